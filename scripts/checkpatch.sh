@@ -1,0 +1,29 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# checkpatch.pl --strict (from Debian's linux-source-6.12) on every kernel
+# and uAPI source file; one TAP result per file.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cp=${DEPS:-$top/build/deps}/linux-src/scripts/checkpatch.pl
+[ -x "$cp" ] || [ -f "$cp" ] || { echo "not ok 1 - checkpatch.pl missing: run scripts/install-deps.sh vm"; exit 1; }
+cd "$top"
+mapfile -t files < <(git ls-files 'kmod/*.[ch]' 'uapi/*.h' 2>/dev/null; \
+	find kmod uapi -name '*.[ch]' 2>/dev/null) 
+mapfile -t files < <(printf '%s\n' "${files[@]}" | sort -u | grep -v '\.mod\.c$')
+echo "1..${#files[@]}"
+i=0
+rc=0
+for f in "${files[@]}"; do
+	i=$((i + 1))
+	if out=$(perl "$cp" --strict --no-tree --terse --show-types \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f "$f" 2>&1) && \
+		! grep -qE '(ERROR|WARNING|CHECK):' <<<"$out"; then
+		echo "ok $i - checkpatch $f"
+	else
+		echo "not ok $i - checkpatch $f"
+		sed 's/^/# /' <<<"$out"
+		rc=1
+	fi
+done
+exit $rc

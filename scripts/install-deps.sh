@@ -1,0 +1,160 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# Installs what qnn's build, tests and demo need, from Debian packages only.
+# Idempotent and quick when everything is present.
+#
+#   scripts/install-deps.sh [GROUP...]     (default: build vm cross fuzz)
+#
+# Groups:
+#   build  compilers, libdrm, OpenBLAS, protobuf-c, zlib, libpng, onnx.proto
+#   vm     qemu, busybox, the Debian 6.12 kernel image + headers unpacked into
+#          build/deps/kernel, the kselftest harness and checkpatch.pl from
+#          linux-source-6.12 unpacked into build/deps/linux-src
+#   cross  aarch64 cross compiler and qemu-user for the NEON kernels
+#   fuzz   clang with libFuzzer and sanitizer runtimes
+#   train  PyTorch, numpy, onnx and Fashion-MNIST (model training, fixtures, demo)
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+deps=${QNN_DEPS_DIR:-$top/build/deps}
+groups=("$@")
+[ ${#groups[@]} -gt 0 ] || groups=(build vm cross fuzz)
+
+export DEBIAN_FRONTEND=noninteractive
+updated=0
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+log() { printf 'install-deps: %s\n' "$*" >&2; }
+
+apt_update() {
+	[ $updated -eq 1 ] && return 0
+	log "apt-get update"
+	$SUDO apt-get update -qq
+	updated=1
+}
+
+ensure_backports() {
+	if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+		log "adding bookworm-backports"
+		printf '%s\n' 'Types: deb' 'URIs: http://deb.debian.org/debian' \
+			'Suites: bookworm-backports' 'Components: main' \
+			'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' |
+			$SUDO tee /etc/apt/sources.list.d/bookworm-backports.sources >/dev/null
+		updated=0
+		apt_update
+	fi
+}
+
+installed() {
+	dpkg-query -W -f='${db:Status-Status}\n' "$1" 2>/dev/null | grep -qx installed
+}
+
+pkgs() {
+	local missing=()
+	local p
+	for p in "$@"; do
+		installed "$p" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	apt_update
+	log "installing ${missing[*]}"
+	$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Newest 6.12 ABI whose unsigned image, headers, common headers and kbuild
+# packages can all be fetched: image and headers must share one version so the
+# module's vermagic matches the kernel the VM boots.
+pick_kernel() {
+	local abi
+	for abi in $(apt-cache pkgnames linux-image-6.12. 2>/dev/null |
+		sed -n 's/^linux-image-\(6\.12\.[0-9]*+deb12\)-amd64-unsigned$/\1/p' |
+		sort -t. -k3 -n -r); do
+		if apt-cache show "linux-headers-$abi-amd64" "linux-headers-$abi-common" \
+			"linux-kbuild-$abi" >/dev/null 2>&1; then
+			echo "$abi"
+			return 0
+		fi
+	done
+	return 1
+}
+
+fetch_debs() { # dir pkg...
+	local dir=$1
+	shift
+	mkdir -p "$dir"
+	# apt downloads as the _apt user when it can write the folder
+	chmod 0777 "$dir"
+	(cd "$dir" && apt-get download -qq "$@" >/dev/null)
+}
+
+group_build() {
+	pkgs build-essential pkg-config libdrm-dev libopenblas-dev zlib1g-dev \
+		libpng-dev protobuf-c-compiler libprotobuf-c-dev python3-onnx \
+		cpio xz-utils zstd kmod
+}
+
+group_vm() {
+	ensure_backports
+	pkgs qemu-system-x86 busybox-static cpio xz-utils zstd kmod
+	local kdir=$deps/kernel
+	if [ ! -f "$kdir/.stamp" ]; then
+		apt_update
+		local abi
+		abi=$(pick_kernel) || { log "no 6.12 kernel found in the apt sources"; exit 1; }
+		log "fetching kernel $abi"
+		rm -rf "$kdir" "$deps/debs/kernel"
+		fetch_debs "$deps/debs/kernel" "linux-image-$abi-amd64-unsigned" \
+			"linux-headers-$abi-amd64" "linux-headers-$abi-common" \
+			"linux-kbuild-$abi"
+		mkdir -p "$kdir/root"
+		local d
+		for d in "$deps"/debs/kernel/*.deb; do
+			dpkg-deb -x "$d" "$kdir/root"
+		done
+		echo "$abi-amd64" >"$kdir/release"
+		touch "$kdir/.stamp"
+		rm -rf "$deps/debs/kernel"
+	fi
+	local src=$deps/linux-src
+	if [ ! -f "$src/.stamp" ]; then
+		apt_update
+		log "fetching linux-source-6.12 (kselftest harness, checkpatch)"
+		rm -rf "$src" "$deps/debs/src"
+		fetch_debs "$deps/debs/src" linux-source-6.12
+		mkdir -p "$src/x"
+		dpkg-deb -x "$deps"/debs/src/linux-source-6.12_*.deb "$src/x"
+		local tarball
+		tarball=$(ls "$src"/x/usr/src/linux-source-6.12.tar.*)
+		tar -xf "$tarball" -C "$src" --strip-components=1 --wildcards \
+			'*/tools/testing/selftests/kselftest_harness.h' \
+			'*/tools/testing/selftests/kselftest.h' \
+			'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+			'*/scripts/const_structs.checkpatch'
+		rm -rf "$src/x" "$deps/debs/src"
+		touch "$src/.stamp"
+	fi
+}
+
+group_cross() {
+	pkgs gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
+}
+
+group_fuzz() {
+	pkgs clang libclang-rt-14-dev
+}
+
+group_train() {
+	pkgs python3-torch python3-numpy python3-onnx dataset-fashion-mnist
+}
+
+for g in "${groups[@]}"; do
+	case $g in
+	build | vm | cross | fuzz | train) "group_$g" ;;
+	*)
+		log "unknown group '$g'"
+		exit 2
+		;;
+	esac
+done
