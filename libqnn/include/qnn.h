@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libqnn — run binary and multi-bit quantized networks on the CPU or on a
+ * qnn accelerator.
+ *
+ * Conventions (libbpf style):
+ *  - handles are opaque;
+ *  - option structs start with `size_t sz`, set to sizeof(struct) by the
+ *    caller; a NULL options pointer means "all defaults". A struct larger than
+ *    the library knows is accepted only if the unknown tail is all zero;
+ *  - every call that can fail returns 0 (or a count / id >= 0) on success and
+ *    a negative errno on failure; qnn_ctx_errmsg() then holds a readable
+ *    message naming what was wrong (per context, no global state);
+ *  - all symbols are versioned (libqnn.map, version LIBQNN_1.0).
+ *
+ * Tensor data passed to and from libqnn follows docs/layout.md (NHWC; bit
+ * packed tensors as 64-bit little-endian words, planes adjacent per pixel).
+ * The model file format is docs/model-format.md; the reference for every call
+ * is docs/libqnn.md.
+ */
+#ifndef QNN_H
+#define QNN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define QNN_VERSION_MAJOR 1
+#define QNN_VERSION_MINOR 0
+
+struct qnn_ctx;
+struct qnn_model;
+struct qnn_job;
+
+/* Element types (also the values stored in .qnn files). */
+enum qnn_dtype {
+	QNN_DT_F32 = 1,
+	QNN_DT_I8 = 2,
+	QNN_DT_U8 = 3,
+	QNN_DT_I32 = 4,
+	QNN_DT_BITS = 5,	/* bit-packed planes, see enum qnn_encoding */
+};
+
+/* Meaning of the bits of a QNN_DT_BITS tensor (docs/layout.md). */
+enum qnn_encoding {
+	QNN_ENC_NONE = 0,		/* non-bit tensors */
+	QNN_ENC_BIPOLAR = 1,		/* 1 plane: bit 0 = +1, bit 1 = -1 */
+	QNN_ENC_UNSIGNED = 2,		/* {0,1} planes, 0 .. 2^B-1 */
+	QNN_ENC_SIGNED = 3,		/* two's complement planes */
+	QNN_ENC_BIPOLAR_BRANCHES = 4,	/* sum_b 2^b * (+-1) */
+};
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                             */
+
+/* A static text for a (negative or positive) errno value; never NULL. */
+const char *qnn_strerror(int err);
+
+/*
+ * The message of the last failed call made on ctx (or on a model or job of
+ * ctx), "" if none. Valid until the next call on that context. Calls on one
+ * context from several threads may overwrite each other's message.
+ */
+const char *qnn_ctx_errmsg(const struct qnn_ctx *ctx);
+
+/* ------------------------------------------------------------------ */
+/* Context                                                            */
+
+struct qnn_ctx_opts {
+	size_t sz;		/* sizeof(struct qnn_ctx_opts) */
+	/*
+	 * "auto", "cpu", "accel" or "accel:N". NULL: the environment variable
+	 * QNN_DEVICE, else "auto". "auto" takes an accelerator when one is
+	 * present and usable and falls back to the CPU; "accel" fails with
+	 * -ENODEV when there is none.
+	 */
+	const char *device;
+	/* CPU worker threads including the caller; 0: all online CPUs. */
+	unsigned int threads;
+	/*
+	 * CPU kernel set: "auto" (best this CPU supports), "scalar", "avx2",
+	 * "avx512", "neon". NULL: environment QNN_CPU_ISA, else "auto".
+	 */
+	const char *cpu_isa;
+};
+
+/*
+ * Creates a context: picks the device, starts the CPU thread pool (created
+ * once, reused by every run). On failure *out is NULL and, when errmsg is not
+ * NULL, a readable reason is written to errmsg[0..errlen).
+ */
+int qnn_ctx_create(const struct qnn_ctx_opts *opts, struct qnn_ctx **out,
+		   char *errmsg, size_t errlen);
+void qnn_ctx_destroy(struct qnn_ctx *ctx);
+
+struct qnn_ctx_info {
+	size_t sz;		/* sizeof(struct qnn_ctx_info) */
+	char backend[32];	/* "cpu-avx512", "cpu-scalar", "accel:0", ... */
+	char cpu_isa[16];	/* kernel set of the CPU backend */
+	unsigned int threads;	/* CPU threads used by a run */
+	int accel_index;	/* -1 when running on the CPU only */
+};
+int qnn_ctx_info(const struct qnn_ctx *ctx, struct qnn_ctx_info *info);
+
+/* ------------------------------------------------------------------ */
+/* CPU description (for tools such as qnn-info)                       */
+
+/* Feature bits of struct qnn_cpu_info.feature_bits. */
+enum qnn_cpu_feature {
+	QNN_CPU_POPCNT = 1ull << 0,
+	QNN_CPU_AVX2 = 1ull << 1,
+	QNN_CPU_BMI2 = 1ull << 2,
+	QNN_CPU_FMA = 1ull << 3,
+	QNN_CPU_AVX512F = 1ull << 4,
+	QNN_CPU_AVX512BW = 1ull << 5,
+	QNN_CPU_AVX512VL = 1ull << 6,
+	QNN_CPU_AVX512VPOPCNTDQ = 1ull << 7,
+	QNN_CPU_AVX512BITALG = 1ull << 8,
+	QNN_CPU_AVX512VNNI = 1ull << 9,
+	QNN_CPU_NEON = 1ull << 10,	/* aarch64 ASIMD */
+	QNN_CPU_DOTPROD = 1ull << 11,	/* aarch64 */
+};
+#define QNN_CPU_FEATURE_COUNT 12
+
+struct qnn_cpu_info {
+	size_t sz;			/* sizeof(struct qnn_cpu_info) */
+	char isa[16];			/* kernel set "auto" selects here */
+	char features[256];		/* e.g. "popcnt avx2 avx512f ..." */
+	unsigned long long feature_bits;	/* QNN_CPU_* */
+	unsigned int logical_cpus;	/* online CPUs */
+};
+
+/* Fills *info about the CPU this process runs on. 0 or -EINVAL. */
+int qnn_cpu_info(struct qnn_cpu_info *info);
+
+/* Name of one QNN_CPU_* bit ("avx512vpopcntdq"), NULL if unknown. */
+const char *qnn_cpu_feature_name(unsigned long long bit);
+
+/* ------------------------------------------------------------------ */
+/* Models                                                             */
+
+enum qnn_load_flags {
+	/*
+	 * qnn_model_load_mem(): copy the buffer instead of using it in place.
+	 * Without it the buffer must stay valid and unchanged until
+	 * qnn_model_free().
+	 */
+	QNN_LOAD_COPY = 1u << 0,
+};
+
+struct qnn_load_opts {
+	size_t sz;		/* sizeof(struct qnn_load_opts) */
+	unsigned int flags;	/* enum qnn_load_flags */
+};
+
+/*
+ * Loads and fully validates a .qnn file. The file is mmap'ed read-only and
+ * its constant data (weights, thresholds) is used in place. A corrupt,
+ * truncated or hostile file fails with -EBADMSG (format), -EPROTO (checksum),
+ * -ENOTSUP (newer version / unknown op), -EINVAL (inconsistent shapes) or
+ * -E2BIG (sizes over the limits of docs/model-format.md); the context's
+ * message names the section, tensor or layer and the field.
+ */
+int qnn_model_load_file(struct qnn_ctx *ctx, const char *path,
+			const struct qnn_load_opts *opts,
+			struct qnn_model **out);
+int qnn_model_load_mem(struct qnn_ctx *ctx, const void *data, size_t size,
+		       const struct qnn_load_opts *opts,
+		       struct qnn_model **out);
+void qnn_model_free(struct qnn_model *model);
+
+struct qnn_tensor_info {
+	size_t sz;		/* sizeof(struct qnn_tensor_info) */
+	const char *name;	/* valid while the model lives */
+	enum qnn_dtype dtype;
+	enum qnn_encoding encoding;
+	unsigned int bits;	/* planes of a QNN_DT_BITS tensor, else 0 */
+	uint32_t dims[4];	/* N H W C; N is 1 (one image) */
+	size_t bytes;		/* bytes of one image (N = 1) */
+};
+
+int qnn_model_num_inputs(const struct qnn_model *model);
+int qnn_model_num_outputs(const struct qnn_model *model);
+int qnn_model_num_layers(const struct qnn_model *model);
+int qnn_model_input(const struct qnn_model *model, unsigned int index,
+		    struct qnn_tensor_info *info);
+int qnn_model_output(const struct qnn_model *model, unsigned int index,
+		     struct qnn_tensor_info *info);
+
+struct qnn_layer_info {
+	size_t sz;		/* sizeof(struct qnn_layer_info) */
+	const char *name;
+	const char *op;		/* "conv2d", "dense", "maxpool", ... */
+	const char *backend;	/* where it runs: "cpu-avx512", "accel:0" */
+	const char *input;	/* first input tensor's name */
+	const char *output;	/* output tensor's name */
+	unsigned int weight_bits;	/* 0 when the op has no weights */
+	unsigned int input_bits;	/* 8 / 32 for integer, float inputs */
+	unsigned int output_bits;
+	uint64_t macs;		/* multiply-accumulates per image */
+};
+int qnn_model_layer(const struct qnn_model *model, unsigned int index,
+		    struct qnn_layer_info *info);
+
+/* ------------------------------------------------------------------ */
+/* Running                                                            */
+
+/*
+ * inputs[i] points to `batch` images of model input i, back to back
+ * (qnn_tensor_info.bytes each); outputs[i] receives `batch` images of output
+ * i. Runs on one model are serialized; different models run concurrently.
+ */
+struct qnn_run_opts {
+	size_t sz;		/* sizeof(struct qnn_run_opts) */
+	unsigned int threads;	/* 0: all of the context's threads */
+};
+
+/* One image, synchronously. */
+int qnn_run(struct qnn_model *model, const void *const *inputs,
+	    void *const *outputs);
+
+/* `batch` images, synchronously. */
+int qnn_run_batch(struct qnn_model *model, unsigned int batch,
+		  const void *const *inputs, void *const *outputs,
+		  const struct qnn_run_opts *opts);
+
+/*
+ * Asynchronous run: queues the work and returns at once with a job handle.
+ * The input and output buffers (and the pointer arrays) must stay valid until
+ * qnn_wait() has returned something other than -ETIMEDOUT. Jobs of one
+ * context complete in submission order.
+ */
+int qnn_submit(struct qnn_model *model, unsigned int batch,
+	       const void *const *inputs, void *const *outputs,
+	       const struct qnn_run_opts *opts, struct qnn_job **job);
+
+/*
+ * Waits up to timeout_ms (< 0: forever, 0: poll) for the job. Returns the
+ * run's result (0 or -errno) and frees the job, or -ETIMEDOUT and keeps it.
+ */
+int qnn_wait(struct qnn_job *job, int timeout_ms);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* QNN_H */
