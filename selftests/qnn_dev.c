@@ -5,8 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
-#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -124,24 +124,58 @@ int qnn_minor(int fd)
 	return (int)minor(st.st_rdev);
 }
 
+int qnn_read_u64_file(const char *path, uint64_t *value)
+{
+	char buf[64], *end;
+	FILE *f = fopen(path, "re");
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, sizeof(buf), f)) {
+		ret = -EPROTO;
+	} else {
+		errno = 0;
+		*value = strtoull(buf, &end, 0);
+		if (errno || end == buf || (*end && *end != '\n'))
+			ret = -EPROTO;
+	}
+	fclose(f);
+	return ret;
+}
+
 int qnn_debugfs_u64(int fd, const char *name, uint64_t *value)
 {
 	char path[128];
 	int minor_nr = qnn_minor(fd);
-	FILE *f;
-	int ret = 0;
 
 	if (minor_nr < 0)
 		return minor_nr;
 	snprintf(path, sizeof(path), "/sys/kernel/debug/accel/%d/%s",
 		 minor_nr, name);
-	f = fopen(path, "re");
-	if (!f)
+	return qnn_read_u64_file(path, value);
+}
+
+int qnn_parent_name(int fd, char *buf, size_t len)
+{
+	char link[128], target[256];
+	int minor_nr = qnn_minor(fd);
+	const char *base;
+	ssize_t n;
+
+	if (minor_nr < 0)
+		return minor_nr;
+	snprintf(link, sizeof(link), "/sys/class/accel/accel%d/device", minor_nr);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
 		return -errno;
-	if (fscanf(f, "%" SCNu64, value) != 1)
-		ret = -EPROTO;
-	fclose(f);
-	return ret;
+	target[n] = 0;
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	if (strlen(base) >= len)
+		return -ENAMETOOLONG;
+	strcpy(buf, base);
+	return 0;
 }
 
 /* xorshift32: cheap, and any two seeds give different bytes at once. */

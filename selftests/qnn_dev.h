@@ -47,6 +47,15 @@ int qnn_prime_import(int fd, int dmabuf_fd, uint32_t *handle);
  */
 int qnn_debugfs_u64(int fd, const char *name, uint64_t *value);
 
+/* Read one number (decimal or 0x-hex) from a text file: 0 or -errno. */
+int qnn_read_u64_file(const char *path, uint64_t *value);
+
+/*
+ * Name of the device the accel node hangs off ("qnn_sim.0",
+ * "0000:00:04.0"): basename of /sys/class/accel/accelN/device. 0 or -errno.
+ */
+int qnn_parent_name(int fd, char *buf, size_t len);
+
 /* The accel minor of fd (N of /dev/accel/accelN), or -errno. */
 int qnn_minor(int fd);
 

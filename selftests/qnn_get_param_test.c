@@ -42,6 +42,20 @@ TEST_F(qnn, identity)
 	EXPECT_EQ(0, drv >> 24);
 }
 
+/* DRIVER_VERSION is the version drmGetVersion() reports. */
+TEST_F(qnn, driver_version_matches_drm)
+{
+	uint64_t drv = param(_metadata, self->fd, DRM_QNN_PARAM_DRIVER_VERSION);
+	drmVersionPtr v = drmGetVersion(self->fd);
+	uint64_t want;
+
+	ASSERT_NE(NULL, v);
+	want = (uint64_t)v->version_major << 16 | (uint64_t)v->version_minor << 8 |
+	       (uint64_t)v->version_patchlevel;
+	drmFreeVersion(v);
+	EXPECT_EQ(want, drv);
+}
+
 TEST_F(qnn, capabilities)
 {
 	uint64_t ops = param(_metadata, self->fd, DRM_QNN_PARAM_OPS);
@@ -64,8 +78,11 @@ TEST_F(qnn, capabilities)
 		EXPECT_LT(1, wbits > abits ? wbits : abits);
 	}
 	EXPECT_LE(1, cores);
-	EXPECT_LT(0, sram);
+	/* sram may be 0: a device without on-chip memory is valid. */
+	EXPECT_EQ(0, sram % 1024);
 	EXPECT_LE(1, depth);
+	EXPECT_EQ(0, depth & (depth - 1)) TH_LOG("queue depth %llu",
+						 (unsigned long long)depth);
 	EXPECT_LT(0, khz);
 }
 
@@ -81,6 +98,51 @@ TEST_F(qnn, address_space)
 	EXPECT_EQ(0, self->va_size % ps);
 	/* The range must not wrap around. */
 	EXPECT_LE(self->va_start, self->va_start + self->va_size - 1);
+}
+
+static uint64_t sim_param(struct __test_metadata *_metadata, const char *name)
+{
+	char path[128];
+	uint64_t v = 0;
+
+	snprintf(path, sizeof(path), "/sys/module/qnn_sim/parameters/%s", name);
+	ASSERT_EQ(0, qnn_read_u64_file(path, &v)) TH_LOG("%s", path);
+	return v;
+}
+
+/*
+ * Oracle from outside the driver: on a simulated device, every capability
+ * is what qnn_sim was loaded with (docs/uapi.md, qnn_sim parameters).
+ */
+TEST_F(qnn, matches_sim_parameters)
+{
+	uint64_t va_bits;
+	char parent[64];
+
+	ASSERT_EQ(0, qnn_parent_name(self->fd, parent, sizeof(parent)));
+	if (strncmp(parent, "qnn_sim.", 8) != 0)
+		SKIP(return, "device %s is not simulated", parent);
+
+	EXPECT_EQ(0x514e0001, param(_metadata, self->fd, DRM_QNN_PARAM_DEVICE_ID));
+	EXPECT_EQ(0x010000, param(_metadata, self->fd, DRM_QNN_PARAM_HW_VERSION));
+	EXPECT_EQ(sim_param(_metadata, "ops"),
+		  param(_metadata, self->fd, DRM_QNN_PARAM_OPS));
+	EXPECT_EQ(sim_param(_metadata, "max_weight_bits"),
+		  param(_metadata, self->fd, DRM_QNN_PARAM_MAX_WEIGHT_BITS));
+	EXPECT_EQ(sim_param(_metadata, "max_act_bits"),
+		  param(_metadata, self->fd, DRM_QNN_PARAM_MAX_ACT_BITS));
+	EXPECT_EQ(sim_param(_metadata, "sram_kib") * 1024,
+		  param(_metadata, self->fd, DRM_QNN_PARAM_SRAM_SIZE));
+	EXPECT_EQ(sim_param(_metadata, "cores"),
+		  param(_metadata, self->fd, DRM_QNN_PARAM_NUM_CORES));
+	EXPECT_EQ(sim_param(_metadata, "queue_depth"),
+		  param(_metadata, self->fd, DRM_QNN_PARAM_QUEUE_DEPTH));
+	EXPECT_EQ(sim_param(_metadata, "clock_khz"),
+		  param(_metadata, self->fd, DRM_QNN_PARAM_CLOCK_KHZ));
+	va_bits = sim_param(_metadata, "va_bits");
+	EXPECT_EQ(0x100000, self->va_start);
+	EXPECT_EQ((1ULL << va_bits) - (17ULL << 20), self->va_size);
+	EXPECT_EQ(4096, self->page_size);
 }
 
 /* Same answers twice and from another open file: parameters are per device. */
