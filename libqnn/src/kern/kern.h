@@ -5,7 +5,11 @@
  *
  * Operands are bit-packed as docs/layout.md defines: rows of 64-bit words,
  * tail bits zero. The scalar table is the oracle every other table must equal
- * bit for bit.
+ * bit for bit. Design, dispatch and measured figures: docs/kernels.md.
+ *
+ * Integer results are computed in wrapping 32-bit two's-complement arithmetic
+ * (as if every product and sum were done in uint32_t), so blocked and
+ * reordered implementations stay bit-exact even if a caller overflows.
  */
 #ifndef QNN_KERN_H
 #define QNN_KERN_H
@@ -26,7 +30,7 @@ struct qnn_kern {
 	 *   c[i * ldc + j] = (accumulate ? c[i * ldc + j] : 0)
 	 *                  + alpha * sum_{k < kw} popcount(a[i * lda + k] OP b[j * ldb + k])
 	 * for i < m, j < n. lda, ldb and ldc are in elements (words / int32).
-	 * a, b need no particular alignment.
+	 * a, b and c need no particular alignment.
 	 */
 	void (*popgemm)(enum qnn_popop op, size_t m, size_t n, size_t kw,
 			const uint64_t *a, size_t lda,
@@ -36,6 +40,26 @@ struct qnn_kern {
 	/* out[i] = sum_{k < kw} popcount(a[i * lda + k]), i < m */
 	void (*rowpop)(size_t m, size_t kw, const uint64_t *a, size_t lda,
 		       int32_t *out);
+
+	/*
+	 * Fused multi-plane popcount GEMM: pa activation planes against pb
+	 * weight planes in one pass over the output block, so a k_a-bit x
+	 * k_w-bit layer costs about k_a * k_w binary GEMMs and no more:
+	 *   c[i * ldc + j] = (accumulate ? c[i * ldc + j] : 0)
+	 *     + sum_{p < pa, q < pb} coef[p * pb + q]
+	 *         * sum_{k < kw} popcount(a[i * lda + p * sa + k]
+	 *                                 OP b[j * ldb + q * sb + k])
+	 * Plane p of row i starts sa words after plane p-1 (sb likewise for
+	 * b); each plane is kw contiguous words. qnn_im2col_bits() emits rows
+	 * in exactly this plane-major form. 1 <= pa, pb <= 8.
+	 * popgemm(op, ..., alpha, acc) == popgemm_planes with pa = pb = 1 and
+	 * coef = {alpha}.
+	 */
+	void (*popgemm_planes)(enum qnn_popop op, size_t m, size_t n, size_t kw,
+			       size_t pa, const uint64_t *a, size_t lda, size_t sa,
+			       size_t pb, const uint64_t *b, size_t ldb, size_t sb,
+			       const int32_t *coef,
+			       int32_t *c, size_t ldc, int accumulate);
 };
 
 /* The portable reference table; always available. */
@@ -43,9 +67,70 @@ const struct qnn_kern *qnn_kern_scalar(void);
 
 /*
  * The table for `name` ("scalar", "avx2", "avx512", "neon"), or the best one
- * this CPU supports when name is NULL or "auto". Returns NULL when the named
- * table is not built in or the CPU lacks the instructions.
+ * this CPU supports when name is "auto". name == NULL means: the table the
+ * environment variable QNN_KERNELS names if it is set and not empty, else
+ * "auto". Returns NULL when the named table is unknown, not built in, or the
+ * CPU (or OS, for AVX state) lacks the instructions. Tables are const and
+ * static: selection keeps no state.
  */
 const struct qnn_kern *qnn_kern_select(const char *name);
+
+/* Names of the tables built into this library, NULL-terminated. */
+const char *const *qnn_kern_names(void);
+
+/*
+ * Bit-packed im2col for conv2d (docs/layout.md layout in, plane-major rows
+ * out). The input is an N x H x W x C tensor with `planes` bit-planes per
+ * pixel and cw = ceil(C / 64) words per plane. Channels are split into
+ * `groups` equal groups of C / groups channels; one call gathers one group.
+ *
+ * Output row r (r = (n * OH + oh) * OW + ow, for rows row0 .. row0+nrows-1,
+ * stored at out + (r - row0) * ldo) holds, for each plane p, the window's
+ * taps t = ky * KW + kx in order, each tap gw = ceil(C / groups / 64) words:
+ *   word  p * (taps * gw) + t * gw + c / 64,  bit c % 64
+ * so row length = planes * taps * gw words (ldo >= that), plane stride
+ * (popgemm_planes' sa) = taps * gw, kw per plane = taps * gw. Tail bits of
+ * each tap are zero, so a weight row packed the same way (per output
+ * channel: planes x KH x KW x gw words) dots correctly.
+ *
+ * Taps that fall outside the input (padding) are written as zero words, as
+ * docs/layout.md says. When padmask != NULL, bit t of
+ * padmask[(r - row0) * mw + t / 64] (mw = ceil(taps / 64)) is set iff tap t
+ * of row r was padded; a ZERO_PAD layer uses it to subtract what the padded
+ * taps contributed (docs/kernels.md, "Zero padding").
+ *
+ * Returns 0, or -EINVAL if the geometry is inconsistent (zero sizes, C not
+ * divisible by groups, output size not matching). Pure data movement; no
+ * table needed.
+ */
+struct qnn_conv_geom {
+	size_t n, h, w, c;	/* input tensor */
+	size_t planes;		/* bit-planes per pixel, 1..8 */
+	size_t groups;		/* C % groups == 0 */
+	size_t kh, kw;		/* window */
+	size_t sh, sw;		/* stride, >= 1 */
+	size_t dh, dw;		/* dilation, >= 1 */
+	size_t pt, pl;		/* padding before (top, left) */
+	size_t oh, ow;		/* output size; pad after is implied */
+};
+
+/* oh/ow for padding pt+pb / pl+pr; 0 if the window does not fit. */
+size_t qnn_conv_out_size(size_t in, size_t k, size_t stride, size_t dil,
+			 size_t pad_before, size_t pad_after);
+
+/* Words per output row of qnn_im2col_bits for this geometry. */
+size_t qnn_im2col_row_words(const struct qnn_conv_geom *g);
+
+int qnn_im2col_bits(const struct qnn_conv_geom *g, size_t group,
+		    const uint64_t *in, size_t row0, size_t nrows,
+		    uint64_t *out, size_t ldo, uint64_t *padmask);
+
+/*
+ * Copy `cbits` channels starting at channel `cbit0` out of a packed plane
+ * (src words) into dst[0 .. ceil(cbits/64)-1], zero tail. Used by im2col for
+ * groups whose channel range is not word-aligned, and by weight repacking.
+ */
+void qnn_bits_extract(const uint64_t *src, size_t cbit0, size_t cbits,
+		      uint64_t *dst);
 
 #endif /* QNN_KERN_H */

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+/*
+ * AVX2 kernels: 256-bit XOR/AND and a vpshufb nibble-lookup popcount
+ * (Mula). Byte counts accumulate for up to 31 steps (31 * 8 < 256) before a
+ * vpsadbw folds them into 64-bit lanes, so the per-vector cost is ~7 simple
+ * ops. The 4x4 output block runs as two 2x4 passes: 8 byte accumulators
+ * plus the lookup table fit the 16 ymm registers. K tails use vpmaskmovq,
+ * which never touches masked-out words.
+ */
+#include <immintrin.h>
+
+#include "kern.h"
+#include "kern_isa.h"
+
+#define AI static inline __attribute__((always_inline))
+#define FLUSH_STEPS 31
+
+AI __m256i bitop(enum qnn_popop op, __m256i x, __m256i y)
+{
+	return op == QNN_POP_XOR ? _mm256_xor_si256(x, y) : _mm256_and_si256(x, y);
+}
+
+AI __m256i popcnt8(__m256i x, __m256i lut, __m256i low)
+{
+	__m256i lo = _mm256_and_si256(x, low);
+	__m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), low);
+
+	return _mm256_add_epi8(_mm256_shuffle_epi8(lut, lo),
+			       _mm256_shuffle_epi8(lut, hi));
+}
+
+AI __m256i tail_mask(size_t words)
+{
+	return _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)words),
+				  _mm256_setr_epi64x(0, 1, 2, 3));
+}
+
+AI uint64_t hsum64(__m256i v)
+{
+	__m128i s = _mm_add_epi64(_mm256_castsi256_si128(v),
+				  _mm256_extracti128_si256(v, 1));
+
+	return (uint64_t)_mm_cvtsi128_si64(s) + (uint64_t)_mm_extract_epi64(s, 1);
+}
+
+/* popcount sums of rows i0, i0+1 (nrows of them) against nr columns */
+AI void pass2x4(enum qnn_popop op, int nrows, int nr, size_t kw,
+		const uint64_t *ap, size_t lda, const uint64_t *bq, size_t ldb,
+		uint32_t out[2][4])
+{
+	const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+					     0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+	const __m256i low = _mm256_set1_epi8(0x0f);
+	__m256i wide[2][4];
+	size_t k = 0, full = kw / 4 * 4;
+
+#pragma GCC unroll 2
+	for (int i = 0; i < 2; i++)
+#pragma GCC unroll 4
+		for (int j = 0; j < 4; j++)
+			wide[i][j] = _mm256_setzero_si256();
+	while (k < kw) {
+		__m256i acc[2][4], va[2], vb;
+		size_t stop = k + FLUSH_STEPS * 4 < full ? k + FLUSH_STEPS * 4 : full;
+
+#pragma GCC unroll 2
+		for (int i = 0; i < 2; i++)
+#pragma GCC unroll 4
+			for (int j = 0; j < 4; j++)
+				acc[i][j] = _mm256_setzero_si256();
+		for (; k < stop; k += 4) {
+#pragma GCC unroll 2
+			for (int i = 0; i < nrows; i++)
+				va[i] = _mm256_loadu_si256((const __m256i *)(ap + i * lda + k));
+#pragma GCC unroll 4
+			for (int j = 0; j < nr; j++) {
+				vb = _mm256_loadu_si256((const __m256i *)(bq + j * ldb + k));
+#pragma GCC unroll 2
+				for (int i = 0; i < nrows; i++)
+					acc[i][j] = _mm256_add_epi8(acc[i][j],
+						popcnt8(bitop(op, va[i], vb), lut, low));
+			}
+		}
+		if (k == full && k < kw) {	/* 1..3 words left */
+			__m256i m = tail_mask(kw - k);
+
+#pragma GCC unroll 2
+			for (int i = 0; i < nrows; i++)
+				va[i] = _mm256_maskload_epi64((const long long *)(ap + i * lda + k), m);
+#pragma GCC unroll 4
+			for (int j = 0; j < nr; j++) {
+				vb = _mm256_maskload_epi64((const long long *)(bq + j * ldb + k), m);
+#pragma GCC unroll 2
+				for (int i = 0; i < nrows; i++)
+					acc[i][j] = _mm256_add_epi8(acc[i][j],
+						popcnt8(bitop(op, va[i], vb), lut, low));
+			}
+			k = kw;
+		}
+#pragma GCC unroll 2
+		for (int i = 0; i < nrows; i++)
+#pragma GCC unroll 4
+			for (int j = 0; j < nr; j++)
+				wide[i][j] = _mm256_add_epi64(wide[i][j],
+					_mm256_sad_epu8(acc[i][j], _mm256_setzero_si256()));
+	}
+#pragma GCC unroll 2
+	for (int i = 0; i < nrows; i++)
+#pragma GCC unroll 4
+		for (int j = 0; j < nr; j++)
+			out[i][j] = (uint32_t)hsum64(wide[i][j]);
+}
+
+AI void ukern(enum qnn_popop op, int mr, int nr, size_t kw,
+	      size_t pa, const uint64_t *a, size_t lda, size_t sa,
+	      size_t pb, const uint64_t *b, size_t ldb, size_t sb,
+	      const int32_t *coef, int32_t *c, size_t ldc, int accumulate)
+{
+	uint32_t total[4][4] = { { 0 } };
+
+	for (size_t p = 0; p < pa; p++) {
+		for (size_t q = 0; q < pb; q++) {
+			uint32_t cf = (uint32_t)coef[p * pb + q];
+
+#pragma GCC unroll 2
+			for (int i0 = 0; i0 < mr; i0 += 2) {
+				uint32_t s[2][4];
+				int rows = mr - i0 < 2 ? mr - i0 : 2;
+
+				if (rows == 2)
+					pass2x4(op, 2, nr, kw, a + p * sa + i0 * lda,
+						lda, b + q * sb, ldb, s);
+				else
+					pass2x4(op, 1, nr, kw, a + p * sa + i0 * lda,
+						lda, b + q * sb, ldb, s);
+				for (int i = 0; i < rows; i++)
+					for (int j = 0; j < nr; j++)
+						total[i0 + i][j] += cf * s[i][j];
+			}
+		}
+	}
+	for (int i = 0; i < mr; i++)
+		for (int j = 0; j < nr; j++) {
+			uint32_t v = total[i][j];
+
+			if (accumulate)
+				v += (uint32_t)c[i * ldc + j];
+			c[i * ldc + j] = (int32_t)v;
+		}
+}
+
+#define UKERN ukern
+#include "kern_blocked.h"
+
+static void avx2_popgemm(enum qnn_popop op, size_t m, size_t n, size_t kw,
+			 const uint64_t *a, size_t lda,
+			 const uint64_t *b, size_t ldb,
+			 int32_t *c, size_t ldc, int32_t alpha, int accumulate)
+{
+	blocked_popgemm_planes(op, m, n, kw, 1, a, lda, 0, 1, b, ldb, 0,
+			       &alpha, c, ldc, accumulate);
+}
+
+static void avx2_rowpop(size_t m, size_t kw, const uint64_t *a, size_t lda,
+			int32_t *out)
+{
+	/* scalar popcnt (-mpopcnt) is as fast as vpshufb for single rows */
+	for (size_t i = 0; i < m; i++) {
+		uint64_t s = 0;
+
+		for (size_t k = 0; k < kw; k++)
+			s += (uint64_t)_mm_popcnt_u64(a[i * lda + k]);
+		out[i] = (int32_t)(uint32_t)s;
+	}
+}
+
+static const struct qnn_kern avx2_table = {
+	.name = "avx2",
+	.popgemm = avx2_popgemm,
+	.rowpop = avx2_rowpop,
+	.popgemm_planes = blocked_popgemm_planes,
+};
+
+const struct qnn_kern *qnn_kern_avx2(void)
+{
+	return &avx2_table;
+}

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: MIT
+/*
+ * AVX-512 kernels (F + VL + BW + VPOPCNTDQ): 512-bit XOR/AND, vpopcntq,
+ * 64-bit lane accumulators. Micro-kernel: 4 rows x 4 columns, 16 zmm
+ * accumulators; each loaded vector is used 4 times. At the end of a plane
+ * pair the 16 accumulators are reduced together into one zmm of 16 int32
+ * (a transposing add tree, ~37 instructions) and scaled by the pair's
+ * coefficient, so extra planes cost only their popcounts. K tails use
+ * masked loads, which never touch the masked-out words.
+ */
+#include <immintrin.h>
+
+#include "kern.h"
+#include "kern_isa.h"
+
+#define AI static inline __attribute__((always_inline))
+
+AI __m512i bitop(enum qnn_popop op, __m512i x, __m512i y)
+{
+	return op == QNN_POP_XOR ? _mm512_xor_si512(x, y) : _mm512_and_si512(x, y);
+}
+
+/* acc[0..15] (8 x u64 each, values < 2^32) -> 16 x u32, lane i = sum(acc[i]) */
+AI __m512i reduce16(const __m512i acc[16])
+{
+	__m512i v[8], w[4], s0, s1, x, y;
+
+	for (int k = 0; k < 8; k++)	/* pairs into even/odd dwords */
+		v[k] = _mm512_or_si512(acc[2 * k],
+				       _mm512_slli_epi64(acc[2 * k + 1], 32));
+	for (int k = 0; k < 4; k++)	/* per 128-bit lane: 4 outputs */
+		w[k] = _mm512_add_epi32(_mm512_unpacklo_epi64(v[2 * k], v[2 * k + 1]),
+					_mm512_unpackhi_epi64(v[2 * k], v[2 * k + 1]));
+	x = _mm512_shuffle_i32x4(w[0], w[1], _MM_SHUFFLE(2, 0, 2, 0));
+	y = _mm512_shuffle_i32x4(w[0], w[1], _MM_SHUFFLE(3, 1, 3, 1));
+	s0 = _mm512_add_epi32(x, y);
+	x = _mm512_shuffle_i32x4(w[2], w[3], _MM_SHUFFLE(2, 0, 2, 0));
+	y = _mm512_shuffle_i32x4(w[2], w[3], _MM_SHUFFLE(3, 1, 3, 1));
+	s1 = _mm512_add_epi32(x, y);
+	x = _mm512_shuffle_i32x4(s0, s1, _MM_SHUFFLE(2, 0, 2, 0));
+	y = _mm512_shuffle_i32x4(s0, s1, _MM_SHUFFLE(3, 1, 3, 1));
+	return _mm512_add_epi32(x, y);
+}
+
+AI void ukern(enum qnn_popop op, int mr, int nr, size_t kw,
+	      size_t pa, const uint64_t *a, size_t lda, size_t sa,
+	      size_t pb, const uint64_t *b, size_t ldb, size_t sb,
+	      const int32_t *coef, int32_t *c, size_t ldc, int accumulate)
+{
+	__m512i total = _mm512_setzero_si512();
+	__mmask8 tail = (__mmask8)((1u << (kw % 8)) - 1);
+	__mmask8 cmask = (__mmask8)((1u << nr) - 1);
+
+	for (size_t p = 0; p < pa; p++) {
+		for (size_t q = 0; q < pb; q++) {
+			const uint64_t *ap = a + p * sa, *bq = b + q * sb;
+			__m512i acc[16], va[4], vb[4];
+			size_t k = 0;
+
+#pragma GCC unroll 16
+			for (int x = 0; x < 16; x++)
+				acc[x] = _mm512_setzero_si512();
+			for (; k + 8 <= kw; k += 8) {
+#pragma GCC unroll 4
+				for (int i = 0; i < mr; i++)
+					va[i] = _mm512_loadu_si512(ap + i * lda + k);
+#pragma GCC unroll 4
+				for (int j = 0; j < nr; j++)
+					vb[j] = _mm512_loadu_si512(bq + j * ldb + k);
+#pragma GCC unroll 4
+				for (int i = 0; i < mr; i++)
+#pragma GCC unroll 4
+					for (int j = 0; j < nr; j++)
+						acc[i * 4 + j] = _mm512_add_epi64(acc[i * 4 + j],
+							_mm512_popcnt_epi64(bitop(op, va[i], vb[j])));
+			}
+			if (tail) {
+#pragma GCC unroll 4
+				for (int i = 0; i < mr; i++)
+					va[i] = _mm512_maskz_loadu_epi64(tail, ap + i * lda + k);
+#pragma GCC unroll 4
+				for (int j = 0; j < nr; j++)
+					vb[j] = _mm512_maskz_loadu_epi64(tail, bq + j * ldb + k);
+#pragma GCC unroll 4
+				for (int i = 0; i < mr; i++)
+#pragma GCC unroll 4
+					for (int j = 0; j < nr; j++)
+						acc[i * 4 + j] = _mm512_add_epi64(acc[i * 4 + j],
+							_mm512_popcnt_epi64(bitop(op, va[i], vb[j])));
+			}
+			total = _mm512_add_epi32(total,
+				_mm512_mullo_epi32(reduce16(acc),
+						   _mm512_set1_epi32(coef[p * pb + q])));
+		}
+	}
+#pragma GCC unroll 4
+	for (int i = 0; i < mr; i++) {
+		__m128i r = _mm512_extracti32x4_epi32(total, 0);
+
+		/* the lane index must be an immediate */
+		if (i == 1)
+			r = _mm512_extracti32x4_epi32(total, 1);
+		else if (i == 2)
+			r = _mm512_extracti32x4_epi32(total, 2);
+		else if (i == 3)
+			r = _mm512_extracti32x4_epi32(total, 3);
+		if (accumulate)
+			r = _mm_add_epi32(r, _mm_maskz_loadu_epi32(cmask, c + i * ldc));
+		_mm_mask_storeu_epi32(c + i * ldc, cmask, r);
+	}
+}
+
+#define UKERN ukern
+#include "kern_blocked.h"
+
+static void avx512_popgemm(enum qnn_popop op, size_t m, size_t n, size_t kw,
+			   const uint64_t *a, size_t lda,
+			   const uint64_t *b, size_t ldb,
+			   int32_t *c, size_t ldc, int32_t alpha, int accumulate)
+{
+	blocked_popgemm_planes(op, m, n, kw, 1, a, lda, 0, 1, b, ldb, 0,
+			       &alpha, c, ldc, accumulate);
+}
+
+static void avx512_rowpop(size_t m, size_t kw, const uint64_t *a, size_t lda,
+			  int32_t *out)
+{
+	__mmask8 tail = (__mmask8)((1u << (kw % 8)) - 1);
+
+	for (size_t i = 0; i < m; i++) {
+		const uint64_t *r = a + i * lda;
+		__m512i acc = _mm512_setzero_si512();
+		size_t k = 0;
+
+		for (; k + 8 <= kw; k += 8)
+			acc = _mm512_add_epi64(acc,
+				_mm512_popcnt_epi64(_mm512_loadu_si512(r + k)));
+		if (tail)
+			acc = _mm512_add_epi64(acc,
+				_mm512_popcnt_epi64(_mm512_maskz_loadu_epi64(tail, r + k)));
+		out[i] = (int32_t)(uint32_t)_mm512_reduce_add_epi64(acc);
+	}
+}
+
+static const struct qnn_kern avx512_table = {
+	.name = "avx512",
+	.popgemm = avx512_popgemm,
+	.rowpop = avx512_rowpop,
+	.popgemm_planes = blocked_popgemm_planes,
+};
+
+const struct qnn_kern *qnn_kern_avx512(void)
+{
+	return &avx512_table;
+}

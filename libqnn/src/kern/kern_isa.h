@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-ISA table getters (internal to src/kern). Each lives in a file whose
+ * name suffix makes the Makefile add that ISA's compiler flags; only
+ * kern_select.c calls them, after checking the CPU.
+ */
+#ifndef QNN_KERN_ISA_H
+#define QNN_KERN_ISA_H
+
+#include "kern.h"
+
+#if defined(__x86_64__)
+const struct qnn_kern *qnn_kern_avx2(void);
+const struct qnn_kern *qnn_kern_avx512(void);
+#endif
+#if defined(__aarch64__)
+const struct qnn_kern *qnn_kern_neon(void);
+#endif
+
+#endif /* QNN_KERN_ISA_H */

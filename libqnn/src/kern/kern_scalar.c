@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Portable reference kernels: the oracle every optimized table is tested
+ * against. Written plainly on purpose, one output at a time, with no
+ * blocking; speed is not its job.
+ */
+#include "kern.h"
+#include "kern_isa.h"
+
+static uint32_t pop_row(enum qnn_popop op, const uint64_t *a,
+			const uint64_t *b, size_t kw)
+{
+	uint32_t s = 0;
+
+	for (size_t k = 0; k < kw; k++) {
+		uint64_t x = op == QNN_POP_XOR ? a[k] ^ b[k] : a[k] & b[k];
+
+		s += (uint32_t)__builtin_popcountll(x);
+	}
+	return s;
+}
+
+static void scalar_popgemm_planes(enum qnn_popop op, size_t m, size_t n,
+				  size_t kw,
+				  size_t pa, const uint64_t *a, size_t lda,
+				  size_t sa,
+				  size_t pb, const uint64_t *b, size_t ldb,
+				  size_t sb,
+				  const int32_t *coef,
+				  int32_t *c, size_t ldc, int accumulate)
+{
+	for (size_t i = 0; i < m; i++) {
+		for (size_t j = 0; j < n; j++) {
+			/* uint32_t: wrapping arithmetic, see kern.h */
+			uint32_t s = accumulate ? (uint32_t)c[i * ldc + j] : 0;
+
+			for (size_t p = 0; p < pa; p++)
+				for (size_t q = 0; q < pb; q++)
+					s += (uint32_t)coef[p * pb + q] *
+					     pop_row(op, a + i * lda + p * sa,
+						     b + j * ldb + q * sb, kw);
+			c[i * ldc + j] = (int32_t)s;
+		}
+	}
+}
+
+static void scalar_popgemm(enum qnn_popop op, size_t m, size_t n, size_t kw,
+			   const uint64_t *a, size_t lda,
+			   const uint64_t *b, size_t ldb,
+			   int32_t *c, size_t ldc, int32_t alpha, int accumulate)
+{
+	scalar_popgemm_planes(op, m, n, kw, 1, a, lda, 0, 1, b, ldb, 0,
+			      &alpha, c, ldc, accumulate);
+}
+
+static void scalar_rowpop(size_t m, size_t kw, const uint64_t *a, size_t lda,
+			  int32_t *out)
+{
+	for (size_t i = 0; i < m; i++) {
+		uint32_t s = 0;
+
+		for (size_t k = 0; k < kw; k++)
+			s += (uint32_t)__builtin_popcountll(a[i * lda + k]);
+		out[i] = (int32_t)s;
+	}
+}
+
+static const struct qnn_kern scalar_table = {
+	.name = "scalar",
+	.popgemm = scalar_popgemm,
+	.rowpop = scalar_rowpop,
+	.popgemm_planes = scalar_popgemm_planes,
+};
+
+const struct qnn_kern *qnn_kern_scalar(void)
+{
+	return &scalar_table;
+}

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Every optimized kernel table equals the scalar reference bit for bit on
+ * randomized shapes: odd channel counts, K tails not multiples of 64, m/n
+ * not multiples of the 4x4 block, K and N large enough to cross the cache
+ * blocks, accumulate on/off, alpha != 1, unaligned rows, multi-plane
+ * coefficients, and convolutions through im2col (1x1 .. 7x7, strides,
+ * padding, dilation, groups, batch > 1). Tables the CPU lacks are skipped.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kern/kern.h"
+#include "kern_tap.h"
+
+#define TESTS_PER_TABLE 8
+
+/* m rows of kbits-bit packed data, stride ld words (>= words), tail zero */
+static uint64_t *rand_rows(uint64_t *s, size_t m, size_t kbits, size_t ld)
+{
+	size_t words = (kbits + 63) / 64;
+	/* +1: the caller may shift the base by one word to unalign it */
+	uint64_t *p = xcalloc(m * ld + 1, sizeof(*p));
+
+	for (size_t i = 0; i < m; i++) {
+		for (size_t k = 0; k < ld; k++)
+			p[i * ld + k] = k < words ? rnd(s) : rnd(s);
+		if (kbits % 64)
+			p[i * ld + words - 1] &= ~0ULL >> (64 - kbits % 64);
+	}
+	return p;
+}
+
+struct gcase {
+	size_t m, n, kbits, lda, ldb, ldc, pa, pb, sa, sb;
+	int op, acc;
+	int32_t coef[64];
+};
+
+/* run one case on table t and on scalar, compare outputs */
+static int run_case(const struct qnn_kern *t, const struct qnn_kern *ref,
+		    uint64_t *s, const struct gcase *g, int planes)
+{
+	size_t kw = (g->kbits + 63) / 64;
+	uint64_t *a = rand_rows(s, g->m, g->kbits, g->lda);
+	uint64_t *b = rand_rows(s, g->n, g->kbits, g->ldb);
+	int32_t *c0 = xcalloc(g->m * g->ldc + 1, sizeof(int32_t));
+	int32_t *c1 = xcalloc(g->m * g->ldc + 1, sizeof(int32_t));
+	int ok;
+
+	for (size_t i = 0; i < g->m * g->ldc; i++)
+		c0[i] = c1[i] = (int32_t)rnd(s);
+	if (planes) {
+		ref->popgemm_planes(g->op, g->m, g->n, kw, g->pa, a, g->lda, g->sa,
+				    g->pb, b, g->ldb, g->sb, g->coef, c0, g->ldc,
+				    g->acc);
+		t->popgemm_planes(g->op, g->m, g->n, kw, g->pa, a, g->lda, g->sa,
+				  g->pb, b, g->ldb, g->sb, g->coef, c1, g->ldc,
+				  g->acc);
+	} else {
+		ref->popgemm(g->op, g->m, g->n, kw, a, g->lda, b, g->ldb, c0,
+			     g->ldc, g->coef[0], g->acc);
+		t->popgemm(g->op, g->m, g->n, kw, a, g->lda, b, g->ldb, c1,
+			   g->ldc, g->coef[0], g->acc);
+	}
+	/* the whole buffer: also catches writes outside the m x n block */
+	ok = !memcmp(c0, c1, g->m * g->ldc * sizeof(int32_t));
+	if (!ok)
+		printf("# mismatch m=%zu n=%zu kbits=%zu lda=%zu ldb=%zu ldc=%zu pa=%zu pb=%zu op=%d acc=%d\n",
+		       g->m, g->n, g->kbits, g->lda, g->ldb, g->ldc, g->pa, g->pb,
+		       g->op, g->acc);
+	free(a);
+	free(b);
+	free(c0);
+	free(c1);
+	return ok;
+}
+
+static void rand_case(uint64_t *s, struct gcase *g, size_t maxm, size_t maxn,
+		      size_t maxk, size_t maxp)
+{
+	size_t kw;
+
+	memset(g, 0, sizeof(*g));
+	g->m = rnd_range(s, 1, maxm);
+	g->n = rnd_range(s, 1, maxn);
+	g->kbits = rnd_range(s, 1, maxk);
+	kw = (g->kbits + 63) / 64;
+	g->pa = rnd_range(s, 1, maxp);
+	g->pb = rnd_range(s, 1, maxp);
+	g->sa = kw + rnd_range(s, 0, 3);
+	g->sb = kw + rnd_range(s, 0, 3);
+	g->lda = g->pa * g->sa + rnd_range(s, 0, 2);
+	g->ldb = g->pb * g->sb + rnd_range(s, 0, 2);
+	g->ldc = g->n + rnd_range(s, 0, 3);
+	g->op = rnd(s) & 1 ? QNN_POP_XOR : QNN_POP_AND;
+	g->acc = rnd(s) & 1;
+	for (size_t i = 0; i < 64; i++)
+		g->coef[i] = (int32_t)rnd_range(s, 0, 600) - 300;
+}
+
+static int gemm_cases(const struct qnn_kern *t, const struct qnn_kern *ref,
+		      uint64_t *s, int count, int op, int force_acc, size_t maxm,
+		      size_t maxn, size_t maxk, size_t maxp, int planes)
+{
+	int ok = 1;
+
+	for (int i = 0; i < count && ok; i++) {
+		struct gcase g;
+
+		rand_case(s, &g, maxm, maxn, maxk, maxp);
+		if (op >= 0)
+			g.op = op;
+		if (force_acc >= 0) {
+			g.acc = force_acc;
+		} else {
+			g.coef[0] = 1;	/* plain: alpha 1, overwrite */
+			g.acc = 0;
+		}
+		if (!planes) {
+			g.pa = g.pb = 1;
+			g.sa = g.sb = 0;
+		}
+		ok = run_case(t, ref, s, &g, planes);
+	}
+	return ok;
+}
+
+static int rowpop_cases(const struct qnn_kern *t, const struct qnn_kern *ref,
+			uint64_t *s)
+{
+	int ok = 1;
+
+	for (int i = 0; i < 40 && ok; i++) {
+		size_t m = rnd_range(s, 1, 37), kbits = rnd_range(s, 1, 3000);
+		size_t lda = (kbits + 63) / 64 + rnd_range(s, 0, 3);
+		uint64_t *a = rand_rows(s, m, kbits, lda);
+		int32_t *o0 = xcalloc(m, sizeof(int32_t));
+		int32_t *o1 = xcalloc(m, sizeof(int32_t));
+
+		ref->rowpop(m, (kbits + 63) / 64, a + 1 - 1, lda, o0);
+		t->rowpop(m, (kbits + 63) / 64, a, lda, o1);
+		ok = !memcmp(o0, o1, m * sizeof(int32_t));
+		free(a);
+		free(o0);
+		free(o1);
+	}
+	return ok;
+}
+
+/* conv through im2col with table t vs scalar, multi-plane, random geometry */
+static int conv_cases(const struct qnn_kern *t, const struct qnn_kern *ref,
+		      uint64_t *s)
+{
+	static const size_t ks[] = { 1, 3, 5, 7 };
+	int ok = 1;
+
+	for (int it = 0; it < 16 && ok; it++) {
+		struct qnn_conv_geom g = { 0 };
+		size_t pa, pb, oc, cw, rw, rows, taps, gw, in_words, pbot, pr;
+		uint64_t *in, *col, *w;
+		int32_t *c0, *c1, coef[64];
+
+		g.kh = ks[rnd(s) % 4];
+		g.kw = it % 3 ? g.kh : ks[rnd(s) % 4];
+		g.n = rnd_range(s, 1, 2);
+		g.h = rnd_range(s, g.kh > 3 ? 4 : 1, 12);
+		g.w = rnd_range(s, g.kw > 3 ? 4 : 1, 12);
+		g.groups = rnd_range(s, 1, 3);
+		g.c = g.groups * rnd_range(s, 1, 150);
+		g.planes = pa = rnd_range(s, 1, 3);
+		g.sh = rnd_range(s, 1, 2);
+		g.sw = rnd_range(s, 1, 3);
+		g.dh = rnd_range(s, 1, 2);
+		g.dw = rnd_range(s, 1, 2);
+		g.pt = rnd_range(s, 0, g.kh / 2 + 1);
+		g.pl = rnd_range(s, 0, g.kw / 2 + 1);
+		pbot = rnd_range(s, 0, g.kh / 2);
+		pr = rnd_range(s, 0, g.kw / 2);
+		g.oh = qnn_conv_out_size(g.h, g.kh, g.sh, g.dh, g.pt, pbot);
+		g.ow = qnn_conv_out_size(g.w, g.kw, g.sw, g.dw, g.pl, pr);
+		if (!g.oh || !g.ow) {
+			it--;
+			continue;
+		}
+		pb = rnd_range(s, 1, 3);
+		oc = rnd_range(s, 1, 21);
+		cw = (g.c + 63) / 64;
+		taps = g.kh * g.kw;
+		gw = (g.c / g.groups + 63) / 64;
+		rw = qnn_im2col_row_words(&g);
+		rows = g.n * g.oh * g.ow;
+		in_words = g.n * g.h * g.w * g.planes * cw;
+		in = xcalloc(in_words, sizeof(*in));
+		for (size_t px = 0; px < g.n * g.h * g.w * g.planes; px++) {
+			for (size_t k = 0; k < cw; k++)
+				in[px * cw + k] = rnd(s);
+			if (g.c % 64)
+				in[px * cw + cw - 1] &= ~0ULL >> (64 - g.c % 64);
+		}
+		col = xcalloc(rows * rw, sizeof(*col));
+		w = rand_rows(s, oc * pb * taps, g.c / g.groups, gw);
+		c0 = xcalloc(rows * oc, sizeof(int32_t));
+		c1 = xcalloc(rows * oc, sizeof(int32_t));
+		for (int i = 0; i < 64; i++)
+			coef[i] = (int32_t)rnd_range(s, 0, 40) - 20;
+		for (size_t grp = 0; grp < g.groups && ok; grp++) {
+			int op = rnd(s) & 1;
+
+			ok = !qnn_im2col_bits(&g, grp, in, 0, rows, col, rw, NULL);
+			ref->popgemm_planes(op, rows, oc, taps * gw, pa, col, rw,
+					    taps * gw, pb, w, pb * taps * gw,
+					    taps * gw, coef, c0, oc, 0);
+			t->popgemm_planes(op, rows, oc, taps * gw, pa, col, rw,
+					  taps * gw, pb, w, pb * taps * gw,
+					  taps * gw, coef, c1, oc, 0);
+			ok = ok && !memcmp(c0, c1, rows * oc * sizeof(int32_t));
+			if (!ok)
+				printf("# conv mismatch n=%zu %zux%zux%zu k=%zux%zu s=%zu,%zu d=%zu,%zu p=%zu,%zu g=%zu planes=%zu/%zu oc=%zu\n",
+				       g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw,
+				       g.dh, g.dw, g.pt, g.pl, g.groups, pa, pb, oc);
+		}
+		free(in);
+		free(col);
+		free(w);
+		free(c0);
+		free(c1);
+	}
+	return ok;
+}
+
+static void test_table(struct tap *tp, const char *name, uint64_t seed)
+{
+	const struct qnn_kern *t = qnn_kern_select(name);
+	const struct qnn_kern *ref = qnn_kern_scalar();
+	uint64_t s = seed;
+
+	if (!t) {
+		for (int i = 0; i < TESTS_PER_TABLE; i++)
+			tap_skip(tp, "%s: CPU lacks the instructions", name);
+		return;
+	}
+	tap_ok(tp, gemm_cases(t, ref, &s, 60, QNN_POP_XOR, -1, 19, 23, 1500, 1, 0),
+	       "%s: popgemm XOR == scalar (random m, n, K tails)", name);
+	tap_ok(tp, gemm_cases(t, ref, &s, 60, QNN_POP_AND, -1, 19, 23, 1500, 1, 0),
+	       "%s: popgemm AND == scalar", name);
+	tap_ok(tp, gemm_cases(t, ref, &s, 60, -1, 1, 19, 23, 1500, 1, 0) &&
+		   gemm_cases(t, ref, &s, 60, -1, 0, 19, 23, 1500, 1, 0),
+	       "%s: popgemm accumulate on/off, alpha != 1 == scalar", name);
+	tap_ok(tp, gemm_cases(t, ref, &s, 6, -1, 1, 140, 150, 70000, 1, 0),
+	       "%s: popgemm across K, N and M cache blocks == scalar", name);
+	tap_ok(tp, rowpop_cases(t, ref, &s), "%s: rowpop == scalar", name);
+	tap_ok(tp, gemm_cases(t, ref, &s, 60, QNN_POP_XOR, 1, 13, 14, 700, 5, 1),
+	       "%s: popgemm_planes XOR (1..5 x 1..5 planes) == scalar", name);
+	tap_ok(tp, gemm_cases(t, ref, &s, 60, QNN_POP_AND, 0, 13, 14, 700, 8, 1),
+	       "%s: popgemm_planes AND (1..8 x 1..8 planes) == scalar", name);
+	tap_ok(tp, conv_cases(t, ref, &s),
+	       "%s: conv via im2col (1x1..7x7, stride, pad, dilation, groups, batch) == scalar",
+	       name);
+}
+
+int main(void)
+{
+	const char *const *names = qnn_kern_names();
+	struct tap tp = { 0 };
+	uint64_t seed = test_seed();
+	size_t nt = 0;
+	const struct qnn_kern *k;
+
+	for (size_t i = 0; names[i]; i++)
+		nt += strcmp(names[i], "scalar") != 0;
+	printf("1..%zu\n", nt * TESTS_PER_TABLE + 3);
+	printf("# seed 0x%llx (set QNN_TEST_SEED to vary)\n",
+	       (unsigned long long)seed);
+
+	k = qnn_kern_select("auto");
+	tap_ok(&tp, k != NULL, "auto selects a table (%s)", k ? k->name : "none");
+	setenv("QNN_KERNELS", "scalar", 1);
+	k = qnn_kern_select(NULL);
+	tap_ok(&tp, k == qnn_kern_scalar(), "QNN_KERNELS=scalar overrides auto");
+	setenv("QNN_KERNELS", "no-such-isa", 1);
+	tap_ok(&tp, qnn_kern_select(NULL) == NULL && qnn_kern_select("bogus") == NULL,
+	       "unknown table name gives NULL");
+	unsetenv("QNN_KERNELS");
+
+	for (size_t i = 0; names[i]; i++)
+		if (strcmp(names[i], "scalar"))
+			test_table(&tp, names[i], seed + i);
+	return tp.failed ? 1 : 0;
+}
