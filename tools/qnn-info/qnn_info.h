@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * qnn-info: what one qnn accelerator reports, gathered once and then
+ * printed as text or JSON; plus what libqnn's CPU fallback can use.
+ */
+#ifndef QNN_INFO_H
+#define QNN_INFO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "qnn.h"
+
+/* drmGetVersion()->name of qnn devices (docs/uapi.md). */
+#define QNN_INFO_DRIVER "qnn"
+
+/* GET_PARAM numbers 0..QNN_INFO_NPARAMS-1 (uapi/drm/qnn_accel.h). */
+#define QNN_INFO_NPARAMS 13
+
+struct qnn_info_dev {
+	char path[64];		/* /dev/accel/accelN */
+	int minor;
+	char parent[64];	/* "qnn_sim.0", "0000:00:04.0", "" if unknown */
+	char bus[32];		/* "platform", "pci", "" if unknown */
+	char drv_name[32];
+	char drv_desc[128];
+	char drv_date[32];
+	int drv_major, drv_minor, drv_patch;
+	uint64_t param[QNN_INFO_NPARAMS];
+	bool have[QNN_INFO_NPARAMS];	/* false: the driver refused it */
+};
+
+struct qnn_info_scan {
+	struct qnn_info_dev *devs;
+	int ndevs;
+	int nodes;		/* /dev/accel/accel* nodes seen */
+	int unopenable;		/* of those, how many could not be opened */
+};
+
+/* Scan /dev/accel/accel*; keeps qnn devices. 0 or -errno (ENOMEM). */
+int qnn_info_scan(struct qnn_info_scan *scan);
+void qnn_info_scan_free(struct qnn_info_scan *scan);
+
+/* Name of one DRM_QNN_OP_* bit, NULL if the bit is not defined. */
+const char *qnn_info_op_name(uint64_t bit);
+
+/* The CPU fallback: libqnn's view of this CPU. 0 or -errno. */
+int qnn_info_cpu(struct qnn_cpu_info *cpu);
+
+void qnn_info_print_text(FILE *f, const struct qnn_info_scan *scan,
+			 const struct qnn_cpu_info *cpu, int cpu_err);
+void qnn_info_print_json(FILE *f, const struct qnn_info_scan *scan,
+			 const struct qnn_cpu_info *cpu, int cpu_err);
+
+#endif /* QNN_INFO_H */
