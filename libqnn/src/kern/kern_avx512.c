@@ -25,9 +25,11 @@ AI __m512i reduce16(const __m512i acc[16])
 {
 	__m512i v[8], w[4], s0, s1, x, y;
 
+#pragma GCC unroll 8
 	for (int k = 0; k < 8; k++)	/* pairs into even/odd dwords */
 		v[k] = _mm512_or_si512(acc[2 * k],
 				       _mm512_slli_epi64(acc[2 * k + 1], 32));
+#pragma GCC unroll 4
 	for (int k = 0; k < 4; k++)	/* per 128-bit lane: 4 outputs */
 		w[k] = _mm512_add_epi32(_mm512_unpacklo_epi64(v[2 * k], v[2 * k + 1]),
 					_mm512_unpackhi_epi64(v[2 * k], v[2 * k + 1]));

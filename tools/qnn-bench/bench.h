@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * qnn-bench: figures for libqnn's CPU engine (docs/kernels.md). Benchmarks
+ * print numbers; nothing here asserts a speed.
+ */
+#ifndef QNN_BENCH_H
+#define QNN_BENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * FINN's CNV topology through libqnn's public API (implemented in cnv.c by
+ * the engine's owner): images per second batched on all threads, and
+ * one-image latency on all threads. Returns 0, or a negative errno with a
+ * readable message in err.
+ */
+int bench_cnv(double *images_per_s, double *latency_us, char *err, size_t errlen);
+
+/* ---- the kernel benchmarks (timer.c, ceiling*.c, kernels.c) ---- */
+
+/* cycle counter: TSC on x86-64, CNTVCT on aarch64, ns elsewhere */
+uint64_t bench_ticks(void);
+/* its frequency in Hz, calibrated against CLOCK_MONOTONIC (or CNTFRQ) */
+double bench_tick_hz(void);
+double bench_now_s(void);
+
+/* bit-ops per tick of an L1-resident XOR+popcount+add loop of `isa` */
+double bench_popcount_ceiling(const char *isa);
+
+struct bench_kern_result {
+	const char *isa;
+	double bgemm_bitmacs_per_tick;
+	size_t bgemm_m, bgemm_n, bgemm_k;
+	double bconv_s, sconv_s, bconv_vs_sgemm;
+	double bconv_bitmacs_per_tick, sgemm_macs_per_tick;
+	double w1a1_s, w1a2_s, w2a2_s, w4a4_s;
+	double cost_w1a2, cost_w2a2, cost_w4a4;
+	char sgemm_core[64];
+};
+
+/* fills r; returns 0 or a negative errno with a message in err */
+int bench_kernels(const char *isa, int reps, double tick_hz,
+		  struct bench_kern_result *r,
+		  char *err, size_t errlen);
+
+#endif /* QNN_BENCH_H */

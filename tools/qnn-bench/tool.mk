@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: MIT
+#
+# qnn-bench: figures for libqnn's CPU engine (docs/kernels.md).
+#
+# Unlike the other tools it measures libqnn's *internal* kernel tables
+# (libqnn/src/kern/kern.h), so it compiles those sources itself with the
+# same per-file ISA flags as libqnn/Makefile (*_avx2.c, *_avx512.c,
+# *_neon.c); its own ceiling_<isa>.c loops follow the same convention.
+# The CNV figures come from cnv.c (libqnn's public API, engine owner); until
+# that file exists the tool builds without it and reports them as null.
+# Links OpenBLAS (cblas_sgemm) for the float baseline.
+
+BENCH_ARCH	:= $(shell $(CC) -dumpmachine | cut -d- -f1)
+BENCH_OBJDIR	:= $(O)/qnn-bench-obj
+BENCH_KDIR	:= $(TOP)/libqnn/src/kern
+BENCH_KSRCS	:= $(wildcard $(BENCH_KDIR)/*.c)
+BENCH_SRCS	:= qnn-bench/main.c qnn-bench/timer.c qnn-bench/ceiling.c \
+		   qnn-bench/kernels.c $(wildcard qnn-bench/ceiling_*.c)
+BENCH_CNV	:= $(wildcard qnn-bench/cnv.c)
+
+ifeq ($(BENCH_ARCH),x86_64)
+BENCH_DROP	:= %_neon.c
+else ifeq ($(BENCH_ARCH),aarch64)
+BENCH_DROP	:= %_avx2.c %_avx512.c
+else
+BENCH_DROP	:= %_avx2.c %_avx512.c %_neon.c
+endif
+BENCH_KSRCS	:= $(filter-out $(BENCH_DROP),$(BENCH_KSRCS))
+BENCH_SRCS	:= $(filter-out $(BENCH_DROP),$(BENCH_SRCS))
+
+bench_isa = $(if $(filter %_avx2.c,$1),-mavx2 -mpopcnt -mbmi2 -mfma) \
+	    $(if $(filter %_avx512.c,$1),-mavx512f -mavx512bw -mavx512vl -mavx512vpopcntdq -mavx512bitalg -mavx2 -mpopcnt -mbmi2)
+
+ifeq ($(BENCH_CNV),)
+BENCH_DEFS	:= -DQNN_BENCH_NO_CNV
+BENCH_LIBQNN	:=
+else
+BENCH_SRCS	+= $(BENCH_CNV)
+BENCH_DEFS	:=
+BENCH_LIBQNN	:= $(LIBO)/libqnn.a
+endif
+
+BENCH_OBJS	:= $(patsubst qnn-bench/%.c,$(BENCH_OBJDIR)/%.o,$(BENCH_SRCS)) \
+		   $(patsubst $(BENCH_KDIR)/%.c,$(BENCH_OBJDIR)/kern/%.o,$(BENCH_KSRCS))
+
+$(BENCH_OBJDIR)/kern/%.o: $(BENCH_KDIR)/%.c $(wildcard $(BENCH_KDIR)/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOL_CFLAGS) -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+		-I$(TOP)/libqnn/src $(call bench_isa,$<) -c $< -o $@
+
+$(BENCH_OBJDIR)/%.o: qnn-bench/%.c $(wildcard qnn-bench/*.h) $(BENCH_KDIR)/kern.h
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOL_CFLAGS) $(BENCH_DEFS) -I$(TOP)/libqnn/src -Iqnn-bench \
+		$(call bench_isa,$<) -c $< -o $@
+
+$(O)/qnn-bench: $(BENCH_OBJS) $(BENCH_LIBQNN)
+	$(CC) $(CFLAGS) -pthread -o $@ $(BENCH_OBJS) $(BENCH_LIBQNN) -lopenblas $(TOOL_LDLIBS)
+
+
+.PHONY: qnn-bench-check
+qnn-bench-check: $(O)/qnn-bench
+	@out=$$($(O)/qnn-bench --reps 1 --no-cnv --json) && \
+	 echo "$$out" | grep -q '"bconv_vs_sgemm"' && \
+	 echo "ok - qnn-bench --json prints its figures" || \
+	 { echo "not ok - qnn-bench --json prints its figures"; exit 1; }
+
+TOOLS += $(O)/qnn-bench
+TOOL_CHECKS += qnn-bench-check
