@@ -187,6 +187,13 @@ TEST_F(qnn, mmap_out_of_range)
 	EXPECT_EQ(EINVAL, errno);
 	if (p != MAP_FAILED)
 		munmap(p, 3 * 4096);
+	/* Inside the BO but not its start: GEM looks offsets up exactly. */
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd,
+		 (off_t)(bo.offset + 4096));
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+	if (p != MAP_FAILED)
+		munmap(p, 4096);
 	/* An offset no BO has. */
 	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, self->fd,
 		 (off_t)(bo.offset + (1ULL << 30)));

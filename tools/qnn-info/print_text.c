@@ -65,7 +65,8 @@ static void device(FILE *f, const struct qnn_info_dev *d)
 	fputc('\n', f);
 	fprintf(f, LABEL "%s %d.%d.%d", "driver", d->drv_name, d->drv_major,
 		d->drv_minor, d->drv_patch);
-	if (d->drv_date[0])
+	/* The DRM core reports "0" when the driver sets no date. */
+	if (d->drv_date[0] && strcmp(d->drv_date, "0"))
 		fprintf(f, " (%s)", d->drv_date);
 	if (d->drv_desc[0])
 		fprintf(f, " - %s", d->drv_desc);
