@@ -7,7 +7,8 @@
 #   scripts/install-deps.sh [GROUP...]     (default: build vm cross fuzz)
 #
 # Groups:
-#   build  compilers, libdrm, OpenBLAS, protobuf-c, zlib, libpng, onnx.proto
+#   build  compilers, libdrm, OpenBLAS, protobuf-c, zlib, libpng, onnx.proto,
+#          pahole (the 6.12 headers generate BTF for modules)
 #   vm     qemu, busybox, the Debian 6.12 kernel image + headers unpacked into
 #          build/deps/kernel, the kselftest harness and checkpatch.pl from
 #          linux-source-6.12 unpacked into build/deps/linux-src
@@ -92,7 +93,7 @@ fetch_debs() { # dir pkg...
 group_build() {
 	pkgs build-essential pkg-config libdrm-dev libopenblas-dev zlib1g-dev \
 		libpng-dev protobuf-c-compiler libprotobuf-c-dev python3-onnx \
-		cpio xz-utils zstd kmod
+		cpio xz-utils zstd kmod dwarves
 }
 
 group_vm() {
@@ -113,6 +114,10 @@ group_vm() {
 		for d in "$deps"/debs/kernel/*.deb; do
 			dpkg-deb -x "$d" "$kdir/root"
 		done
+		# The .deb's Makefile includes the common headers by absolute
+		# path; point it at the unpacked copy instead.
+		echo "include $kdir/root/usr/src/linux-headers-$abi-common/Makefile" \
+			>"$kdir/root/usr/src/linux-headers-$abi-amd64/Makefile"
 		echo "$abi-amd64" >"$kdir/release"
 		touch "$kdir/.stamp"
 		rm -rf "$deps/debs/kernel"
