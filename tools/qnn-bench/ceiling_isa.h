@@ -6,11 +6,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* a: 4 rows of kw words, b: kw words; returns a checksum */
+/* a, b: 4 rows of kw words each; returns a checksum */
 typedef uint64_t (*ceil_fn)(const uint64_t *a, const uint64_t *b, size_t kw,
 			    size_t reps);
 
 uint64_t ceil_avx512(const uint64_t *a, const uint64_t *b, size_t kw, size_t reps);
+uint64_t ceil_avx512_4x4(const uint64_t *a, const uint64_t *b, size_t kw, size_t reps);
 uint64_t ceil_avx2(const uint64_t *a, const uint64_t *b, size_t kw, size_t reps);
 uint64_t ceil_neon(const uint64_t *a, const uint64_t *b, size_t kw, size_t reps);
 

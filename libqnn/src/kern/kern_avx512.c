@@ -9,6 +9,7 @@
  * masked loads, which never touch the masked-out words.
  */
 #include <immintrin.h>
+#include <stdlib.h>
 
 #include "kern.h"
 #include "kern_isa.h"
@@ -115,13 +116,194 @@ AI void ukern(enum qnn_popop op, int mr, int nr, size_t kw,
 #define UKERN ukern
 #include "kern_blocked.h"
 
+/*
+ * Lane-per-column kernel, for m >= LP_MIN_M. Columns of b are packed (per
+ * call, into a heap buffer) as panels of 8 columns, k-major, so one zmm
+ * holds word k of 8 columns. Each row word of a is broadcast and XORed with
+ * the panels: every zmm lane accumulates a different output, there is no
+ * horizontal reduction, any K works word by word with no masked tail, and
+ * a row's 8 results are stored contiguously. Micro-kernel: 6 rows x 4
+ * panels (32 columns) = 24 accumulators + 4 panel registers.
+ */
+#define LP_R		6
+#define LP_P		4
+#define LP_COLS		(8 * LP_P)
+#define LP_MIN_M	8
+#define LP_L1_WORDS	(24u << 10) / 8	/* packed chunk: 24 KiB */
+#define LP_L2_BYTES	(512u << 10)
+
+AI void lp_ukern(enum qnn_popop op, int mr, int np, size_t kk,
+		 size_t pa, const uint64_t *a, size_t lda, size_t sa,
+		 size_t pb, const uint64_t *bp, const int32_t *coef,
+		 int32_t *c, size_t ldc, size_t ncols, int first)
+{
+	for (size_t p = 0; p < pa; p++) {
+		for (size_t q = 0; q < pb; q++) {
+			const uint64_t *ap = a + p * sa;
+			const uint64_t *bq = bp + q * kk * 8;
+			__m512i acc[LP_R][LP_P], cf;
+
+#pragma GCC unroll 6
+			for (int i = 0; i < LP_R; i++)
+#pragma GCC unroll 4
+				for (int j = 0; j < LP_P; j++)
+					acc[i][j] = _mm512_setzero_si512();
+			for (size_t k = 0; k < kk; k++) {
+				__m512i vb[LP_P];
+
+#pragma GCC unroll 4
+				for (int j = 0; j < np; j++)
+					vb[j] = _mm512_loadu_si512(bq + (j * pb * kk + k) * 8);
+#pragma GCC unroll 6
+				for (int i = 0; i < mr; i++) {
+					__m512i va = _mm512_set1_epi64((long long)ap[i * lda + k]);
+
+#pragma GCC unroll 4
+					for (int j = 0; j < np; j++)
+						acc[i][j] = _mm512_add_epi64(acc[i][j],
+							_mm512_popcnt_epi64(bitop(op, va, vb[j])));
+				}
+			}
+			cf = _mm512_set1_epi64(coef[p * pb + q]);
+#pragma GCC unroll 6
+			for (int i = 0; i < mr; i++) {
+#pragma GCC unroll 4
+				for (int j = 0; j < np; j++) {
+					size_t left = ncols - (size_t)j * 8;
+					__mmask8 m = (__mmask8)(left >= 8 ? 0xff : (1u << left) - 1);
+					int32_t *cp = c + i * ldc + j * 8;
+					/* exact product; its low 32 bits are the wrapped one */
+					__m256i v = _mm512_cvtepi64_epi32(_mm512_mul_epi32(acc[i][j], cf));
+
+					if (!(first && p == 0 && q == 0))
+						v = _mm256_add_epi32(v, _mm256_maskz_loadu_epi32(m, cp));
+					_mm256_mask_storeu_epi32(cp, m, v);
+				}
+			}
+		}
+	}
+}
+
+/* dst[((panel * pb + q) * kk + k) * 8 + lane] = b column j0 + panel*8 + lane */
+static void lp_pack(const uint64_t *b, size_t ldb, size_t sb, size_t pb,
+		    size_t ncols, size_t k0, size_t kk, uint64_t *dst)
+{
+	size_t panels = (ncols + 7) / 8;
+
+	for (size_t pn = 0; pn < panels; pn++)
+		for (size_t q = 0; q < pb; q++) {
+			uint64_t *d = dst + (pn * pb + q) * kk * 8;
+
+			for (size_t l = 0; l < 8; l++) {
+				size_t j = pn * 8 + l;
+				const uint64_t *src = b + j * ldb + q * sb + k0;
+
+				if (j < ncols)
+					for (size_t k = 0; k < kk; k++)
+						d[k * 8 + l] = src[k];
+				else
+					for (size_t k = 0; k < kk; k++)
+						d[k * 8 + l] = 0;
+			}
+		}
+}
+
+#define LP_SHAPE(OP, MR, NP)						\
+	lp_ukern(OP, MR, NP, kk, pa, a + i * lda + k0, lda, sa, pb, bp,	\
+		 coef, c + i * ldc + j0, ldc, ncols, first)
+#define LP_ROWS(OP, MR)							\
+	do {								\
+		switch (np) {						\
+		case 4: LP_SHAPE(OP, MR, 4); break;			\
+		case 3: LP_SHAPE(OP, MR, 3); break;			\
+		case 2: LP_SHAPE(OP, MR, 2); break;			\
+		default: LP_SHAPE(OP, MR, 1); break;			\
+		}							\
+	} while (0)
+#define LP_OP(OP)							\
+	do {								\
+		switch (mr) {						\
+		case 6: LP_ROWS(OP, 6); break;				\
+		case 5: LP_ROWS(OP, 5); break;				\
+		case 4: LP_ROWS(OP, 4); break;				\
+		case 3: LP_ROWS(OP, 3); break;				\
+		case 2: LP_ROWS(OP, 2); break;				\
+		default: LP_ROWS(OP, 1); break;				\
+		}							\
+	} while (0)
+
+/* returns 0 if done, -1 if the pack buffer could not be allocated */
+static int lp_popgemm_planes(enum qnn_popop op, size_t m, size_t n, size_t kw,
+			     size_t pa, const uint64_t *a, size_t lda, size_t sa,
+			     size_t pb, const uint64_t *b, size_t ldb, size_t sb,
+			     const int32_t *coef, int32_t *c, size_t ldc,
+			     int accumulate)
+{
+	size_t kc = LP_L1_WORDS / (LP_COLS * pb);
+	size_t mc;
+	uint64_t *bp;
+
+	if (kc < 8)
+		kc = 8;
+	if (kc > kw)
+		kc = kw;
+	mc = LP_L2_BYTES / (kc * pa * 8) / LP_R * LP_R;
+	if (mc < 8 * LP_R)
+		mc = 8 * LP_R;
+	bp = aligned_alloc(64, LP_COLS * pb * kc * 8);
+	if (!bp)
+		return -1;
+	for (size_t k0 = 0; k0 < kw; k0 += kc) {
+		size_t kk = kw - k0 < kc ? kw - k0 : kc;
+		int first = !accumulate && k0 == 0;
+
+		for (size_t ic = 0; ic < m; ic += mc) {
+			size_t iend = m - ic < mc ? m : ic + mc;
+
+			for (size_t j0 = 0; j0 < n; j0 += LP_COLS) {
+				size_t ncols = n - j0 < LP_COLS ? n - j0 : LP_COLS;
+				size_t np = (ncols + 7) / 8;
+
+				lp_pack(b + j0 * ldb, ldb, sb, pb, ncols, k0, kk, bp);
+				for (size_t i = ic; i < iend; i += LP_R) {
+					size_t mr = iend - i < LP_R ? iend - i : LP_R;
+
+					if (op == QNN_POP_XOR)
+						LP_OP(QNN_POP_XOR);
+					else
+						LP_OP(QNN_POP_AND);
+				}
+			}
+		}
+	}
+	free(bp);
+	return 0;
+}
+
+static void avx512_popgemm_planes(enum qnn_popop op, size_t m, size_t n,
+				  size_t kw,
+				  size_t pa, const uint64_t *a, size_t lda,
+				  size_t sa,
+				  size_t pb, const uint64_t *b, size_t ldb,
+				  size_t sb,
+				  const int32_t *coef,
+				  int32_t *c, size_t ldc, int accumulate)
+{
+	if (m >= LP_MIN_M && n && kw &&
+	    !lp_popgemm_planes(op, m, n, kw, pa, a, lda, sa, pb, b, ldb, sb,
+			       coef, c, ldc, accumulate))
+		return;
+	blocked_popgemm_planes(op, m, n, kw, pa, a, lda, sa, pb, b, ldb, sb,
+			       coef, c, ldc, accumulate);
+}
+
 static void avx512_popgemm(enum qnn_popop op, size_t m, size_t n, size_t kw,
 			   const uint64_t *a, size_t lda,
 			   const uint64_t *b, size_t ldb,
 			   int32_t *c, size_t ldc, int32_t alpha, int accumulate)
 {
-	blocked_popgemm_planes(op, m, n, kw, 1, a, lda, 0, 1, b, ldb, 0,
-			       &alpha, c, ldc, accumulate);
+	avx512_popgemm_planes(op, m, n, kw, 1, a, lda, 0, 1, b, ldb, 0,
+			      &alpha, c, ldc, accumulate);
 }
 
 static void avx512_rowpop(size_t m, size_t kw, const uint64_t *a, size_t lda,
@@ -148,7 +330,7 @@ static const struct qnn_kern avx512_table = {
 	.name = "avx512",
 	.popgemm = avx512_popgemm,
 	.rowpop = avx512_rowpop,
-	.popgemm_planes = blocked_popgemm_planes,
+	.popgemm_planes = avx512_popgemm_planes,
 };
 
 const struct qnn_kern *qnn_kern_avx512(void)
