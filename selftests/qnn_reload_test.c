@@ -7,7 +7,8 @@
  * back to 0 every time and leave no oops/WARN/BUG in the kernel log.
  *
  * Runs in the test VM as root; modules are in /lib/modules/qnn (override
- * with QNN_MODULE_DIR), see docs/uapi.md. Leaves both modules loaded with
+ * with QNN_MODULE_DIR), see docs/uapi.md. Also: unbind/bind of a sim
+ * device under an open file, and out-of-range qnn_sim parameters refused. Leaves both modules loaded with
  * default parameters.
  */
 #include <errno.h>
@@ -82,23 +83,19 @@ static int unload_both(void)
 }
 
 /*
- * Kernel log since the fd was opened (positioned at the end): report
- * every line that looks like a splat; returns how many there were.
+ * Read the kernel log records that arrived since the last call (the fd is
+ * opened at the end of the log); for each, call fn with the message text.
+ * Returns how many records fn counted (fn returns 1 to count one).
  */
-static int kmsg_splats(int kmsg)
+static int kmsg_scan(int kmsg, int (*fn)(const char *msg, const void *arg),
+		     const void *arg)
 {
-	static const char *const bad[] = {
-		"BUG:", "WARNING:", "Oops", "kernel BUG", "KASAN", "UBSAN",
-		"general protection", "Call Trace", "refcount_t", "corruption",
-		"leak", "Kernel panic", "RIP:", "list_add", "list_del",
-	};
 	char rec[2048];
 	int found = 0;
 
 	for (;;) {
 		ssize_t n = read(kmsg, rec, sizeof(rec) - 1);
 		const char *msg;
-		unsigned int i;
 
 		if (n < 0 && errno == EPIPE)	/* overwritten records: go on */
 			continue;
@@ -106,16 +103,39 @@ static int kmsg_splats(int kmsg)
 			break;
 		rec[n] = 0;
 		msg = strchr(rec, ';');
-		msg = msg ? msg + 1 : rec;
-		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-			if (strstr(msg, bad[i])) {
-				fprintf(stderr, "# kernel: %s", msg);
-				found++;
-				break;
-			}
-		}
+		found += fn(msg ? msg + 1 : rec, arg);
 	}
 	return found;
+}
+
+static int is_splat(const char *msg, const void *arg)
+{
+	static const char *const bad[] = {
+		"BUG:", "WARNING:", "Oops", "kernel BUG", "KASAN", "UBSAN",
+		"general protection", "Call Trace", "refcount_t", "corruption",
+		"leak", "Kernel panic", "RIP:", "list_add", "list_del",
+	};
+	unsigned int i;
+
+	(void)arg;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (strstr(msg, bad[i])) {
+			fprintf(stderr, "# kernel: %s", msg);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* oops/WARN/BUG/sanitizer lines since the last scan, each reported. */
+static int kmsg_splats(int kmsg)
+{
+	return kmsg_scan(kmsg, is_splat, NULL);
+}
+
+static int contains(const char *msg, const void *arg)
+{
+	return strstr(msg, arg) != NULL;
 }
 
 FIXTURE(reload) {
@@ -311,6 +331,102 @@ TEST_F_TIMEOUT(reload, load_unload_loop, 240)
 		}
 	}
 	ASSERT_EQ(0, unload_both());
+	ASSERT_EQ(0, load_both(""));
+	EXPECT_EQ(0, kmsg_splats(self->kmsg));
+}
+
+/*
+ * Unbinding the sim device (docs/uapi.md) under an open file: ioctls give
+ * -ENODEV, the mapping stays valid; binding again brings a working device
+ * that starts with no BOs.
+ */
+TEST_F_TIMEOUT(reload, unbind_rebind_under_open_file, 120)
+{
+	const char *drv = "/sys/bus/platform/drivers/qnn_sim";
+	struct drm_qnn_bo_create bo;
+	char parent[64], path[128];
+	size_t len = 4 * 4096;
+	uint64_t count = ~0ULL;
+	uint8_t *map;
+	int fd, fd2, ctl;
+
+	fd = qnn_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, qnn_parent_name(fd, parent, sizeof(parent)));
+	ASSERT_EQ(0, strncmp(parent, "qnn_sim.", 8)) TH_LOG("parent %s", parent);
+	ASSERT_EQ(0, qnn_bo_create(fd, len, 0, &bo));
+	map = qnn_bo_mmap(fd, bo.offset, len);
+	ASSERT_NE(NULL, map);
+	qnn_fill(map, len, 31);
+
+	snprintf(path, sizeof(path), "%s/unbind", drv);
+	ctl = open(path, O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, ctl) TH_LOG("%s: %s", path, strerror(errno));
+	ASSERT_EQ((ssize_t)strlen(parent), write(ctl, parent, strlen(parent)));
+	close(ctl);
+
+	EXPECT_EQ(-ENODEV, qnn_bo_create(fd, 4096, 0, &bo));
+	EXPECT_EQ(-1, qnn_check(map, len, 31));
+
+	snprintf(path, sizeof(path), "%s/bind", drv);
+	ctl = open(path, O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, ctl) TH_LOG("%s: %s", path, strerror(errno));
+	ASSERT_EQ((ssize_t)strlen(parent), write(ctl, parent, strlen(parent)));
+	close(ctl);
+
+	/* The old file stays dead; a new open reaches the new device. */
+	EXPECT_EQ(-ENODEV, qnn_bo_create(fd, 4096, 0, &bo));
+	fd2 = qnn_open();
+	ASSERT_LE(0, fd2) TH_LOG("no device after bind");
+	ASSERT_EQ(0, qnn_debugfs_u64(fd2, "bo_count", &count));
+	EXPECT_EQ(0, count);
+	ASSERT_EQ(0, qnn_bo_create(fd2, 4096, 0, &bo));
+	EXPECT_EQ(0, qnn_bo_close(fd2, bo.handle));
+	munmap(map, len);
+	close(fd);
+	close(fd2);
+	EXPECT_EQ(0, kmsg_splats(self->kmsg));
+}
+
+/*
+ * Out-of-range qnn_sim parameters make the load fail with -EINVAL and a
+ * kernel log line naming the parameter (docs/uapi.md).
+ */
+TEST_F_TIMEOUT(reload, bad_sim_parameters_refused, 120)
+{
+	static const struct {
+		const char *params;
+		const char *name;
+	} bad[] = {
+		{ "num_devices=0", "num_devices" },
+		{ "num_devices=9", "num_devices" },
+		{ "cores=0", "cores" },
+		{ "cores=256", "cores" },
+		{ "sram_kib=4194304", "sram_kib" },
+		{ "max_weight_bits=0", "max_weight_bits" },
+		{ "max_act_bits=9", "max_act_bits" },
+		{ "ops=0x100", "ops" },
+		{ "clock_khz=0", "clock_khz" },
+		{ "va_bits=29", "va_bits" },
+		{ "va_bits=49", "va_bits" },
+		{ "queue_depth=1", "queue_depth" },
+		{ "queue_depth=48", "queue_depth" },
+		{ "queue_depth=8192", "queue_depth" },
+	};
+	unsigned int i;
+
+	ASSERT_EQ(0, mod_unload("qnn_sim"));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		kmsg_splats(self->kmsg);	/* skip to now */
+		EXPECT_EQ(-EINVAL, mod_load("qnn_sim", bad[i].params))
+			TH_LOG("%s", bad[i].params);
+		EXPECT_FALSE(mod_loaded("qnn_sim")) TH_LOG("%s", bad[i].params);
+		if (mod_loaded("qnn_sim")) {
+			ASSERT_EQ(0, mod_unload("qnn_sim"));
+		}
+		EXPECT_LE(1, kmsg_scan(self->kmsg, contains, bad[i].name))
+			TH_LOG("no kernel log line names %s", bad[i].name);
+	}
 	ASSERT_EQ(0, load_both(""));
 	EXPECT_EQ(0, kmsg_splats(self->kmsg));
 }
