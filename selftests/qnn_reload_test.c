@@ -7,9 +7,9 @@
  * back to 0 every time and leave no oops/WARN/BUG in the kernel log.
  *
  * Runs in the test VM as root; modules are in /lib/modules/qnn (override
- * with QNN_MODULE_DIR), see docs/uapi.md. Also: unbind/bind of a sim
- * device under an open file, and out-of-range qnn_sim parameters refused. Leaves both modules loaded with
- * default parameters.
+ * with QNN_MODULE_DIR), see docs/uapi.md. Also covers unbind/bind of a sim
+ * device under an open file and out-of-range qnn_sim parameters. Leaves
+ * both modules loaded with default parameters.
  */
 #include <errno.h>
 #include <fcntl.h>
