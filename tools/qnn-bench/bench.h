@@ -25,8 +25,21 @@ uint64_t bench_ticks(void);
 double bench_tick_hz(void);
 double bench_now_s(void);
 
+/*
+ * A timed span in ticks: the counter's delta, or -- when smaller -- the
+ * thread's on-CPU time (CLOCK_THREAD_CPUTIME_ID) times hz, so that time the
+ * thread spent preempted on a shared machine is not counted.
+ */
+struct bench_span {
+	uint64_t t0;
+	double cpu0;
+};
+
+void bench_start(struct bench_span *sp);
+double bench_stop(struct bench_span *sp, double hz);
+
 /* bit-ops per tick of an L1-resident XOR+popcount+add loop of `isa` */
-double bench_popcount_ceiling(const char *isa);
+double bench_popcount_ceiling(const char *isa, double hz);
 
 struct bench_kern_result {
 	const char *isa;

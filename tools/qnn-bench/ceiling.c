@@ -29,7 +29,7 @@ static uint64_t ceil_scalar(const uint64_t *a, const uint64_t *b, size_t kw,
 	return s0 + s1 + s2 + s3;
 }
 
-double bench_popcount_ceiling(const char *isa)
+double bench_popcount_ceiling(const char *isa, double hz)
 {
 	enum { KW = 64, REPS = 20000 };
 	/* 4 KiB, L1-resident; 64-byte aligned so no load splits a line */
@@ -55,12 +55,12 @@ double bench_popcount_ceiling(const char *isa)
 #endif
 	for (int t = 0; t < 40; t++) {
 		ceil_fn fn = fns[1] ? fns[t & 1] : fns[0];
-		uint64_t t0 = bench_ticks(), t1;
+		struct bench_span sp;
 
+		bench_start(&sp);
 		sink = fn(a, b, KW, REPS);
-		t1 = bench_ticks();
 		/* 4 rows x KW words x 64 bits per rep */
-		double v = 4.0 * KW * 64 * REPS / (double)(t1 - t0);
+		double v = 4.0 * KW * 64 * REPS / bench_stop(&sp, hz);
 
 		if (v > best)
 			best = v;

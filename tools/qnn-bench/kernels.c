@@ -52,8 +52,8 @@ static void fill_bits(uint64_t *p, size_t n, uint64_t *s)
 		p[i] = rng(s);
 }
 
-static double bgemm(const struct qnn_kern *k, int reps, size_t m, size_t n,
-		    size_t kbits)
+static double bgemm(const struct qnn_kern *k, int reps, double hz, size_t m,
+		    size_t n, size_t kbits)
 {
 	size_t kw = kbits / 64;
 	uint64_t s = 1, *a = zalloc(m * kw * 8), *b = zalloc(n * kw * 8);
@@ -66,11 +66,11 @@ static double bgemm(const struct qnn_kern *k, int reps, size_t m, size_t n,
 	fill_bits(b, n * kw, &s);
 	k->popgemm(QNN_POP_XOR, m, n, kw, a, kw, b, kw, c, n, 1, 0); /* warm */
 	for (int r = 0; r < reps; r++) {
-		uint64_t t0 = bench_ticks(), t1;
+		struct bench_span sp;
 
+		bench_start(&sp);
 		k->popgemm(QNN_POP_XOR, m, n, kw, a, kw, b, kw, c, n, 1, 0);
-		t1 = bench_ticks();
-		double v = (double)m * n * kbits / (double)(t1 - t0);
+		double v = (double)m * n * kbits / bench_stop(&sp, hz);
 
 		if (v > best)
 			best = v;
@@ -148,16 +148,18 @@ static void bconv_run(const struct qnn_kern *k, struct bconv *L)
 	}
 }
 
-static double best_time(const struct qnn_kern *k, struct bconv *L, int reps)
+static double best_time(const struct qnn_kern *k, struct bconv *L, int reps,
+			double hz)
 {
 	double best = 1e30;
 
 	bconv_run(k, L);
 	for (int r = 0; r < reps; r++) {
-		uint64_t t0 = bench_ticks();
+		struct bench_span sp;
 
+		bench_start(&sp);
 		bconv_run(k, L);
-		double t = (double)(bench_ticks() - t0);
+		double t = bench_stop(&sp, hz);
 
 		if (t < best)
 			best = t;
@@ -189,7 +191,7 @@ static void im2col_f32(const float *in, size_t r0, size_t nr, float *col)
 }
 
 /* float conv ticks: best of whole-image and tiled im2col + sgemm */
-static double sconv(int reps, double *sgemm_only)
+static double sconv(int reps, double hz, double *sgemm_only)
 {
 	const size_t rows = CONV_H * CONV_W, kk = CONV_K * CONV_K * CONV_C;
 	float *in = zalloc(rows * CONV_C * 4), *w = zalloc(CONV_OC * kk * 4);
@@ -207,25 +209,27 @@ static double sconv(int reps, double *sgemm_only)
 	for (int r = 0; r <= reps; r++) {	/* r == 0 warms up */
 		for (int tiled = 0; tiled < 2; tiled++) {
 			size_t tile = tiled ? 512 : rows;
-			uint64_t t0 = bench_ticks(), tg = 0;
+			struct bench_span sp, gp;
+			double tg = 0;
 
 			for (size_t r0 = 0; r0 < rows; r0 += tile) {
 				size_t nr = rows - r0 < tile ? rows - r0 : tile;
-				uint64_t g0;
 
+				if (r0 == 0)
+					bench_start(&sp);
 				im2col_f32(in, r0, nr, col);
-				g0 = bench_ticks();
+				bench_start(&gp);
 				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
 					    (int)nr, CONV_OC, (int)kk, 1.0f, col, (int)kk,
 					    w, (int)kk, 0.0f, out + r0 * CONV_OC, CONV_OC);
-				tg += bench_ticks() - g0;
+				tg += bench_stop(&gp, hz);
 			}
-			double t = (double)(bench_ticks() - t0);
+			double t = bench_stop(&sp, hz);
 
 			if (r && t < best)
 				best = t;
-			if (r && !tiled && (double)tg < *sgemm_only)
-				*sgemm_only = (double)tg;
+			if (r && !tiled && tg < *sgemm_only)
+				*sgemm_only = tg;
 		}
 	}
 out:
@@ -254,7 +258,7 @@ int bench_kernels(const char *isa, int reps, double hz, struct bench_kern_result
 	R->isa = k->name;
 	R->bgemm_m = R->bgemm_n = 1024;
 	R->bgemm_k = 16384;
-	R->bgemm_bitmacs_per_tick = bgemm(k, reps, R->bgemm_m, R->bgemm_n, R->bgemm_k);
+	R->bgemm_bitmacs_per_tick = bgemm(k, reps, hz, R->bgemm_m, R->bgemm_n, R->bgemm_k);
 
 	for (int i = 0; i < 4; i++)
 		if (bconv_init(&L[i], planes[i][0], planes[i][1], &s))
@@ -268,13 +272,13 @@ int bench_kernels(const char *isa, int reps, double hz, struct bench_kern_result
 		t[i] = 1e30;
 	for (int r = 0; r < reps; r++)
 		for (int i = 0; i < 4; i++) {
-			double v = best_time(k, &L[i], 1);
+			double v = best_time(k, &L[i], 1, hz);
 
 			if (v < t[i])
 				t[i] = v;
 		}
 	openblas_set_num_threads(1);
-	R->sconv_s = sconv(reps, &sg) / hz;
+	R->sconv_s = sconv(reps, hz, &sg) / hz;
 	macs = (double)L[0].rows * CONV_OC * CONV_K * CONV_K * CONV_C;
 	R->bconv_s = t[0] / hz;
 	R->bconv_vs_sgemm = R->sconv_s / R->bconv_s;

@@ -123,7 +123,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "qnn-bench: %s\n", err);
 		return 1;
 	}
-	ceiling = bench_popcount_ceiling(R.isa);
+	ceiling = bench_popcount_ceiling(R.isa, hz);
 	maxcost = R.cost_w1a2;
 	if (R.cost_w2a2 > maxcost)
 		maxcost = R.cost_w2a2;

@@ -30,6 +30,29 @@ uint64_t bench_ticks(void)
 #endif
 }
 
+static double thread_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void bench_start(struct bench_span *sp)
+{
+	sp->cpu0 = thread_cpu_s();
+	sp->t0 = bench_ticks();
+}
+
+double bench_stop(struct bench_span *sp, double hz)
+{
+	double ticks = (double)(bench_ticks() - sp->t0);
+	double on_cpu = (thread_cpu_s() - sp->cpu0) * hz;
+
+	/* on a shared machine, time this thread spent preempted is not ours */
+	return on_cpu > 0 && on_cpu < ticks ? on_cpu : ticks;
+}
+
 double bench_tick_hz(void)
 {
 #if defined(__aarch64__)

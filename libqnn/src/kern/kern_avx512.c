@@ -132,15 +132,16 @@ AI void ukern(enum qnn_popop op, int mr, int nr, size_t kw,
 #define LP_L1_WORDS	(24u << 10) / 8	/* packed chunk: 24 KiB */
 #define LP_L2_BYTES	(512u << 10)
 
+/* one weight plane (packed in bp) against pa activation planes */
 AI void lp_ukern(enum qnn_popop op, int mr, int np, size_t kk,
 		 size_t pa, const uint64_t *a, size_t lda, size_t sa,
-		 size_t pb, const uint64_t *bp, const int32_t *coef,
+		 const uint64_t *bp, const int32_t *coef, size_t cs,
 		 int32_t *c, size_t ldc, size_t ncols, int first)
 {
 	for (size_t p = 0; p < pa; p++) {
-		for (size_t q = 0; q < pb; q++) {
+		{
 			const uint64_t *ap = a + p * sa;
-			const uint64_t *bq = bp + q * kk * 8;
+			const uint64_t *bq = bp;
 			__m512i acc[LP_R][LP_P], cf;
 
 #pragma GCC unroll 6
@@ -153,7 +154,7 @@ AI void lp_ukern(enum qnn_popop op, int mr, int np, size_t kk,
 
 #pragma GCC unroll 4
 				for (int j = 0; j < np; j++)
-					vb[j] = _mm512_loadu_si512(bq + (j * pb * kk + k) * 8);
+					vb[j] = _mm512_loadu_si512(bq + (j * kk + k) * 8);
 #pragma GCC unroll 6
 				for (int i = 0; i < mr; i++) {
 					__m512i va = _mm512_set1_epi64((long long)ap[i * lda + k]);
@@ -164,7 +165,7 @@ AI void lp_ukern(enum qnn_popop op, int mr, int np, size_t kk,
 							_mm512_popcnt_epi64(bitop(op, va, vb[j])));
 				}
 			}
-			cf = _mm512_set1_epi64(coef[p * pb + q]);
+			cf = _mm512_set1_epi64(coef[p * cs]);
 #pragma GCC unroll 6
 			for (int i = 0; i < mr; i++) {
 #pragma GCC unroll 4
@@ -175,7 +176,7 @@ AI void lp_ukern(enum qnn_popop op, int mr, int np, size_t kk,
 					/* exact product; its low 32 bits are the wrapped one */
 					__m256i v = _mm512_cvtepi64_epi32(_mm512_mul_epi32(acc[i][j], cf));
 
-					if (!(first && p == 0 && q == 0))
+					if (!(first && p == 0))
 						v = _mm256_add_epi32(v, _mm256_maskz_loadu_epi32(m, cp));
 					_mm256_mask_storeu_epi32(cp, m, v);
 				}
@@ -184,33 +185,32 @@ AI void lp_ukern(enum qnn_popop op, int mr, int np, size_t kk,
 	}
 }
 
-/* dst[((panel * pb + q) * kk + k) * 8 + lane] = b column j0 + panel*8 + lane */
-static void lp_pack(const uint64_t *b, size_t ldb, size_t sb, size_t pb,
-		    size_t ncols, size_t k0, size_t kk, uint64_t *dst)
+/* dst[(panel * kk + k) * 8 + lane] = word k0 + k of column panel*8 + lane */
+static void lp_pack(const uint64_t *b, size_t ldb, size_t ncols, size_t k0,
+		    size_t kk, uint64_t *dst)
 {
 	size_t panels = (ncols + 7) / 8;
 
-	for (size_t pn = 0; pn < panels; pn++)
-		for (size_t q = 0; q < pb; q++) {
-			uint64_t *d = dst + (pn * pb + q) * kk * 8;
+	for (size_t pn = 0; pn < panels; pn++) {
+		uint64_t *d = dst + pn * kk * 8;
 
-			for (size_t l = 0; l < 8; l++) {
-				size_t j = pn * 8 + l;
-				const uint64_t *src = b + j * ldb + q * sb + k0;
+		for (size_t l = 0; l < 8; l++) {
+			size_t j = pn * 8 + l;
+			const uint64_t *src = b + j * ldb + k0;
 
-				if (j < ncols)
-					for (size_t k = 0; k < kk; k++)
-						d[k * 8 + l] = src[k];
-				else
-					for (size_t k = 0; k < kk; k++)
-						d[k * 8 + l] = 0;
-			}
+			if (j < ncols)
+				for (size_t k = 0; k < kk; k++)
+					d[k * 8 + l] = src[k];
+			else
+				for (size_t k = 0; k < kk; k++)
+					d[k * 8 + l] = 0;
 		}
+	}
 }
 
 #define LP_SHAPE(OP, MR, NP)						\
-	lp_ukern(OP, MR, NP, kk, pa, a + i * lda + k0, lda, sa, pb, bp,	\
-		 coef, c + i * ldc + j0, ldc, ncols, first)
+	lp_ukern(OP, MR, NP, kk, pa, a + i * lda + k0, lda, sa, bp,	\
+		 coef + q, pb, c + i * ldc + j0, ldc, ncols, first)
 #define LP_ROWS(OP, MR)							\
 	do {								\
 		switch (np) {						\
@@ -232,30 +232,33 @@ static void lp_pack(const uint64_t *b, size_t ldb, size_t sb, size_t pb,
 		}							\
 	} while (0)
 
-/* returns 0 if done, -1 if the pack buffer could not be allocated */
+/*
+ * Returns 0 if done, -1 if the pack buffer could not be allocated. Loops:
+ * K chunks of kc words (a packed 32-column plane chunk fits in 24 KiB of
+ * L1), row chunks of mc (their planes fit in 512 KiB of L2), 32-column
+ * chunks, then one weight plane at a time (packed alone, so multi-plane
+ * layers keep the same L1 footprint), then 6-row micro-kernels.
+ */
 static int lp_popgemm_planes(enum qnn_popop op, size_t m, size_t n, size_t kw,
 			     size_t pa, const uint64_t *a, size_t lda, size_t sa,
 			     size_t pb, const uint64_t *b, size_t ldb, size_t sb,
 			     const int32_t *coef, int32_t *c, size_t ldc,
 			     int accumulate)
 {
-	size_t kc = LP_L1_WORDS / (LP_COLS * pb);
+	size_t kc = LP_L1_WORDS / LP_COLS;
 	size_t mc;
 	uint64_t *bp;
 
-	if (kc < 8)
-		kc = 8;
 	if (kc > kw)
 		kc = kw;
 	mc = LP_L2_BYTES / (kc * pa * 8) / LP_R * LP_R;
 	if (mc < 8 * LP_R)
 		mc = 8 * LP_R;
-	bp = aligned_alloc(64, LP_COLS * pb * kc * 8);
+	bp = aligned_alloc(64, LP_COLS * kc * 8);
 	if (!bp)
 		return -1;
 	for (size_t k0 = 0; k0 < kw; k0 += kc) {
 		size_t kk = kw - k0 < kc ? kw - k0 : kc;
-		int first = !accumulate && k0 == 0;
 
 		for (size_t ic = 0; ic < m; ic += mc) {
 			size_t iend = m - ic < mc ? m : ic + mc;
@@ -264,14 +267,18 @@ static int lp_popgemm_planes(enum qnn_popop op, size_t m, size_t n, size_t kw,
 				size_t ncols = n - j0 < LP_COLS ? n - j0 : LP_COLS;
 				size_t np = (ncols + 7) / 8;
 
-				lp_pack(b + j0 * ldb, ldb, sb, pb, ncols, k0, kk, bp);
-				for (size_t i = ic; i < iend; i += LP_R) {
-					size_t mr = iend - i < LP_R ? iend - i : LP_R;
+				for (size_t q = 0; q < pb; q++) {
+					int first = !accumulate && k0 == 0 && q == 0;
 
-					if (op == QNN_POP_XOR)
-						LP_OP(QNN_POP_XOR);
-					else
-						LP_OP(QNN_POP_AND);
+					lp_pack(b + j0 * ldb + q * sb, ldb, ncols, k0, kk, bp);
+					for (size_t i = ic; i < iend; i += LP_R) {
+						size_t mr = iend - i < LP_R ? iend - i : LP_R;
+
+						if (op == QNN_POP_XOR)
+							LP_OP(QNN_POP_XOR);
+						else
+							LP_OP(QNN_POP_AND);
+					}
 				}
 			}
 		}
