@@ -13,7 +13,7 @@
 #include "kern/kern.h"
 #include "kern_tap.h"
 
-#define TESTS_PER_TABLE 8
+#define TESTS_PER_TABLE 9
 
 /* m rows of kbits-bit packed data, stride ld words (>= words), tail zero */
 static uint64_t *rand_rows(uint64_t *s, size_t m, size_t kbits, size_t ld)
@@ -37,7 +37,8 @@ struct gcase {
 	int32_t coef[64];
 };
 
-/* run one case on table t and on scalar, compare outputs */
+/* run one case on table t and on scalar, compare outputs; planes: 0 plain,
+ * 1 popgemm_planes, 2 popgemm_packed on b packed by t->pack */
 static int run_case(const struct qnn_kern *t, const struct qnn_kern *ref,
 		    uint64_t *s, const struct gcase *g, int planes)
 {
@@ -50,7 +51,29 @@ static int run_case(const struct qnn_kern *t, const struct qnn_kern *ref,
 
 	for (size_t i = 0; i < g->m * g->ldc; i++)
 		c0[i] = c1[i] = (int32_t)rnd(s);
-	if (planes) {
+	if (planes == 2) {
+		size_t pw = t->pack_words(g->n, kw, g->pb);
+		uint64_t *bp = NULL;
+
+		if (pw) {
+			/* one spare word each side catches writes out of bounds */
+			bp = xcalloc(pw + 2, sizeof(*bp));
+			bp[0] = bp[pw + 1] = 0x5a5a5a5a5a5a5a5aULL;
+			t->pack(g->n, kw, g->pb, b, g->ldb, g->sb, bp + 1);
+		}
+		ref->popgemm_planes(g->op, g->m, g->n, kw, g->pa, a, g->lda, g->sa,
+				    g->pb, b, g->ldb, g->sb, g->coef, c0, g->ldc,
+				    g->acc);
+		t->popgemm_packed(g->op, g->m, g->n, kw, g->pa, a, g->lda, g->sa,
+				  g->pb, pw ? bp + 1 : b, g->ldb, g->sb, g->coef,
+				  c1, g->ldc, g->acc);
+		if (pw && (bp[0] != 0x5a5a5a5a5a5a5a5aULL ||
+			   bp[pw + 1] != 0x5a5a5a5a5a5a5a5aULL)) {
+			printf("# pack wrote outside its %zu words\n", pw);
+			c1[0] ^= 1;
+		}
+		free(bp);
+	} else if (planes) {
 		ref->popgemm_planes(g->op, g->m, g->n, kw, g->pa, a, g->lda, g->sa,
 				    g->pb, b, g->ldb, g->sb, g->coef, c0, g->ldc,
 				    g->acc);
@@ -254,6 +277,9 @@ static void test_table(struct tap *tp, const char *name, uint64_t seed)
 	       "%s: popgemm_planes XOR (1..5 x 1..5 planes) == scalar", name);
 	tap_ok(tp, gemm_cases(t, ref, &s, 60, QNN_POP_AND, 0, 13, 14, 700, 8, 1),
 	       "%s: popgemm_planes AND (1..8 x 1..8 planes) == scalar", name);
+	tap_ok(tp, gemm_cases(t, ref, &s, 40, QNN_POP_XOR, 0, 30, 70, 1500, 3, 2) &&
+		   gemm_cases(t, ref, &s, 40, QNN_POP_AND, 1, 30, 70, 1500, 3, 2),
+	       "%s: popgemm_packed on pack()ed b == scalar popgemm_planes", name);
 	tap_ok(tp, conv_cases(t, ref, &s),
 	       "%s: conv via im2col (1x1..7x7, stride, pad, dilation, groups, batch) == scalar",
 	       name);

@@ -60,6 +60,30 @@ struct qnn_kern {
 			       size_t pb, const uint64_t *b, size_t ldb, size_t sb,
 			       const int32_t *coef,
 			       int32_t *c, size_t ldc, int accumulate);
+
+	/*
+	 * Pre-packed weights, for b operands used many times (a layer's
+	 * weights): pack once at load, then call popgemm_packed per run.
+	 * It saves popgemm_planes' per-call repacking (AVX-512 packs b into
+	 * 8-column panels), which matters for small m (row tiles, batch 1).
+	 *
+	 * pack_words(n, kw, pb): words the packed form of n columns x pb
+	 *   planes x kw words needs; 0 when this table reads b as it is (then
+	 *   pack is NULL and popgemm_packed takes the plain b with ldb, sb).
+	 * pack(n, kw, pb, b, ldb, sb, dst): b (layout as popgemm_planes) into
+	 *   dst[pack_words(...)]; no alignment needed.
+	 * popgemm_packed: exactly popgemm_planes, but b is the packed form
+	 *   (ldb and sb are ignored when pack_words != 0). The packed form is
+	 *   private to the table that made it.
+	 */
+	size_t (*pack_words)(size_t n, size_t kw, size_t pb);
+	void (*pack)(size_t n, size_t kw, size_t pb, const uint64_t *b,
+		     size_t ldb, size_t sb, uint64_t *dst);
+	void (*popgemm_packed)(enum qnn_popop op, size_t m, size_t n, size_t kw,
+			       size_t pa, const uint64_t *a, size_t lda, size_t sa,
+			       size_t pb, const uint64_t *bp, size_t ldb, size_t sb,
+			       const int32_t *coef,
+			       int32_t *c, size_t ldc, int accumulate);
 };
 
 /* The portable reference table; always available. */

@@ -179,6 +179,8 @@ static const struct qnn_kern avx2_table = {
 	.popgemm = avx2_popgemm,
 	.rowpop = avx2_rowpop,
 	.popgemm_planes = blocked_popgemm_planes,
+	.pack_words = qnn_kern_pack_none,
+	.popgemm_packed = blocked_popgemm_planes,
 };
 
 const struct qnn_kern *qnn_kern_avx2(void)

@@ -10,6 +10,7 @@
  */
 #include <immintrin.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "kern.h"
 #include "kern_isa.h"
@@ -133,7 +134,7 @@ AI void ukern(enum qnn_popop op, int mr, int nr, size_t kw,
 #define LP_L2_BYTES	(512u << 10)
 
 /* one weight plane (packed in bp) against pa activation planes */
-AI void lp_ukern(enum qnn_popop op, int mr, int np, size_t kk,
+AI void lp_ukern(enum qnn_popop op, int mr, int np, size_t kk, size_t ps,
 		 size_t pa, const uint64_t *a, size_t lda, size_t sa,
 		 const uint64_t *bp, const int32_t *coef, size_t cs,
 		 int32_t *c, size_t ldc, size_t ncols, int first)
@@ -154,7 +155,7 @@ AI void lp_ukern(enum qnn_popop op, int mr, int np, size_t kk,
 
 #pragma GCC unroll 4
 				for (int j = 0; j < np; j++)
-					vb[j] = _mm512_loadu_si512(bq + (j * kk + k) * 8);
+					vb[j] = _mm512_loadu_si512(bq + (j * ps + k) * 8);
 #pragma GCC unroll 6
 				for (int i = 0; i < mr; i++) {
 					__m512i va = _mm512_set1_epi64((long long)ap[i * lda + k]);
@@ -209,7 +210,7 @@ static void lp_pack(const uint64_t *b, size_t ldb, size_t ncols, size_t k0,
 }
 
 #define LP_SHAPE(OP, MR, NP)						\
-	lp_ukern(OP, MR, NP, kk, pa, a + i * lda + k0, lda, sa, bp,	\
+	lp_ukern(OP, MR, NP, kk, ps, pa, a + i * lda + k0, lda, sa, bk,	\
 		 coef + q, pb, c + i * ldc + j0, ldc, ncols, first)
 #define LP_ROWS(OP, MR)							\
 	do {								\
@@ -233,30 +234,27 @@ static void lp_pack(const uint64_t *b, size_t ldb, size_t ncols, size_t k0,
 	} while (0)
 
 /*
- * Returns 0 if done, -1 if the pack buffer could not be allocated. Loops:
- * K chunks of kc words (a packed 32-column plane chunk fits in 24 KiB of
- * L1), row chunks of mc (their planes fit in 512 KiB of L2), 32-column
- * chunks, then one weight plane at a time (packed alone, so multi-plane
- * layers keep the same L1 footprint), then 6-row micro-kernels.
+ * Loops: K chunks of kc words (a 32-column plane chunk, 4 panels x kc x 8
+ * words, fits in 24 KiB of L1), row chunks of mc (their planes fit in
+ * 512 KiB of L2), 32-column chunks, then one weight plane at a time (so
+ * multi-plane layers keep the same L1 footprint), then 6-row micro-kernels.
+ * b is either packed here chunk by chunk into buf (pre == NULL), or was
+ * packed once by avx512_pack (pre != NULL; then panels are kw words apart).
  */
-static int lp_popgemm_planes(enum qnn_popop op, size_t m, size_t n, size_t kw,
-			     size_t pa, const uint64_t *a, size_t lda, size_t sa,
-			     size_t pb, const uint64_t *b, size_t ldb, size_t sb,
-			     const int32_t *coef, int32_t *c, size_t ldc,
-			     int accumulate)
+static void lp_drive(enum qnn_popop op, size_t m, size_t n, size_t kw,
+		     size_t pa, const uint64_t *a, size_t lda, size_t sa,
+		     size_t pb, const uint64_t *b, size_t ldb, size_t sb,
+		     const uint64_t *pre, uint64_t *buf,
+		     const int32_t *coef, int32_t *c, size_t ldc, int accumulate)
 {
 	size_t kc = LP_L1_WORDS / LP_COLS;
 	size_t mc;
-	uint64_t *bp;
 
 	if (kc > kw)
 		kc = kw;
 	mc = LP_L2_BYTES / (kc * pa * 8) / LP_R * LP_R;
 	if (mc < 8 * LP_R)
 		mc = 8 * LP_R;
-	bp = aligned_alloc(64, LP_COLS * kc * 8);
-	if (!bp)
-		return -1;
 	for (size_t k0 = 0; k0 < kw; k0 += kc) {
 		size_t kk = kw - k0 < kc ? kw - k0 : kc;
 
@@ -269,8 +267,17 @@ static int lp_popgemm_planes(enum qnn_popop op, size_t m, size_t n, size_t kw,
 
 				for (size_t q = 0; q < pb; q++) {
 					int first = !accumulate && k0 == 0 && q == 0;
+					const uint64_t *bk;
+					size_t ps;
 
-					lp_pack(b + j0 * ldb + q * sb, ldb, ncols, k0, kk, bp);
+					if (pre) {
+						bk = pre + ((j0 / LP_COLS * pb + q) * LP_P * kw + k0) * 8;
+						ps = kw;
+					} else {
+						lp_pack(b + j0 * ldb + q * sb, ldb, ncols, k0, kk, buf);
+						bk = buf;
+						ps = kk;
+					}
 					for (size_t i = ic; i < iend; i += LP_R) {
 						size_t mr = iend - i < LP_R ? iend - i : LP_R;
 
@@ -283,8 +290,6 @@ static int lp_popgemm_planes(enum qnn_popop op, size_t m, size_t n, size_t kw,
 			}
 		}
 	}
-	free(bp);
-	return 0;
 }
 
 static void avx512_popgemm_planes(enum qnn_popop op, size_t m, size_t n,
@@ -296,12 +301,68 @@ static void avx512_popgemm_planes(enum qnn_popop op, size_t m, size_t n,
 				  const int32_t *coef,
 				  int32_t *c, size_t ldc, int accumulate)
 {
-	if (m >= LP_MIN_M && n && kw &&
-	    !lp_popgemm_planes(op, m, n, kw, pa, a, lda, sa, pb, b, ldb, sb,
-			       coef, c, ldc, accumulate))
-		return;
+	uint64_t *buf;
+
+	/* few rows do not repay packing b: the 4x4 dot-product kernel */
+	if (m >= LP_MIN_M && n && kw) {
+		size_t kc = LP_L1_WORDS / LP_COLS < kw ? LP_L1_WORDS / LP_COLS : kw;
+
+		buf = aligned_alloc(64, LP_COLS * kc * 8);
+		if (buf) {
+			lp_drive(op, m, n, kw, pa, a, lda, sa, pb, b, ldb, sb,
+				 NULL, buf, coef, c, ldc, accumulate);
+			free(buf);
+			return;
+		}
+	}
+	/* also the fallback when the pack buffer cannot be had */
 	blocked_popgemm_planes(op, m, n, kw, pa, a, lda, sa, pb, b, ldb, sb,
 			       coef, c, ldc, accumulate);
+}
+
+/* 32-column chunks x pb planes x 4 panels x kw words x 8 lanes */
+static size_t avx512_pack_words(size_t n, size_t kw, size_t pb)
+{
+	return (n + LP_COLS - 1) / LP_COLS * LP_COLS * pb * kw;
+}
+
+static void avx512_pack(size_t n, size_t kw, size_t pb, const uint64_t *b,
+			size_t ldb, size_t sb, uint64_t *dst)
+{
+	for (size_t j0 = 0; j0 < n; j0 += LP_COLS) {
+		size_t ncols = n - j0 < LP_COLS ? n - j0 : LP_COLS;
+
+		for (size_t q = 0; q < pb; q++) {
+			uint64_t *d = dst + (j0 / LP_COLS * pb + q) * LP_P * kw * 8;
+
+			/* lp_pack fills whole panels; zero the absent ones */
+			memset(d, 0, LP_P * kw * 8 * sizeof(*d));
+			lp_pack(b + j0 * ldb + q * sb, ldb, ncols, 0, kw, d);
+		}
+	}
+}
+
+static void avx512_popgemm_packed(enum qnn_popop op, size_t m, size_t n,
+				  size_t kw,
+				  size_t pa, const uint64_t *a, size_t lda,
+				  size_t sa,
+				  size_t pb, const uint64_t *bp, size_t ldb,
+				  size_t sb,
+				  const int32_t *coef,
+				  int32_t *c, size_t ldc, int accumulate)
+{
+	(void)ldb;
+	(void)sb;
+	if (!m || !n)
+		return;
+	if (!kw) {
+		if (!accumulate)
+			for (size_t i = 0; i < m; i++)
+				memset(c + i * ldc, 0, n * sizeof(*c));
+		return;
+	}
+	lp_drive(op, m, n, kw, pa, a, lda, sa, pb, NULL, 0, 0, bp, NULL,
+		 coef, c, ldc, accumulate);
 }
 
 static void avx512_popgemm(enum qnn_popop op, size_t m, size_t n, size_t kw,
@@ -338,6 +399,9 @@ static const struct qnn_kern avx512_table = {
 	.popgemm = avx512_popgemm,
 	.rowpop = avx512_rowpop,
 	.popgemm_planes = avx512_popgemm_planes,
+	.pack_words = avx512_pack_words,
+	.pack = avx512_pack,
+	.popgemm_packed = avx512_popgemm_packed,
 };
 
 const struct qnn_kern *qnn_kern_avx512(void)

@@ -9,6 +9,9 @@
 
 #include "kern.h"
 
+/* pack_words of tables that read b as it is: always 0 */
+size_t qnn_kern_pack_none(size_t n, size_t kw, size_t pb);
+
 #if defined(__x86_64__)
 const struct qnn_kern *qnn_kern_avx2(void);
 const struct qnn_kern *qnn_kern_avx512(void);

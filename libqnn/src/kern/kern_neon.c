@@ -135,6 +135,8 @@ static const struct qnn_kern neon_table = {
 	.popgemm = neon_popgemm,
 	.rowpop = neon_rowpop,
 	.popgemm_planes = blocked_popgemm_planes,
+	.pack_words = qnn_kern_pack_none,
+	.popgemm_packed = blocked_popgemm_planes,
 };
 
 const struct qnn_kern *qnn_kern_neon(void)

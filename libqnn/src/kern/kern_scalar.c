@@ -65,11 +65,21 @@ static void scalar_rowpop(size_t m, size_t kw, const uint64_t *a, size_t lda,
 	}
 }
 
+size_t qnn_kern_pack_none(size_t n, size_t kw, size_t pb)
+{
+	(void)n;
+	(void)kw;
+	(void)pb;
+	return 0;
+}
+
 static const struct qnn_kern scalar_table = {
 	.name = "scalar",
 	.popgemm = scalar_popgemm,
 	.rowpop = scalar_rowpop,
 	.popgemm_planes = scalar_popgemm_planes,
+	.pack_words = qnn_kern_pack_none,
+	.popgemm_packed = scalar_popgemm_planes,
 };
 
 const struct qnn_kern *qnn_kern_scalar(void)
