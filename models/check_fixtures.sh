@@ -1,0 +1,82 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# check_fixtures.sh CONVERT RUN WORKDIR: converts every fixture with
+# qnn-convert, runs it through libqnn with qnn-run and compares with the
+# reference (PyTorch or the numpy oracle): exact fixtures bit for bit, float
+# ones within 1e-5 relative. Then the conversion-failure cases. TAP output.
+set -u
+conv=$1
+run=$2
+work=$3
+here=$(cd "$(dirname "$0")" && pwd)
+fix=$here/fixtures
+mkdir -p "$work"
+python=python3
+command -v "$python" >/dev/null || python=/usr/bin/python3
+
+names=$(sed -n 's/.*"name": "\([^"]*\)".*/\1/p' "$fix/manifest.json")
+n=0
+fail=0
+tap() {	# tap OK|FAIL description [diagnostic]
+	n=$((n + 1))
+	if [ "$1" = OK ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		[ -n "${3:-}" ] && printf '#   %s\n' "$3"
+		fail=$((fail + 1))
+	fi
+}
+
+for name in $names; do
+	entry=$(tr -d '\n' <"$fix/manifest.json" | grep -o "{[^}]*\"name\": \"$name\"[^}]*}")
+	exact=0
+	echo "$entry" | grep -q '"exact": true' && exact=1
+	kind=float
+	[ $exact = 1 ] && kind=exact
+	rm -f "$work/$name.qnn" "$work/$name.out"
+	if ! msg=$("$conv" "$fix/$name.onnx" "$work/$name.qnn" 2>&1); then
+		tap FAIL "fixture $name ($kind): convert" "$msg"
+		continue
+	fi
+	if ! msg=$("$run" -q -b 3 -o "$work/$name.out" "$work/$name.qnn" "$fix/$name.in" 2>&1); then
+		tap FAIL "fixture $name ($kind): run" "$msg"
+		continue
+	fi
+	if msg=$("$python" "$here/compare_outputs.py" "$work/$name.out" "$fix/$name.ref" $exact); then
+		tap OK "fixture $name ($kind) matches its reference"
+	else
+		tap FAIL "fixture $name ($kind) matches its reference" "$msg"
+	fi
+done
+
+# Conversions that must fail: non-zero exit, the node and op named, no file.
+expect_fail() {	# model pattern description
+	local out=$work/$1.qnn msg
+	rm -f "$out"
+	if msg=$("$conv" "$fix/$1.onnx" "$out" 2>&1); then
+		tap FAIL "$3" "converted although it must not"
+	elif ! echo "$msg" | grep -q -- "$2"; then
+		tap FAIL "$3" "message does not name it: $msg"
+	elif ls "$out"* >/dev/null 2>&1; then
+		tap FAIL "$3" "left a file behind"
+	else
+		tap OK "$3"
+	fi
+}
+expect_fail fail_unsupported_op 'node "my_softmax" (Softmax)' \
+	"unsupported op is refused naming node and op type, no partial file"
+expect_fail fail_float_weights 'node "float_conv" (Conv).*not quantized' \
+	"unquantized float weights are refused naming the node"
+head -c 100 "$fix/w1a1_cnn.onnx" >"$work/truncated.onnx"
+if msg=$("$conv" "$work/truncated.onnx" "$work/truncated.qnn" 2>&1); then
+	tap FAIL "truncated ONNX file is refused" "converted"
+elif [ -e "$work/truncated.qnn" ]; then
+	tap FAIL "truncated ONNX file is refused" "left a file"
+else
+	tap OK "truncated ONNX file is refused ($msg)"
+fi
+echo "1..$n"
+echo "# fixtures: $((n - fail)) passed, $fail failed"
+[ $fail = 0 ]

@@ -1,0 +1,148 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Train a binary CNN on Fashion-MNIST and export it to ONNX.
+
+  /usr/bin/python3 models/train_fmnist.py --variant w1a1   # or w2a2
+
+Topology (28x28 uint8 input):
+  conv3x3 1->C1 (8-bit input, W-bit weights) - BN - act - maxpool2
+  conv3x3 C1->C2 - BN - act - maxpool2
+  conv3x3 C2->C3 - BN - act
+  dense C3*3*3->F - BN - act
+  dense F->10 - BN (per-class scale and bias: the float logits)
+act is Sign (W1A1) or a 2-bit unsigned QONNX Quant (W2A2). Weights are ±1
+(constants in the graph) or 2-bit ternary QONNX Quant nodes on float weights.
+Writes models/fmnist-VARIANT.onnx, .json (PyTorch test accuracy) and
+.ref-top1 (PyTorch's top-1 class for each of the 10,000 test images, 1 byte
+each) so the demo can compare libqnn image by image.
+"""
+import argparse
+import json
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import fmnist_data
+from qlayers import QONNX_DOMAIN, BinAct, QConv2d, QLinear, QuantAct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class FmnistNet(nn.Module):
+    def __init__(self, wbits, abits, c=(64, 128, 256), fc=256):
+        super().__init__()
+        c1, c2, c3 = c
+        act = (lambda: BinAct()) if abits == 1 else (lambda: QuantAct(abits))
+        self.features = nn.Sequential(
+            QConv2d(1, c1, 3, wbits=wbits), nn.BatchNorm2d(c1), act(), nn.MaxPool2d(2),
+            QConv2d(c1, c2, 3, wbits=wbits), nn.BatchNorm2d(c2), act(), nn.MaxPool2d(2),
+            QConv2d(c2, c3, 3, wbits=wbits), nn.BatchNorm2d(c3), act(),
+        )
+        self.classifier = nn.Sequential(
+            QLinear(c3 * 9, fc, wbits=wbits), nn.BatchNorm1d(fc), act(),
+            QLinear(fc, 10, wbits=wbits), nn.BatchNorm1d(10),
+        )
+
+    def forward(self, x):
+        # uint8 pixels 0..255 go in as they are (an ONNX Cast): the first layer
+        # is an 8-bit integer layer, its scale is absorbed by the batch-norm.
+        x = x.float()
+        x = self.features(x)
+        return self.classifier(torch.flatten(x, 1))
+
+
+def evaluate(model, x, y, bs=1000):
+    model.eval()
+    preds = []
+    with torch.no_grad():
+        for i in range(0, len(x), bs):
+            preds.append(model(x[i:i + bs]).argmax(1))
+    p = torch.cat(preds)
+    return (p == y).float().mean().item(), p
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--variant", choices=["w1a1", "w2a2"], default="w1a1")
+    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--width", default="32,64,128")
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--out", default=HERE)
+    args = ap.parse_args()
+
+    torch.manual_seed(1)
+    np.random.seed(1)
+    torch.set_num_threads(args.threads)
+    bits = 1 if args.variant == "w1a1" else 2
+    model = FmnistNet(bits, bits, c=tuple(int(v) for v in args.width.split(",")))
+
+    xtr, ytr = fmnist_data.load("train")
+    xte, yte = fmnist_data.load("t10k")
+    xtr = torch.from_numpy(xtr.copy()).unsqueeze(1)
+    ytr = torch.from_numpy(ytr.astype(np.int64))
+    xte = torch.from_numpy(xte.copy()).unsqueeze(1)
+    yte = torch.from_numpy(yte.astype(np.int64))
+
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    steps = args.epochs * ((len(xtr) + args.batch - 1) // args.batch)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=steps)
+    t0 = time.time()
+    for ep in range(args.epochs):
+        model.train()
+        perm = torch.randperm(len(xtr))
+        tot = 0.0
+        for i in range(0, len(xtr), args.batch):
+            idx = perm[i:i + args.batch]
+            xb = xtr[idx]
+            # light augmentation: random horizontal flip
+            flip = torch.rand(len(idx)) < 0.5
+            xb[flip] = xb[flip].flip(3)
+            loss = F.cross_entropy(model(xb), ytr[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            # latent weights live in [-1, 1]: the STE passes no gradient
+            # outside, so a weight that leaves the range would freeze
+            with torch.no_grad():
+                for m in model.modules():
+                    if isinstance(m, (QConv2d, QLinear)):
+                        m.weight.clamp_(-1, 1)
+            tot += loss.item() * len(idx)
+        acc, _ = evaluate(model, xte, yte)
+        print(f"epoch {ep + 1}/{args.epochs} loss {tot / len(xtr):.4f} "
+              f"test_acc {acc:.4f} ({time.time() - t0:.0f}s)", flush=True)
+
+    acc, pred = evaluate(model, xte, yte)
+    name = f"fmnist-{args.variant}"
+    onnx_path = os.path.join(args.out, name + ".onnx")
+    model.eval()
+    for m in model.modules():
+        if hasattr(m, "freeze"):
+            m.freeze()
+    acc2, pred2 = evaluate(model, xte, yte)
+    assert torch.equal(pred, pred2), "freezing the weights changed predictions"
+    torch.onnx.export(model, xte[:1], onnx_path, opset_version=13,
+                      input_names=["image"], output_names=["logits"],
+                      dynamic_axes={"image": {0: "n"}, "logits": {0: "n"}},
+                      custom_opsets={QONNX_DOMAIN: 1},
+                      do_constant_folding=True)
+    pred.numpy().astype(np.uint8).tofile(os.path.join(args.out, name + ".ref-top1"))
+    with open(os.path.join(args.out, name + ".json"), "w") as f:
+        json.dump({"model": name, "variant": args.variant,
+                   "pytorch_test_accuracy": round(acc, 4),
+                   "test_images": len(xte), "epochs": args.epochs,
+                   "torch_version": torch.__version__,
+                   "reference_top1": name + ".ref-top1"}, f, indent=1)
+        f.write("\n")
+    print(f"{name}: pytorch_test_accuracy={acc:.4f} -> {onnx_path}")
+
+
+if __name__ == "__main__":
+    main()

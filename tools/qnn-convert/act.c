@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Activation bookkeeping: the affine map real = a*q + b that ties each qnn
+ * tensor to its ONNX value, and materialization of pending accumulators.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "convert.h"
+#include "lower.h"
+
+int act_init(struct cv *cv, struct cv_act *x, uint32_t c, double a, double b)
+{
+	x->c = c;
+	x->a = malloc(c * sizeof(double) + 1);
+	x->b = malloc(c * sizeof(double) + 1);
+	if (!x->a || !x->b)
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	for (uint32_t i = 0; i < c; i++) {
+		x->a[i] = a;
+		x->b[i] = b;
+	}
+	x->clamp_lo = -INFINITY;
+	x->clamp_hi = INFINITY;
+	return 0;
+}
+
+/* Moves (uses == 1) or copies the activation of src into a new value dst. */
+int act_forward(struct cv *cv, struct cv_value *src_in, const char *dst_name)
+{
+	size_t si = (size_t)(src_in - cv->vals);
+	struct cv_value *dst, *src;
+
+	if (src_in->a.pend && src_in->uses > 1) {
+		int err = act_materialize(cv, src_in, QNN_DT_I32);
+
+		if (err)
+			return err;
+	}
+	dst = cv_add(cv, dst_name);
+	if (!dst)
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	src = &cv->vals[si];	/* cv_add may have moved the table */
+	dst->kind = CV_ACT;
+	dst->a = src->a;
+	dst->uses = 0;
+	if (src->a.pend) {	/* the pending layer moves with the value */
+		src->a.pend = NULL;
+		src->a.a = src->a.b = NULL;
+		src->kind = CV_NONE;
+		return 0;
+	}
+	dst->a.a = malloc(src->a.c * sizeof(double) + 1);
+	dst->a.b = malloc(src->a.c * sizeof(double) + 1);
+	if (!dst->a.a || !dst->a.b)
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	memcpy(dst->a.a, src->a.a, src->a.c * sizeof(double));
+	memcpy(dst->a.b, src->a.b, src->a.c * sizeof(double));
+	return 0;
+}
+
+/* y = k*x + m per channel (k, m: 1 or c values); carries a pending clamp. */
+void act_affine(struct cv_act *x, const double *k, size_t nk, const double *m, size_t nm)
+{
+	for (uint32_t i = 0; i < x->c; i++) {
+		double kk = k ? k[nk > 1 ? i : 0] : 1.0, mm = m ? m[nm > 1 ? i : 0] : 0.0;
+
+		x->a[i] = kk * x->a[i];
+		x->b[i] = kk * x->b[i] + mm;
+	}
+	if (x->clamped) {	/* clamp bounds follow the value (one scalar k, m) */
+		double kk = k ? k[0] : 1.0, mm = m ? m[0] : 0.0;
+		double lo = kk * x->clamp_lo + mm, hi = kk * x->clamp_hi + mm;
+
+		x->clamp_lo = kk >= 0 ? lo : hi;
+		x->clamp_hi = kk >= 0 ? hi : lo;
+	}
+}
+
+static char *layer_name(struct cv *cv, const char *base, const char *suffix)
+{
+	static char buf[2][320];	/* only used within one emit call */
+	static int i;
+
+	(void)cv;
+	i ^= 1;
+	snprintf(buf[i], sizeof(buf[i]), "%.280s%s", base, suffix);
+	return buf[i];
+}
+
+void verbose_layer(struct cv *cv, const struct qnn_layer_desc *l, const struct cv_act *in,
+		   const struct cv_act *out, const struct cv_pending *p)
+{
+	static const char *const ops[] = { "?", "conv2d", "dense", "maxpool", "avgpool",
+		"global_avgpool", "add", "threshold", "dequant", "flatten", "topk", "quantize" };
+	char b1[32], b2[32], b3[32];
+
+	if (!cv->opts.verbose)
+		return;
+	fprintf(stderr, "  layer %-3d %-14s %-24.24s %3ux%-3ux%-4u %-10s -> %3ux%-3ux%-4u %-10s",
+		cv->nlayers - 1, l->op < 12 ? ops[l->op] : "?", l->name ? l->name : "",
+		in->h, in->w, in->c, cv_dtype_name(in->dtype, in->enc, in->bits, b1, sizeof(b1)),
+		out->h, out->w, out->c,
+		cv_dtype_name(out->dtype, out->enc, out->bits, b2, sizeof(b2)));
+	if (p)
+		fprintf(stderr, " weights %s%s", cv_dtype_name(QNN_DT_BITS, p->wenc, p->wbits, b3,
+							  sizeof(b3)),
+			l->flags & QNN_LAYER_ZERO_PAD ? " zero-pad" : "");
+	fputc('\n', stderr);
+}
+
+/*
+ * Emits the pending conv/dense of v with output dtype I32 (raw accumulator,
+ * the affine map stays on the value) or F32 (acc * a + b applied: the value
+ * becomes plain real numbers).
+ */
+int act_materialize(struct cv *cv, struct cv_value *v, enum qnn_dtype dt)
+{
+	struct cv_act *x = &v->a;
+	struct cv_pending *p = x->pend;
+	struct cv_act in = { 0 };
+	uint32_t dims[4] = { 1, 1, 1, x->c };
+	int id, err;
+
+	if (!p)
+		return 0;
+	if (x->clamped)
+		return cv_fail(cv, -ENOTSUP, "value \"%s\": Relu/Clip is only supported before a "
+			       "quantizer (Sign, Quant, MultiThreshold, ...)", v->name);
+	if (dt == QNN_DT_F32) {
+		float *s = malloc(x->c * sizeof(float) + 1), *b = malloc(x->c * sizeof(float) + 1);
+
+		if (!s || !b) {
+			free(s);
+			free(b);
+			return cv_fail(cv, -ENOMEM, "out of memory");
+		}
+		for (uint32_t i = 0; i < x->c; i++) {
+			s[i] = (float)x->a[i];
+			b[i] = (float)x->b[i];
+		}
+		p->l.scale = cv_emit_const(cv, QNN_DT_F32, QNN_ENC_NONE, 0, dims, s);
+		p->l.bias = p->l.scale > 0 ? cv_emit_const(cv, QNN_DT_F32, QNN_ENC_NONE, 0, dims, b) : 0;
+		free(s);
+		free(b);
+		if (p->l.scale <= 0 || p->l.bias <= 0)
+			return -EINVAL;
+		for (uint32_t i = 0; i < x->c; i++) {
+			x->a[i] = 1;
+			x->b[i] = 0;
+		}
+	} else if (p->acc_bound > 2147483647.0) {
+		return cv_fail(cv, -ERANGE, "node \"%s\": accumulator may exceed 32 bits", p->node);
+	}
+	id = cv_emit_act_tensor(cv, v->name, dt, QNN_ENC_NONE, 0, x->h, x->w, x->c);
+	if (id < 0)
+		return id;
+	p->l.output = id;
+	p->l.name = layer_name(cv, p->node, "");
+	err = cv_emit_layer(cv, &p->l);
+	if (err < 0)
+		return err;
+	in.h = p->in_h;
+	in.w = p->in_w;
+	in.c = p->in_c;
+	in.dtype = p->in_dtype;
+	in.enc = p->in_enc;
+	in.bits = p->in_bits;
+	x->tensor = id;
+	x->dtype = dt;
+	x->enc = QNN_ENC_NONE;
+	x->bits = 0;
+	x->pend = NULL;
+	verbose_layer(cv, &p->l, &in, x, p);
+	free(p->node);
+	free(p);
+	return 0;
+}
+
+/* Emits thresholds (+ negate) for an activation function on x, B-bit output. */
+int act_thresholds(struct cv *cv, const struct cv_qfn *f, const struct cv_act *x,
+		   unsigned int bits, int *th_id, int *neg_id)
+{
+	size_t T = ((size_t)1 << bits) - 1;
+	int32_t *th = malloc((size_t)x->c * T * sizeof(int32_t) + 1);
+	uint8_t *neg = calloc(x->c + 1, 1);
+	uint32_t tdims[4] = { 1, 1, x->c, (uint32_t)T }, ndims[4] = { 1, 1, 1, x->c };
+	int anyneg = 0, err;
+
+	if (!th || !neg) {
+		free(th);
+		free(neg);
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	}
+	err = cv_qfn_fold(cv, f, x, bits, th, neg);
+	for (uint32_t i = 0; !err && i < x->c; i++)
+		anyneg |= neg[i];
+	if (!err) {
+		*th_id = cv_emit_const(cv, QNN_DT_I32, QNN_ENC_NONE, 0, tdims, th);
+		*neg_id = 0;
+		if (*th_id > 0 && anyneg)
+			*neg_id = cv_emit_const(cv, QNN_DT_U8, QNN_ENC_NONE, 0, ndims, neg);
+		err = *th_id < 0 ? *th_id : *neg_id < 0 ? *neg_id : 0;
+	}
+	free(th);
+	free(neg);
+	return err;
+}

@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Constant folding: exporters leave weight preprocessing in the graph
+ * (binarization as GreaterOrEqual/Where, Transpose for Gemm, QONNX Quant on
+ * float weights, DequantizeLinear of int8 weights). Nodes whose inputs are
+ * all constants are evaluated here, in double precision, so the lowering only
+ * sees constant weights.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "convert.h"
+
+static int out_const(struct cv *cv, const Onnx__NodeProto *n, size_t i, struct cv_const *k)
+{
+	struct cv_value *v;
+
+	if (i >= n->n_output || !n->output[i][0]) {
+		cv_const_free(k);
+		return 0;
+	}
+	v = cv_add(cv, n->output[i]);
+	if (!v) {
+		cv_const_free(k);
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	}
+	v->kind = CV_CONST;
+	v->k = *k;
+	return 0;
+}
+
+/* numpy broadcasting of a and b; ok = 0 if incompatible */
+static int bcast_dims(const struct cv_const *a, const struct cv_const *b, int *nd, int64_t *d)
+{
+	int n = a->ndim > b->ndim ? a->ndim : b->ndim;
+
+	for (int i = 0; i < n; i++) {
+		int ia = i - (n - a->ndim), ib = i - (n - b->ndim);
+		int64_t da = ia >= 0 ? a->dims[ia] : 1, db = ib >= 0 ? b->dims[ib] : 1;
+
+		if (da != db && da != 1 && db != 1)
+			return 0;
+		d[i] = da == 1 ? db : da;
+	}
+	*nd = n;
+	return 1;
+}
+
+/* Flat index into src for output position idx (row-major over out dims). */
+static size_t bcast_index(const struct cv_const *src, int nd, const int64_t *od, size_t idx)
+{
+	size_t off = 0, stride = 1;
+
+	for (int i = nd - 1; i >= 0; i--) {
+		int is = i - (nd - src->ndim);
+		int64_t c = (int64_t)(idx % (size_t)od[i]);
+
+		idx /= (size_t)od[i];
+		if (is >= 0) {
+			if (src->dims[is] != 1)
+				off += (size_t)c * stride;
+			stride *= (size_t)src->dims[is];
+		}
+	}
+	return off;
+}
+
+typedef double (*fn3)(double, double, double);
+
+static double f_add(double x, double y, double z) { (void)z; return x + y; }
+static double f_sub(double x, double y, double z) { (void)z; return x - y; }
+static double f_mul(double x, double y, double z) { (void)z; return x * y; }
+static double f_div(double x, double y, double z) { (void)z; return x / y; }
+static double f_ge(double x, double y, double z) { (void)z; return x >= y; }
+static double f_gt(double x, double y, double z) { (void)z; return x > y; }
+static double f_le(double x, double y, double z) { (void)z; return x <= y; }
+static double f_lt(double x, double y, double z) { (void)z; return x < y; }
+static double f_eq(double x, double y, double z) { (void)z; return x == y; }
+static double f_where(double c, double x, double y) { return c != 0 ? x : y; }
+
+static int elementwise(struct cv *cv, const Onnx__NodeProto *n, fn3 f, int nin)
+{
+	const struct cv_const *in[3];
+	struct cv_const tmp, out;
+	int nd;
+	int64_t d[CV_MAXDIM];
+
+	for (int i = 0; i < nin; i++)
+		in[i] = cv_in_const(cv, n, i);
+	tmp = *in[0];
+	if (!bcast_dims(in[0], in[1], &nd, d))
+		return cv_node_fail(cv, n, "inputs cannot be broadcast together");
+	if (nin == 3) {
+		tmp.ndim = nd;
+		memcpy(tmp.dims, d, sizeof(d));
+		if (!bcast_dims(&tmp, in[2], &nd, d))
+			return cv_node_fail(cv, n, "inputs cannot be broadcast together");
+	}
+	if (cv_const_alloc(&out, nd, d))
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < out.n; i++) {
+		double x = in[0]->v[bcast_index(in[0], nd, d, i)];
+		double y = in[1]->v[bcast_index(in[1], nd, d, i)];
+		double z = nin == 3 ? in[2]->v[bcast_index(in[2], nd, d, i)] : 0;
+
+		out.v[i] = f(x, y, z);
+	}
+	if (f == f_where)
+		out.onnx_type = in[1]->onnx_type;
+	else if (f == f_ge || f == f_gt || f == f_le || f == f_lt || f == f_eq)
+		out.onnx_type = ONNX__TENSOR_PROTO__DATA_TYPE__BOOL;
+	else
+		out.onnx_type = in[0]->onnx_type;
+	return out_const(cv, n, 0, &out);
+}
+
+static int copy_reshaped(struct cv *cv, const Onnx__NodeProto *n, const struct cv_const *x,
+			 int nd, const int64_t *d)
+{
+	struct cv_const out;
+
+	if (cv_const_alloc(&out, nd, d))
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	if (out.n != x->n) {
+		cv_const_free(&out);
+		return cv_node_fail(cv, n, "reshape of %zu elements to %zu", x->n, out.n);
+	}
+	memcpy(out.v, x->v, x->n * sizeof(double));
+	out.onnx_type = x->onnx_type;
+	return out_const(cv, n, 0, &out);
+}
+
+static int fold_transpose(struct cv *cv, const Onnx__NodeProto *n, const struct cv_const *x)
+{
+	int64_t perm[CV_MAXDIM], d[CV_MAXDIM], istr[CV_MAXDIM];
+	int np = cv_attr_ints(n, "perm", perm, CV_MAXDIM);
+	struct cv_const out;
+
+	if (np < 0) {
+		np = x->ndim;
+		for (int i = 0; i < np; i++)
+			perm[i] = np - 1 - i;
+	}
+	if (np != x->ndim)
+		return cv_node_fail(cv, n, "perm has %d entries for a rank-%d tensor", np, x->ndim);
+	for (int i = 0; i < np; i++) {
+		if (perm[i] < 0 || perm[i] >= np)
+			return cv_node_fail(cv, n, "bad perm");
+		d[i] = x->dims[perm[i]];
+	}
+	istr[np - 1] = 1;
+	for (int i = np - 2; i >= 0; i--)
+		istr[i] = istr[i + 1] * x->dims[i + 1];
+	if (cv_const_alloc(&out, np, d))
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < out.n; i++) {
+		size_t idx = i, off = 0;
+
+		for (int j = np - 1; j >= 0; j--) {
+			off += (idx % (size_t)d[j]) * (size_t)istr[perm[j]];
+			idx /= (size_t)d[j];
+		}
+		out.v[i] = x->v[off];
+	}
+	out.onnx_type = x->onnx_type;
+	return out_const(cv, n, 0, &out);
+}
+
+/* ONNX Reshape target: 0 copies the input dim (allowzero = 0), -1 infers. */
+int cv_reshape_dims(const struct cv_const *shape, const int64_t *in, int in_nd, size_t total,
+		    int64_t *d);
+int cv_reshape_dims(const struct cv_const *shape, const int64_t *in, int in_nd, size_t total,
+		    int64_t *d)
+{
+	int nd = (int)shape->n, infer = -1;
+	size_t known = 1;
+
+	if (nd > CV_MAXDIM)
+		return -1;
+	for (int i = 0; i < nd; i++) {
+		d[i] = (int64_t)shape->v[i];
+		if (d[i] == 0 && i < in_nd)
+			d[i] = in[i];
+		if (d[i] == -1) {
+			if (infer >= 0)
+				return -1;
+			infer = i;
+		} else if (d[i] <= 0) {
+			return -1;
+		} else {
+			known *= (size_t)d[i];
+		}
+	}
+	if (infer >= 0) {
+		if (!known || total % known)
+			return -1;
+		d[infer] = (int64_t)(total / known);
+	} else if (known != total) {
+		return -1;
+	}
+	return nd;
+}
+
+/* Round half to even, as QONNX ROUND, numpy and torch.round. */
+static double round_even(double x)
+{
+	double r = nearbyint(x);	/* default FE_TONEAREST: ties to even */
+
+	return r;
+}
+
+static double rounding(const char *mode, double x)
+{
+	if (!strcasecmp(mode, "FLOOR"))
+		return floor(x);
+	if (!strcasecmp(mode, "CEIL"))
+		return ceil(x);
+	return round_even(x);
+}
+
+static int fold_quant(struct cv *cv, const Onnx__NodeProto *n)
+{
+	const struct cv_const *x = cv_in_const(cv, n, 0), *s = cv_in_const(cv, n, 1);
+	const struct cv_const *z = cv_in_const(cv, n, 2), *bw = cv_in_const(cv, n, 3);
+	char buf[32];
+	const char *mode = cv_attr_s(n, "rounding_mode", "ROUND", buf, sizeof(buf));
+	int sgn = (int)cv_attr_i(n, "signed", 1), nar = (int)cv_attr_i(n, "narrow", 0);
+	struct cv_const out;
+	double lo, hi, bits;
+	int nd;
+	int64_t d[CV_MAXDIM];
+
+	if (!s || !z || !bw || bw->n != 1)
+		return cv_node_fail(cv, n, "scale, zero point and bit width must be constants");
+	bits = bw->v[0];
+	if (bits < 1 || bits > 32 || bits != floor(bits))
+		return cv_node_fail(cv, n, "bit width %g", bits);
+	lo = sgn ? -ldexp(1, (int)bits - 1) + nar : 0;
+	hi = sgn ? ldexp(1, (int)bits - 1) - 1 : ldexp(1, (int)bits) - 1 - nar;
+	if (!bcast_dims(x, s, &nd, d) || nd != x->ndim || !bcast_dims(x, z, &nd, d) ||
+	    nd != x->ndim)
+		return cv_node_fail(cv, n, "scale/zero point do not broadcast to the input");
+	if (cv_const_alloc(&out, x->ndim, x->dims))
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < x->n; i++) {
+		double sc = s->v[bcast_index(s, x->ndim, x->dims, i)];
+		double zp = z->v[bcast_index(z, x->ndim, x->dims, i)];
+		double q = rounding(mode, x->v[i] / sc + zp);
+
+		q = q < lo ? lo : q > hi ? hi : q;
+		out.v[i] = (q - zp) * sc;
+	}
+	return out_const(cv, n, 0, &out);
+}
+
+static int fold_bipolar(struct cv *cv, const Onnx__NodeProto *n)
+{
+	const struct cv_const *x = cv_in_const(cv, n, 0), *s = cv_in_const(cv, n, 1);
+	struct cv_const out;
+	int nd;
+	int64_t d[CV_MAXDIM];
+
+	if (!s || !bcast_dims(x, s, &nd, d) || nd != x->ndim)
+		return cv_node_fail(cv, n, "scale must be a constant broadcastable to the input");
+	if (cv_const_alloc(&out, x->ndim, x->dims))
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < x->n; i++)
+		out.v[i] = (x->v[i] >= 0 ? 1 : -1) * s->v[bcast_index(s, x->ndim, x->dims, i)];
+	return out_const(cv, n, 0, &out);
+}
+
+/* DequantizeLinear(x, scale, zp[, axis]) on constant (e.g. int8) weights. */
+static int fold_dequant(struct cv *cv, const Onnx__NodeProto *n)
+{
+	const struct cv_const *x = cv_in_const(cv, n, 0), *s = cv_in_const(cv, n, 1);
+	const struct cv_const *z = cv_in_const(cv, n, 2);
+	int64_t axis = cv_attr_i(n, "axis", 1);
+	struct cv_const out;
+
+	if (!s)
+		return cv_node_fail(cv, n, "scale must be a constant");
+	if (axis < 0)
+		axis += x->ndim;
+	if (s->n != 1 && (axis >= x->ndim || (int64_t)s->n != x->dims[axis]))
+		return cv_node_fail(cv, n, "per-axis scale does not match axis %lld", (long long)axis);
+	if (cv_const_alloc(&out, x->ndim, x->dims))
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < x->n; i++) {
+		size_t c = 0, inner = 1;
+
+		if (s->n != 1) {
+			for (int j = x->ndim - 1; j > axis; j--)
+				inner *= (size_t)x->dims[j];
+			c = (i / inner) % (size_t)x->dims[axis];
+		}
+		out.v[i] = (x->v[i] - (z ? z->v[z->n == 1 ? 0 : c] : 0)) * s->v[s->n == 1 ? 0 : c];
+	}
+	return out_const(cv, n, 0, &out);
+}
+
+static int fold_unary(struct cv *cv, const Onnx__NodeProto *n, const struct cv_const *x)
+{
+	const char *op = n->op_type;
+	struct cv_const out;
+
+	if (cv_const_alloc(&out, x->ndim, x->dims))
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	out.onnx_type = x->onnx_type;
+	for (size_t i = 0; i < x->n; i++) {
+		double v = x->v[i];
+
+		if (!strcmp(op, "Neg"))
+			v = -v;
+		else if (!strcmp(op, "Abs"))
+			v = fabs(v);
+		else if (!strcmp(op, "Sign"))
+			v = v > 0 ? 1 : v < 0 ? -1 : 0;
+		else if (!strcmp(op, "Round"))
+			v = round_even(v);
+		else if (!strcmp(op, "Sqrt"))
+			v = sqrt(v);
+		else if (!strcmp(op, "Reciprocal"))
+			v = 1 / v;
+		out.v[i] = v;
+	}
+	return out_const(cv, n, 0, &out);
+}
+
+int cv_constfold(struct cv *cv, const Onnx__NodeProto *n)
+{
+	const char *op = n->op_type;
+	const struct cv_const *x;
+
+	if (!strcmp(op, "Constant") && cv_is_default_domain(n)) {
+		const Onnx__AttributeProto *a = cv_attr(n, "value");
+		struct cv_const k;
+		int err;
+
+		if (a && a->t) {
+			err = cv_tensor_to_const(cv, a->t, &k);
+			if (err)
+				return cv_node_fail(cv, n, "%s", cv->err);
+			return out_const(cv, n, 0, &k) ?: 1;
+		}
+		if ((a = cv_attr(n, "value_float")) || (a = cv_attr(n, "value_int"))) {
+			if (cv_const_alloc(&k, 0, NULL))
+				return cv_fail(cv, -ENOMEM, "out of memory");
+			k.v[0] = a->has_f ? a->f : (double)a->i;
+			return out_const(cv, n, 0, &k) ?: 1;
+		}
+		if ((a = cv_attr(n, "value_floats")) || (a = cv_attr(n, "value_ints"))) {
+			int64_t d = a->n_floats ? (int64_t)a->n_floats : (int64_t)a->n_ints;
+
+			if (cv_const_alloc(&k, 1, &d))
+				return cv_fail(cv, -ENOMEM, "out of memory");
+			for (int64_t i = 0; i < d; i++)
+				k.v[i] = a->n_floats ? a->floats[i] : (double)a->ints[i];
+			return out_const(cv, n, 0, &k) ?: 1;
+		}
+		return cv_node_fail(cv, n, "Constant without a supported value attribute");
+	}
+	for (size_t i = 0; i < n->n_input; i++)
+		if (n->input[i][0] && !cv_in_const(cv, n, i))
+			return 0;
+	if (!n->n_input)
+		return 0;
+	x = cv_in_const(cv, n, 0);
+	if (cv_is_qonnx(n)) {
+		if (!strcmp(op, "Quant") || !strcmp(op, "IntQuant"))
+			return fold_quant(cv, n) ?: 1;
+		if (!strcmp(op, "BipolarQuant"))
+			return fold_bipolar(cv, n) ?: 1;
+		return 0;
+	}
+	if (!cv_is_default_domain(n))
+		return 0;
+	if (!strcmp(op, "Identity") || !strcmp(op, "Cast"))
+		return copy_reshaped(cv, n, x, x->ndim, x->dims) ?: 1;
+	if (!strcmp(op, "Add"))
+		return elementwise(cv, n, f_add, 2) ?: 1;
+	if (!strcmp(op, "Sub"))
+		return elementwise(cv, n, f_sub, 2) ?: 1;
+	if (!strcmp(op, "Mul"))
+		return elementwise(cv, n, f_mul, 2) ?: 1;
+	if (!strcmp(op, "Div"))
+		return elementwise(cv, n, f_div, 2) ?: 1;
+	if (!strcmp(op, "GreaterOrEqual"))
+		return elementwise(cv, n, f_ge, 2) ?: 1;
+	if (!strcmp(op, "Greater"))
+		return elementwise(cv, n, f_gt, 2) ?: 1;
+	if (!strcmp(op, "LessOrEqual"))
+		return elementwise(cv, n, f_le, 2) ?: 1;
+	if (!strcmp(op, "Less"))
+		return elementwise(cv, n, f_lt, 2) ?: 1;
+	if (!strcmp(op, "Equal"))
+		return elementwise(cv, n, f_eq, 2) ?: 1;
+	if (!strcmp(op, "Where"))
+		return elementwise(cv, n, f_where, 3) ?: 1;
+	if (!strcmp(op, "Neg") || !strcmp(op, "Abs") || !strcmp(op, "Sign") ||
+	    !strcmp(op, "Round") || !strcmp(op, "Sqrt") || !strcmp(op, "Reciprocal"))
+		return fold_unary(cv, n, x) ?: 1;
+	if (!strcmp(op, "Transpose"))
+		return fold_transpose(cv, n, x) ?: 1;
+	if (!strcmp(op, "DequantizeLinear"))
+		return fold_dequant(cv, n) ?: 1;
+	if (!strcmp(op, "Reshape")) {
+		int64_t d[CV_MAXDIM];
+		int nd = cv_reshape_dims(cv_in_const(cv, n, 1), x->dims, x->ndim, x->n, d);
+
+		if (nd < 0)
+			return cv_node_fail(cv, n, "invalid target shape");
+		return copy_reshaped(cv, n, x, nd, d) ?: 1;
+	}
+	if (!strcmp(op, "Flatten")) {
+		int64_t axis = cv_attr_i(n, "axis", 1), d[2] = { 1, 1 };
+
+		if (axis < 0)
+			axis += x->ndim;
+		for (int i = 0; i < x->ndim; i++)
+			d[i >= axis] *= x->dims[i];
+		return copy_reshaped(cv, n, x, 2, d) ?: 1;
+	}
+	if (!strcmp(op, "Squeeze") || !strcmp(op, "Unsqueeze")) {
+		int64_t ax[CV_MAXDIM], d[CV_MAXDIM];
+		int na = cv_attr_ints(n, "axes", ax, CV_MAXDIM), nd = 0;
+		const struct cv_const *axc = cv_in_const(cv, n, 1);
+
+		if (na < 0 && axc) {
+			na = (int)axc->n;
+			for (int i = 0; i < na && i < CV_MAXDIM; i++)
+				ax[i] = (int64_t)axc->v[i];
+		}
+		if (!strcmp(op, "Squeeze")) {
+			for (int i = 0; i < x->ndim; i++) {
+				int drop = na < 0 && x->dims[i] == 1;
+
+				for (int j = 0; j < na; j++)
+					drop |= ax[j] == i || ax[j] + x->ndim == i;
+				if (!drop)
+					d[nd++] = x->dims[i];
+			}
+		} else {
+			int on = x->ndim + (na > 0 ? na : 0), src = 0;
+
+			for (int i = 0; i < on && i < CV_MAXDIM; i++) {
+				int ins = 0;
+
+				for (int j = 0; j < na; j++)
+					ins |= ax[j] == i || ax[j] + on == i;
+				d[nd++] = ins ? 1 : x->dims[src++];
+			}
+		}
+		return copy_reshaped(cv, n, x, nd, d) ?: 1;
+	}
+	return 0;
+}

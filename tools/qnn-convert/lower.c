@@ -1,0 +1,1242 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Lowering: walks the ONNX nodes in order (ONNX requires topological order)
+ * and folds them into qnn layers. Linear layers (Conv, Gemm, MatMul) stay
+ * "pending" until a consumer decides their output transform: a quantizer
+ * turns into thresholds (batch-norm, scales and biases folded in), a pool or
+ * residual add into a raw I32 accumulator, a graph output into F32.
+ * Everything else that reaches an unsupported op is reported by node name
+ * and op type with the reason.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "convert.h"
+#include "lower.h"
+
+static int is_op(const Onnx__NodeProto *n, const char *op)
+{
+	return n->op_type && !strcmp(n->op_type, op) && cv_is_default_domain(n);
+}
+
+static struct cv_value *in_act(struct cv *cv, const Onnx__NodeProto *n, size_t i)
+{
+	struct cv_value *v = i < n->n_input ? cv_find(cv, n->input[i]) : NULL;
+
+	if (v && v->kind == CV_ACT && (v->a.xpad[0] | v->a.xpad[1] | v->a.xpad[2] | v->a.xpad[3]) &&
+	    !is_op(n, "Conv") && !is_op(n, "AveragePool")) {
+		cv_node_fail(cv, n, "input is zero-padded by a Pad node; only Conv and AveragePool "
+			     "can absorb a Pad");
+		return NULL;
+	}
+	if (!v || v->kind != CV_ACT) {
+		cv_node_fail(cv, n, "input %zu (\"%s\") is %s", i, i < n->n_input ? n->input[i] : "",
+			     !v ? "unknown (produced by an unsupported node?)" :
+			     "not an activation");
+		return NULL;
+	}
+	return v;
+}
+
+static size_t vidx(struct cv *cv, const struct cv_value *v)
+{
+	return (size_t)(v - cv->vals);
+}
+
+/* New activation value for output 0 of n, shaped like x (not pending). */
+static struct cv_value *new_act(struct cv *cv, const Onnx__NodeProto *n, size_t src,
+				uint32_t h, uint32_t w, uint32_t c)
+{
+	struct cv_value *o = cv_add(cv, n->output[0]);
+	struct cv_act *x;
+
+	if (!o) {
+		cv_fail(cv, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	x = &cv->vals[src].a;
+	o->kind = CV_ACT;
+	o->a.h = h;
+	o->a.w = w;
+	o->a.dtype = x->dtype;
+	o->a.enc = x->enc;
+	o->a.bits = x->bits;
+	if (act_init(cv, &o->a, c, 1, 0))
+		return NULL;
+	if (c == x->c) {
+		memcpy(o->a.a, x->a, c * sizeof(double));
+		memcpy(o->a.b, x->b, c * sizeof(double));
+	}
+	o->a.clamped = x->clamped;
+	o->a.clamp_lo = x->clamp_lo;
+	o->a.clamp_hi = x->clamp_hi;
+	return o;
+}
+
+/* Per-channel constant: scalar, [C], [1,C], [1,C,1,1] -> pointer and count. */
+static int chan_vec(struct cv *cv, const Onnx__NodeProto *n, const struct cv_const *k,
+		    uint32_t c, size_t *cnt)
+{
+	size_t nonunit = 0, len = 1;
+
+	for (int i = 0; i < k->ndim; i++)
+		if (k->dims[i] != 1) {
+			nonunit++;
+			len = (size_t)k->dims[i];
+		}
+	if (k->n == 1) {
+		*cnt = 1;
+		return 0;
+	}
+	if (nonunit == 1 && len == c && (k->ndim <= 2 || (k->ndim >= 3 && k->dims[k->ndim - 3] == c) ||
+					 k->ndim == 1)) {
+		*cnt = c;
+		return 0;
+	}
+	return cv_node_fail(cv, n, "constant operand of shape with %zu elements is neither a "
+			    "scalar nor per-channel (%u channels)", k->n, c);
+}
+
+static int uniform(const double *v, uint32_t c)
+{
+	for (uint32_t i = 1; i < c; i++)
+		if (fabs(v[i] - v[0]) > 1e-12 * fabs(v[0]))
+			return 0;
+	return 1;
+}
+
+static uint32_t out_size(uint32_t in, uint32_t k, uint32_t s, uint32_t pb, uint32_t pe, uint32_t d)
+{
+	int64_t span = (int64_t)d * (k - 1) + 1, v = (int64_t)in + pb + pe - span;
+
+	return v < 0 ? 0 : (uint32_t)(v / s + 1);
+}
+
+/* kernel/stride/pads/dilations attributes of Conv and pools. */
+static int geometry(struct cv *cv, const Onnx__NodeProto *n, const struct cv_act *x,
+		    uint32_t kh, uint32_t kw, struct qnn_layer_desc *l, int is_pool)
+{
+	int64_t v[8];
+	char buf[32];
+	const char *ap = cv_attr_s(n, "auto_pad", "NOTSET", buf, sizeof(buf));
+	int m;
+
+	l->stride[0] = l->stride[1] = 1;
+	l->dilation[0] = l->dilation[1] = 1;
+	if ((m = cv_attr_ints(n, "strides", v, 8)) == 2) {
+		l->stride[0] = (uint32_t)v[0];
+		l->stride[1] = (uint32_t)v[1];
+	}
+	if ((m = cv_attr_ints(n, "dilations", v, 8)) == 2) {
+		l->dilation[0] = (uint32_t)v[0];
+		l->dilation[1] = (uint32_t)v[1];
+	}
+	if (is_pool && (l->dilation[0] != 1 || l->dilation[1] != 1))
+		return cv_node_fail(cv, n, "pooling with dilation is not supported");
+	if (l->stride[0] < 1 || l->stride[1] < 1 || l->stride[0] > 64 || l->stride[1] > 64 ||
+	    l->dilation[0] < 1 || l->dilation[1] < 1 || l->dilation[0] > 64 || l->dilation[1] > 64)
+		return cv_node_fail(cv, n, "bad strides or dilations");
+	if ((m = cv_attr_ints(n, "pads", v, 8)) == 4) {
+		for (int i = 0; i < 4; i++) {
+			if (v[i] < 0 || v[i] > 64)
+				return cv_node_fail(cv, n, "bad pads");
+		}
+		l->pad[0] = (uint32_t)v[0];	/* top */
+		l->pad[1] = (uint32_t)v[1];	/* left */
+		l->pad[2] = (uint32_t)v[2];	/* bottom */
+		l->pad[3] = (uint32_t)v[3];	/* right */
+	} else if (m >= 0 && m != 4) {
+		return cv_node_fail(cv, n, "pads must have 4 entries (2-D only)");
+	}
+	if (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")) {
+		uint32_t in[2] = { x->h, x->w }, k[2] = { kh, kw };
+
+		for (int i = 0; i < 2; i++) {
+			uint32_t o = (in[i] + l->stride[i] - 1) / l->stride[i];
+			int64_t tot = (int64_t)(o - 1) * l->stride[i] + (int64_t)l->dilation[i] * (k[i] - 1) + 1 - in[i];
+			uint32_t t = tot > 0 ? (uint32_t)tot : 0;
+
+			l->pad[i] = !strcmp(ap, "SAME_UPPER") ? t / 2 : t - t / 2;
+			l->pad[i + 2] = t - l->pad[i];
+		}
+	} else if (!strcmp(ap, "VALID")) {
+		memset(l->pad, 0, sizeof(l->pad));
+	} else if (strcmp(ap, "NOTSET")) {
+		return cv_node_fail(cv, n, "auto_pad \"%s\"", ap);
+	}
+	for (int i = 0; i < 4; i++)	/* a preceding Pad node */
+		l->pad[i] += x->xpad[i];
+	if (is_pool && cv_attr_i(n, "ceil_mode", 0)) {
+		/* ceil_mode: extra bottom/right padding; pools never pick padded taps */
+		uint32_t in[2] = { x->h, x->w }, k[2] = { kh, kw };
+
+		for (int i = 0; i < 2; i++) {
+			int64_t span = in[i] + l->pad[i] + l->pad[i + 2] - k[i];
+			int64_t rem = span % l->stride[i];
+
+			if (rem)
+				l->pad[i + 2] += l->stride[i] - (uint32_t)rem;
+		}
+	}
+	return 0;
+}
+
+static int any_pad(const struct qnn_layer_desc *l)
+{
+	return l->pad[0] | l->pad[1] | l->pad[2] | l->pad[3];
+}
+
+/* Conv / Gemm / MatMul: a pending linear layer on a quantized activation. */
+static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
+{
+	struct cv_value *xv = in_act(cv, n, 0), *ov;
+	const struct cv_const *W = cv_in_const(cv, n, 1), *B = NULL;
+	int conv = is_op(n, "Conv"), gemm = is_op(n, "Gemm");
+	struct cv_pending *p;
+	struct cv_qweights qw;
+	struct cv_act *x;
+	uint32_t O, Cg, KH = 1, KW = 1, G = 1, oh = 1, ow = 1;
+	double *w, alpha = 1, beta = 1;
+	size_t xi;
+	int err, transB = 0;
+
+	if (!xv)
+		return -ENOTSUP;
+	x = &xv->a;
+	xi = vidx(cv, xv);
+	if (!W)
+		return cv_node_fail(cv, n, "weights must be constant (after folding)");
+	if (x->pend)
+		return cv_node_fail(cv, n, "input comes straight from another linear layer; qnn needs "
+				    "a quantizer (Sign, Quant, MultiThreshold, ...) in between");
+	if (x->dtype == QNN_DT_I32)
+		return cv_node_fail(cv, n, "input is a 32-bit accumulator (e.g. a residual Add) "
+				    "without a quantizer after it");
+	if (x->clamped)
+		return cv_node_fail(cv, n, "input has a Relu/Clip without a quantizer after it");
+	if (x->dtype != QNN_DT_F32 && !uniform(x->a, x->c))
+		return cv_node_fail(cv, n, "input scale differs between channels; qnn needs one "
+				    "scale per input tensor");
+	if (n->n_input > 2 && n->input[2][0]) {
+		B = cv_in_const(cv, n, 2);
+		if (!B)
+			return cv_node_fail(cv, n, "bias must be constant");
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	if (conv) {
+		if (W->ndim != 4) {
+			free(p);
+			return cv_node_fail(cv, n, "only 2-D convolution (4-D weights) is supported");
+		}
+		G = (uint32_t)cv_attr_i(n, "group", 1);
+		O = (uint32_t)W->dims[0];
+		Cg = (uint32_t)W->dims[1];
+		KH = (uint32_t)W->dims[2];
+		KW = (uint32_t)W->dims[3];
+		if (!G || Cg * G != x->c || O % G) {
+			free(p);
+			return cv_node_fail(cv, n, "weights %ux%ux%ux%u, group %u do not fit %u input "
+					    "channels", O, Cg, KH, KW, G, x->c);
+		}
+		err = geometry(cv, n, x, KH, KW, &p->l, 0);
+		if (err) {
+			free(p);
+			return err;
+		}
+		oh = out_size(x->h, KH, p->l.stride[0], p->l.pad[0], p->l.pad[2], p->l.dilation[0]);
+		ow = out_size(x->w, KW, p->l.stride[1], p->l.pad[1], p->l.pad[3], p->l.dilation[1]);
+		if (!oh || !ow) {
+			free(p);
+			return cv_node_fail(cv, n, "output would be empty");
+		}
+		/* ONNX O x Cg x KH x KW -> qnn O x KH x KW x Cg */
+		w = malloc(W->n * sizeof(double) + 1);
+		if (!w) {
+			free(p);
+			return cv_fail(cv, -ENOMEM, "out of memory");
+		}
+		for (uint32_t o = 0; o < O; o++)
+			for (uint32_t c = 0; c < Cg; c++)
+				for (uint32_t i = 0; i < KH; i++)
+					for (uint32_t j = 0; j < KW; j++)
+						w[(((size_t)o * KH + i) * KW + j) * Cg + c] =
+							W->v[(((size_t)o * Cg + c) * KH + i) * KW + j];
+		p->l.op = QNN_OP_CONV2D;
+		p->l.groups = G;
+	} else {
+		uint32_t K = x->h * x->w * x->c;
+
+		if (gemm) {
+			alpha = cv_attr_f(n, "alpha", 1.0);
+			beta = cv_attr_f(n, "beta", 1.0);
+			transB = (int)cv_attr_i(n, "transB", 0);
+			if (cv_attr_i(n, "transA", 0)) {
+				free(p);
+				return cv_node_fail(cv, n, "transA=1 is not supported");
+			}
+		}
+		if (W->ndim != 2) {
+			free(p);
+			return cv_node_fail(cv, n, "weights must be a 2-D matrix");
+		}
+		if (!x->flat && (x->h != 1 || x->w != 1)) {
+			free(p);
+			return cv_node_fail(cv, n, "input is a %ux%ux%u feature map; Flatten it first",
+					    x->c, x->h, x->w);
+		}
+		O = (uint32_t)(transB ? W->dims[0] : W->dims[1]);
+		if ((uint32_t)(transB ? W->dims[1] : W->dims[0]) != K) {
+			free(p);
+			return cv_node_fail(cv, n, "weights have %lld inputs, the activation %u",
+					    (long long)(transB ? W->dims[1] : W->dims[0]), K);
+		}
+		KH = x->h;
+		KW = x->w;
+		Cg = x->c;
+		w = malloc(W->n * sizeof(double) + 1);
+		if (!w) {
+			free(p);
+			return cv_fail(cv, -ENOMEM, "out of memory");
+		}
+		/* ONNX flattens NCHW (k = c*H*W + h*W + w); qnn weights are O x H x W x C */
+		for (uint32_t o = 0; o < O; o++)
+			for (uint32_t c = 0; c < Cg; c++)
+				for (uint32_t i = 0; i < KH; i++)
+					for (uint32_t j = 0; j < KW; j++) {
+						size_t k = ((size_t)c * KH + i) * KW + j;
+						size_t src = transB ? (size_t)o * K + k : k * O + o;
+
+						w[(((size_t)o * KH + i) * KW + j) * Cg + c] =
+							alpha * W->v[src];
+					}
+		p->l.op = QNN_OP_DENSE;
+	}
+	err = cv_quantize_weights(cv, n, w, O, KH, KW, Cg, &qw);
+	free(w);
+	if (err) {
+		free(p);
+		return err;
+	}
+	p->l.weights = cv_emit_weights(cv, &qw);
+	if (p->l.weights < 0) {
+		err = p->l.weights;
+		cv_qweights_free(&qw);
+		free(p);
+		return err;
+	}
+	p->l.inputs[0] = x->tensor;
+	p->node = strdup(cv_node_name(n));
+	p->wbits = qw.bits;
+	p->wenc = qw.enc;
+	p->in_h = x->h;
+	p->in_w = x->w;
+	p->in_c = x->c;
+	p->in_dtype = x->dtype;
+	p->in_enc = x->enc;
+	p->in_bits = x->bits;
+	{
+		double qmax = x->dtype == QNN_DT_BITS ? (x->enc == QNN_ENC_BIPOLAR ? 1 :
+			ldexp(1, (int)x->bits)) : x->dtype == QNN_DT_F32 ? 1e30 : 255;
+
+		p->acc_bound = (double)KH * KW * Cg * qw.maxabs * qmax;
+	}
+	if (any_pad(&p->l)) {
+		int bip = x->dtype == QNN_DT_BITS &&
+			  (x->enc == QNN_ENC_BIPOLAR || x->enc == QNN_ENC_BIPOLAR_BRANCHES);
+
+		for (uint32_t c = 0; c < x->c; c++)
+			if (x->b[c] != 0) {
+				cv_qweights_free(&qw);
+				free(p->node);
+				free(p);
+				return cv_node_fail(cv, n, "zero padding of an input whose zero is not "
+						    "code 0 (offset %g) is not supported", x->b[c]);
+			}
+		if (bip)
+			p->l.flags |= QNN_LAYER_ZERO_PAD;
+	}
+	ov = cv_add(cv, n->output[0]);
+	if (!ov || !p->node) {
+		cv_qweights_free(&qw);
+		free(p);
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	}
+	xv = &cv->vals[xi];
+	x = &xv->a;
+	ov->kind = CV_ACT;
+	ov->a.pend = p;
+	ov->a.h = oh;
+	ov->a.w = ow;
+	ov->a.dtype = QNN_DT_I32;
+	if (act_init(cv, &ov->a, O, 1, 0)) {
+		cv_qweights_free(&qw);
+		return -ENOMEM;
+	}
+	/* real = a_in * scale[o] * acc + scale[o] * sum(w * b_in) + bias[o] */
+	for (uint32_t o = 0; o < O; o++) {
+		double sb = 0;
+		uint32_t g0 = conv ? (o / (O / G)) * Cg : 0;
+
+		for (uint32_t i = 0; i < KH * KW; i++)
+			for (uint32_t c = 0; c < Cg; c++)
+				sb += qw.q[((size_t)o * KH * KW + i) * Cg + c] * x->b[g0 + c];
+		ov->a.a[o] = x->a[0] * qw.scale[o];
+		ov->a.b[o] = qw.scale[o] * sb;
+		if (B)
+			ov->a.b[o] += (gemm ? beta : 1.0) * B->v[B->n == 1 ? 0 : o];
+	}
+	if (B && B->n != 1 && B->n != O) {
+		cv_qweights_free(&qw);
+		return cv_node_fail(cv, n, "bias has %zu values for %u outputs", B->n, O);
+	}
+	if (x->dtype == QNN_DT_F32) {	/* float conv: real = acc exactly */
+		for (uint32_t o = 0; o < O; o++)
+			ov->a.a[o] = qw.scale[o];
+	}
+	cv_qweights_free(&qw);
+	return 0;
+}
+
+static int lower_batchnorm(struct cv *cv, const Onnx__NodeProto *n)
+{
+	struct cv_value *xv = in_act(cv, n, 0);
+	const struct cv_const *g = cv_in_const(cv, n, 1), *bb = cv_in_const(cv, n, 2);
+	const struct cv_const *m = cv_in_const(cv, n, 3), *var = cv_in_const(cv, n, 4);
+	double eps = cv_attr_f(n, "epsilon", 1e-5), *k, *c;
+	uint32_t C;
+	int err;
+
+	if (!xv)
+		return -ENOTSUP;
+	if (!g || !bb || !m || !var)
+		return cv_node_fail(cv, n, "scale, bias, mean and variance must be constants");
+	if (n->n_output > 1 && n->output[1][0])
+		return cv_node_fail(cv, n, "training-mode batch-norm (extra outputs)");
+	C = xv->a.c;
+	if (g->n != C || bb->n != C || m->n != C || var->n != C)
+		return cv_node_fail(cv, n, "parameters do not have %u channels", C);
+	if (xv->a.dtype == QNN_DT_F32 && !xv->a.pend)
+		return cv_node_fail(cv, n, "batch-norm on a float activation is not supported");
+	err = act_forward(cv, xv, n->output[0]);
+	if (err)
+		return err;
+	k = malloc(2 * C * sizeof(double));
+	if (!k)
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	c = k + C;
+	for (uint32_t i = 0; i < C; i++) {
+		/* y = g*(x-m)/sqrt(v+eps) + b, in the float32 terms the exporter stored */
+		k[i] = g->v[i] / sqrt(var->v[i] + (double)(float)eps);
+		c[i] = bb->v[i] - m->v[i] * k[i];
+	}
+	xv = cv_find(cv, n->output[0]);
+	if (xv->a.clamped) {
+		free(k);
+		return cv_node_fail(cv, n, "batch-norm after a Relu/Clip is not supported");
+	}
+	act_affine(&xv->a, k, C, c, C);
+	free(k);
+	return 0;
+}
+
+/* Mul/Div/Add/Sub with one constant operand: an affine map on the value. */
+static int lower_arith(struct cv *cv, const Onnx__NodeProto *n)
+{
+	struct cv_value *v0 = cv_find(cv, n->input[0]), *v1 = cv_find(cv, n->input[1]), *xv;
+	const struct cv_const *k;
+	int kfirst, mul = is_op(n, "Mul"), div = is_op(n, "Div"), sub = is_op(n, "Sub");
+	size_t cnt = 1, C;
+	double *kv;
+	int err;
+
+	if (!v0 || !v1)
+		return cv_node_fail(cv, n, "unknown input");
+	kfirst = v0->kind == CV_CONST;
+	xv = kfirst ? v1 : v0;
+	k = kfirst ? &v0->k : &v1->k;
+	if (xv->kind != CV_ACT || (kfirst ? v1 : v0)->kind == CV_CONST)
+		return cv_node_fail(cv, n, "operands unsupported");
+	if (div && kfirst)
+		return cv_node_fail(cv, n, "division by an activation");
+	if (xv->a.dtype == QNN_DT_F32 && !xv->a.pend)
+		return cv_node_fail(cv, n, "arithmetic on a float activation is not supported");
+	C = xv->a.c;
+	err = chan_vec(cv, n, k, (uint32_t)C, &cnt);
+	if (err)
+		return err;
+	if ((mul || div) && xv->a.clamped && cnt > 1)
+		return cv_node_fail(cv, n, "per-channel scaling after Relu/Clip");
+	kv = malloc(cnt * sizeof(double));
+	if (!kv)
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < cnt; i++)
+		kv[i] = div ? 1.0 / k->v[i] : k->v[i];
+	err = act_forward(cv, xv, n->output[0]);
+	if (err) {
+		free(kv);
+		return err;
+	}
+	xv = cv_find(cv, n->output[0]);
+	if (mul || div) {
+		act_affine(&xv->a, kv, cnt, NULL, 0);
+	} else if (sub && kfirst) {	/* k - x */
+		double m1 = -1;
+
+		act_affine(&xv->a, &m1, 1, kv, cnt);
+	} else {
+		if (sub)
+			for (size_t i = 0; i < cnt; i++)
+				kv[i] = -kv[i];
+		if (xv->a.clamped && cnt > 1) {
+			free(kv);
+			return cv_node_fail(cv, n, "per-channel offset after Relu/Clip");
+		}
+		act_affine(&xv->a, NULL, 0, kv, cnt);
+	}
+	free(kv);
+	return 0;
+}
+
+/* Residual Add of two activations: element values added in I32. */
+static int lower_add2(struct cv *cv, const Onnx__NodeProto *n)
+{
+	struct cv_value *u = in_act(cv, n, 0), *v;
+	size_t ui, vi;
+	struct qnn_layer_desc l = { 0 };
+	struct cv_value *o;
+	enum qnn_dtype dt;
+	int err;
+
+	if (!u)
+		return -ENOTSUP;
+	ui = vidx(cv, u);
+	v = in_act(cv, n, 1);
+	if (!v)
+		return -ENOTSUP;
+	vi = vidx(cv, v);
+	if ((err = act_materialize(cv, &cv->vals[ui], QNN_DT_I32)) ||
+	    (err = act_materialize(cv, &cv->vals[vi], QNN_DT_I32)))
+		return cv_node_fail(cv, n, "%s", cv->err);
+	u = &cv->vals[ui];
+	v = &cv->vals[vi];
+	if (u->a.h != v->a.h || u->a.w != v->a.w || u->a.c != v->a.c || u->a.flat != v->a.flat)
+		return cv_node_fail(cv, n, "operands have different shapes (broadcasting residuals "
+				    "is not supported)");
+	if (u->a.clamped || v->a.clamped)
+		return cv_node_fail(cv, n, "operand with a Relu/Clip not followed by a quantizer");
+	for (uint32_t c = 0; c < u->a.c; c++)
+		if (fabs(u->a.a[c] - v->a.a[c]) > 1e-9 * fabs(u->a.a[c]))
+			return cv_node_fail(cv, n, "operands have different scales (%g and %g in "
+					    "channel %u); qnn adds integers of one scale",
+					    u->a.a[c], v->a.a[c], c);
+	dt = u->a.dtype == QNN_DT_F32 || v->a.dtype == QNN_DT_F32 ? QNN_DT_F32 : QNN_DT_I32;
+	if (dt == QNN_DT_F32 && (u->a.dtype != QNN_DT_F32 || v->a.dtype != QNN_DT_F32))
+		return cv_node_fail(cv, n, "adding a float and an integer activation");
+	o = new_act(cv, n, ui, u->a.h, u->a.w, u->a.c);
+	if (!o)
+		return -ENOMEM;
+	u = &cv->vals[ui];
+	v = &cv->vals[vi];
+	for (uint32_t c = 0; c < o->a.c; c++)
+		o->a.b[c] = u->a.b[c] + v->a.b[c];
+	o->a.dtype = dt;
+	o->a.enc = QNN_ENC_NONE;
+	o->a.bits = 0;
+	o->a.flat = u->a.flat;
+	l.op = QNN_OP_ADD;
+	l.name = cv_node_name(n);
+	l.inputs[0] = u->a.tensor;
+	l.inputs[1] = v->a.tensor;
+	l.output = cv_emit_act_tensor(cv, n->output[0], dt, QNN_ENC_NONE, 0, o->a.h, o->a.w, o->a.c);
+	if (l.output < 0)
+		return l.output;
+	o = cv_find(cv, n->output[0]);
+	o->a.tensor = l.output;
+	err = cv_emit_layer(cv, &l);
+	if (err < 0)
+		return err;
+	verbose_layer(cv, &l, &cv->vals[ui].a, &o->a, NULL);
+	return 0;
+}
+
+/* Sign, Quant, BipolarQuant, MultiThreshold, Trunc, QuantizeLinear. */
+static int lower_quantizer(struct cv *cv, const Onnx__NodeProto *n, struct cv_qfn *f)
+{
+	struct cv_value *xv = in_act(cv, n, 0), *o;
+	struct cv_act *x, in;
+	struct qnn_layer_desc l = { 0 }, *lp = &l;
+	struct cv_pending *p;
+	unsigned int bits;
+	size_t xi;
+	int th, neg, err;
+
+	if (!xv)
+		return -ENOTSUP;
+	xi = vidx(cv, xv);
+	x = &xv->a;
+	if (!x->pend && x->dtype != QNN_DT_I32)
+		return cv_node_fail(cv, n, "quantizer on a %s activation; qnn thresholds "
+				    "accumulators (put it after Conv/Gemm/MatMul, batch-norm "
+				    "or a residual Add)", x->dtype == QNN_DT_F32 ? "float" :
+				    "quantized");
+	if (f->bipolar)
+		bits = 1;
+	else
+		for (bits = 1; ((size_t)1 << bits) - 1 < f->nt; bits++)
+			;
+	if (bits > 8)
+		return cv_node_fail(cv, n, "%zu levels need more than 8 bits", f->nt + 1);
+	err = act_thresholds(cv, f, x, bits, &th, &neg);
+	if (err)
+		return err;
+	xv = &cv->vals[xi];
+	x = &xv->a;
+	in = *x;
+	p = x->pend;
+	if (p) {
+		lp = &p->l;
+		in.h = p->in_h;
+		in.w = p->in_w;
+		in.c = p->in_c;
+		in.dtype = p->in_dtype;
+		in.enc = p->in_enc;
+		in.bits = p->in_bits;
+	} else {
+		l.op = QNN_OP_THRESHOLD;
+		l.inputs[0] = x->tensor;
+	}
+	lp->name = p ? p->node : cv_node_name(n);
+	lp->thresholds = th;
+	lp->negate = neg;
+	o = new_act(cv, n, xi, x->h, x->w, x->c);
+	if (!o)
+		return -ENOMEM;
+	xv = &cv->vals[xi];
+	o->a.dtype = QNN_DT_BITS;
+	o->a.enc = f->bipolar ? QNN_ENC_BIPOLAR : QNN_ENC_UNSIGNED;
+	o->a.bits = bits;
+	o->a.flat = xv->a.flat;
+	o->a.clamped = 0;
+	o->a.clamp_lo = -INFINITY;
+	o->a.clamp_hi = INFINITY;
+	for (uint32_t c = 0; c < o->a.c; c++) {
+		o->a.a[c] = f->oa[f->noab > 1 ? c : 0];
+		o->a.b[c] = f->ob[f->noab > 1 ? c : 0];
+	}
+	lp->output = cv_emit_act_tensor(cv, n->output[0], QNN_DT_BITS, o->a.enc, bits,
+					o->a.h, o->a.w, o->a.c);
+	if (lp->output < 0)
+		return lp->output;
+	err = cv_emit_layer(cv, lp);
+	if (err < 0)
+		return err;
+	o = cv_find(cv, n->output[0]);
+	o->a.tensor = lp->output;
+	verbose_layer(cv, lp, &in, &o->a, p);
+	if (p) {
+		free(p->node);
+		free(p);
+		cv->vals[xi].a.pend = NULL;
+		cv->vals[xi].kind = CV_NONE;	/* its accumulator was never emitted */
+	}
+	return 0;
+}
+
+static int lower_pool(struct cv *cv, const Onnx__NodeProto *n)
+{
+	struct cv_value *xv = in_act(cv, n, 0), *o;
+	int maxp = is_op(n, "MaxPool"), glob = is_op(n, "GlobalAveragePool");
+	struct qnn_layer_desc l = { 0 };
+	int64_t ks[8];
+	uint32_t kh, kw, oh, ow;
+	size_t xi;
+	int err;
+
+	if (!xv)
+		return -ENOTSUP;
+	xi = vidx(cv, xv);
+	if (maxp && xv->a.pend && xv->a.clamped) {
+		/* max commutes with the pending clamp; keep it */
+	}
+	if (xv->a.pend) {
+		int clamped = xv->a.clamped;
+
+		xv->a.clamped = 0;	/* max-pool commutes with a clamp; keep it pending */
+		err = act_materialize(cv, xv, QNN_DT_I32);
+		xv = &cv->vals[xi];
+		xv->a.clamped = maxp ? clamped : clamped;
+		if (err)
+			return err;
+		if (!maxp && clamped)
+			return cv_node_fail(cv, n, "average pool after Relu/Clip without a quantizer");
+	}
+	if (xv->a.flat)
+		return cv_node_fail(cv, n, "pooling a flattened tensor");
+	if (glob) {
+		kh = xv->a.h;
+		kw = xv->a.w;
+	} else {
+		if (cv_attr_ints(n, "kernel_shape", ks, 8) != 2)
+			return cv_node_fail(cv, n, "kernel_shape must be 2-D");
+		kh = (uint32_t)ks[0];
+		kw = (uint32_t)ks[1];
+		if (!kh || !kw || kh > 64 || kw > 64)
+			return cv_node_fail(cv, n, "bad kernel_shape");
+		err = geometry(cv, n, &xv->a, kh, kw, &l, 1);
+		if (err)
+			return err;
+	}
+	if (maxp) {
+		if (n->n_output > 1 && n->output[1][0])
+			return cv_node_fail(cv, n, "the Indices output is not supported");
+		for (uint32_t c = 0; c < xv->a.c; c++)
+			if (xv->a.a[c] < 0)
+				return cv_node_fail(cv, n, "channel %u has a negative scale before "
+						    "max-pool (max would become min)", c);
+		if (xv->a.dtype == QNN_DT_F32 && xv->a.pend)
+			return cv_node_fail(cv, n, "max-pool of a float accumulator");
+	} else if (!glob) {
+		if (any_pad(&l)) {
+			int attr_pad = 0;
+
+			for (int i = 0; i < 4; i++)
+				attr_pad |= l.pad[i] != xv->a.xpad[i];
+			if (attr_pad && !cv_attr_i(n, "count_include_pad", 0))
+				return cv_node_fail(cv, n, "padding with count_include_pad=0 (the "
+						    "divisor would vary per position)");
+			for (uint32_t c = 0; c < xv->a.c; c++)
+				if (xv->a.b[c] != 0)
+					return cv_node_fail(cv, n, "padding of a value with offset");
+		}
+		if (xv->a.clamped)
+			return cv_node_fail(cv, n, "average pool after Relu/Clip without a quantizer");
+	}
+	oh = glob ? 1 : out_size(xv->a.h, kh, l.stride[0], l.pad[0], l.pad[2], 1);
+	ow = glob ? 1 : out_size(xv->a.w, kw, l.stride[1], l.pad[1], l.pad[3], 1);
+	if (!oh || !ow)
+		return cv_node_fail(cv, n, "output would be empty");
+	o = new_act(cv, n, xi, oh, ow, cv->vals[xi].a.c);
+	if (!o)
+		return -ENOMEM;
+	xv = &cv->vals[xi];
+	if (maxp) {
+		l.op = QNN_OP_MAXPOOL;
+		l.kernel[0] = kh;
+		l.kernel[1] = kw;
+	} else {
+		/* integer inputs: exact I32 window sums, the 1/(KH*KW) joins the scale */
+		l.op = glob ? QNN_OP_GLOBAL_AVGPOOL : QNN_OP_AVGPOOL;
+		if (!glob) {
+			l.kernel[0] = kh;
+			l.kernel[1] = kw;
+		} else {
+			memset(l.stride, 0, sizeof(l.stride));
+		}
+		o->a.dtype = xv->a.dtype == QNN_DT_F32 ? QNN_DT_F32 : QNN_DT_I32;
+		o->a.enc = QNN_ENC_NONE;
+		o->a.bits = 0;
+		if (o->a.dtype == QNN_DT_I32)
+			for (uint32_t c = 0; c < o->a.c; c++)
+				o->a.a[c] /= (double)kh * kw;
+	}
+	l.dilation[0] = l.dilation[1] = 0;
+	l.name = cv_node_name(n);
+	l.inputs[0] = xv->a.tensor;
+	l.output = cv_emit_act_tensor(cv, n->output[0], o->a.dtype, o->a.enc, o->a.bits, oh, ow,
+				      o->a.c);
+	if (l.output < 0)
+		return l.output;
+	o = cv_find(cv, n->output[0]);
+	o->a.tensor = l.output;
+	err = cv_emit_layer(cv, &l);
+	if (err < 0)
+		return err;
+	verbose_layer(cv, &l, &cv->vals[xi].a, &o->a, NULL);
+	return 0;
+}
+
+/* Flatten / Reshape / Transpose / Squeeze / Unsqueeze that do not move data. */
+static int lower_shape(struct cv *cv, const Onnx__NodeProto *n)
+{
+	struct cv_value *xv = in_act(cv, n, 0);
+	int err, flat = 0;
+
+	if (!xv)
+		return -ENOTSUP;
+	if (is_op(n, "Flatten")) {
+		int64_t axis = cv_attr_i(n, "axis", 1);
+
+		if (axis != 1)
+			return cv_node_fail(cv, n, "axis %lld (only 1: keep the batch)", (long long)axis);
+		flat = 1;
+	} else if (is_op(n, "Reshape")) {
+		const struct cv_const *s = cv_in_const(cv, n, 1);
+		size_t K = (size_t)xv->a.h * xv->a.w * xv->a.c;
+
+		if (!s)
+			return cv_node_fail(cv, n, "target shape must be constant");
+		if (s->n == 2 && (s->v[1] == -1 || (size_t)s->v[1] == K))
+			flat = 1;
+		else if (!(s->n == 4 && (s->v[1] == xv->a.c || s->v[1] == 0) &&
+			   (s->v[2] == xv->a.h || s->v[2] == 0) && (s->v[3] == xv->a.w || s->v[3] == 0)))
+			return cv_node_fail(cv, n, "reshape other than flattening (N, -1) or identity");
+	} else if (is_op(n, "Transpose")) {
+		int64_t perm[8];
+		int np = cv_attr_ints(n, "perm", perm, 8);
+		int64_t dims[4] = { 1, xv->a.c, xv->a.h, xv->a.w };
+		int64_t last = -1;
+
+		if (np < 0)
+			return cv_node_fail(cv, n, "Transpose of an activation without perm");
+		/* a no-op when the non-unit dims keep their order */
+		for (int i = 0; i < np; i++) {
+			if (perm[i] < 0 || perm[i] >= np || (np == 4 && dims[perm[i]] == 1))
+				continue;
+			if (perm[i] < last)
+				return cv_node_fail(cv, n, "Transpose that moves data (only layout "
+						    "no-ops are supported)");
+			last = perm[i];
+		}
+		if (np == 2 && !(xv->a.h == 1 && xv->a.w == 1 && perm[0] == 0))
+			return cv_node_fail(cv, n, "Transpose that moves data");
+	} else if (is_op(n, "Squeeze") || is_op(n, "Unsqueeze")) {
+		if (xv->a.h != 1 || xv->a.w != 1)
+			return cv_node_fail(cv, n, "only on 1x1 feature maps");
+	}
+	err = act_forward(cv, xv, n->output[0]);
+	if (err)
+		return err;
+	xv = cv_find(cv, n->output[0]);
+	if (flat && (xv->a.h > 1 || xv->a.w > 1))
+		xv->a.flat = 1;
+	return 0;
+}
+
+/* Pad with zeros on H and W: handed to the next Conv / AveragePool. */
+static int lower_pad(struct cv *cv, const Onnx__NodeProto *n)
+{
+	struct cv_value *xv = in_act(cv, n, 0);
+	const struct cv_const *p = cv_in_const(cv, n, 1);
+	const struct cv_const *k = n->n_input > 2 && n->input[2][0] ? cv_in_const(cv, n, 2) : NULL;
+	char buf[32];
+	const char *mode = cv_attr_s(n, "mode", "constant", buf, sizeof(buf));
+	int err;
+
+	if (!xv)
+		return -ENOTSUP;
+	if (strcmp(mode, "constant") || (k && k->v[0] != 0) ||
+	    (n->n_input > 2 && n->input[2][0] && !k))
+		return cv_node_fail(cv, n, "only constant zero padding is supported");
+	if (!p || p->n != 8 || p->v[0] || p->v[1] || p->v[4] || p->v[5])
+		return cv_node_fail(cv, n, "pads must be a constant padding H and W only");
+	for (int i = 0; i < 8; i++)
+		if (p->v[i] < 0 || p->v[i] > 64)
+			return cv_node_fail(cv, n, "bad pads");
+	for (uint32_t c = 0; c < xv->a.c; c++)
+		if ((p->v[2] || p->v[3] || p->v[6] || p->v[7]) && xv->a.b[c] != 0)
+			return cv_node_fail(cv, n, "zero padding of a value whose zero is not code 0");
+	err = act_forward(cv, xv, n->output[0]);
+	if (err)
+		return err;
+	xv = cv_find(cv, n->output[0]);
+	xv->a.xpad[0] += (uint32_t)p->v[2];
+	xv->a.xpad[1] += (uint32_t)p->v[3];
+	xv->a.xpad[2] += (uint32_t)p->v[6];
+	xv->a.xpad[3] += (uint32_t)p->v[7];
+	return 0;
+}
+
+static int lower_clamp(struct cv *cv, const Onnx__NodeProto *n)
+{
+	struct cv_value *xv = in_act(cv, n, 0);
+	double lo = 0, hi = INFINITY;
+	int err;
+
+	if (!xv)
+		return -ENOTSUP;
+	if (is_op(n, "Clip")) {
+		const struct cv_const *a = n->n_input > 1 && n->input[1][0] ? cv_in_const(cv, n, 1) : NULL;
+		const struct cv_const *b = n->n_input > 2 && n->input[2][0] ? cv_in_const(cv, n, 2) : NULL;
+
+		if ((n->n_input > 1 && n->input[1][0] && !a) || (n->n_input > 2 && n->input[2][0] && !b))
+			return cv_node_fail(cv, n, "min/max must be constants");
+		lo = a ? a->v[0] : cv_attr_f(n, "min", -INFINITY);
+		hi = b ? b->v[0] : cv_attr_f(n, "max", INFINITY);
+	}
+	if (xv->a.dtype == QNN_DT_F32 && !xv->a.pend)
+		return cv_node_fail(cv, n, "on a float activation (qnn folds Relu/Clip into the "
+				    "next quantizer's thresholds)");
+	err = act_forward(cv, xv, n->output[0]);
+	if (err)
+		return err;
+	xv = cv_find(cv, n->output[0]);
+	if (!xv->a.clamped) {
+		xv->a.clamped = 1;
+		xv->a.clamp_lo = lo;
+		xv->a.clamp_hi = hi;
+	} else {
+		xv->a.clamp_lo = fmax(xv->a.clamp_lo, lo);
+		xv->a.clamp_hi = fmin(xv->a.clamp_hi, hi);
+	}
+	return 0;
+}
+
+/* DequantizeLinear on an activation: real = (code - zp) * scale. */
+static int lower_dequantizelinear(struct cv *cv, const Onnx__NodeProto *n)
+{
+	struct cv_value *xv = in_act(cv, n, 0);
+	const struct cv_const *s = cv_in_const(cv, n, 1), *z = cv_in_const(cv, n, 2);
+	double k, m;
+	int err;
+
+	if (!xv)
+		return -ENOTSUP;
+	if (!s || s->n != 1 || (z && z->n != 1))
+		return cv_node_fail(cv, n, "only per-tensor constant scale and zero point");
+	k = s->v[0];
+	m = z ? -z->v[0] * k : 0;
+	err = act_forward(cv, xv, n->output[0]);
+	if (err)
+		return err;
+	act_affine(&cv_find(cv, n->output[0])->a, &k, 1, &m, 1);
+	return 0;
+}
+
+static int is_quantizer(const Onnx__NodeProto *n)
+{
+	static const char *const q[] = { "Quant", "IntQuant", "BipolarQuant", "MultiThreshold",
+					  "Trunc" };
+
+	if (cv_is_qonnx(n)) {
+		for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++)
+			if (!strcmp(n->op_type, q[i]))
+				return 1;
+		return 0;
+	}
+	return is_op(n, "Sign") || is_op(n, "QuantizeLinear");
+}
+
+static int lower_node(struct cv *cv, const Onnx__NodeProto *n)
+{
+	struct cv_qfn f;
+	int r;
+
+	cv->cur = n;
+	r = cv_constfold(cv, n);
+	if (r)
+		return r < 0 ? r : 0;
+	if (n->n_output < 1)
+		return cv_node_fail(cv, n, "node without outputs");
+	if (is_op(n, "Conv") || is_op(n, "Gemm") || is_op(n, "MatMul"))
+		return lower_linear(cv, n);
+	if (is_op(n, "BatchNormalization"))
+		return lower_batchnorm(cv, n);
+	if (is_op(n, "Mul") || is_op(n, "Div") || is_op(n, "Add") || is_op(n, "Sub")) {
+		struct cv_value *a = cv_find(cv, n->input[0]), *b = n->n_input > 1 ?
+			cv_find(cv, n->input[1]) : NULL;
+
+		if (is_op(n, "Add") && a && b && a->kind == CV_ACT && b->kind == CV_ACT)
+			return lower_add2(cv, n);
+		return lower_arith(cv, n);
+	}
+	if (is_op(n, "Relu") || is_op(n, "Clip"))
+		return lower_clamp(cv, n);
+	if (is_op(n, "Pad"))
+		return lower_pad(cv, n);
+	if (is_op(n, "MaxPool") || is_op(n, "AveragePool") || is_op(n, "GlobalAveragePool"))
+		return lower_pool(cv, n);
+	if (is_op(n, "Flatten") || is_op(n, "Reshape") || is_op(n, "Transpose") ||
+	    is_op(n, "Squeeze") || is_op(n, "Unsqueeze"))
+		return lower_shape(cv, n);
+	if (is_op(n, "Identity") || is_op(n, "Cast") || is_op(n, "Dropout")) {
+		struct cv_value *xv = in_act(cv, n, 0);
+
+		if (!xv)
+			return -ENOTSUP;
+		return act_forward(cv, xv, n->output[0]);
+	}
+	if (is_op(n, "DequantizeLinear"))
+		return lower_dequantizelinear(cv, n);
+	if (is_quantizer(n)) {
+		struct cv_value *xv = in_act(cv, n, 0);
+
+		if (!xv)
+			return -ENOTSUP;
+		r = cv_qfn_from_node(cv, n, xv->a.c, &f);
+		if (r < 0)
+			return r;
+		r = lower_quantizer(cv, n, &f);
+		cv_qfn_free(&f);
+		return r;
+	}
+	return cv_node_fail(cv, n, "operator is not supported by qnn-convert "
+			    "(see docs/onnx-import.md)");
+}
+
+/*
+ * A float graph input whose only consumer is an 8-bit-or-less quantizer
+ * (Quant, QuantizeLinear) becomes a U8/I8 qnn input holding the codes; the
+ * quantizer node is then skipped.
+ */
+static const Onnx__NodeProto *input_quantizer(struct cv *cv, const char *name, int *sgn,
+					      double *scale, double *zp)
+{
+	const Onnx__NodeProto *found = NULL;
+	int users = 0;
+
+	for (size_t i = 0; i < cv->g->n_node; i++) {
+		const Onnx__NodeProto *n = cv->g->node[i];
+
+		for (size_t j = 0; j < n->n_input; j++)
+			if (!strcmp(n->input[j], name)) {
+				users++;
+				if (j == 0)
+					found = n;
+			}
+	}
+	if (users != 1 || !found)
+		return NULL;
+	if (cv_is_qonnx(found) && !strcmp(found->op_type, "Quant")) {
+		const struct cv_const *s = cv_in_const(cv, found, 1), *z = cv_in_const(cv, found, 2);
+		const struct cv_const *b = cv_in_const(cv, found, 3);
+
+		if (!s || !z || !b || s->n != 1 || z->n != 1 || b->n != 1 || b->v[0] > 8 || z->v[0] != 0)
+			return NULL;
+		*sgn = (int)cv_attr_i(found, "signed", 1);
+		*scale = s->v[0];
+		*zp = 0;
+		return found;
+	}
+	if (is_op(found, "QuantizeLinear")) {
+		const struct cv_const *s = cv_in_const(cv, found, 1), *z = cv_in_const(cv, found, 2);
+
+		if (!s || s->n != 1 || (z && z->n != 1))
+			return NULL;
+		*sgn = z && z->onnx_type == ONNX__TENSOR_PROTO__DATA_TYPE__INT8;
+		*scale = 1.0;	/* its output is the integer code */
+		*zp = z ? z->v[0] : 0;
+		return found;
+	}
+	return NULL;
+}
+
+static int lower_inputs(struct cv *cv, const Onnx__NodeProto **skip)
+{
+	int nin = 0;
+
+	for (size_t i = 0; i < cv->g->n_input; i++) {
+		const Onnx__ValueInfoProto *vi = cv->g->input[i];
+		const Onnx__TypeProto__Tensor *tt;
+		const Onnx__TensorShapeProto *sh;
+		struct cv_value *v;
+		int64_t d[4] = { 1, 1, 1, 1 };
+		uint32_t h, w, c;
+		enum qnn_dtype dt;
+		double a = 1, b = 0;
+		const Onnx__NodeProto *q = NULL;
+
+		if (cv_find(cv, vi->name))
+			continue;	/* an initializer listed as input (old exporters) */
+		if (!vi->type || vi->type->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE ||
+		    !(tt = vi->type->tensor_type) || !(sh = tt->shape))
+			return cv_fail(cv, -ENOTSUP, "graph input \"%s\": not a tensor with a shape",
+				       vi->name);
+		if (sh->n_dim != 4 && sh->n_dim != 2)
+			return cv_fail(cv, -ENOTSUP, "graph input \"%s\": rank %zu (NCHW or NC only)",
+				       vi->name, sh->n_dim);
+		for (size_t j = 1; j < sh->n_dim; j++) {
+			if (sh->dim[j]->value_case != ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE ||
+			    sh->dim[j]->dim_value < 1 || sh->dim[j]->dim_value > 65535)
+				return cv_fail(cv, -ENOTSUP, "graph input \"%s\": dimension %zu must be a "
+					       "fixed size", vi->name, j);
+			d[j] = sh->dim[j]->dim_value;
+		}
+		c = (uint32_t)d[1];
+		h = sh->n_dim == 4 ? (uint32_t)d[2] : 1;
+		w = sh->n_dim == 4 ? (uint32_t)d[3] : 1;
+		switch (tt->elem_type) {
+		case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8:
+			dt = QNN_DT_U8;
+			break;
+		case ONNX__TENSOR_PROTO__DATA_TYPE__INT8:
+			dt = QNN_DT_I8;
+			break;
+		case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT: {
+			int sgn;
+			double s, zp;
+
+			dt = QNN_DT_F32;
+			q = input_quantizer(cv, vi->name, &sgn, &s, &zp);
+			if (q) {
+				dt = sgn ? QNN_DT_I8 : QNN_DT_U8;
+				a = s;
+				b = -zp * s;
+			}
+			break;
+		}
+		default:
+			return cv_fail(cv, -ENOTSUP, "graph input \"%s\": element type %d (float, "
+				       "uint8 or int8)", vi->name, tt->elem_type);
+		}
+		v = cv_add(cv, q ? q->output[0] : vi->name);
+		if (!v)
+			return cv_fail(cv, -ENOMEM, "out of memory");
+		v->kind = CV_ACT;
+		v->a.h = h;
+		v->a.w = w;
+		v->a.dtype = dt;
+		if (act_init(cv, &v->a, c, a, b))
+			return -ENOMEM;
+		v->a.tensor = cv_emit_act_tensor(cv, vi->name, dt, QNN_ENC_NONE, 0, h, w, c);
+		if (v->a.tensor < 0)
+			return v->a.tensor;
+		if (qnn_writer_add_input(cv->w, v->a.tensor) < 0)
+			return cv_fail(cv, -EINVAL, "input \"%s\": %s", vi->name,
+				       qnn_writer_errmsg(cv->w));
+		if (cv->opts.verbose)
+			fprintf(stderr, "  input  \"%s\": %ux%ux%u %s%s\n", vi->name, h, w, c,
+				dt == QNN_DT_U8 ? "u8" : dt == QNN_DT_I8 ? "i8" : "f32",
+				q ? " (codes of the quantizer that follows it)" : "");
+		if (q)
+			skip[nin] = q;
+		nin++;
+		if (nin > 16)
+			return cv_fail(cv, -E2BIG, "more than 16 graph inputs");
+	}
+	if (!nin)
+		return cv_fail(cv, -EINVAL, "the graph has no inputs");
+	return 0;
+}
+
+static int lower_outputs(struct cv *cv)
+{
+	for (size_t i = 0; i < cv->g->n_output; i++) {
+		const char *name = cv->g->output[i]->name;
+		struct cv_value *v = cv_find(cv, name);
+		struct cv_act *x;
+		int err;
+
+		if (!v || v->kind != CV_ACT)
+			return cv_fail(cv, -ENOTSUP, "graph output \"%s\" is %s", name,
+				       v ? "a constant" : "not produced by a supported node");
+		x = &v->a;
+		if (x->flat && x->h * x->w > 1 && x->c > 1)
+			return cv_fail(cv, -ENOTSUP, "graph output \"%s\": a flattened feature map "
+				       "(NCHW order) is not supported", name);
+		if (x->pend) {
+			err = act_materialize(cv, v, QNN_DT_F32);
+			if (err)
+				return err;
+			v = cv_find(cv, name);
+		} else if (x->clamped) {
+			return cv_fail(cv, -ENOTSUP, "graph output \"%s\": Relu/Clip without a quantizer",
+				       name);
+		} else if (x->dtype != QNN_DT_F32) {
+			/* integer or bits -> real values with DEQUANT (scale, bias per channel) */
+			struct qnn_layer_desc l = { 0 };
+			uint32_t dims[4] = { 1, 1, 1, x->c };
+			float *s = malloc(x->c * sizeof(float) + 1), *b = malloc(x->c * sizeof(float) + 1);
+			struct cv_act in = *x;
+
+			if (!s || !b) {
+				free(s);
+				free(b);
+				return cv_fail(cv, -ENOMEM, "out of memory");
+			}
+			for (uint32_t c = 0; c < x->c; c++) {
+				s[c] = (float)x->a[c];
+				b[c] = (float)x->b[c];
+			}
+			l.op = QNN_OP_DEQUANT;
+			l.name = "dequant";
+			l.inputs[0] = x->tensor;
+			l.scale = cv_emit_const(cv, QNN_DT_F32, QNN_ENC_NONE, 0, dims, s);
+			l.bias = l.scale > 0 ? cv_emit_const(cv, QNN_DT_F32, QNN_ENC_NONE, 0, dims, b) : -1;
+			free(s);
+			free(b);
+			if (l.scale < 0 || l.bias < 0)
+				return -EINVAL;
+			l.output = cv_emit_act_tensor(cv, name, QNN_DT_F32, QNN_ENC_NONE, 0,
+						      x->h, x->w, x->c);
+			if (l.output < 0)
+				return l.output;
+			err = cv_emit_layer(cv, &l);
+			if (err < 0)
+				return err;
+			v = cv_find(cv, name);
+			x = &v->a;
+			x->tensor = l.output;
+			x->dtype = QNN_DT_F32;
+			x->enc = QNN_ENC_NONE;
+			x->bits = 0;
+			verbose_layer(cv, &l, &in, x, NULL);
+		}
+		if (qnn_writer_add_output(cv->w, v->a.tensor) < 0)
+			return cv_fail(cv, -EINVAL, "output \"%s\": %s", name, qnn_writer_errmsg(cv->w));
+		if (cv->opts.verbose)
+			fprintf(stderr, "  output \"%s\": %ux%ux%u f32\n", name, v->a.h, v->a.w, v->a.c);
+	}
+	return 0;
+}
+
+int cv_lower(struct cv *cv)
+{
+	const Onnx__NodeProto *skip[17] = { 0 };
+	int err;
+
+	for (size_t i = 0; i < cv->g->n_initializer; i++) {
+		struct cv_value *v = cv_add(cv, cv->g->initializer[i]->name);
+
+		if (!v)
+			return cv_fail(cv, -ENOMEM, "out of memory");
+		v->kind = CV_CONST;
+		err = cv_tensor_to_const(cv, cv->g->initializer[i], &v->k);
+		if (err)
+			return err;
+	}
+	err = lower_inputs(cv, skip);
+	if (err)
+		return err;
+	/* consumer counts decide whether a pending layer may move to an alias */
+	for (size_t i = 0; i < cv->g->n_node; i++) {
+		const Onnx__NodeProto *n = cv->g->node[i];
+
+		for (size_t j = 0; j < n->n_input; j++) {
+			struct cv_value *v = cv_find(cv, n->input[j]);
+
+			if (v)
+				v->uses++;
+		}
+	}
+	for (size_t i = 0; i < cv->g->n_node; i++) {
+		const Onnx__NodeProto *n = cv->g->node[i];
+		int skipped = 0;
+
+		for (int j = 0; j < 17 && skip[j]; j++)
+			skipped |= skip[j] == n;
+		if (skipped)
+			continue;
+		err = lower_node(cv, n);
+		if (err)
+			return err;
+		/* values created by this node: count their consumers */
+		for (size_t o = 0; o < n->n_output; o++) {
+			struct cv_value *v = cv_find(cv, n->output[o]);
+
+			if (!v || v->uses)
+				continue;
+			for (size_t k = i + 1; k < cv->g->n_node; k++)
+				for (size_t j = 0; j < cv->g->node[k]->n_input; j++)
+					v->uses += !strcmp(cv->g->node[k]->input[j], n->output[o]);
+			for (size_t k = 0; k < cv->g->n_output; k++)
+				v->uses += !strcmp(cv->g->output[k]->name, n->output[o]);
+		}
+	}
+	cv->cur = NULL;
+	return lower_outputs(cv);
+}
