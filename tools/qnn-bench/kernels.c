@@ -3,12 +3,13 @@
  * Kernel benchmarks, one thread each:
  *  - bgemm: popgemm XOR, 1024 x 1024 outputs, K = 16384 bits;
  *  - bconv vs sgemm: 3x3 conv 56x56x256 -> 256, stride 1, pad 1, batch 1,
- *    as bit im2col + popgemm (row tiles, so the im2col buffer stays in L2)
+ *    as bit im2col + popgemm_packed (weights packed once, untimed, as an
+ *    engine does at load; row tiles, so the im2col buffer stays in L2)
  *    against float im2col + OpenBLAS cblas_sgemm on one thread (the faster
  *    of whole-image and tiled im2col is taken, to be fair to the float
  *    side);
  *  - multibit: the same conv as W1A1 (XOR) and W1A2, W2A2, W4A4 (unsigned
- *    planes, AND) through popgemm_planes; cost = t / (k_w * k_a * t_W1A1).
+ *    planes, AND) through popgemm_packed; cost = t / (k_w * k_a * t_W1A1).
  * Every figure is the best of `reps` runs.
  */
 #include <errno.h>
@@ -26,7 +27,9 @@
 #define CONV_C	256
 #define CONV_OC	256
 #define CONV_K	3
+#ifndef TILE
 #define TILE	256	/* im2col rows per tile: 256 x 36 words = 72 KiB */
+#endif
 
 static uint64_t rng(uint64_t *s)
 {
@@ -86,12 +89,15 @@ out:
 struct bconv {
 	struct qnn_conv_geom g;
 	size_t pa, pb, rw, kwp, rows;
-	uint64_t *in, *w, *col;
+	uint64_t *in, *w, *wp, *col;	/* wp: w packed for the table, or w */
 	int32_t *out, coef[64];
 };
 
-static int bconv_init(struct bconv *L, size_t pa, size_t pb, uint64_t *s)
+static int bconv_init(const struct qnn_kern *k, struct bconv *L, size_t pa,
+		      size_t pb, uint64_t *s)
 {
+	size_t pw;
+
 	struct qnn_conv_geom *g = &L->g;
 
 	memset(L, 0, sizeof(*L));
@@ -122,12 +128,23 @@ static int bconv_init(struct bconv *L, size_t pa, size_t pb, uint64_t *s)
 	for (size_t p = 0; p < pa; p++)
 		for (size_t q = 0; q < pb; q++)
 			L->coef[p * pb + q] = 1 << (p + q);
+	/* weights are packed once, as an engine does when it loads a model */
+	pw = k->pack_words(CONV_OC, L->kwp, pb);
+	L->wp = L->w;
+	if (pw) {
+		L->wp = zalloc(pw * 8);
+		if (!L->wp)
+			return -ENOMEM;
+		k->pack(CONV_OC, L->kwp, pb, L->w, pb * L->kwp, L->kwp, L->wp);
+	}
 	return 0;
 }
 
 static void bconv_free(struct bconv *L)
 {
 	free(L->in);
+	if (L->wp != L->w)
+		free(L->wp);
 	free(L->w);
 	free(L->col);
 	free(L->out);
@@ -141,9 +158,9 @@ static void bconv_run(const struct qnn_kern *k, struct bconv *L)
 		size_t nr = L->rows - r0 < TILE ? L->rows - r0 : TILE;
 
 		qnn_im2col_bits(&L->g, 0, L->in, r0, nr, L->col, L->rw, NULL);
-		k->popgemm_planes(op, nr, CONV_OC, L->kwp,
+		k->popgemm_packed(op, nr, CONV_OC, L->kwp,
 				  L->pa, L->col, L->rw, L->kwp,
-				  L->pb, L->w, L->pb * L->kwp, L->kwp,
+				  L->pb, L->wp, L->pb * L->kwp, L->kwp,
 				  L->coef, L->out + r0 * CONV_OC, CONV_OC, 0);
 	}
 }
@@ -261,7 +278,7 @@ int bench_kernels(const char *isa, int reps, double hz, struct bench_kern_result
 	R->bgemm_bitmacs_per_tick = bgemm(k, reps, hz, R->bgemm_m, R->bgemm_n, R->bgemm_k);
 
 	for (int i = 0; i < 4; i++)
-		if (bconv_init(&L[i], planes[i][0], planes[i][1], &s))
+		if (bconv_init(k, &L[i], planes[i][0], planes[i][1], &s))
 			rc = -ENOMEM;
 	if (rc) {
 		snprintf(err, errlen, "out of memory for the conv benchmark");
