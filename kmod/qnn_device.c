@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * qnn device core: bring-up through the register interface, the interrupt
+ * handler, and qnn_device_init()/qnn_device_fini(), which every bus glue
+ * (PCI, AXI platform device, qnn_sim) calls with a regmap and an IRQ. The
+ * core never knows which bus it sits on.
+ */
+#include <linux/bitfield.h>
+#include <linux/delay.h>
+#include <linux/dma-mapping.h>
+#include <linux/interrupt.h>
+#include <linux/module.h>
+#include <linux/regmap.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_managed.h>
+#include <drm/drm_print.h>
+
+#include "qnn_drv.h"
+#include "qnn_regs.h"
+
+#define QNN_RESET_TIMEOUT_US	100000
+#define QNN_POLL_TIMEOUT_US	10000
+#define QNN_IRQ_TEST_TIMEOUT	msecs_to_jiffies(1000)
+
+const struct regmap_config qnn_regmap_config = {
+	.name = "qnn",
+	.reg_bits = 32,
+	.val_bits = 32,
+	.reg_stride = 4,
+	.max_register = QNN_REG_MAX,
+};
+EXPORT_SYMBOL_GPL(qnn_regmap_config);
+
+static int qnn_hw_reset(struct qnn_device *qdev)
+{
+	u32 val;
+	int ret;
+
+	ret = regmap_write(qdev->regs, QNN_REG_CTRL, QNN_CTRL_RESET);
+	if (ret)
+		return ret;
+	ret = regmap_read_poll_timeout(qdev->regs, QNN_REG_STATUS, val,
+				       val & QNN_STATUS_READY, 10,
+				       QNN_RESET_TIMEOUT_US);
+	if (ret)
+		drm_err(&qdev->drm, "device did not come out of reset\n");
+	return ret;
+}
+
+static int qnn_hw_read_caps(struct qnn_device *qdev)
+{
+	struct qnn_caps *c = &qdev->caps;
+	u32 magic, caps;
+	int ret;
+
+	ret = regmap_read(qdev->regs, QNN_REG_MAGIC, &magic);
+	if (ret)
+		return ret;
+	if (magic != QNN_MAGIC) {
+		drm_err(&qdev->drm, "bad magic %#x, not a qnn device\n", magic);
+		return -ENODEV;
+	}
+	ret = regmap_read(qdev->regs, QNN_REG_ID, &c->id) ?:
+	      regmap_read(qdev->regs, QNN_REG_VERSION, &c->version) ?:
+	      regmap_read(qdev->regs, QNN_REG_CAPS, &caps) ?:
+	      regmap_read(qdev->regs, QNN_REG_OPS, &c->ops) ?:
+	      regmap_read(qdev->regs, QNN_REG_SRAM_KIB, &c->sram_kib) ?:
+	      regmap_read(qdev->regs, QNN_REG_CLOCK_KHZ, &c->clock_khz);
+	if (ret)
+		return ret;
+	c->cores = FIELD_GET(QNN_CAPS_CORES, caps);
+	c->weight_bits = FIELD_GET(QNN_CAPS_WBITS, caps);
+	c->act_bits = FIELD_GET(QNN_CAPS_ABITS, caps);
+	c->va_bits = FIELD_GET(QNN_CAPS_VA_BITS, caps);
+	c->queue_depth = 1U << FIELD_GET(QNN_CAPS_QDEPTH_LOG2, caps);
+
+	if (!c->cores || !c->weight_bits || c->weight_bits > 8 ||
+	    !c->act_bits || c->act_bits > 8 || c->va_bits < 30 ||
+	    c->va_bits > 48 || c->queue_depth < 2) {
+		drm_err(&qdev->drm, "unsupported capabilities %#x\n", caps);
+		return -ENODEV;
+	}
+	qdev->va_user_end = BIT_ULL(c->va_bits) - QNN_VA_KERNEL_SIZE;
+	return 0;
+}
+
+static irqreturn_t qnn_irq(int irq, void *arg)
+{
+	struct qnn_device *qdev = arg;
+	u32 status;
+
+	if (regmap_read(qdev->regs, QNN_REG_IRQ_STATUS, &status) || !status)
+		return IRQ_NONE;
+	/* ack first: an event arriving after this raises the line again */
+	regmap_write(qdev->regs, QNN_REG_IRQ_STATUS, status);
+	spin_lock(&qdev->irq_lock);
+	qdev->irq_pending |= status;
+	spin_unlock(&qdev->irq_lock);
+	return IRQ_WAKE_THREAD;
+}
+
+static irqreturn_t qnn_irq_thread(int irq, void *arg)
+{
+	struct qnn_device *qdev = arg;
+	u32 pending;
+
+	spin_lock_irq(&qdev->irq_lock);
+	pending = qdev->irq_pending;
+	qdev->irq_pending = 0;
+	spin_unlock_irq(&qdev->irq_lock);
+
+	if (pending & QNN_IRQ_SW)
+		complete(&qdev->sw_irq);
+	/* JOB_DONE, CMD_ERROR and MMU_FAULT are consumed by job execution */
+	return IRQ_HANDLED;
+}
+
+/* Prove the interrupt path end to end: raise the software IRQ, wait for it. */
+static int qnn_hw_irq_selftest(struct qnn_device *qdev)
+{
+	int ret;
+
+	reinit_completion(&qdev->sw_irq);
+	ret = regmap_write(qdev->regs, QNN_REG_IRQ_MASK, QNN_IRQ_ALL) ?:
+	      regmap_write(qdev->regs, QNN_REG_IRQ_RAISE, QNN_IRQ_SW);
+	if (ret)
+		return ret;
+	if (!wait_for_completion_timeout(&qdev->sw_irq, QNN_IRQ_TEST_TIMEOUT)) {
+		drm_err(&qdev->drm, "interrupt self-test: no IRQ %d\n",
+			qdev->irq);
+		return -EIO;
+	}
+	return 0;
+}
+
+int qnn_hw_mmu_flush(struct qnn_device *qdev)
+{
+	u32 val;
+	int idx, ret;
+
+	/* nothing to flush on a device that is gone */
+	if (!drm_dev_enter(&qdev->drm, &idx))
+		return 0;
+	ret = regmap_write(qdev->regs, QNN_REG_MMU_CTRL, QNN_MMU_CTRL_FLUSH) ?:
+	      regmap_read_poll_timeout(qdev->regs, QNN_REG_MMU_CTRL, val,
+				       !(val & QNN_MMU_CTRL_FLUSH), 1,
+				       QNN_POLL_TIMEOUT_US);
+	drm_dev_exit(idx);
+	return ret;
+}
+
+/**
+ * qnn_hw_translate() - ask the device MMU to translate one address
+ * @qdev: device
+ * @pt_base: root page table
+ * @va: device virtual address
+ * @write: translate for a write access
+ * @pa: out, the DMA address on success
+ * @reason: out, QNN_MMU_* (QNN_MMU_OK on success)
+ *
+ * Return: 0 when the device answered (look at @reason), negative errno if
+ * it did not.
+ */
+int qnn_hw_translate(struct qnn_device *qdev, u64 pt_base, u64 va,
+		     bool write, u64 *pa, u32 *reason)
+{
+	struct regmap *r = qdev->regs;
+	u32 status, lo, hi;
+	int ret;
+
+	ret = regmap_write(r, QNN_REG_ATS_PT_BASE_LO, lower_32_bits(pt_base)) ?:
+	      regmap_write(r, QNN_REG_ATS_PT_BASE_HI, upper_32_bits(pt_base)) ?:
+	      regmap_write(r, QNN_REG_ATS_VA_LO, lower_32_bits(va)) ?:
+	      regmap_write(r, QNN_REG_ATS_VA_HI, upper_32_bits(va)) ?:
+	      regmap_write(r, QNN_REG_ATS_CTRL,
+			   write ? QNN_ATS_CTRL_WRITE : QNN_ATS_CTRL_READ) ?:
+	      regmap_read_poll_timeout(r, QNN_REG_ATS_STATUS, status,
+				       status & QNN_ATS_DONE, 1,
+				       QNN_POLL_TIMEOUT_US) ?:
+	      regmap_read(r, QNN_REG_ATS_PA_LO, &lo) ?:
+	      regmap_read(r, QNN_REG_ATS_PA_HI, &hi);
+	if (ret)
+		return ret;
+	*reason = status & QNN_ATS_FAULT ?
+		  FIELD_GET(QNN_ATS_REASON, status) : QNN_MMU_OK;
+	*pa = (u64)hi << 32 | lo;
+	return 0;
+}
+
+/*
+ * Prove that the page tables this driver writes are the ones the device
+ * walks: map one scratch page read-only at the first user VA of a throw-away
+ * address space and have the device MMU translate around it.
+ */
+static int qnn_hw_mmu_selftest(struct qnn_device *qdev)
+{
+	struct device *dev = qdev->drm.dev;
+	struct drm_mm_node node = {};
+	struct qnn_mmu_ctx ctx;
+	struct sg_table sgt;
+	struct page *page;
+	dma_addr_t dma;
+	u32 r_ok, r_ro, r_none;
+	u64 pa = 0, unused;
+	int ret;
+
+	page = alloc_page(GFP_KERNEL);
+	if (!page)
+		return -ENOMEM;
+	dma = dma_map_page(dev, page, 0, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	ret = dma_mapping_error(dev, dma);
+	if (ret)
+		goto out_page;
+	ret = sg_alloc_table(&sgt, 1, GFP_KERNEL);
+	if (ret)
+		goto out_unmap_page;
+	sg_dma_address(sgt.sgl) = dma;
+	sg_dma_len(sgt.sgl) = QNN_PAGE_SIZE;
+	sgt.nents = 1;
+
+	ret = qnn_mmu_ctx_init(&ctx, dev, qdev->caps.va_bits, QNN_VA_START,
+			       qdev->va_user_end);
+	if (ret)
+		goto out_sgt;
+	ret = qnn_mmu_map_sgt(&ctx, &node, &sgt, QNN_PAGE_SIZE, false);
+	if (ret)
+		goto out_ctx;
+
+	ret = qnn_hw_translate(qdev, qnn_mmu_root(&ctx), node.start + 0x123,
+			       false, &pa, &r_ok) ?:
+	      qnn_hw_translate(qdev, qnn_mmu_root(&ctx), node.start, true,
+			       &unused, &r_ro) ?:
+	      qnn_hw_translate(qdev, qnn_mmu_root(&ctx),
+			       node.start + QNN_PAGE_SIZE, false, &unused,
+			       &r_none);
+	if (!ret && (r_ok != QNN_MMU_OK || pa != dma + 0x123 ||
+		     r_ro != QNN_MMU_READ_ONLY || r_none != QNN_MMU_NOT_MAPPED)) {
+		drm_err(&qdev->drm,
+			"MMU self-test: read %u pa %#llx (want %#llx), write %u, unmapped %u\n",
+			r_ok, pa, (u64)dma + 0x123, r_ro, r_none);
+		ret = -EIO;
+	}
+	qnn_mmu_unmap(&ctx, &node);
+	if (!ret)
+		ret = qnn_hw_mmu_flush(qdev);
+out_ctx:
+	qnn_mmu_ctx_fini(&ctx);
+out_sgt:
+	sg_free_table(&sgt);
+out_unmap_page:
+	dma_unmap_page(dev, dma, PAGE_SIZE, DMA_BIDIRECTIONAL);
+out_page:
+	__free_page(page);
+	return ret;
+}
+
+static void qnn_hw_stop(struct qnn_device *qdev)
+{
+	regmap_write(qdev->regs, QNN_REG_IRQ_MASK, 0);
+	regmap_write(qdev->regs, QNN_REG_CTRL, QNN_CTRL_RESET);
+}
+
+/**
+ * qnn_device_init() - create and register the DRM device of one accelerator
+ * @dev: the bus device (PCI function, platform device, simulated device);
+ *	 it is the DMA device and the parent of the accel node
+ * @regs: the device's register window
+ * @irq: Linux IRQ number of the device's interrupt line
+ *
+ * Resources are device-managed on @dev; call qnn_device_fini() from the bus
+ * driver's remove callback.
+ *
+ * Return: the new device or an ERR_PTR().
+ */
+struct qnn_device *qnn_device_init(struct device *dev, struct regmap *regs,
+				   int irq)
+{
+	struct qnn_device *qdev;
+	int ret;
+
+	qdev = devm_drm_dev_alloc(dev, &qnn_drm_driver, struct qnn_device,
+				  drm);
+	if (IS_ERR(qdev))
+		return qdev;
+	qdev->regs = regs;
+	qdev->irq = irq;
+	atomic_set(&qdev->bo_count, 0);
+	INIT_LIST_HEAD(&qdev->files);
+	spin_lock_init(&qdev->irq_lock);
+	init_completion(&qdev->sw_irq);
+	ret = drmm_mutex_init(&qdev->drm, &qdev->files_lock);
+	if (ret)
+		return ERR_PTR(ret);
+
+	ret = qnn_hw_read_caps(qdev) ?: qnn_hw_reset(qdev);
+	if (ret)
+		return ERR_PTR(ret);
+
+	ret = devm_request_threaded_irq(dev, irq, qnn_irq, qnn_irq_thread,
+					IRQF_SHARED, dev_name(dev), qdev);
+	if (ret) {
+		drm_err(&qdev->drm, "cannot get IRQ %d: %d\n", irq, ret);
+		return ERR_PTR(ret);
+	}
+	ret = qnn_hw_irq_selftest(qdev) ?: qnn_hw_mmu_selftest(qdev);
+	if (ret)
+		goto err_stop;
+
+	ret = drm_dev_register(&qdev->drm, 0);
+	if (ret)
+		goto err_stop;
+	qnn_debugfs_init(qdev);
+
+	drm_info(&qdev->drm,
+		 "qnn %#x v%u.%u.%u: %u cores, W%u/A%u, %u KiB SRAM, %u-bit VA, IRQ %d\n",
+		 qdev->caps.id, (u32)FIELD_GET(QNN_VERSION_MAJOR, qdev->caps.version),
+		 (u32)FIELD_GET(QNN_VERSION_MINOR, qdev->caps.version),
+		 (u32)FIELD_GET(QNN_VERSION_PATCH, qdev->caps.version),
+		 qdev->caps.cores, qdev->caps.weight_bits, qdev->caps.act_bits,
+		 qdev->caps.sram_kib, qdev->caps.va_bits, irq);
+	return qdev;
+
+err_stop:
+	qnn_hw_stop(qdev);
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_GPL(qnn_device_init);
+
+/**
+ * qnn_device_fini() - unplug the DRM device and stop the hardware
+ * @qdev: device from qnn_device_init()
+ *
+ * Open files stay valid objects; their ioctls return -ENODEV from now on.
+ * Must run while the register window and IRQ are still there (from the bus
+ * driver's remove callback, before devres tears them down).
+ */
+void qnn_device_fini(struct qnn_device *qdev)
+{
+	qnn_debugfs_fini(qdev);
+	drm_dev_unplug(&qdev->drm);
+	qnn_hw_stop(qdev);
+	synchronize_irq(qdev->irq);
+}
+EXPORT_SYMBOL_GPL(qnn_device_fini);

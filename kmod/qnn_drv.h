@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * qnn: DRM accel driver for binary/low-bit neural-network accelerators.
+ * Core objects shared by the driver's files.
+ */
+#ifndef _QNN_DRV_H_
+#define _QNN_DRV_H_
+
+#include <linux/completion.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/regmap.h>
+#include <linux/spinlock.h>
+#include <drm/drm_device.h>
+#include <drm/drm_file.h>
+#include <drm/drm_gem_shmem_helper.h>
+
+#include "qnn_mmu.h"
+
+#define QNN_DRIVER_MAJOR	1
+#define QNN_DRIVER_MINOR	0
+#define QNN_DRIVER_PATCH	0
+
+/* User BOs live in [QNN_VA_START, 2^va_bits - QNN_VA_KERNEL_SIZE). */
+#define QNN_VA_START		0x100000ULL
+#define QNN_VA_KERNEL_SIZE	0x1000000ULL
+
+/* What the device says it can do, read once from its registers. */
+struct qnn_caps {
+	u32 id;
+	u32 version;
+	u32 ops;
+	u32 cores;
+	u32 weight_bits;
+	u32 act_bits;
+	u32 sram_kib;
+	u32 clock_khz;
+	u32 va_bits;
+	u32 queue_depth;
+};
+
+struct qnn_device {
+	struct drm_device drm;
+	struct regmap *regs;
+	int irq;
+	struct qnn_caps caps;
+	u64 va_user_end;	/* first VA past the user range */
+
+	atomic_t bo_count;
+
+	/* protects files */
+	struct mutex files_lock;
+	struct list_head files;
+	unsigned int num_files;
+
+	/* protects irq_pending between hard and threaded handler */
+	spinlock_t irq_lock;
+	u32 irq_pending;
+	struct completion sw_irq;
+
+	struct dentry *debugfs_link;
+};
+
+/* One open file: a context with its own device address space. */
+struct qnn_file {
+	struct qnn_device *qdev;
+	struct list_head link;	/* in qdev->files */
+	struct qnn_mmu_ctx mmu;
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
+};
+
+struct qnn_bo_map;
+
+struct qnn_bo {
+	struct drm_gem_shmem_object base;
+	u32 flags;		/* DRM_QNN_BO_* */
+	/* protects maps */
+	struct mutex lock;
+	struct list_head maps;	/* struct qnn_bo_map, one per file */
+};
+
+static inline struct qnn_device *to_qnn_device(struct drm_device *drm)
+{
+	return container_of(drm, struct qnn_device, drm);
+}
+
+static inline struct qnn_bo *to_qnn_bo(struct drm_gem_object *obj)
+{
+	return container_of(to_drm_gem_shmem_obj(obj), struct qnn_bo, base);
+}
+
+/* qnn_device.c: hardware bring-up, IRQ, the entry points of the bus glue */
+extern const struct regmap_config qnn_regmap_config;
+struct qnn_device *qnn_device_init(struct device *dev, struct regmap *regs,
+				   int irq);
+void qnn_device_fini(struct qnn_device *qdev);
+int qnn_hw_mmu_flush(struct qnn_device *qdev);
+int qnn_hw_translate(struct qnn_device *qdev, u64 pt_base, u64 va,
+		     bool write, u64 *pa, u32 *reason);
+
+/* qnn_drv.c */
+extern const struct drm_driver qnn_drm_driver;
+
+/* qnn_gem.c */
+struct drm_gem_object *qnn_gem_create_object(struct drm_device *drm,
+					     size_t size);
+int qnn_ioctl_bo_create(struct drm_device *drm, void *data,
+			struct drm_file *file);
+int qnn_ioctl_bo_info(struct drm_device *drm, void *data,
+		      struct drm_file *file);
+
+/* qnn_debugfs.c */
+void qnn_debugfs_init(struct qnn_device *qdev);
+void qnn_debugfs_fini(struct qnn_device *qdev);
+
+/* bus glue, registered by qnn_drv.c */
+int qnn_pci_register(void);
+void qnn_pci_unregister(void);
+int qnn_axi_register(void);
+void qnn_axi_unregister(void);
+
+#endif /* _QNN_DRV_H_ */

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Buffer objects: GEM shmem objects whose pages are pinned and DMA-mapped
+ * on first use and mapped into the device address space of every file that
+ * holds a handle to them (the GEM open/close callbacks). That is what makes
+ * a BO reachable from a file exactly when the file has a handle: its own,
+ * or one imported through PRIME.
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_gem_shmem_helper.h>
+
+#include "qnn_drv.h"
+#include "qnn_accel.h"
+#include "qnn_regs.h"
+
+/* A BO's mapping in one file's address space. */
+struct qnn_bo_map {
+	struct list_head link;		/* in qnn_bo.maps */
+	struct qnn_file *qf;
+	struct drm_mm_node node;
+	unsigned int refs;		/* handles of qf naming this BO */
+};
+
+static struct qnn_bo_map *qnn_bo_find_map(struct qnn_bo *bo,
+					  struct qnn_file *qf)
+{
+	struct qnn_bo_map *map;
+
+	list_for_each_entry(map, &bo->maps, link)
+		if (map->qf == qf)
+			return map;
+	return NULL;
+}
+
+static int qnn_bo_open(struct drm_gem_object *obj, struct drm_file *file)
+{
+	struct qnn_bo *bo = to_qnn_bo(obj);
+	struct qnn_file *qf = file->driver_priv;
+	struct qnn_bo_map *map;
+	struct sg_table *sgt;
+	int ret = 0;
+
+	/* pins the pages and DMA-maps them once; undone when the BO is freed */
+	sgt = drm_gem_shmem_get_pages_sgt(&bo->base);
+	if (IS_ERR(sgt))
+		return PTR_ERR(sgt);
+
+	mutex_lock(&bo->lock);
+	map = qnn_bo_find_map(bo, qf);
+	if (map) {
+		map->refs++;
+		goto out_unlock;
+	}
+	map = kzalloc(sizeof(*map), GFP_KERNEL);
+	if (!map) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	map->qf = qf;
+	map->refs = 1;
+	ret = qnn_mmu_map_sgt(&qf->mmu, &map->node, sgt, obj->size,
+			      !(bo->flags & DRM_QNN_BO_DEVICE_READONLY));
+	if (ret) {
+		kfree(map);
+		goto out_unlock;
+	}
+	list_add_tail(&map->link, &bo->maps);
+out_unlock:
+	mutex_unlock(&bo->lock);
+	return ret;
+}
+
+static void qnn_bo_close(struct drm_gem_object *obj, struct drm_file *file)
+{
+	struct qnn_bo *bo = to_qnn_bo(obj);
+	struct qnn_file *qf = file->driver_priv;
+	struct qnn_bo_map *map;
+
+	mutex_lock(&bo->lock);
+	map = qnn_bo_find_map(bo, qf);
+	if (map && !--map->refs) {
+		qnn_mmu_unmap(&qf->mmu, &map->node);
+		/* the device must not use stale entries once the pages go */
+		qnn_hw_mmu_flush(qf->qdev);
+		list_del(&map->link);
+		kfree(map);
+	}
+	mutex_unlock(&bo->lock);
+}
+
+static void qnn_bo_free(struct drm_gem_object *obj)
+{
+	struct qnn_bo *bo = to_qnn_bo(obj);
+
+	atomic_dec(&to_qnn_device(obj->dev)->bo_count);
+	mutex_destroy(&bo->lock);
+	drm_gem_shmem_free(&bo->base);
+}
+
+static const struct drm_gem_object_funcs qnn_gem_funcs = {
+	.free = qnn_bo_free,
+	.open = qnn_bo_open,
+	.close = qnn_bo_close,
+	.print_info = drm_gem_shmem_object_print_info,
+	.pin = drm_gem_shmem_object_pin,
+	.unpin = drm_gem_shmem_object_unpin,
+	.get_sg_table = drm_gem_shmem_object_get_sg_table,
+	.vmap = drm_gem_shmem_object_vmap,
+	.vunmap = drm_gem_shmem_object_vunmap,
+	.mmap = drm_gem_shmem_object_mmap,
+	.vm_ops = &drm_gem_shmem_vm_ops,
+};
+
+/* Constructor for every qnn BO: created here, or imported through PRIME. */
+struct drm_gem_object *qnn_gem_create_object(struct drm_device *drm,
+					     size_t size)
+{
+	struct qnn_bo *bo;
+
+	bo = kzalloc(sizeof(*bo), GFP_KERNEL);
+	if (!bo)
+		return ERR_PTR(-ENOMEM);
+	bo->base.base.funcs = &qnn_gem_funcs;
+	mutex_init(&bo->lock);
+	INIT_LIST_HEAD(&bo->maps);
+	atomic_inc(&to_qnn_device(drm)->bo_count);
+	return &bo->base.base;
+}
+
+static u64 qnn_bo_va(struct qnn_bo *bo, struct qnn_file *qf)
+{
+	struct qnn_bo_map *map;
+	u64 va = 0;
+
+	mutex_lock(&bo->lock);
+	map = qnn_bo_find_map(bo, qf);
+	if (map)
+		va = map->node.start;
+	mutex_unlock(&bo->lock);
+	return va;
+}
+
+int qnn_ioctl_bo_create(struct drm_device *drm, void *data,
+			struct drm_file *file)
+{
+	struct qnn_device *qdev = to_qnn_device(drm);
+	struct drm_qnn_bo_create *args = data;
+	struct drm_gem_shmem_object *shmem;
+	struct drm_gem_object *obj;
+	u32 handle;
+	u64 size;
+	int ret;
+
+	if (!args->size || args->flags & ~DRM_QNN_BO_FLAGS)
+		return -EINVAL;
+	if (args->size > qdev->va_user_end - QNN_VA_START)
+		return -EINVAL;
+	size = round_up(args->size, QNN_PAGE_SIZE);
+	size = round_up(size, PAGE_SIZE);
+	/* pinned memory: fail early rather than wake the OOM killer */
+	if ((size >> PAGE_SHIFT) > totalram_pages() / 2)
+		return -ENOMEM;
+
+	shmem = drm_gem_shmem_create(drm, size);
+	if (IS_ERR(shmem))
+		return PTR_ERR(shmem);
+	obj = &shmem->base;
+	to_qnn_bo(obj)->flags = args->flags;
+
+	ret = drm_gem_create_mmap_offset(obj);
+	if (!ret)
+		/* maps the BO into this file's address space (qnn_bo_open) */
+		ret = drm_gem_handle_create(file, obj, &handle);
+	if (!ret) {
+		args->handle = handle;
+		args->va = qnn_bo_va(to_qnn_bo(obj), file->driver_priv);
+		args->offset = drm_vma_node_offset_addr(&obj->vma_node);
+	}
+	drm_gem_object_put(obj);
+	return ret;
+}
+
+int qnn_ioctl_bo_info(struct drm_device *drm, void *data,
+		      struct drm_file *file)
+{
+	struct drm_qnn_bo_info *args = data;
+	struct drm_gem_object *obj;
+	struct qnn_bo *bo;
+	int ret;
+
+	if (args->flags)
+		return -EINVAL;
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+	bo = to_qnn_bo(obj);
+	ret = drm_gem_create_mmap_offset(obj);
+	if (!ret) {
+		args->flags = bo->flags;
+		args->size = obj->size;
+		args->va = qnn_bo_va(bo, file->driver_priv);
+		args->offset = drm_vma_node_offset_addr(&obj->vma_node);
+	}
+	drm_gem_object_put(obj);
+	return ret;
+}

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * qnn_sim: simulated qnn accelerators, in the netdevsim pattern. The module
+ * creates num_devices platform devices "qnn_sim.N" and drives them with its
+ * own platform driver, which gives each one a register file behind a regmap
+ * and a real Linux IRQ, then hands both to qnn.ko's qnn_device_init() - the
+ * same entry point the PCI and AXI glue use.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/log2.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/regmap.h>
+#include <linux/slab.h>
+
+#include "qnn_drv.h"
+#include "qnn_regs.h"
+#include "qnn_sim.h"
+
+#define QNN_SIM_MAX_DEVICES	8
+
+static unsigned int num_devices = 1;
+module_param(num_devices, uint, 0444);
+MODULE_PARM_DESC(num_devices, "simulated devices, 1..8 (default 1)");
+
+static struct qnn_sim_config qnn_sim_cfg = {
+	.cores = 4,
+	.sram_kib = 1024,
+	.max_weight_bits = 8,
+	.max_act_bits = 8,
+	.ops = 0xff,
+	.clock_khz = 250000,
+	.va_bits = 32,
+	.queue_depth = 64,
+};
+
+module_param_named(cores, qnn_sim_cfg.cores, uint, 0444);
+MODULE_PARM_DESC(cores, "compute cores, 1..255 (default 4)");
+module_param_named(sram_kib, qnn_sim_cfg.sram_kib, uint, 0444);
+MODULE_PARM_DESC(sram_kib, "on-chip memory in KiB, 0..4194303 (default 1024)");
+module_param_named(max_weight_bits, qnn_sim_cfg.max_weight_bits, uint, 0444);
+MODULE_PARM_DESC(max_weight_bits, "widest weights, 1..8 (default 8)");
+module_param_named(max_act_bits, qnn_sim_cfg.max_act_bits, uint, 0444);
+MODULE_PARM_DESC(max_act_bits, "widest activations, 1..8 (default 8)");
+module_param_named(ops, qnn_sim_cfg.ops, uint, 0444);
+MODULE_PARM_DESC(ops, "DRM_QNN_OP_* mask, 0..0xff (default 0xff)");
+module_param_named(clock_khz, qnn_sim_cfg.clock_khz, uint, 0444);
+MODULE_PARM_DESC(clock_khz, "clock in kHz, 1..4000000 (default 250000)");
+module_param_named(va_bits, qnn_sim_cfg.va_bits, uint, 0444);
+MODULE_PARM_DESC(va_bits, "device VA width, 30..48 (default 32)");
+module_param_named(queue_depth, qnn_sim_cfg.queue_depth, uint, 0444);
+MODULE_PARM_DESC(queue_depth, "ring entries, power of two 2..4096 (default 64)");
+
+/* qnn_regmap_config, with the register file in software */
+static const struct regmap_config qnn_sim_regmap_config = {
+	.name = "qnn_sim",
+	.reg_bits = 32,
+	.val_bits = 32,
+	.reg_stride = 4,
+	.max_register = QNN_REG_MAX,
+	.reg_read = qnn_sim_reg_read,
+	.reg_write = qnn_sim_reg_write,
+	.fast_io = true,	/* the driver reads registers in hard IRQ context */
+};
+
+static struct platform_device *qnn_sim_pdevs[QNN_SIM_MAX_DEVICES];
+
+static void qnn_sim_irq_work(struct irq_work *work)
+{
+	struct qnn_sim *sim = container_of(work, struct qnn_sim, irq_work);
+
+	generic_handle_irq_safe(sim->irq);
+}
+
+static void qnn_sim_free_irq(void *data)
+{
+	struct qnn_sim *sim = data;
+
+	irq_work_sync(&sim->irq_work);
+	irq_free_desc(sim->irq);
+}
+
+/*
+ * A Linux IRQ of our own: the core requests it like any device's line. The
+ * descriptor has no owner module: request_irq() would otherwise pin qnn_sim
+ * until the device is unbound, which only module unload does.
+ */
+static int qnn_sim_alloc_irq(struct qnn_sim *sim)
+{
+	int irq;
+
+	irq = __irq_alloc_descs(-1, 0, 1, dev_to_node(sim->dev), NULL, NULL);
+	if (irq < 0)
+		return irq;
+	sim->irq = irq;
+	irq_set_chip_and_handler(irq, &dummy_irq_chip, handle_simple_irq);
+	irq_clear_status_flags(irq, IRQ_NOREQUEST | IRQ_NOPROBE);
+	init_irq_work(&sim->irq_work, qnn_sim_irq_work);
+	return devm_add_action_or_reset(sim->dev, qnn_sim_free_irq, sim);
+}
+
+static int qnn_sim_probe(struct platform_device *pdev)
+{
+	struct device *dev = &pdev->dev;
+	struct qnn_device *qdev;
+	struct regmap *regs;
+	struct qnn_sim *sim;
+	int ret;
+
+	/* see qnn_sim_mmu.c: DMA addresses must be physical addresses */
+	if (dev->dma_range_map) {
+		dev_err(dev, "DMA offsets are not modelled\n");
+		return -ENODEV;
+	}
+	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
+	if (ret)
+		return ret;
+
+	sim = devm_kzalloc(dev, sizeof(*sim), GFP_KERNEL);
+	if (!sim)
+		return -ENOMEM;
+	sim->dev = dev;
+	sim->cfg = &qnn_sim_cfg;
+	spin_lock_init(&sim->lock);
+	qnn_sim_reset(sim);
+	ret = qnn_sim_alloc_irq(sim);
+	if (ret)
+		return ret;
+
+	regs = devm_regmap_init(dev, NULL, sim, &qnn_sim_regmap_config);
+	if (IS_ERR(regs))
+		return PTR_ERR(regs);
+
+	qdev = qnn_device_init(dev, regs, sim->irq);
+	if (IS_ERR(qdev))
+		return dev_err_probe(dev, PTR_ERR(qdev), "qnn_device_init\n");
+	sim->qdev = qdev;
+	platform_set_drvdata(pdev, sim);
+	return 0;
+}
+
+static void qnn_sim_remove(struct platform_device *pdev)
+{
+	struct qnn_sim *sim = platform_get_drvdata(pdev);
+
+	qnn_device_fini(sim->qdev);
+	irq_work_sync(&sim->irq_work);
+}
+
+static struct platform_driver qnn_sim_driver = {
+	.driver = {
+		.name = "qnn_sim",
+	},
+	.probe = qnn_sim_probe,
+	.remove = qnn_sim_remove,
+};
+
+static int qnn_sim_check(const char *name, unsigned int val, unsigned int min,
+			 unsigned int max)
+{
+	if (val >= min && val <= max)
+		return 0;
+	pr_err("qnn_sim: %s=%u out of range %u..%u\n", name, val, min, max);
+	return -EINVAL;
+}
+
+static int qnn_sim_check_params(void)
+{
+	const struct qnn_sim_config *c = &qnn_sim_cfg;
+	int ret;
+
+	ret = qnn_sim_check("num_devices", num_devices, 1, QNN_SIM_MAX_DEVICES) ?:
+	      qnn_sim_check("cores", c->cores, 1, 255) ?:
+	      qnn_sim_check("sram_kib", c->sram_kib, 0, 4194303) ?:
+	      qnn_sim_check("max_weight_bits", c->max_weight_bits, 1, 8) ?:
+	      qnn_sim_check("max_act_bits", c->max_act_bits, 1, 8) ?:
+	      qnn_sim_check("ops", c->ops, 0, 0xff) ?:
+	      qnn_sim_check("clock_khz", c->clock_khz, 1, 4000000) ?:
+	      qnn_sim_check("va_bits", c->va_bits, 30, 48) ?:
+	      qnn_sim_check("queue_depth", c->queue_depth, 2, 4096);
+	if (!ret && !is_power_of_2(c->queue_depth)) {
+		pr_err("qnn_sim: queue_depth=%u is not a power of two\n",
+		       c->queue_depth);
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
+static void qnn_sim_destroy_devices(void)
+{
+	int i;
+
+	for (i = QNN_SIM_MAX_DEVICES - 1; i >= 0; i--) {
+		if (qnn_sim_pdevs[i])
+			platform_device_unregister(qnn_sim_pdevs[i]);
+		qnn_sim_pdevs[i] = NULL;
+	}
+}
+
+static int __init qnn_sim_init(void)
+{
+	struct platform_device_info info = {
+		.name = "qnn_sim",
+		.dma_mask = DMA_BIT_MASK(64),
+	};
+	struct platform_device *pdev;
+	unsigned int i;
+	int ret;
+
+	ret = qnn_sim_check_params();
+	if (ret)
+		return ret;
+	ret = platform_driver_register(&qnn_sim_driver);
+	if (ret)
+		return ret;
+
+	for (i = 0; i < num_devices; i++) {
+		info.id = i;
+		pdev = platform_device_register_full(&info);
+		if (IS_ERR(pdev)) {
+			ret = PTR_ERR(pdev);
+			goto err;
+		}
+		qnn_sim_pdevs[i] = pdev;
+		/* a device that failed to probe fails the load */
+		if (!platform_get_drvdata(pdev)) {
+			ret = -ENODEV;
+			goto err;
+		}
+	}
+	return 0;
+
+err:
+	qnn_sim_destroy_devices();
+	platform_driver_unregister(&qnn_sim_driver);
+	return ret;
+}
+
+static void __exit qnn_sim_exit(void)
+{
+	qnn_sim_destroy_devices();
+	platform_driver_unregister(&qnn_sim_driver);
+}
+
+module_init(qnn_sim_init);
+module_exit(qnn_sim_exit);
+
+MODULE_DESCRIPTION("Simulated qnn binary/low-bit neural-network accelerator");
+MODULE_LICENSE("GPL");

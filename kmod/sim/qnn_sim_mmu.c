@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * qnn_sim: device-side memory access and the MMU page-table walk.
+ *
+ * Assumption, checked at probe: the simulated device sits behind no IOMMU
+ * and no DMA offset (a platform device on x86 in a VM), so a DMA address the
+ * driver hands the device is a CPU physical address. The model reaches that
+ * memory through the kernel's mapping of the page, one page at a time, and
+ * refuses addresses that are not RAM, as a bus would answer with an error.
+ */
+#include <linux/highmem.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/string.h>
+
+#include "qnn_regs.h"
+#include "qnn_sim.h"
+
+static bool qnn_sim_dma_rw(u64 addr, void *buf, size_t len, bool write)
+{
+	while (len) {
+		unsigned long pfn = PHYS_PFN(addr);
+		size_t off = offset_in_page(addr);
+		size_t n = min_t(size_t, len, PAGE_SIZE - off);
+		void *va;
+
+		if (!pfn_valid(pfn))
+			return false;
+		va = kmap_local_page(pfn_to_page(pfn));
+		if (write)
+			memcpy(va + off, buf, n);
+		else
+			memcpy(buf, va + off, n);
+		kunmap_local(va);
+		addr += n;
+		buf += n;
+		len -= n;
+	}
+	return true;
+}
+
+bool qnn_sim_dma_read(struct qnn_sim *sim, u64 addr, void *buf, size_t len)
+{
+	return qnn_sim_dma_rw(addr, buf, len, false);
+}
+
+bool qnn_sim_dma_write(struct qnn_sim *sim, u64 addr, const void *buf,
+		       size_t len)
+{
+	return qnn_sim_dma_rw(addr, (void *)buf, len, true);
+}
+
+/**
+ * qnn_sim_translate() - walk the page tables like the device MMU does
+ * @sim: device
+ * @pt_base: DMA address of the root table
+ * @va: device virtual address
+ * @write: the access is a write
+ * @pa: out, DMA address for @va
+ *
+ * Return: QNN_MMU_OK or the fault reason (QNN_MMU_*).
+ */
+u32 qnn_sim_translate(struct qnn_sim *sim, u64 pt_base, u64 va, bool write,
+		      u64 *pa)
+{
+	unsigned int va_bits = sim->cfg->va_bits;
+	unsigned int levels = DIV_ROUND_UP(va_bits - QNN_PAGE_SHIFT,
+					   QNN_PT_BITS);
+	u64 table = pt_base, pte = 0;
+	unsigned int level, shift, idx;
+	__le64 raw;
+
+	if (va >> va_bits)
+		return QNN_MMU_OUT_OF_RANGE;
+	if (table & ~QNN_PTE_ADDR)
+		return QNN_MMU_BAD_TABLE;
+
+	for (level = 0; level < levels; level++) {
+		shift = QNN_PAGE_SHIFT + QNN_PT_BITS * (levels - 1 - level);
+		idx = (va >> shift) & (QNN_PT_ENTRIES - 1);
+		if (!qnn_sim_dma_read(sim, table + idx * sizeof(raw), &raw,
+				      sizeof(raw)))
+			return QNN_MMU_BAD_TABLE;
+		pte = le64_to_cpu(raw);
+		if (!(pte & QNN_PTE_VALID))
+			return QNN_MMU_NOT_MAPPED;
+		if (pte & QNN_PTE_RSVD)
+			return QNN_MMU_BAD_TABLE;
+		table = pte & QNN_PTE_ADDR;
+	}
+	if (!(pte & QNN_PTE_READ))
+		return QNN_MMU_NOT_MAPPED;
+	if (write && !(pte & QNN_PTE_WRITE))
+		return QNN_MMU_READ_ONLY;
+	*pa = (pte & QNN_PTE_ADDR) | (va & (QNN_PAGE_SIZE - 1));
+	return QNN_MMU_OK;
+}
