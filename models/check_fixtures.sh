@@ -77,6 +77,38 @@ elif [ -e "$work/truncated.qnn" ]; then
 else
 	tap OK "truncated ONNX file is refused ($msg)"
 fi
+# qnn-run input formats: the same pixels as IDX (plain and gzip'd), PGM and
+# PNG must give the same scores as the raw input.
+img=$work/images
+mkdir -p "$img"
+if "$python" "$here/make_image_inputs.py" "$fix/w1a1_cnn.in" 10 10 8 "$img" 2>"$img/err"; then
+	"$run" -q -b 3 -o "$img/raw.out" "$work/w1a1_cnn.qnn" "$fix/w1a1_cnn.in" >/dev/null 2>&1
+	head -c 40 "$img/raw.out" >"$img/raw0.out"
+	for f in imgs.idx imgs.idx.gz img0.pgm img0.png; do
+		want=$img/raw.out
+		case $f in img0.*) want=$img/raw0.out ;; esac
+		if ! msg=$("$run" -q -o "$img/$f.out" "$work/w1a1_cnn.qnn" "$img/$f" 2>&1); then
+			tap FAIL "qnn-run reads $f" "$msg"
+		elif cmp -s "$img/$f.out" "$want"; then
+			tap OK "qnn-run reads $f to the same scores as the raw input"
+		else
+			tap FAIL "qnn-run reads $f to the same scores as the raw input"
+		fi
+	done
+	# accuracy against text labels: the count must match the JSON per-image records
+	if out=$("$run" --json -l "$img/labels.txt" "$work/w1a1_cnn.qnn" "$img/imgs.idx.gz" 2>&1); then
+		hits=$(echo "$out" | grep -c '"top1":\([0-9]*\),"label":\1[,}]' || true)
+		if echo "$out" | tail -1 | grep -q "\"correct\":$hits,"; then
+			tap OK "qnn-run --json --labels: summary counts the per-image hits ($hits)"
+		else
+			tap FAIL "qnn-run --json --labels: summary counts the per-image hits" "$(echo "$out" | tail -1)"
+		fi
+	else
+		tap FAIL "qnn-run --json --labels" "$out"
+	fi
+else
+	tap FAIL "image inputs for qnn-run" "$(cat "$img/err")"
+fi
 echo "1..$n"
 echo "# fixtures: $((n - fail)) passed, $fail failed"
 [ $fail = 0 ]

@@ -196,6 +196,12 @@ int act_thresholds(struct cv *cv, const struct cv_qfn *f, const struct cv_act *x
 		return cv_fail(cv, -ENOMEM, "out of memory");
 	}
 	err = cv_qfn_fold(cv, f, x, bits, th, neg);
+	if (err > 0 && f->onnx_sign && cv->cur)
+		fprintf(stderr, "qnn-convert: warning: node \"%s\" (Sign): in %d channel(s) the "
+			"input can be exactly 0, where ONNX Sign gives 0 and qnn gives +1\n",
+			cv_node_name(cv->cur), err);
+	if (err > 0)
+		err = 0;
 	for (uint32_t i = 0; !err && i < x->c; i++)
 		anyneg |= neg[i];
 	if (!err) {

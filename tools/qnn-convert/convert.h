@@ -142,13 +142,15 @@ struct cv_qfn {			/* count = #{k : x >= T_k (incl) or x > T_k} */
 	double *oa, *ob;
 	size_t noab;		/* 1 or C */
 	int bipolar;
+	int onnx_sign;		/* ONNX Sign: 0 -> 0, which a bit cannot say */
 };
 /* Describes the activation node n (Sign, Quant, ...) as thresholds; 0 if not one. */
 int cv_qfn_from_node(struct cv *cv, const Onnx__NodeProto *n, uint32_t c, struct cv_qfn *f);
 void cv_qfn_free(struct cv_qfn *f);
 /*
  * Integer thresholds on q (real = a*q + b per channel, clamped to the act's
- * pending Relu/Clip): th is C x (2^B - 1), neg is C.
+ * pending Relu/Clip): th is C x (2^B - 1), neg is C. Returns the number of
+ * channels where an integer q lands exactly on a threshold (a tie).
  */
 int cv_qfn_fold(struct cv *cv, const struct cv_qfn *f, const struct cv_act *x,
 		unsigned int bits, int32_t *th, uint8_t *neg);

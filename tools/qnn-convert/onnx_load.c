@@ -18,24 +18,24 @@ static int read_file(struct cv *cv, const char *path, uint8_t **buf, size_t *len
 	long sz;
 
 	if (!f)
-		return cv_fail(cv, -errno, "%s: %s", path, strerror(errno));
+		return cv_fail(cv, -errno, "%s", strerror(errno));
 	if (fseek(f, 0, SEEK_END) || (sz = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
 		fclose(f);
-		return cv_fail(cv, -EIO, "%s: cannot determine size", path);
+		return cv_fail(cv, -EIO, "cannot determine size");
 	}
 	if ((unsigned long long)sz > MAX_ONNX_BYTES) {
 		fclose(f);
-		return cv_fail(cv, -E2BIG, "%s: %ld bytes is over the 2 GiB protobuf limit", path, sz);
+		return cv_fail(cv, -E2BIG, "%ld bytes is over the 2 GiB protobuf limit", sz);
 	}
 	*buf = malloc(sz ? sz : 1);
 	if (!*buf) {
 		fclose(f);
-		return cv_fail(cv, -ENOMEM, "%s: out of memory", path);
+		return cv_fail(cv, -ENOMEM, "out of memory");
 	}
 	if (fread(*buf, 1, sz, f) != (size_t)sz) {
 		fclose(f);
 		free(*buf);
-		return cv_fail(cv, -EIO, "%s: read error", path);
+		return cv_fail(cv, -EIO, "read error");
 	}
 	fclose(f);
 	*len = sz;
@@ -53,10 +53,10 @@ int cv_load_onnx(struct cv *cv, const char *path)
 	cv->model = onnx__model_proto__unpack(NULL, len, buf);
 	free(buf);
 	if (!cv->model)
-		return cv_fail(cv, -EBADMSG, "%s: not an ONNX model (protobuf parse failed)", path);
+		return cv_fail(cv, -EBADMSG, "not an ONNX model (protobuf parse failed)");
 	cv->g = cv->model->graph;
 	if (!cv->g)
-		return cv_fail(cv, -EBADMSG, "%s: model has no graph", path);
+		return cv_fail(cv, -EBADMSG, "model has no graph");
 	cv->opset = -1;
 	for (size_t i = 0; i < cv->model->n_opset_import; i++) {
 		const Onnx__OperatorSetIdProto *o = cv->model->opset_import[i];
@@ -65,23 +65,23 @@ int cv_load_onnx(struct cv *cv, const char *path)
 			cv->opset = o->version;
 	}
 	if (cv->opset < 0)
-		return cv_fail(cv, -EBADMSG, "%s: no opset import for the default ONNX domain", path);
+		return cv_fail(cv, -EBADMSG, "no opset import for the default ONNX domain");
 	/* fields the lowering relies on; protobuf leaves unset strings NULL */
 	for (size_t i = 0; i < cv->g->n_node; i++)
 		if (!cv->g->node[i]->op_type || !cv->g->node[i]->op_type[0])
-			return cv_fail(cv, -EBADMSG, "%s: node %zu has no op_type", path, i);
+			return cv_fail(cv, -EBADMSG, "node %zu has no op_type", i);
 	for (size_t i = 0; i < cv->g->n_initializer; i++)
 		if (!cv->g->initializer[i]->name || !cv->g->initializer[i]->name[0])
-			return cv_fail(cv, -EBADMSG, "%s: initializer %zu has no name", path, i);
+			return cv_fail(cv, -EBADMSG, "initializer %zu has no name", i);
 	for (size_t i = 0; i < cv->g->n_input; i++)
 		if (!cv->g->input[i]->name)
-			return cv_fail(cv, -EBADMSG, "%s: graph input %zu has no name", path, i);
+			return cv_fail(cv, -EBADMSG, "graph input %zu has no name", i);
 	for (size_t i = 0; i < cv->g->n_output; i++)
 		if (!cv->g->output[i]->name)
-			return cv_fail(cv, -EBADMSG, "%s: graph output %zu has no name", path, i);
+			return cv_fail(cv, -EBADMSG, "graph output %zu has no name", i);
 	if (cv->opset < 11 || cv->opset > 17)
-		return cv_fail(cv, -ENOTSUP, "%s: opset %lld is not supported (11 to 17 are)",
-			       path, (long long)cv->opset);
+		return cv_fail(cv, -ENOTSUP, "opset %lld is not supported (11 to 17 are)",
+			       (long long)cv->opset);
 	return 0;
 }
 

@@ -287,6 +287,7 @@ int cv_qfn_from_node(struct cv *cv, const Onnx__NodeProto *n, uint32_t c, struct
 			return cv_fail(cv, -ENOMEM, "out of memory");
 		f->incl[0] = 1;
 		f->bipolar = 1;
+		f->onnx_sign = 1;
 		f->oa[0] = 1;
 		return 1;
 	}
@@ -335,6 +336,7 @@ int cv_qfn_fold(struct cv *cv, const struct cv_qfn *f, const struct cv_act *x,
 		unsigned int bits, int32_t *th, uint8_t *neg)
 {
 	size_t T = ((size_t)1 << bits) - 1;
+	int ties = 0;
 
 	for (uint32_t c = 0; c < x->c; c++) {
 		double a = x->a[c], b = x->b[c];
@@ -362,11 +364,13 @@ int cv_qfn_fold(struct cv *cv, const struct cv_qfn *f, const struct cv_act *x,
 				row[j] = ng ? INT32_MAX : INT32_MIN;
 			else if (never)
 				row[j] = ng ? INT32_MIN : INT32_MAX;
-			else
+			else {
 				row[j] = int_threshold(a, b, Tv, incl, &ng, &hit);
+				ties += hit;
+			}
 		}
 		qsort(row, T, sizeof(*row), cmp_i32);
 	}
 	(void)cv;
-	return 0;
+	return ties;
 }
