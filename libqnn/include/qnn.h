@@ -82,7 +82,7 @@ struct qnn_ctx_opts {
 	unsigned int threads;
 	/*
 	 * CPU kernel set: "auto" (best this CPU supports), "scalar", "avx2",
-	 * "avx512", "neon". NULL: environment QNN_CPU_ISA, else "auto".
+	 * "avx512", "neon". NULL: environment QNN_KERNELS, else "auto".
 	 */
 	const char *cpu_isa;
 };

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/* CPU backend internals: per-layer plans and the op entry points. */
+#ifndef QNN_CPU_H
+#define QNN_CPU_H
+
+#include "internal.h"
+
+/* Everything one layer run needs; built by qnn_cpu_run per layer. */
+struct cpu_exec {
+	struct qnn_model *m;
+	const struct qnn_layer *l;
+	const struct qnn_kern *k;
+	unsigned int batch;
+	void **ptr;		/* per tensor: base of `batch` images */
+	unsigned int threads;	/* 0: all of the pool */
+	void *aux;		/* the layer's scratch for all images */
+	uint8_t *scratch;	/* per worker: scratch_bytes each */
+	size_t scratch_bytes;
+};
+
+enum conv_mode {
+	CONV_TAPS,	/* word-aligned taps: kern im2col */
+	CONV_DENSE,	/* taps packed bit-dense (few channels) */
+	CONV_FLOAT,	/* F32 input */
+};
+
+struct conv_plan {
+	enum conv_mode mode;
+	uint32_t c, cg, o, og, g, taps, ho, wo;
+	unsigned int pa, pb;	/* activation / weight planes */
+	unsigned int in_enc;	/* encoding of the (packed) input */
+	int pack_input;		/* U8/I8 input: packed to 8 planes in aux */
+	enum qnn_popop op;
+	int32_t coef[64];	/* pa x pb */
+	size_t kwp;		/* words per plane in a row */
+	size_t row_words;	/* pa * kwp */
+	size_t wrow;		/* words per weight row: pb * kwp */
+	const uint64_t *w;	/* o rows of wrow words */
+	uint64_t *wcopy;
+	int32_t *colconst;	/* per output channel */
+	int need_rowpop;
+	int32_t rowcoef[8];	/* per activation plane */
+	int32_t *wtap;		/* o x taps weight sums, ZERO_PAD correction */
+	int32_t a0;		/* value of a padded (zero-bit) activation */
+	float *wf;		/* CONV_FLOAT: o x taps x cg */
+	size_t rows_per_task;
+	struct qnn_conv_geom geom;
+};
+
+size_t cpu_conv_scratch(const struct qnn_model *m, const struct qnn_layer *l);
+int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t errlen);
+void cpu_conv_free(struct conv_plan *p);
+void cpu_conv_run(struct cpu_exec *e);
+
+void cpu_pool_run(struct cpu_exec *e);
+void cpu_misc_run(struct cpu_exec *e);
+
+/* Output transform of one accumulator row (conv epilogue, THRESHOLD). */
+void cpu_transform_row(const struct qnn_model *m, const struct qnn_layer *l,
+		       const int32_t *acc, void *out);
+
+#endif /* QNN_CPU_H */

@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: MIT
+/*
+ * conv2d and dense on the CPU: im2col into plane-major bit rows, one fused
+ * multi-plane popcount GEMM per group (kern.h), then the per-channel output
+ * transform. The algebra (docs/layout.md "Dot products from popcounts"):
+ * every plane is either a {0,1} "unit" plane or a ±1 "sign" plane, and
+ *
+ *   sign x sign: sum (1-2x)(1-2y) = K - 2 pop(x ^ y)
+ *   unit x sign: sum x (1-2y)     = pop(x) - 2 pop(x & y)
+ *   sign x unit: sum (1-2x) y     = pop(y) - 2 pop(x & y)
+ *   unit x unit: sum x y          = pop(x & y)
+ *
+ * so one popgemm (XOR when both sides are sign planes, AND otherwise) with a
+ * coefficient per plane pair, plus a per-row term (activation popcounts) and
+ * a per-output-channel constant (K, weight popcounts) gives the exact integer
+ * dot product of any pair of encodings. Padded taps are zero bits (0 or +1
+ * per encoding); ZERO_PAD subtracts what +1 padding added.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu.h"
+
+#define RPT_MAX 64	/* rows per task: im2col + accumulators stay in L1/L2 */
+#define DENSE_MAX_CG 256	/* bit-dense rows only for few channels per group */
+
+static int is_sign(unsigned int enc)
+{
+	return enc == QNN_ENC_BIPOLAR || enc == QNN_ENC_BIPOLAR_BRANCHES;
+}
+
+static int32_t plane_coef(unsigned int enc, unsigned int bits, unsigned int b)
+{
+	if (enc == QNN_ENC_SIGNED && b == bits - 1)
+		return -(1 << b);
+	return 1 << b;
+}
+
+static size_t mask_words(const struct conv_plan *p)
+{
+	return (p->taps + 63) / 64;
+}
+
+size_t cpu_conv_scratch(const struct qnn_model *m, const struct qnn_layer *l)
+{
+	const struct conv_plan *p = l->conv;
+
+	(void)m;
+	if (p->mode == CONV_FLOAT)
+		return (size_t)p->o * sizeof(float);
+	return RPT_MAX * (p->row_words * 8 + (size_t)p->o * 4 + mask_words(p) * 8 + 4) + 64;
+}
+
+void cpu_conv_free(struct conv_plan *p)
+{
+	if (!p)
+		return;
+	free(p->wcopy);
+	free(p->colconst);
+	free(p->wtap);
+	free(p->wf);
+	free(p);
+}
+
+/* OR `nbits` bits of src (tail zero) into dst at bit offset `at`; dst has dw words. */
+static void insert_bits(uint64_t *dst, size_t dw, size_t at, const uint64_t *src,
+			size_t nbits)
+{
+	size_t words = (nbits + 63) / 64, sh = at % 64;
+
+	for (size_t k = 0; k < words; k++) {
+		size_t wi = at / 64 + k;
+
+		dst[wi] |= src[k] << sh;
+		if (sh && wi + 1 < dw)
+			dst[wi + 1] |= src[k] >> (64 - sh);
+	}
+}
+
+int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t errlen)
+{
+	const struct qnn_tensor *x = &m->t[l->in[0]], *wt = &m->t[l->weights];
+	const struct qnn_tensor *o = &m->t[l->out];
+	struct conv_plan *p = calloc(1, sizeof(*p));
+	const uint64_t *wf = wt->data;
+	size_t gw, dense_words, tap_words;
+	int asign, wsign;
+
+	if (!p)
+		return qnn_fmt_err(err, errlen, -ENOMEM, "layer \"%s\": out of memory", l->name);
+	l->conv = p;
+	p->c = x->c;
+	p->g = l->groups;
+	p->cg = x->c / l->groups;
+	p->o = wt->n;
+	p->og = p->o / p->g;
+	p->taps = l->kh * l->kw;
+	p->ho = o->h;
+	p->wo = o->w;
+	p->pb = wt->bits;
+	gw = (p->cg + 63) / 64;
+
+	if (x->dtype == QNN_DT_F32) {
+		p->mode = CONV_FLOAT;
+		p->wf = malloc((size_t)p->o * p->taps * p->cg * sizeof(float));
+		if (!p->wf)
+			goto nomem;
+		for (uint32_t oc = 0; oc < p->o; oc++)
+			for (uint32_t t = 0; t < p->taps; t++)
+				for (uint32_t c = 0; c < p->cg; c++)
+					p->wf[((size_t)oc * p->taps + t) * p->cg + c] = (float)
+						qnn_bits_get(wf + ((size_t)oc * p->taps + t) * p->pb * gw,
+							     (uint32_t)gw, p->pb, wt->enc, c);
+		return 0;
+	}
+	if (x->dtype == QNN_DT_U8 || x->dtype == QNN_DT_I8) {
+		p->pack_input = 1;
+		p->pa = 8;
+		p->in_enc = x->dtype == QNN_DT_U8 ? QNN_ENC_UNSIGNED : QNN_ENC_SIGNED;
+		l->aux_bytes = (size_t)x->h * x->w * 8 * x->cw * 8;
+	} else {
+		p->pa = x->bits;
+		p->in_enc = x->enc;
+	}
+	asign = is_sign(p->in_enc);
+	wsign = is_sign(wt->enc);
+	p->op = asign && wsign ? QNN_POP_XOR : QNN_POP_AND;
+	tap_words = p->taps * gw;
+	dense_words = ((size_t)p->taps * p->cg + 63) / 64;
+	p->mode = p->cg % 64 && p->cg <= DENSE_MAX_CG && dense_words * 4 <= tap_words * 3 ? CONV_DENSE : CONV_TAPS;
+	p->kwp = p->mode == CONV_DENSE ? dense_words : tap_words;
+	p->row_words = p->pa * p->kwp;
+	p->wrow = p->pb * p->kwp;
+
+	/* weight rows, plane-major; the file's own words when they already are */
+	if (p->mode == CONV_TAPS && p->pb == 1) {
+		p->w = wf;
+	} else {
+		p->wcopy = calloc((size_t)p->o * p->wrow, sizeof(uint64_t));
+		if (!p->wcopy)
+			goto nomem;
+		for (uint32_t oc = 0; oc < p->o; oc++)
+			for (uint32_t t = 0; t < p->taps; t++)
+				for (unsigned int j = 0; j < p->pb; j++) {
+					const uint64_t *src = wf + (((size_t)oc * p->taps + t) * p->pb + j) * gw;
+					uint64_t *dst = p->wcopy + oc * p->wrow + j * p->kwp;
+
+					if (p->mode == CONV_TAPS)
+						memcpy(dst + t * gw, src, gw * 8);
+					else
+						insert_bits(dst, p->kwp, (size_t)t * p->cg, src, p->cg);
+				}
+		p->w = p->wcopy;
+	}
+
+	/* coefficients, per-channel constants, per-row popcount factors */
+	p->colconst = calloc(p->o, sizeof(int32_t));
+	if (!p->colconst)
+		goto nomem;
+	for (unsigned int i = 0; i < p->pa; i++) {
+		int32_t a = plane_coef(p->in_enc, p->pa, i);
+
+		for (unsigned int j = 0; j < p->pb; j++) {
+			int32_t b = plane_coef(wt->enc, p->pb, j), ab = a * b;
+
+			p->coef[i * p->pb + j] = asign || wsign ? -2 * ab : ab;
+			if (!asign && wsign) {
+				p->rowcoef[i] += ab;
+				p->need_rowpop = 1;
+			}
+			for (uint32_t oc = 0; oc < p->o; oc++) {
+				if (asign && wsign) {
+					p->colconst[oc] += ab * (int32_t)(p->taps * p->cg);
+				} else if (asign) {
+					int32_t pop = 0;
+
+					for (size_t k = 0; k < p->kwp; k++)
+						pop += __builtin_popcountll(p->w[oc * p->wrow + j * p->kwp + k]);
+					p->colconst[oc] += ab * pop;
+				}
+			}
+		}
+	}
+	if ((l->flags & QNN_LAYER_ZERO_PAD) && asign && (l->pt || l->pl || l->pb || l->pr)) {
+		p->wtap = calloc((size_t)p->o * p->taps, sizeof(int32_t));
+		if (!p->wtap)
+			goto nomem;
+		for (unsigned int i = 0; i < p->pa; i++)
+			p->a0 += plane_coef(p->in_enc, p->pa, i);
+		for (uint32_t oc = 0; oc < p->o; oc++)
+			for (uint32_t t = 0; t < p->taps; t++) {
+				const uint64_t *pix = wf + ((size_t)oc * p->taps + t) * p->pb * gw;
+				int32_t s = 0;
+
+				for (uint32_t c = 0; c < p->cg; c++)
+					s += qnn_bits_get(pix, (uint32_t)gw, p->pb, wt->enc, c);
+				p->wtap[(size_t)oc * p->taps + t] = s;
+			}
+	}
+	p->geom = (struct qnn_conv_geom){
+		.n = 1, .h = x->h, .w = x->w, .c = x->c, .planes = p->pa,
+		.groups = p->g, .kh = l->kh, .kw = l->kw, .sh = l->sh, .sw = l->sw,
+		.dh = l->dh, .dw = l->dw, .pt = l->pt, .pl = l->pl,
+		.oh = p->ho, .ow = p->wo,
+	};
+	return 0;
+nomem:
+	return qnn_fmt_err(err, errlen, -ENOMEM, "layer \"%s\": out of memory for weights", l->name);
+}
+
+/* Bit-dense im2col: tap t of plane p at bits [t*cg, (t+1)*cg) of the row. */
+static void im2col_dense(const struct conv_plan *p, const struct qnn_conv_geom *g,
+			 uint32_t group, const uint64_t *in, size_t row0, size_t nrows,
+			 uint64_t *out, uint64_t *padmask)
+{
+	size_t cw = (g->c + 63) / 64, mw = mask_words(p);
+	uint64_t tmp[DENSE_MAX_CG / 64];
+
+	for (size_t r = row0; r < row0 + nrows; r++) {
+		size_t ox = r % g->ow, oy = r / g->ow % g->oh, n = r / (g->ow * g->oh);
+		uint64_t *dst = out + (r - row0) * p->row_words;
+		uint64_t *mask = padmask + (r - row0) * mw;
+
+		memset(dst, 0, p->row_words * 8);
+		memset(mask, 0, mw * 8);
+		for (size_t ky = 0; ky < g->kh; ky++) {
+			size_t y = oy * g->sh + ky * g->dh;
+
+			for (size_t kx = 0; kx < g->kw; kx++) {
+				size_t xx = ox * g->sw + kx * g->dw, t = ky * g->kw + kx;
+				const uint64_t *px;
+
+				if (y < g->pt || xx < g->pl || y - g->pt >= g->h || xx - g->pl >= g->w) {
+					mask[t / 64] |= 1ull << (t % 64);
+					continue;
+				}
+				px = in + ((n * g->h + y - g->pt) * g->w + xx - g->pl) * g->planes * cw;
+				for (size_t pl = 0; pl < g->planes; pl++) {
+					if (p->g == 1) {
+						insert_bits(dst + pl * p->kwp, p->kwp, t * p->cg,
+							    px + pl * cw, p->cg);
+					} else {
+						qnn_bits_extract(px + pl * cw, (size_t)group * p->cg, p->cg, tmp);
+						insert_bits(dst + pl * p->kwp, p->kwp, t * p->cg, tmp, p->cg);
+					}
+				}
+			}
+		}
+	}
+}
+
+/* U8/I8 pixels -> 8 bit-planes (two's complement for I8) */
+static void pack_bytes(const uint8_t *src, size_t pixels, uint32_t c, uint64_t *dst)
+{
+	uint32_t cw = (c + 63) / 64;
+
+	memset(dst, 0, pixels * 8 * cw * 8);
+	for (size_t px = 0; px < pixels; px++, src += c, dst += 8 * cw)
+		for (uint32_t ch = 0; ch < c; ch++) {
+			unsigned int v = src[ch];
+
+			for (unsigned int b = 0; v; b++, v >>= 1)
+				dst[b * cw + ch / 64] |= (uint64_t)(v & 1) << (ch % 64);
+		}
+}
+
+struct conv_task {
+	struct cpu_exec *e;
+	const uint64_t *in;
+	uint8_t *out;
+	size_t rows, rpt, out_pix;
+};
+
+static void conv_rows(void *arg, size_t task, unsigned int worker)
+{
+	struct conv_task *ct = arg;
+	struct cpu_exec *e = ct->e;
+	const struct qnn_layer *l = e->l;
+	const struct conv_plan *p = l->conv;
+	const struct qnn_kern *k = e->k;
+	size_t row0 = task * ct->rpt, nr = ct->rows - row0 < ct->rpt ? ct->rows - row0 : ct->rpt;
+	size_t mw = mask_words(p);
+	uint8_t *s = e->scratch + (size_t)worker * e->scratch_bytes;
+	uint64_t *buf = (uint64_t *)s;
+	int32_t *acc = (int32_t *)(buf + RPT_MAX * p->row_words);
+	uint64_t *mask = (uint64_t *)(acc + RPT_MAX * (size_t)p->o + (p->o & 1));
+	int32_t *pop = (int32_t *)(mask + RPT_MAX * mw);
+	struct qnn_conv_geom g = p->geom;
+
+	g.n = e->batch;
+	for (uint32_t grp = 0; grp < p->g; grp++) {
+		if (p->mode == CONV_TAPS)
+			qnn_im2col_bits(&g, grp, ct->in, row0, nr, buf, p->row_words, mask);
+		else
+			im2col_dense(p, &g, grp, ct->in, row0, nr, buf, mask);
+		k->popgemm_planes(p->op, nr, p->og, p->kwp, p->pa, buf, p->row_words, p->kwp,
+				  p->pb, p->w + (size_t)grp * p->og * p->wrow, p->wrow, p->kwp,
+				  p->coef, acc + (size_t)grp * p->og, p->o, 0);
+		if (p->need_rowpop)
+			for (unsigned int i = 0; i < p->pa; i++) {
+				k->rowpop(nr, p->kwp, buf + i * p->kwp, p->row_words, pop);
+				for (size_t r = 0; r < nr; r++) {
+					int32_t v = p->rowcoef[i] * pop[r];
+					int32_t *a = acc + r * p->o + (size_t)grp * p->og;
+
+					for (uint32_t j = 0; j < p->og; j++)
+						a[j] += v;
+				}
+			}
+	}
+	for (size_t r = 0; r < nr; r++) {
+		int32_t *a = acc + r * p->o;
+
+		for (uint32_t j = 0; j < p->o; j++)
+			a[j] += p->colconst[j];
+		if (p->wtap)
+			for (uint32_t t = 0; t < p->taps; t++)
+				if (mask[r * mw + t / 64] >> (t % 64) & 1)
+					for (uint32_t j = 0; j < p->o; j++)
+						a[j] -= p->a0 * p->wtap[(size_t)j * p->taps + t];
+		cpu_transform_row(e->m, l, a, ct->out + (row0 + r) * ct->out_pix);
+	}
+}
+
+static void pack_task(void *arg, size_t n, unsigned int worker)
+{
+	struct cpu_exec *e = arg;
+	const struct qnn_tensor *x = &e->m->t[e->l->in[0]];
+	size_t pixels = (size_t)x->h * x->w;
+
+	(void)worker;
+	pack_bytes((const uint8_t *)e->ptr[e->l->in[0]] + n * x->bytes, pixels, x->c,
+		   (uint64_t *)e->aux + n * pixels * 8 * x->cw);
+}
+
+struct fconv_task {
+	struct cpu_exec *e;
+	const float *in;
+	float *out;
+};
+
+static void conv_float_row(void *arg, size_t r, unsigned int worker)
+{
+	struct fconv_task *ft = arg;
+	struct cpu_exec *e = ft->e;
+	const struct qnn_layer *l = e->l;
+	const struct conv_plan *p = l->conv;
+	const struct qnn_tensor *x = &e->m->t[l->in[0]];
+	const struct qnn_tensor *sc = l->scale >= 0 ? &e->m->t[l->scale] : NULL;
+	const struct qnn_tensor *bi = l->bias >= 0 ? &e->m->t[l->bias] : NULL;
+	float *acc = (float *)(e->scratch + (size_t)worker * e->scratch_bytes);
+	size_t ox = r % p->wo, oy = r / p->wo % p->ho, n = r / ((size_t)p->wo * p->ho);
+	float *out = ft->out + r * p->o;
+
+	for (uint32_t oc = 0; oc < p->o; oc++) {
+		uint32_t grp = oc / p->og;
+		double s = 0;
+
+		for (uint32_t ky = 0; ky < l->kh; ky++) {
+			size_t y = (size_t)oy * l->sh + ky * l->dh;
+
+			if (y < l->pt || y - l->pt >= x->h)
+				continue;
+			for (uint32_t kx = 0; kx < l->kw; kx++) {
+				size_t xx = (size_t)ox * l->sw + kx * l->dw;
+				const float *px, *w;
+
+				if (xx < l->pl || xx - l->pl >= x->w)
+					continue;
+				px = ft->in + ((n * x->h + y - l->pt) * x->w + xx - l->pl) * x->c +
+				     (size_t)grp * p->cg;
+				w = p->wf + ((size_t)oc * p->taps + ky * l->kw + kx) * p->cg;
+				for (uint32_t c = 0; c < p->cg; c++)
+					s += (double)px[c] * w[c];
+			}
+		}
+		acc[oc] = (float)s;
+	}
+	for (uint32_t oc = 0; oc < p->o; oc++) {
+		float scale = 1, bias = 0;
+
+		if (sc)
+			scale = sc->dtype == QNN_DT_I8 ?
+				ldexpf(1, ((const int8_t *)sc->data)[sc->c == 1 ? 0 : oc]) :
+				((const float *)sc->data)[sc->c == 1 ? 0 : oc];
+		if (bi)
+			bias = ((const float *)bi->data)[bi->c == 1 ? 0 : oc];
+		out[oc] = acc[oc] * scale + bias;
+	}
+}
+
+void cpu_conv_run(struct cpu_exec *e)
+{
+	const struct qnn_layer *l = e->l;
+	const struct conv_plan *p = l->conv;
+	const struct qnn_tensor *o = &e->m->t[l->out];
+	size_t rows = (size_t)e->batch * p->ho * p->wo;
+	unsigned int threads = qnn_pool_threads(e->m->ctx->pool);
+
+	if (p->mode == CONV_FLOAT) {
+		struct fconv_task ft = { e, e->ptr[l->in[0]], e->ptr[l->out] };
+
+		qnn_pool_run(e->m->ctx->pool, rows, conv_float_row, &ft, e->threads);
+		return;
+	}
+	{
+		struct conv_task ct = {
+			.e = e, .out = e->ptr[l->out], .rows = rows, .out_pix = o->pix_bytes,
+		};
+
+		if (p->pack_input) {
+			qnn_pool_run(e->m->ctx->pool, e->batch, pack_task, e, e->threads);
+			ct.in = e->aux;
+		} else {
+			ct.in = e->ptr[l->in[0]];
+		}
+		/* about 4 tasks per thread for balance, at most RPT_MAX rows each */
+		ct.rpt = (rows + threads * 4 - 1) / (threads * 4);
+		if (ct.rpt > RPT_MAX)
+			ct.rpt = RPT_MAX;
+		if (!ct.rpt)
+			ct.rpt = 1;
+		qnn_pool_run(e->m->ctx->pool, (rows + ct.rpt - 1) / ct.rpt, conv_rows, &ct, e->threads);
+	}
+}

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The CPU backend: per-layer plans made once at load, and the executor that
+ * walks the layers in file order over an activation arena holding `batch`
+ * images of every activation (plus per-layer scratch), splitting each layer
+ * across the context's thread pool.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu.h"
+
+struct cpu_state {
+	size_t aux_bytes;	/* per image, after the activations */
+	size_t scratch_bytes;	/* per worker */
+	uint8_t *scratch;
+	unsigned int threads;
+	void **ptr;
+};
+
+static struct cpu_state *state(struct qnn_model *m);
+
+int qnn_cpu_prepare(struct qnn_model *m, char *err, size_t errlen)
+{
+	struct cpu_state *s = calloc(1, sizeof(*s));
+	size_t aux = 0;
+
+	if (!s)
+		return qnn_fmt_err(err, errlen, -ENOMEM, "out of memory");
+	m->cpu = s;
+	s->threads = qnn_pool_threads(m->ctx->pool);
+	s->ptr = calloc(m->nt, sizeof(*s->ptr));
+	if (!s->ptr)
+		return qnn_fmt_err(err, errlen, -ENOMEM, "out of memory");
+	for (uint32_t i = 0; i < m->nl; i++) {
+		struct qnn_layer *l = &m->l[i];
+		size_t need = 0;
+
+		if (l->op == QNN_OP_CONV2D || l->op == QNN_OP_DENSE) {
+			int ret = cpu_conv_prepare(m, l, err, errlen);
+
+			if (ret)
+				return ret;
+			need = cpu_conv_scratch(m, l);
+		} else if (l->op == QNN_OP_TOPK) {
+			need = (size_t)m->t[l->in[0]].c * 8;
+		}
+		if (need > s->scratch_bytes)
+			s->scratch_bytes = need;
+		if (l->aux_bytes) {
+			l->aux_off = m->act_bytes + aux;
+			aux += (l->aux_bytes + QNN_ALIGN - 1) / QNN_ALIGN * QNN_ALIGN;
+		}
+	}
+	s->aux_bytes = aux;
+	s->scratch_bytes = (s->scratch_bytes + QNN_ALIGN - 1) / QNN_ALIGN * QNN_ALIGN;
+	if (s->scratch_bytes) {
+		s->scratch = aligned_alloc(QNN_ALIGN, s->scratch_bytes * s->threads);
+		if (!s->scratch)
+			return qnn_fmt_err(err, errlen, -ENOMEM, "out of memory for %u x %zu bytes of scratch",
+					   s->threads, s->scratch_bytes);
+	}
+	return 0;
+}
+
+static struct cpu_state *state(struct qnn_model *m)
+{
+	return m->cpu;
+}
+
+void qnn_cpu_unprepare(struct qnn_model *m)
+{
+	struct cpu_state *s = state(m);
+
+	if (m->l)
+		for (uint32_t i = 0; i < m->nl; i++) {
+			cpu_conv_free(m->l[i].conv);
+			m->l[i].conv = NULL;
+		}
+	if (s) {
+		free(s->scratch);
+		free(s->ptr);
+		free(s);
+	}
+	m->cpu = NULL;
+}
+
+static int aligned_for(const struct qnn_tensor *t, const void *p)
+{
+	return (uintptr_t)p % (t->dtype == QNN_DT_BITS ? 8 : t->dtype == QNN_DT_U8 ||
+			       t->dtype == QNN_DT_I8 ? 1 : 4) == 0;
+}
+
+int qnn_cpu_run(struct qnn_model *m, unsigned int batch,
+		const void *const *inputs, void *const *outputs,
+		unsigned int threads)
+{
+	struct cpu_state *s = state(m);
+	size_t per_image = m->act_bytes + s->aux_bytes, need;
+	uint8_t *arena;
+	struct cpu_exec e = {
+		.m = m, .k = m->ctx->kern, .batch = batch, .ptr = s->ptr,
+		.scratch = s->scratch, .scratch_bytes = s->scratch_bytes,
+		.threads = threads,
+	};
+
+	if (__builtin_mul_overflow(per_image, (size_t)batch, &need))
+		return qnn_ctx_err(m->ctx, -E2BIG, "run: batch %u too large", batch);
+	if (need > m->arena_cap) {
+		void *a = aligned_alloc(QNN_ALIGN, (need + QNN_ALIGN - 1) / QNN_ALIGN * QNN_ALIGN);
+
+		if (!a)
+			return qnn_ctx_err(m->ctx, -ENOMEM, "run: out of memory for %zu bytes of activations (batch %u)",
+					   need, batch);
+		free(m->arena);
+		m->arena = a;
+		m->arena_cap = need;
+	}
+	arena = m->arena;
+	for (uint32_t i = 0; i < m->nt; i++)
+		s->ptr[i] = m->t[i].is_const ? (void *)m->t[i].data :
+			    arena + m->t[i].arena_off * batch;
+	/* graph inputs are read in place unless misaligned for their type */
+	for (uint32_t i = 0; i < m->nin; i++) {
+		const struct qnn_tensor *t = &m->t[m->in[i]];
+
+		if (aligned_for(t, inputs[i]))
+			s->ptr[m->in[i]] = (void *)inputs[i];
+		else
+			memcpy(s->ptr[m->in[i]], inputs[i], t->bytes * batch);
+	}
+	/* outputs computed by a layer are written in place when aligned */
+	for (uint32_t i = 0; i < m->nout; i++) {
+		const struct qnn_tensor *t = &m->t[m->out[i]];
+
+		if (t->producer >= 0 && aligned_for(t, outputs[i]))
+			s->ptr[m->out[i]] = outputs[i];
+	}
+	for (uint32_t i = 0; i < m->nl; i++) {
+		e.l = &m->l[i];
+		e.aux = e.l->aux_bytes ? arena + e.l->aux_off * batch : NULL;
+		switch (e.l->op) {
+		case QNN_OP_CONV2D:
+		case QNN_OP_DENSE:
+			cpu_conv_run(&e);
+			break;
+		case QNN_OP_MAXPOOL:
+		case QNN_OP_AVGPOOL:
+		case QNN_OP_GLOBAL_AVGPOOL:
+			cpu_pool_run(&e);
+			break;
+		default:
+			cpu_misc_run(&e);
+		}
+	}
+	for (uint32_t i = 0; i < m->nout; i++)
+		if (s->ptr[m->out[i]] != outputs[i])
+			memcpy(outputs[i], s->ptr[m->out[i]], m->t[m->out[i]].bytes * batch);
+	return 0;
+}

@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The CPU's non-GEMM ops: output transforms (thresholds, shifts, scales),
+ * pools (max-pool bit-sliced on packed planes), residual add, dequantize /
+ * level lookup, flatten, top-k, quantize. Semantics: docs/model-format.md.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu.h"
+
+static inline uint32_t chan(const struct qnn_tensor *t, uint32_t c)
+{
+	return t->c == 1 ? 0 : c;
+}
+
+static unsigned int count_thresholds(const int32_t *t, unsigned int n, int32_t acc, int neg)
+{
+	unsigned int lo = 0, hi = n;
+
+	/* ascending: number of t <= acc (>= comparisons), or t >= acc (negate) */
+	if (!neg) {
+		while (lo < hi) {
+			unsigned int mid = (lo + hi) / 2;
+
+			if (t[mid] <= acc)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return lo;
+	}
+	while (lo < hi) {
+		unsigned int mid = (lo + hi) / 2;
+
+		if (t[mid] < acc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return n - lo;
+}
+
+void cpu_transform_row(const struct qnn_model *m, const struct qnn_layer *l,
+		       const int32_t *acc, void *out)
+{
+	const struct qnn_tensor *o = &m->t[l->out];
+	const struct qnn_tensor *sc = l->scale >= 0 ? &m->t[l->scale] : NULL;
+	const struct qnn_tensor *bi = l->bias >= 0 ? &m->t[l->bias] : NULL;
+
+	switch (o->dtype) {
+	case QNN_DT_BITS: {
+		const int32_t *th = m->t[l->thresholds].data;
+		const struct qnn_tensor *ng = l->negate >= 0 ? &m->t[l->negate] : NULL;
+		unsigned int nt = (1u << o->bits) - 1;
+		uint64_t *px = out;
+
+		memset(px, 0, o->pix_bytes);
+		if (o->bits == 1) {
+			for (uint32_t c = 0; c < o->c; c++) {
+				int neg = ng && ((const uint8_t *)ng->data)[chan(ng, c)];
+				int one = neg ? acc[c] <= th[c] : acc[c] >= th[c];
+
+				/* BIPOLAR: +1 is bit 0; UNSIGNED: code 1 is bit 1 */
+				if (o->enc == QNN_ENC_BIPOLAR ? !one : one)
+					px[c / 64] |= 1ull << (c % 64);
+			}
+			return;
+		}
+		for (uint32_t c = 0; c < o->c; c++) {
+			int neg = ng && ((const uint8_t *)ng->data)[chan(ng, c)];
+			unsigned int code = count_thresholds(th + (size_t)c * nt, nt, acc[c], neg);
+
+			for (unsigned int b = 0; code; b++, code >>= 1)
+				px[b * o->cw + c / 64] |= (uint64_t)(code & 1) << (c % 64);
+		}
+		return;
+	}
+	case QNN_DT_I32: {
+		int32_t *dst = out;
+
+		for (uint32_t c = 0; c < o->c; c++) {
+			int64_t v = acc[c];
+
+			if (bi)
+				v += ((const int32_t *)bi->data)[chan(bi, c)];
+			if (sc) {
+				int s = ((const int8_t *)sc->data)[chan(sc, c)];
+
+				if (s >= 0) {
+					v = v > (INT64_MAX >> s) ? INT64_MAX :
+					    v < (INT64_MIN >> s) ? INT64_MIN : v * ((int64_t)1 << s);
+				} else {
+					v >>= -s;	/* arithmetic: rounds toward -inf */
+				}
+			}
+			dst[c] = v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
+		}
+		return;
+	}
+	case QNN_DT_F32: {
+		float *dst = out;
+
+		for (uint32_t c = 0; c < o->c; c++) {
+			float s = 1, b = 0;
+
+			if (sc)
+				s = sc->dtype == QNN_DT_I8 ?
+				    ldexpf(1, ((const int8_t *)sc->data)[chan(sc, c)]) :
+				    ((const float *)sc->data)[chan(sc, c)];
+			if (bi)
+				b = ((const float *)bi->data)[chan(bi, c)];
+			dst[c] = (float)acc[c] * s + b;
+		}
+		return;
+	}
+	}
+}
+
+/* element (pixel pix, channel c) of an image as an integer / a float */
+static int32_t ival(const struct qnn_tensor *t, const void *img, size_t pix, uint32_t c)
+{
+	switch (t->dtype) {
+	case QNN_DT_BITS:
+		return qnn_bits_get((const uint64_t *)img + pix * t->bits * t->cw, t->cw,
+				    t->bits, t->enc, c);
+	case QNN_DT_U8: return ((const uint8_t *)img)[pix * t->c + c];
+	case QNN_DT_I8: return ((const int8_t *)img)[pix * t->c + c];
+	default: return ((const int32_t *)img)[pix * t->c + c];
+	}
+}
+
+static float fval(const struct qnn_tensor *t, const void *img, size_t pix, uint32_t c)
+{
+	if (t->dtype == QNN_DT_F32)
+		return ((const float *)img)[pix * t->c + c];
+	return (float)ival(t, img, pix, c);
+}
+
+/* ---- pools ---- */
+
+/*
+ * a = max(a, x) lane-wise over `bits` planes of cw words. Codes compare as
+ * unsigned; SIGNED flips the top plane first, and for bipolar encodings a
+ * larger code is a smaller value, so the smaller code wins (want_min).
+ */
+static void bits_max(uint64_t *a, const uint64_t *x, unsigned int bits, uint32_t cw,
+		     int signed_top, int want_min)
+{
+	for (uint32_t w = 0; w < cw; w++) {
+		uint64_t gt = 0, eq = ~0ull;
+
+		for (int b = (int)bits - 1; b >= 0; b--) {
+			uint64_t xb = x[b * cw + w], ab = a[b * cw + w];
+
+			if (signed_top && b == (int)bits - 1) {
+				xb = ~xb;
+				ab = ~ab;
+			}
+			gt |= eq & (want_min ? ~xb & ab : xb & ~ab);
+			eq &= ~(xb ^ ab);
+		}
+		for (unsigned int b = 0; b < bits; b++)
+			a[b * cw + w] = (x[b * cw + w] & gt) | (a[b * cw + w] & ~gt);
+	}
+}
+
+static void pool_image(void *arg, size_t n, unsigned int worker)
+{
+	struct cpu_exec *e = arg;
+	const struct qnn_layer *l = e->l;
+	const struct qnn_tensor *x = &e->m->t[l->in[0]], *o = &e->m->t[l->out];
+	const uint8_t *in = (const uint8_t *)e->ptr[l->in[0]] + n * x->bytes;
+	uint8_t *out = (uint8_t *)e->ptr[l->out] + n * o->bytes;
+
+	(void)worker;
+	for (uint32_t oy = 0; oy < o->h; oy++)
+		for (uint32_t ox = 0; ox < o->w; ox++) {
+			size_t opix = (size_t)oy * o->w + ox;
+			int first = 1;
+
+			if (l->op != QNN_OP_MAXPOOL) {
+				for (uint32_t c = 0; c < x->c; c++) {
+					double s = 0;
+
+					for (uint32_t ky = 0; ky < l->kh; ky++)
+						for (uint32_t kx = 0; kx < l->kw; kx++) {
+							size_t y = (size_t)oy * l->sh + ky, xx = (size_t)ox * l->sw + kx;
+
+							if (y < l->pt || xx < l->pl || y - l->pt >= x->h || xx - l->pl >= x->w)
+								continue;
+							s += fval(x, in, (y - l->pt) * x->w + xx - l->pl, c);
+						}
+					if (o->dtype == QNN_DT_F32)
+						((float *)out)[opix * o->c + c] = (float)(s / ((double)l->kh * l->kw));
+					else
+						((int32_t *)out)[opix * o->c + c] = (int32_t)s;
+				}
+				continue;
+			}
+			for (uint32_t ky = 0; ky < l->kh; ky++)
+				for (uint32_t kx = 0; kx < l->kw; kx++) {
+					size_t y = (size_t)oy * l->sh + ky, xx = (size_t)ox * l->sw + kx, ipix;
+					uint8_t *dst = out + opix * o->pix_bytes;
+					const uint8_t *src;
+
+					if (y < l->pt || xx < l->pl || y - l->pt >= x->h || xx - l->pl >= x->w)
+						continue;
+					ipix = (y - l->pt) * x->w + xx - l->pl;
+					src = in + ipix * x->pix_bytes;
+					if (first) {
+						memcpy(dst, src, x->pix_bytes);
+						first = 0;
+						continue;
+					}
+					switch (x->dtype) {
+					case QNN_DT_BITS:
+						if (x->enc == QNN_ENC_BIPOLAR) {
+							for (uint32_t w = 0; w < x->cw; w++)
+								((uint64_t *)dst)[w] &= ((const uint64_t *)src)[w];
+						} else {
+							bits_max((uint64_t *)dst, (const uint64_t *)src, x->bits, x->cw,
+								 x->enc == QNN_ENC_SIGNED,
+								 x->enc == QNN_ENC_BIPOLAR_BRANCHES);
+						}
+						break;
+					case QNN_DT_F32:
+						for (uint32_t c = 0; c < x->c; c++) {
+							float *d = (float *)dst + c, v = ((const float *)src)[c];
+
+							if (v > *d || isnan(v))
+								*d = v;
+						}
+						break;
+					default:
+						for (uint32_t c = 0; c < x->c; c++) {
+							int32_t v = ival(x, src, 0, c);
+
+							if (v > ival(x, dst, 0, c)) {
+								if (x->dtype == QNN_DT_U8)
+									dst[c] = (uint8_t)v;
+								else if (x->dtype == QNN_DT_I8)
+									((int8_t *)dst)[c] = (int8_t)v;
+								else
+									((int32_t *)dst)[c] = v;
+							}
+						}
+					}
+				}
+		}
+}
+
+void cpu_pool_run(struct cpu_exec *e)
+{
+	qnn_pool_run(e->m->ctx->pool, e->batch, pool_image, e, e->threads);
+}
+
+/* ---- the rest, one image per task ---- */
+
+static void insert_bits(uint64_t *dst, size_t dw, size_t at, const uint64_t *src, size_t nbits)
+{
+	size_t words = (nbits + 63) / 64, sh = at % 64;
+
+	for (size_t k = 0; k < words; k++) {
+		size_t wi = at / 64 + k;
+
+		dst[wi] |= src[k] << sh;
+		if (sh && wi + 1 < dw)
+			dst[wi + 1] |= src[k] >> (64 - sh);
+	}
+}
+
+static int cmp_desc(const float *v, uint32_t a, uint32_t b)
+{
+	return v[a] > v[b] || (v[a] == v[b] && a < b);
+}
+
+static void misc_image(void *arg, size_t n, unsigned int worker)
+{
+	struct cpu_exec *e = arg;
+	const struct qnn_layer *l = e->l;
+	const struct qnn_model *m = e->m;
+	const struct qnn_tensor *x = &m->t[l->in[0]], *o = &m->t[l->out];
+	const uint8_t *in = (const uint8_t *)e->ptr[l->in[0]] + n * x->bytes;
+	uint8_t *out = (uint8_t *)e->ptr[l->out] + n * o->bytes;
+	size_t pixels = (size_t)x->h * x->w;
+
+	switch (l->op) {
+	case QNN_OP_ADD: {
+		const struct qnn_tensor *y = &m->t[l->in[1]];
+		const uint8_t *in2 = (const uint8_t *)e->ptr[l->in[1]] + n * y->bytes;
+
+		for (size_t p = 0; p < pixels; p++)
+			for (uint32_t c = 0; c < x->c; c++) {
+				if (o->dtype == QNN_DT_I32)
+					((int32_t *)out)[p * o->c + c] = (int32_t)((int64_t)ival(x, in, p, c) +
+										   ival(y, in2, p, c));
+				else
+					((float *)out)[p * o->c + c] = fval(x, in, p, c) + fval(y, in2, p, c);
+			}
+		break;
+	}
+	case QNN_OP_THRESHOLD:
+		for (size_t p = 0; p < pixels; p++)
+			cpu_transform_row(m, l, (const int32_t *)in + p * x->c, out + p * o->pix_bytes);
+		break;
+	case QNN_OP_DEQUANT: {
+		const struct qnn_tensor *lv = l->levels >= 0 ? &m->t[l->levels] : NULL;
+		const struct qnn_tensor *sc = l->scale >= 0 ? &m->t[l->scale] : NULL;
+		const struct qnn_tensor *bi = l->bias >= 0 ? &m->t[l->bias] : NULL;
+
+		for (size_t p = 0; p < pixels; p++)
+			for (uint32_t c = 0; c < x->c; c++) {
+				float *d = (float *)out + p * o->c + c;
+
+				if (lv) {
+					unsigned int code = 0;
+
+					if (x->dtype == QNN_DT_U8) {
+						code = in[p * x->c + c];
+					} else {
+						const uint64_t *px = (const uint64_t *)in + p * x->bits * x->cw;
+
+						for (unsigned int b = 0; b < x->bits; b++)
+							code |= (unsigned int)(px[b * x->cw + c / 64] >> (c % 64) & 1) << b;
+					}
+					*d = ((const float *)lv->data)[(size_t)(lv->w == 1 ? 0 : c) * lv->c + code];
+				} else {
+					float s = 1, b = 0;
+
+					if (sc)
+						s = sc->dtype == QNN_DT_I8 ?
+						    ldexpf(1, ((const int8_t *)sc->data)[chan(sc, c)]) :
+						    ((const float *)sc->data)[chan(sc, c)];
+					if (bi)
+						b = ((const float *)bi->data)[chan(bi, c)];
+					*d = (float)ival(x, in, p, c) * s + b;
+				}
+			}
+		break;
+	}
+	case QNN_OP_FLATTEN:
+		if (x->dtype != QNN_DT_BITS || x->c % 64 == 0) {
+			memcpy(out, in, x->bytes);	/* already contiguous */
+			break;
+		}
+		memset(out, 0, o->bytes);
+		for (size_t p = 0; p < pixels; p++)
+			for (unsigned int b = 0; b < x->bits; b++)
+				insert_bits((uint64_t *)out + b * o->cw, o->cw, p * x->c,
+					    (const uint64_t *)in + (p * x->bits + b) * x->cw, x->c);
+		break;
+	case QNN_OP_TOPK: {
+		/* selection of the k best; k is small next to C in practice */
+		float *v = (float *)(e->scratch + (size_t)worker * e->scratch_bytes);
+		uint32_t *idx = (uint32_t *)(v + x->c);
+
+		for (uint32_t c = 0; c < x->c; c++) {
+			v[c] = fval(x, in, 0, c);
+			idx[c] = c;
+		}
+		for (uint32_t i = 0; i < l->k; i++) {
+			uint32_t best = i;
+
+			for (uint32_t j = i + 1; j < x->c; j++)
+				if (cmp_desc(v, idx[j], idx[best]))
+					best = j;
+			uint32_t t = idx[i];
+
+			idx[i] = idx[best];
+			idx[best] = t;
+			((int32_t *)out)[i] = (int32_t)idx[i];
+		}
+		break;
+	}
+	case QNN_OP_QUANTIZE: {
+		const struct qnn_tensor *sc = &m->t[l->scale];
+		const struct qnn_tensor *bi = l->bias >= 0 ? &m->t[l->bias] : NULL;
+		float lo = o->dtype == QNN_DT_U8 ? 0 : -128, hi = o->dtype == QNN_DT_U8 ? 255 : 127;
+
+		for (size_t p = 0; p < pixels; p++)
+			for (uint32_t c = 0; c < x->c; c++) {
+				float v = ((const float *)in)[p * x->c + c];
+				float q = nearbyintf(v / ((const float *)sc->data)[chan(sc, c)]);
+
+				if (bi)
+					q += ((const float *)bi->data)[chan(bi, c)];
+				q = isnan(q) ? 0 : q < lo ? lo : q > hi ? hi : q;
+				if (o->dtype == QNN_DT_U8)
+					out[p * x->c + c] = (uint8_t)q;
+				else
+					((int8_t *)out)[p * x->c + c] = (int8_t)q;
+			}
+		break;
+	}
+	}
+}
+
+void cpu_misc_run(struct cpu_exec *e)
+{
+	qnn_pool_run(e->m->ctx->pool, e->batch, misc_image, e, e->threads);
+}

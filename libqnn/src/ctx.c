@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Contexts: device choice (QNN_DEVICE), CPU kernel set, the thread pool, and
+ * the runner thread that executes qnn_submit() jobs in order.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* A larger struct from a newer caller is fine if the part we don't know is zero. */
+int qnn_opts_ok(const void *opts, size_t known);
+int qnn_opts_ok(const void *opts, size_t known)
+{
+	size_t sz;
+
+	if (!opts)
+		return 1;
+	sz = *(const size_t *)opts;
+	if (sz < sizeof(size_t))
+		return 0;
+	for (size_t i = known; i < sz; i++)
+		if (((const uint8_t *)opts)[i])
+			return 0;
+	return 1;
+}
+
+/* "auto" -> -1, "cpu" -> -2, "accel" -> 0, "accel:N" -> N; -EINVAL otherwise */
+int qnn_parse_device(const char *s, int *accel_index)
+{
+	char *end;
+	long n;
+
+	if (!s || !strcmp(s, "auto")) {
+		*accel_index = -1;
+		return 0;
+	}
+	if (!strcmp(s, "cpu")) {
+		*accel_index = -2;
+		return 0;
+	}
+	if (!strcmp(s, "accel")) {
+		*accel_index = 0;
+		return 0;
+	}
+	if (strncmp(s, "accel:", 6) || s[6] < '0' || s[6] > '9')
+		return -EINVAL;
+	errno = 0;
+	n = strtol(s + 6, &end, 10);
+	if (*end || errno || n < 0 || n > 255)
+		return -EINVAL;
+	*accel_index = (int)n;
+	return 0;
+}
+
+int qnn_ctx_create(const struct qnn_ctx_opts *opts, struct qnn_ctx **out,
+		   char *errmsg, size_t errlen)
+{
+	const char *dev = NULL, *isa = NULL;
+	unsigned int threads = 0;
+	struct qnn_ctx *ctx;
+	int accel, ret;
+	long ncpu;
+
+	if (!out)
+		return qnn_fmt_err(errmsg, errlen, -EINVAL, "qnn_ctx_create: out is NULL");
+	*out = NULL;
+	if (opts && !qnn_opts_ok(opts, sizeof(*opts)))
+		return qnn_fmt_err(errmsg, errlen, -EINVAL,
+				   "qnn_ctx_opts: sz %zu invalid or unknown fields set", opts->sz);
+	if (opts) {
+#define HAS(f) (opts->sz >= offsetof(struct qnn_ctx_opts, f) + sizeof(opts->f))
+		if (HAS(device))
+			dev = opts->device;
+		if (HAS(threads))
+			threads = opts->threads;
+		if (HAS(cpu_isa))
+			isa = opts->cpu_isa;
+#undef HAS
+	}
+	if (!dev)
+		dev = getenv("QNN_DEVICE");
+	if (dev && !*dev)
+		dev = NULL;
+	if (qnn_parse_device(dev, &accel))
+		return qnn_fmt_err(errmsg, errlen, -EINVAL,
+				   "device \"%s\" invalid: expected auto, cpu, accel or accel:N", dev);
+	if (accel >= 0)
+		return qnn_fmt_err(errmsg, errlen, -ENODEV,
+				   "device \"%s\": this libqnn has no accelerator backend yet; use auto or cpu", dev);
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return qnn_fmt_err(errmsg, errlen, -ENOMEM, "out of memory");
+	ctx->kern = qnn_kern_select(isa);
+	if (!ctx->kern) {
+		const char *name = isa ? isa : getenv("QNN_KERNELS");
+
+		free(ctx);
+		return qnn_fmt_err(errmsg, errlen, -ENODEV,
+				   "CPU kernel set \"%s\" unknown or not supported by this CPU",
+				   name ? name : "auto");
+	}
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (!threads)
+		threads = ncpu > 0 ? (unsigned int)ncpu : 1;
+	if (threads > 1024)
+		threads = 1024;
+	ret = qnn_pool_create(threads, &ctx->pool);
+	if (ret) {
+		free(ctx);
+		return qnn_fmt_err(errmsg, errlen, ret, "starting %u threads failed", threads);
+	}
+	ctx->threads = threads;
+	ctx->accel_index = -1;
+	snprintf(ctx->isa, sizeof(ctx->isa), "%s", ctx->kern->name);
+	snprintf(ctx->backend, sizeof(ctx->backend), "cpu-%s", ctx->kern->name);
+	pthread_mutex_init(&ctx->qlock, NULL);
+	pthread_cond_init(&ctx->qcond, NULL);
+	*out = ctx;
+	return 0;
+}
+
+void qnn_job_runner_stop(struct qnn_ctx *ctx);
+
+void qnn_ctx_destroy(struct qnn_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	qnn_job_runner_stop(ctx);
+	qnn_pool_destroy(ctx->pool);
+	pthread_mutex_destroy(&ctx->qlock);
+	pthread_cond_destroy(&ctx->qcond);
+	free(ctx);
+}
+
+int qnn_ctx_info(const struct qnn_ctx *ctx, struct qnn_ctx_info *info)
+{
+	struct qnn_ctx_info ci;
+
+	if (!ctx || !info || info->sz < offsetof(struct qnn_ctx_info, cpu_isa))
+		return -EINVAL;
+	memset(&ci, 0, sizeof(ci));
+	ci.sz = info->sz;
+	memcpy(ci.backend, ctx->backend, sizeof(ci.backend));
+	memcpy(ci.cpu_isa, ctx->isa, sizeof(ci.cpu_isa));
+	ci.threads = ctx->threads;
+	ci.accel_index = ctx->accel_index;
+	memcpy(info, &ci, info->sz < sizeof(ci) ? info->sz : sizeof(ci));
+	return 0;
+}

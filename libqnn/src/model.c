@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Loading models (mmap, validate, plan), answering queries about them, and
+ * running them synchronously or through the context's runner thread.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+int qnn_opts_ok(const void *opts, size_t known);
+const char *qnn_op_name(uint32_t op);
+
+static int finish_load(struct qnn_ctx *ctx, struct qnn_model *m, const char *what,
+		       struct qnn_model **out)
+{
+	char err[QNN_ERRLEN];
+	int ret;
+
+	ret = qnn_parse_model(m->file, m->file_size, m, err, sizeof(err));
+	if (!ret)
+		ret = qnn_cpu_prepare(m, err, sizeof(err));
+	if (ret) {
+		qnn_ctx_err(ctx, ret, "%s: %s", what, err);
+		qnn_model_free(m);
+		return ret;
+	}
+	pthread_mutex_init(&m->run_lock, NULL);
+	snprintf(m->backend, sizeof(m->backend), "%s", ctx->backend);
+	*out = m;
+	return 0;
+}
+
+int qnn_model_load_file(struct qnn_ctx *ctx, const char *path,
+			const struct qnn_load_opts *opts, struct qnn_model **out)
+{
+	struct qnn_model *m;
+	struct stat st;
+	int fd, ret;
+
+	if (!ctx || !path || !out)
+		return qnn_ctx_err(ctx, -EINVAL, "qnn_model_load_file: NULL argument");
+	*out = NULL;
+	if (!qnn_opts_ok(opts, sizeof(*opts)))
+		return qnn_ctx_err(ctx, -EINVAL, "qnn_load_opts: sz invalid or unknown fields set");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		return qnn_ctx_err(ctx, ret, "%s: %s", path, strerror(-ret));
+	}
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		close(fd);
+		return qnn_ctx_err(ctx, ret, "%s: %s", path, strerror(-ret));
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size <= 0) {
+		close(fd);
+		return qnn_ctx_err(ctx, -EBADMSG, "%s: not a regular non-empty file", path);
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		close(fd);
+		return qnn_ctx_err(ctx, -ENOMEM, "out of memory");
+	}
+	m->ctx = ctx;
+	m->file_size = (size_t)st.st_size;
+	/* read-only private map: weights are used in place, never copied */
+	m->map = mmap(NULL, m->file_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m->map == MAP_FAILED) {
+		ret = -errno;
+		free(m);
+		return qnn_ctx_err(ctx, ret, "%s: mmap: %s", path, strerror(-ret));
+	}
+	m->file = m->map;
+	return finish_load(ctx, m, path, out);
+}
+
+int qnn_model_load_mem(struct qnn_ctx *ctx, const void *data, size_t size,
+		       const struct qnn_load_opts *opts, struct qnn_model **out)
+{
+	struct qnn_model *m;
+	unsigned int flags = 0;
+
+	if (!ctx || !data || !out)
+		return qnn_ctx_err(ctx, -EINVAL, "qnn_model_load_mem: NULL argument");
+	*out = NULL;
+	if (!qnn_opts_ok(opts, sizeof(*opts)))
+		return qnn_ctx_err(ctx, -EINVAL, "qnn_load_opts: sz invalid or unknown fields set");
+	if (opts && opts->sz >= offsetof(struct qnn_load_opts, flags) + sizeof(opts->flags))
+		flags = opts->flags;
+	if (flags & ~QNN_LOAD_COPY)
+		return qnn_ctx_err(ctx, -EINVAL, "qnn_load_opts: unknown flags 0x%x", flags);
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return qnn_ctx_err(ctx, -ENOMEM, "out of memory");
+	m->ctx = ctx;
+	m->file_size = size;
+	/* constants are read as typed words: a misaligned buffer is copied */
+	if ((flags & QNN_LOAD_COPY) || (uintptr_t)data % QNN_ALIGN) {
+		m->copy = aligned_alloc(QNN_ALIGN, (size + QNN_ALIGN - 1) / QNN_ALIGN * QNN_ALIGN + QNN_ALIGN);
+		if (!m->copy) {
+			free(m);
+			return qnn_ctx_err(ctx, -ENOMEM, "out of memory for a %zu-byte copy", size);
+		}
+		memcpy(m->copy, data, size);
+		m->file = m->copy;
+	} else {
+		m->file = data;
+	}
+	return finish_load(ctx, m, "model in memory", out);
+}
+
+void qnn_model_free(struct qnn_model *m)
+{
+	if (!m)
+		return;
+	qnn_cpu_unprepare(m);
+	qnn_model_release_parse(m);
+	if (m->map && m->map != MAP_FAILED)
+		munmap(m->map, m->file_size);
+	free(m->copy);
+	free(m->arena);
+	if (m->backend[0])
+		pthread_mutex_destroy(&m->run_lock);
+	free(m);
+}
+
+int qnn_model_num_inputs(const struct qnn_model *m)
+{
+	return m ? (int)m->nin : -EINVAL;
+}
+
+int qnn_model_num_outputs(const struct qnn_model *m)
+{
+	return m ? (int)m->nout : -EINVAL;
+}
+
+int qnn_model_num_layers(const struct qnn_model *m)
+{
+	return m ? (int)m->nl : -EINVAL;
+}
+
+static int tensor_info(const struct qnn_tensor *t, struct qnn_tensor_info *info)
+{
+	struct qnn_tensor_info ti;
+
+	if (!info || info->sz < offsetof(struct qnn_tensor_info, dtype))
+		return -EINVAL;
+	memset(&ti, 0, sizeof(ti));
+	ti.sz = info->sz;
+	ti.name = t->name;
+	ti.dtype = t->dtype;
+	ti.encoding = t->enc;
+	ti.bits = t->bits;
+	ti.dims[0] = t->n;
+	ti.dims[1] = t->h;
+	ti.dims[2] = t->w;
+	ti.dims[3] = t->c;
+	ti.bytes = t->bytes;
+	memcpy(info, &ti, info->sz < sizeof(ti) ? info->sz : sizeof(ti));
+	return 0;
+}
+
+int qnn_model_input(const struct qnn_model *m, unsigned int index,
+		    struct qnn_tensor_info *info)
+{
+	if (!m || index >= m->nin)
+		return -EINVAL;
+	return tensor_info(&m->t[m->in[index]], info);
+}
+
+int qnn_model_output(const struct qnn_model *m, unsigned int index,
+		     struct qnn_tensor_info *info)
+{
+	if (!m || index >= m->nout)
+		return -EINVAL;
+	return tensor_info(&m->t[m->out[index]], info);
+}
+
+static unsigned int tensor_bits(const struct qnn_tensor *t)
+{
+	switch (t->dtype) {
+	case QNN_DT_BITS: return t->bits;
+	case QNN_DT_U8:
+	case QNN_DT_I8: return 8;
+	default: return 32;
+	}
+}
+
+int qnn_model_layer(const struct qnn_model *m, unsigned int index,
+		    struct qnn_layer_info *info)
+{
+	struct qnn_layer_info li;
+	const struct qnn_layer *l;
+
+	if (!m || index >= m->nl || !info || info->sz < offsetof(struct qnn_layer_info, op))
+		return -EINVAL;
+	l = &m->l[index];
+	memset(&li, 0, sizeof(li));
+	li.sz = info->sz;
+	li.name = l->name;
+	li.op = qnn_op_name(l->op);
+	li.backend = m->backend;
+	li.input = m->t[l->in[0]].name;
+	li.output = m->t[l->out].name;
+	li.weight_bits = l->weights >= 0 ? m->t[l->weights].bits : 0;
+	li.input_bits = tensor_bits(&m->t[l->in[0]]);
+	li.output_bits = tensor_bits(&m->t[l->out]);
+	li.macs = l->macs;
+	memcpy(info, &li, info->sz < sizeof(li) ? info->sz : sizeof(li));
+	return 0;
+}
+
+/* ---- running ---- */
+
+static int run_checked(struct qnn_model *m, unsigned int batch,
+		       const void *const *inputs, void *const *outputs,
+		       const struct qnn_run_opts *opts)
+{
+	unsigned int threads = 0;
+	int ret;
+
+	if (!m)
+		return -EINVAL;
+	if (!inputs || !outputs || !batch)
+		return qnn_ctx_err(m->ctx, -EINVAL, "run: inputs/outputs NULL or batch 0");
+	if (!qnn_opts_ok(opts, sizeof(*opts)))
+		return qnn_ctx_err(m->ctx, -EINVAL, "qnn_run_opts: sz invalid or unknown fields set");
+	if (opts && opts->sz >= offsetof(struct qnn_run_opts, threads) + sizeof(opts->threads))
+		threads = opts->threads;
+	for (uint32_t i = 0; i < m->nin; i++)
+		if (!inputs[i])
+			return qnn_ctx_err(m->ctx, -EINVAL, "run: input %u is NULL", i);
+	for (uint32_t i = 0; i < m->nout; i++)
+		if (!outputs[i])
+			return qnn_ctx_err(m->ctx, -EINVAL, "run: output %u is NULL", i);
+	pthread_mutex_lock(&m->run_lock);
+	ret = qnn_cpu_run(m, batch, inputs, outputs, threads);
+	pthread_mutex_unlock(&m->run_lock);
+	return ret;
+}
+
+int qnn_run(struct qnn_model *m, const void *const *inputs, void *const *outputs)
+{
+	return run_checked(m, 1, inputs, outputs, NULL);
+}
+
+int qnn_run_batch(struct qnn_model *m, unsigned int batch,
+		  const void *const *inputs, void *const *outputs,
+		  const struct qnn_run_opts *opts)
+{
+	return run_checked(m, batch, inputs, outputs, opts);
+}
+
+struct qnn_job {
+	struct qnn_job *next;
+	struct qnn_model *m;
+	unsigned int batch;
+	const void *const *inputs;
+	void *const *outputs;
+	struct qnn_run_opts opts;
+	int done, result;
+};
+
+static void *runner(void *arg)
+{
+	struct qnn_ctx *ctx = arg;
+
+	pthread_mutex_lock(&ctx->qlock);
+	for (;;) {
+		struct qnn_job *j;
+
+		while (!ctx->qhead && !ctx->stopping)
+			pthread_cond_wait(&ctx->qcond, &ctx->qlock);
+		if (!ctx->qhead)
+			break;
+		j = ctx->qhead;
+		pthread_mutex_unlock(&ctx->qlock);
+		j->result = run_checked(j->m, j->batch, j->inputs, j->outputs, &j->opts);
+		pthread_mutex_lock(&ctx->qlock);
+		ctx->qhead = j->next;
+		if (!ctx->qhead)
+			ctx->qtail = NULL;
+		j->done = 1;
+		pthread_cond_broadcast(&ctx->qcond);
+	}
+	pthread_mutex_unlock(&ctx->qlock);
+	return NULL;
+}
+
+void qnn_job_runner_stop(struct qnn_ctx *ctx);
+void qnn_job_runner_stop(struct qnn_ctx *ctx)
+{
+	pthread_mutex_lock(&ctx->qlock);
+	ctx->stopping = 1;
+	pthread_cond_broadcast(&ctx->qcond);
+	pthread_mutex_unlock(&ctx->qlock);
+	if (ctx->runner_started)
+		pthread_join(ctx->runner, NULL);
+}
+
+int qnn_submit(struct qnn_model *m, unsigned int batch,
+	       const void *const *inputs, void *const *outputs,
+	       const struct qnn_run_opts *opts, struct qnn_job **jobp)
+{
+	struct qnn_ctx *ctx;
+	struct qnn_job *j;
+	int ret;
+
+	if (!m || !jobp)
+		return -EINVAL;
+	ctx = m->ctx;
+	*jobp = NULL;
+	if (!inputs || !outputs || !batch)
+		return qnn_ctx_err(ctx, -EINVAL, "submit: inputs/outputs NULL or batch 0");
+	if (!qnn_opts_ok(opts, sizeof(*opts)))
+		return qnn_ctx_err(ctx, -EINVAL, "qnn_run_opts: sz invalid or unknown fields set");
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return qnn_ctx_err(ctx, -ENOMEM, "out of memory");
+	j->m = m;
+	j->batch = batch;
+	j->inputs = inputs;
+	j->outputs = outputs;
+	j->opts.sz = sizeof(j->opts);
+	if (opts && opts->sz >= offsetof(struct qnn_run_opts, threads) + sizeof(opts->threads))
+		j->opts.threads = opts->threads;
+	pthread_mutex_lock(&ctx->qlock);
+	if (!ctx->runner_started) {
+		ret = pthread_create(&ctx->runner, NULL, runner, ctx);
+		if (ret) {
+			pthread_mutex_unlock(&ctx->qlock);
+			free(j);
+			return qnn_ctx_err(ctx, -ret, "submit: cannot start the runner thread");
+		}
+		ctx->runner_started = 1;
+	}
+	if (ctx->qtail)
+		ctx->qtail->next = j;
+	else
+		ctx->qhead = j;
+	ctx->qtail = j;
+	pthread_cond_broadcast(&ctx->qcond);
+	pthread_mutex_unlock(&ctx->qlock);
+	*jobp = j;
+	return 0;
+}
+
+int qnn_wait(struct qnn_job *j, int timeout_ms)
+{
+	struct qnn_ctx *ctx;
+	struct timespec dl;
+	int ret = 0;
+
+	if (!j)
+		return -EINVAL;
+	ctx = j->m->ctx;
+	if (timeout_ms > 0) {
+		clock_gettime(CLOCK_REALTIME, &dl);
+		dl.tv_sec += timeout_ms / 1000;
+		dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+		if (dl.tv_nsec >= 1000000000) {
+			dl.tv_sec++;
+			dl.tv_nsec -= 1000000000;
+		}
+	}
+	pthread_mutex_lock(&ctx->qlock);
+	while (!j->done && ret != ETIMEDOUT) {
+		if (timeout_ms < 0)
+			pthread_cond_wait(&ctx->qcond, &ctx->qlock);
+		else if (timeout_ms == 0)
+			ret = ETIMEDOUT;
+		else
+			ret = pthread_cond_timedwait(&ctx->qcond, &ctx->qlock, &dl);
+	}
+	if (!j->done) {
+		pthread_mutex_unlock(&ctx->qlock);
+		return -ETIMEDOUT;
+	}
+	pthread_mutex_unlock(&ctx->qlock);
+	ret = j->result;
+	free(j);
+	return ret;
+}
