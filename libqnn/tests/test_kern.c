@@ -13,7 +13,7 @@
 #include "kern/kern.h"
 #include "kern_tap.h"
 
-#define TESTS_PER_TABLE 9
+#define TESTS_PER_TABLE 10
 
 /* m rows of kbits-bit packed data, stride ld words (>= words), tail zero */
 static uint64_t *rand_rows(uint64_t *s, size_t m, size_t kbits, size_t ld)
@@ -252,6 +252,50 @@ static int conv_cases(const struct qnn_kern *t, const struct qnn_kern *ref,
 	return ok;
 }
 
+static int threshold_cases(const struct qnn_kern *t, const struct qnn_kern *ref,
+			   uint64_t *s)
+{
+	static const size_t nts[] = { 1, 3, 7, 15, 255 };
+	int ok = 1;
+
+	for (int it = 0; it < 200 && ok; it++) {
+		size_t n = rnd_range(s, 1, 300), nt = nts[rnd(s) % 5];
+		size_t ldt = n + rnd_range(s, 0, 5), cw = (n + 63) / 64, planes = 0;
+		int32_t *acc = xcalloc(n, 4), *th = xcalloc(nt * ldt, 4);
+		uint64_t neg[5], *o0, *o1;
+		int use_neg = rnd(s) & 1, flip = rnd(s) & 1;
+
+		while (((size_t)1 << planes) - 1 < nt)
+			planes++;
+		o0 = xcalloc(planes * cw, 8);
+		o1 = xcalloc(planes * cw, 8);
+		for (size_t i = 0; i < 5; i++)
+			neg[i] = rnd(s);
+		for (size_t c = 0; c < n; c++) {
+			int32_t v = (int32_t)rnd_range(s, 0, 200) - 100;
+
+			for (size_t k = 0; k < nt; k++) {
+				v += (int32_t)rnd_range(s, 0, 3);
+				th[k * ldt + c] = v;
+			}
+			/* often exactly on a threshold, to test >= and <= */
+			acc[c] = rnd(s) & 1 ? th[rnd_range(s, 0, nt - 1) * ldt + c]
+					    : (int32_t)rnd_range(s, 0, 1200) - 600;
+		}
+		ref->threshold(n, acc, nt, th, ldt, use_neg ? neg : NULL, flip, o0);
+		t->threshold(n, acc, nt, th, ldt, use_neg ? neg : NULL, flip, o1);
+		ok = !memcmp(o0, o1, planes * cw * 8);
+		if (!ok)
+			printf("# threshold mismatch n=%zu nt=%zu neg=%d flip=%d\n",
+			       n, nt, use_neg, flip);
+		free(acc);
+		free(th);
+		free(o0);
+		free(o1);
+	}
+	return ok;
+}
+
 static void test_table(struct tap *tp, const char *name, uint64_t seed)
 {
 	const struct qnn_kern *t = qnn_kern_select(name);
@@ -280,6 +324,8 @@ static void test_table(struct tap *tp, const char *name, uint64_t seed)
 	tap_ok(tp, gemm_cases(t, ref, &s, 40, QNN_POP_XOR, 0, 30, 70, 1500, 3, 2) &&
 		   gemm_cases(t, ref, &s, 40, QNN_POP_AND, 1, 30, 70, 1500, 3, 2),
 	       "%s: popgemm_packed on pack()ed b == scalar popgemm_planes", name);
+	tap_ok(tp, threshold_cases(t, ref, &s),
+	       "%s: threshold (1..8 bits, negated channels, flip, odd n) == scalar", name);
 	tap_ok(tp, conv_cases(t, ref, &s),
 	       "%s: conv via im2col (1x1..7x7, stride, pad, dilation, groups, batch) == scalar",
 	       name);

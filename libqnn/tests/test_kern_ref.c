@@ -308,12 +308,62 @@ static int check_extract(uint64_t *s)
 	return 1;
 }
 
+/*
+ * scalar threshold vs a naive per-channel count over per-channel sorted
+ * thresholds (not the transposed array the kernel reads), decoded bit by
+ * bit from the output planes; tail bits must be zero
+ */
+static int check_threshold(uint64_t *s)
+{
+	for (int it = 0; it < 300; it++) {
+		size_t bits = rnd_range(s, 1, 8), nt = ((size_t)1 << bits) - 1;
+		size_t n = rnd_range(s, 1, 200), cw = (n + 63) / 64;
+		int32_t *chan = xcalloc(n * nt, 4), *th = xcalloc(n * nt, 4);
+		int32_t *acc = xcalloc(n, 4);
+		uint64_t neg[4] = { rnd(s), rnd(s), rnd(s), rnd(s) };
+		uint64_t *out = xcalloc(bits * cw, 8);
+		int flip = rnd(s) & 1, ok = 1;
+
+		for (size_t c = 0; c < n; c++) {
+			int32_t v = (int32_t)rnd_range(s, 0, 100) - 50;
+
+			for (size_t t = 0; t < nt; t++) {
+				v += (int32_t)rnd_range(s, 0, 2);
+				chan[c * nt + t] = v;
+				th[t * n + c] = v;
+			}
+			acc[c] = (int32_t)rnd_range(s, 0, 700) - 350;
+		}
+		qnn_kern_scalar()->threshold(n, acc, nt, th, n, neg, flip, out);
+		for (size_t c = 0; c < cw * 64 && ok; c++) {
+			unsigned int want = 0, got = 0;
+
+			if (c < n) {
+				int ng = neg[c / 64] >> (c % 64) & 1;
+
+				for (size_t t = 0; t < nt; t++)
+					want += ng ? acc[c] <= chan[c * nt + t]
+						   : acc[c] >= chan[c * nt + t];
+				if (flip)
+					want = ~want & (unsigned int)nt;
+			}
+			for (size_t b = 0; b < bits; b++)
+				got |= (unsigned int)bit(out + b * cw, c) << b;
+			ok = want == got;
+		}
+		free(chan), free(th), free(acc), free(out);
+		if (!ok)
+			return 0;
+	}
+	return 1;
+}
+
 int main(void)
 {
 	struct tap tp = { 0 };
 	uint64_t s = test_seed();
 
-	printf("1..9\n");
+	printf("1..10\n");
 	tap_ok(&tp, check_bipolar_dot(&s),
 	       "scalar popgemm XOR == naive ±1 dot product");
 	tap_ok(&tp, check_multibit_dot(&s),
@@ -326,5 +376,7 @@ int main(void)
 	tap_ok(&tp, check_bipolar_conv(&s, 9, 8), "9x8 conv (72 taps, two mask words) == naive");
 	tap_ok(&tp, check_im2col_tiles(&s), "im2col in row tiles == one call; bad geometry refused");
 	tap_ok(&tp, check_extract(&s), "qnn_bits_extract == naive bit copy");
+	tap_ok(&tp, check_threshold(&s),
+	       "scalar threshold == naive per-channel count (>=, negated <=, flip, tail zero)");
 	return tp.failed ? 1 : 0;
 }

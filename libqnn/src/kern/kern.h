@@ -84,6 +84,22 @@ struct qnn_kern {
 			       size_t pb, const uint64_t *bp, size_t ldb, size_t sb,
 			       const int32_t *coef,
 			       int32_t *c, size_t ldc, int accumulate);
+
+	/*
+	 * Threshold activation of one output pixel into bit-planes
+	 * (docs/layout.md, "Thresholds"), for channels c < n:
+	 *   code_c = #{ t < nt : neg_c ? acc[c] <= th[t * ldt + c]
+	 *                              : acc[c] >= th[t * ldt + c] }
+	 * with thresholds stored transposed (threshold t of every channel
+	 * contiguous; ldt >= n) and neg_c = bit c of negmask (NULL: none).
+	 * nt = 2^B - 1 for a B-bit output, 1 <= B <= 8. Writes B planes of
+	 * cw = ceil(n / 64) words: bit c of out[b * cw + c / 64] = bit b of
+	 * code_c, inverted when flip (BIPOLAR 1-bit output: +1 is bit 0).
+	 * Tail bits (c >= n) are zero.
+	 */
+	void (*threshold)(size_t n, const int32_t *acc, size_t nt,
+			  const int32_t *th, size_t ldt,
+			  const uint64_t *negmask, int flip, uint64_t *out);
 };
 
 /* The portable reference table; always available. */

@@ -394,6 +394,42 @@ static void avx512_rowpop(size_t m, size_t kw, const uint64_t *a, size_t lda,
 	}
 }
 
+/* 16 channels per step: compare to opmasks, per-plane counts via masks */
+static void avx512_threshold(size_t n, const int32_t *acc, size_t nt,
+			     const int32_t *th, size_t ldt,
+			     const uint64_t *negmask, int flip, uint64_t *out)
+{
+	size_t cw = (n + 63) / 64, planes = 0;
+
+	while (((size_t)1 << planes) - 1 < nt)
+		planes++;
+	for (size_t w = 0; w < planes * cw; w++)
+		out[w] = 0;
+	for (size_t c = 0; c < n; c += 16) {
+		size_t left = n - c;
+		__mmask16 valid = (__mmask16)(left >= 16 ? 0xffff : (1u << left) - 1);
+		__mmask16 neg = negmask ? (__mmask16)(negmask[c / 64] >> (c % 64)) : 0;
+		__m512i a = _mm512_maskz_loadu_epi32(valid, acc + c);
+		__m512i code = _mm512_setzero_si512();
+		const __m512i one = _mm512_set1_epi32(1);
+
+		for (size_t t = 0; t < nt; t++) {
+			__m512i v = _mm512_maskz_loadu_epi32(valid, th + t * ldt + c);
+			__mmask16 hit = (__mmask16)((_mm512_cmpge_epi32_mask(a, v) & ~neg) |
+						    (_mm512_cmple_epi32_mask(a, v) & neg));
+
+			code = _mm512_mask_add_epi32(code, hit, code, one);
+		}
+		if (flip)
+			code = _mm512_xor_si512(code, _mm512_set1_epi32(-1));
+		for (size_t b = 0; b < planes; b++) {
+			__mmask16 m = _mm512_test_epi32_mask(code, _mm512_set1_epi32(1 << b));
+
+			out[b * cw + c / 64] |= (uint64_t)(m & valid) << (c % 64);
+		}
+	}
+}
+
 static const struct qnn_kern avx512_table = {
 	.name = "avx512",
 	.popgemm = avx512_popgemm,
@@ -402,6 +438,7 @@ static const struct qnn_kern avx512_table = {
 	.pack_words = avx512_pack_words,
 	.pack = avx512_pack,
 	.popgemm_packed = avx512_popgemm_packed,
+	.threshold = avx512_threshold,
 };
 
 const struct qnn_kern *qnn_kern_avx512(void)

@@ -12,6 +12,11 @@
 /* pack_words of tables that read b as it is: always 0 */
 size_t qnn_kern_pack_none(size_t n, size_t kw, size_t pb);
 
+/* the scalar threshold, shared by tables without a vector one */
+void qnn_kern_threshold_scalar(size_t n, const int32_t *acc, size_t nt,
+			       const int32_t *th, size_t ldt,
+			       const uint64_t *negmask, int flip, uint64_t *out);
+
 #if defined(__x86_64__)
 const struct qnn_kern *qnn_kern_avx2(void);
 const struct qnn_kern *qnn_kern_avx512(void);

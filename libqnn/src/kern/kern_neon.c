@@ -137,6 +137,7 @@ static const struct qnn_kern neon_table = {
 	.popgemm_planes = blocked_popgemm_planes,
 	.pack_words = qnn_kern_pack_none,
 	.popgemm_packed = blocked_popgemm_planes,
+	.threshold = qnn_kern_threshold_scalar,
 };
 
 const struct qnn_kern *qnn_kern_neon(void)

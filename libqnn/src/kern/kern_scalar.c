@@ -65,6 +65,32 @@ static void scalar_rowpop(size_t m, size_t kw, const uint64_t *a, size_t lda,
 	}
 }
 
+void qnn_kern_threshold_scalar(size_t n, const int32_t *acc, size_t nt,
+			       const int32_t *th, size_t ldt,
+			       const uint64_t *negmask, int flip, uint64_t *out)
+{
+	size_t cw = (n + 63) / 64, planes = 0;
+
+	while (((size_t)1 << planes) - 1 < nt)
+		planes++;
+	for (size_t w = 0; w < planes * cw; w++)
+		out[w] = 0;
+	for (size_t c = 0; c < n; c++) {
+		int neg = negmask && (negmask[c / 64] >> (c % 64) & 1);
+		unsigned int code = 0;
+
+		for (size_t t = 0; t < nt; t++) {
+			int32_t v = th[t * ldt + c];
+
+			code += neg ? acc[c] <= v : acc[c] >= v;
+		}
+		if (flip)
+			code = ~code;
+		for (size_t b = 0; b < planes; b++)
+			out[b * cw + c / 64] |= (uint64_t)(code >> b & 1) << (c % 64);
+	}
+}
+
 size_t qnn_kern_pack_none(size_t n, size_t kw, size_t pb)
 {
 	(void)n;
@@ -80,6 +106,7 @@ static const struct qnn_kern scalar_table = {
 	.popgemm_planes = scalar_popgemm_planes,
 	.pack_words = qnn_kern_pack_none,
 	.popgemm_packed = scalar_popgemm_planes,
+	.threshold = qnn_kern_threshold_scalar,
 };
 
 const struct qnn_kern *qnn_kern_scalar(void)
