@@ -95,7 +95,7 @@ TEST_F(qnn, closed_handle_enoent)
  * the whole address space in total (when it is small enough to do so in the
  * VM), which only works if nothing leaks per cycle.
  */
-TEST_F(qnn, va_space_recycled)
+TEST_F_TIMEOUT(qnn, va_space_recycled, 120)
 {
 	uint64_t big = self->va_size / 4;
 	uint64_t cycles;
