@@ -2,8 +2,9 @@
 /*
  * AXI glue: the accelerator as a platform device described by the device
  * tree (dts/qnn,npu.yaml): one AXI-Lite register window, one interrupt, an
- * AXI master for DMA.
+ * optional clock, an AXI master for DMA.
  */
+#include <linux/clk.h>
 #include <linux/dma-mapping.h>
 #include <linux/mod_devicetable.h>
 #include <linux/module.h>
@@ -16,8 +17,13 @@ static int qnn_axi_probe(struct platform_device *pdev)
 	struct qnn_device *qdev;
 	struct regmap *regs;
 	void __iomem *base;
+	struct clk *clk;
 	int ret, irq;
 
+	/* the fabric clock; on until the device is unbound */
+	clk = devm_clk_get_optional_enabled(&pdev->dev, NULL);
+	if (IS_ERR(clk))
+		return dev_err_probe(&pdev->dev, PTR_ERR(clk), "clock\n");
 	base = devm_platform_ioremap_resource(pdev, 0);
 	if (IS_ERR(base))
 		return PTR_ERR(base);

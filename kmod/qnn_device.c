@@ -84,6 +84,19 @@ static int qnn_hw_read_caps(struct qnn_device *qdev)
 	return 0;
 }
 
+/*
+ * The reset sequence of docs/hw-interface.md: reset, wait for READY, clear
+ * stale interrupts, program the ring, unmask, enable.
+ */
+static int qnn_hw_start(struct qnn_device *qdev)
+{
+	return qnn_hw_reset(qdev) ?:
+	       regmap_write(qdev->regs, QNN_REG_IRQ_STATUS, QNN_IRQ_ALL) ?:
+	       qnn_ring_hw_start(qdev) ?:
+	       regmap_write(qdev->regs, QNN_REG_IRQ_MASK, QNN_IRQ_ALL) ?:
+	       regmap_write(qdev->regs, QNN_REG_CTRL, QNN_CTRL_ENABLE);
+}
+
 static irqreturn_t qnn_irq(int irq, void *arg)
 {
 	struct qnn_device *qdev = arg;
@@ -111,7 +124,7 @@ static irqreturn_t qnn_irq_thread(int irq, void *arg)
 
 	if (pending & QNN_IRQ_SW)
 		complete(&qdev->sw_irq);
-	/* JOB_DONE, CMD_ERROR and MMU_FAULT are consumed by job execution */
+	qnn_ring_irq(qdev, pending);
 	return IRQ_HANDLED;
 }
 
@@ -121,8 +134,7 @@ static int qnn_hw_irq_selftest(struct qnn_device *qdev)
 	int ret;
 
 	reinit_completion(&qdev->sw_irq);
-	ret = regmap_write(qdev->regs, QNN_REG_IRQ_MASK, QNN_IRQ_ALL) ?:
-	      regmap_write(qdev->regs, QNN_REG_IRQ_RAISE, QNN_IRQ_SW);
+	ret = regmap_write(qdev->regs, QNN_REG_IRQ_RAISE, QNN_IRQ_SW);
 	if (ret)
 		return ret;
 	if (!wait_for_completion_timeout(&qdev->sw_irq, QNN_IRQ_TEST_TIMEOUT)) {
@@ -187,6 +199,55 @@ int qnn_hw_translate(struct qnn_device *qdev, u64 pt_base, u64 va,
 	return 0;
 }
 
+static int qnn_hw_ring_job(struct qnn_device *qdev,
+			   const struct qnn_ring_job *job,
+			   struct qnn_hw_result *res)
+{
+	u32 seqno, slot;
+	int ret;
+
+	ret = qnn_ring_push(qdev, job, &seqno, &slot) ?:
+	      qnn_ring_wait(qdev, seqno, QNN_IRQ_TEST_TIMEOUT);
+	if (!ret)
+		*res = qdev->ring.results[slot];
+	return ret;
+}
+
+/*
+ * Prove the command ring end to end: a NOP job must complete with an IRQ,
+ * and a job whose command stream sits at the unmapped @fault_va of @ctx
+ * must end with an MMU fault at exactly that address.
+ */
+static int qnn_hw_ring_selftest(struct qnn_device *qdev,
+				struct qnn_mmu_ctx *ctx, u64 fault_va)
+{
+	struct qnn_ring_job nop = { .op = QNN_DESC_OP_NOP,
+				    .flags = QNN_DESC_FLAG_IRQ };
+	struct qnn_ring_job bad = { .op = QNN_DESC_OP_RUN,
+				    .pt_base = qnn_mmu_root(ctx),
+				    .cmd_va = fault_va, .cmd_size = 64 };
+	struct qnn_hw_result r_nop, r_bad;
+	int ret;
+
+	ret = qnn_hw_ring_job(qdev, &nop, &r_nop) ?:
+	      qnn_hw_ring_job(qdev, &bad, &r_bad);
+	if (ret) {
+		drm_err(&qdev->drm, "ring self-test: job did not end: %d\n",
+			ret);
+		return ret;
+	}
+	if (le32_to_cpu(r_nop.status) != QNN_ERR_NONE ||
+	    le32_to_cpu(r_bad.status) != QNN_ERR_MMU_FAULT ||
+	    le64_to_cpu(r_bad.fault_addr) != fault_va) {
+		drm_err(&qdev->drm,
+			"ring self-test: nop status %u, fault status %u at %#llx\n",
+			le32_to_cpu(r_nop.status), le32_to_cpu(r_bad.status),
+			le64_to_cpu(r_bad.fault_addr));
+		return -EIO;
+	}
+	return 0;
+}
+
 /*
  * Prove that the page tables this driver writes are the ones the device
  * walks: map one scratch page read-only at the first user VA of a throw-away
@@ -240,6 +301,8 @@ static int qnn_hw_mmu_selftest(struct qnn_device *qdev)
 			r_ok, pa, (u64)dma + 0x123, r_ro, r_none);
 		ret = -EIO;
 	}
+	if (!ret)
+		ret = qnn_hw_ring_selftest(qdev, &ctx, node.start + QNN_PAGE_SIZE);
 	qnn_mmu_unmap(&ctx, &node);
 	if (!ret)
 		ret = qnn_hw_mmu_flush(qdev);
@@ -292,7 +355,8 @@ struct qnn_device *qnn_device_init(struct device *dev, struct regmap *regs,
 	if (ret)
 		return ERR_PTR(ret);
 
-	ret = qnn_hw_read_caps(qdev) ?: qnn_hw_reset(qdev);
+	ret = qnn_hw_read_caps(qdev) ?: qnn_ring_init(qdev) ?:
+	      qnn_hw_reset(qdev);
 	if (ret)
 		return ERR_PTR(ret);
 
@@ -302,7 +366,8 @@ struct qnn_device *qnn_device_init(struct device *dev, struct regmap *regs,
 		drm_err(&qdev->drm, "cannot get IRQ %d: %d\n", irq, ret);
 		return ERR_PTR(ret);
 	}
-	ret = qnn_hw_irq_selftest(qdev) ?: qnn_hw_mmu_selftest(qdev);
+	ret = qnn_hw_start(qdev) ?: qnn_hw_irq_selftest(qdev) ?:
+	      qnn_hw_mmu_selftest(qdev);
 	if (ret)
 		goto err_stop;
 

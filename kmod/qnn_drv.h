@@ -16,6 +16,7 @@
 #include <drm/drm_gem_shmem_helper.h>
 
 #include "qnn_mmu.h"
+#include "qnn_ring.h"
 
 #define QNN_DRIVER_MAJOR	1
 #define QNN_DRIVER_MINOR	0
@@ -57,6 +58,8 @@ struct qnn_device {
 	spinlock_t irq_lock;
 	u32 irq_pending;
 	struct completion sw_irq;
+
+	struct qnn_ring ring;
 
 	struct dentry *debugfs_link;
 };

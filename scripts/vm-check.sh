@@ -62,7 +62,7 @@ mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,selftests,lib/modules/qnn,etc}
 # --- Debian modules qnn.ko needs, in load order (dependencies first) --------
 declare -A modpath=() loaded=()
 while IFS= read -r f; do
-	b=$(basename "$f")
+	b=${f##*/}
 	b=${b%%.ko*}
 	modpath[${b//-/_}]=$f
 done < <(find "$kmods/kernel" -name '*.ko*')

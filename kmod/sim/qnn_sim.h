@@ -10,6 +10,7 @@
 #include <linux/irq_work.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 struct device;
 struct qnn_device;
@@ -32,6 +33,7 @@ struct qnn_sim {
 	struct qnn_device *qdev;
 	unsigned int irq;
 	struct irq_work irq_work;
+	struct work_struct work;	/* the command-queue engine */
 
 	/* protects the register file below */
 	spinlock_t lock;
@@ -62,12 +64,20 @@ struct qnn_sim {
 	u64 perf_bytes_rd;
 	u64 perf_bytes_wr;
 	u32 perf_latch;		/* _HI half latched by the last _LO read */
+	u32 epoch;		/* bumped by every reset */
+	bool busy;		/* the engine is running a job */
 };
 
 /* qnn_sim_regs.c */
 int qnn_sim_reg_read(void *context, unsigned int reg, unsigned int *val);
 int qnn_sim_reg_write(void *context, unsigned int reg, unsigned int val);
 void qnn_sim_reset(struct qnn_sim *sim);
+void qnn_sim_update_irq(struct qnn_sim *sim);
+
+/* qnn_sim_engine.c */
+void qnn_sim_engine_init(struct qnn_sim *sim);
+void qnn_sim_engine_stop(struct qnn_sim *sim);
+void qnn_sim_kick(struct qnn_sim *sim);
 
 /* qnn_sim_mmu.c */
 bool qnn_sim_dma_read(struct qnn_sim *sim, u64 addr, void *buf, size_t len);

@@ -125,6 +125,7 @@ static int qnn_sim_probe(struct platform_device *pdev)
 	sim->cfg = &qnn_sim_cfg;
 	spin_lock_init(&sim->lock);
 	qnn_sim_reset(sim);
+	qnn_sim_engine_init(sim);
 	ret = qnn_sim_alloc_irq(sim);
 	if (ret)
 		return ret;
@@ -134,8 +135,11 @@ static int qnn_sim_probe(struct platform_device *pdev)
 		return PTR_ERR(regs);
 
 	qdev = qnn_device_init(dev, regs, sim->irq);
-	if (IS_ERR(qdev))
+	if (IS_ERR(qdev)) {
+		/* before devres frees the ring the engine may be reading */
+		qnn_sim_engine_stop(sim);
 		return dev_err_probe(dev, PTR_ERR(qdev), "qnn_device_init\n");
+	}
 	sim->qdev = qdev;
 	platform_set_drvdata(pdev, sim);
 	return 0;
@@ -145,7 +149,9 @@ static void qnn_sim_remove(struct platform_device *pdev)
 {
 	struct qnn_sim *sim = platform_get_drvdata(pdev);
 
+	/* resets the device: the engine stops after the job it is on */
 	qnn_device_fini(sim->qdev);
+	qnn_sim_engine_stop(sim);
 	irq_work_sync(&sim->irq_work);
 }
 

@@ -14,7 +14,7 @@
 #define QNN_SIM_VERSION		0x010000	/* 1.0.0 */
 
 /* The interrupt line is level: asserted while STATUS & MASK is non-zero. */
-static void qnn_sim_update_irq(struct qnn_sim *sim)
+void qnn_sim_update_irq(struct qnn_sim *sim)
 {
 	if (sim->irq_status & sim->irq_mask)
 		irq_work_queue(&sim->irq_work);
@@ -50,6 +50,8 @@ static void qnn_sim_reset_locked(struct qnn_sim *sim)
 	sim->perf_bytes_rd = 0;
 	sim->perf_bytes_wr = 0;
 	sim->perf_latch = 0;
+	/* the engine drops the job it may be running */
+	sim->epoch++;
 }
 
 void qnn_sim_reset(struct qnn_sim *sim)
@@ -85,7 +87,9 @@ static u32 qnn_sim_status(struct qnn_sim *sim)
 {
 	u32 status = QNN_STATUS_READY;
 
-	if (!(sim->ctrl & QNN_CTRL_ENABLE))
+	if (sim->busy)
+		status |= QNN_STATUS_BUSY;
+	else if (!(sim->ctrl & QNN_CTRL_ENABLE))
 		status |= QNN_STATUS_HALTED;
 	return status;
 }
@@ -198,9 +202,13 @@ static void qnn_sim_write_locked(struct qnn_sim *sim, unsigned int reg,
 			qnn_sim_reset_locked(sim);
 		else
 			sim->ctrl = val & QNN_CTRL_ENABLE;
+		qnn_sim_kick(sim);
 		break;
 	case QNN_REG_IRQ_STATUS:
 		sim->irq_status &= ~val;
+		/* acknowledging the fault releases the fault registers */
+		if (val & QNN_IRQ_MMU_FAULT)
+			sim->fault_status = 0;
 		break;
 	case QNN_REG_IRQ_MASK:
 		sim->irq_mask = val & QNN_IRQ_ALL;
@@ -223,9 +231,10 @@ static void qnn_sim_write_locked(struct qnn_sim *sim, unsigned int reg,
 			sim->cq_size = val;
 		break;
 	case QNN_REG_CQ_TAIL:
-		/* job execution is modelled by the command-stream executor */
-		if (sim->cq_size)
+		if (sim->cq_size) {
 			sim->cq_tail = val & (sim->cq_size - 1);
+			qnn_sim_kick(sim);
+		}
 		break;
 	case QNN_REG_MMU_CTRL:
 		/* the model caches no translations: a flush completes at once */

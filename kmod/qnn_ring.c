@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Command ring: allocation, programming after reset, pushing descriptors
+ * and waiting for their seqno. Job execution builds its scheduler on this;
+ * at probe it carries the driver's self-test jobs.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/regmap.h>
+#include <drm/drm_managed.h>
+
+#include "qnn_drv.h"
+#include "qnn_ring.h"
+
+int qnn_ring_init(struct qnn_device *qdev)
+{
+	struct device *dev = qdev->drm.dev;
+	struct qnn_ring *ring = &qdev->ring;
+
+	ring->size = qdev->caps.queue_depth;
+	ring->descs = dmam_alloc_coherent(dev, ring->size * sizeof(*ring->descs),
+					  &ring->descs_dma, GFP_KERNEL);
+	ring->results = dmam_alloc_coherent(dev,
+					    ring->size * sizeof(*ring->results),
+					    &ring->results_dma, GFP_KERNEL);
+	if (!ring->descs || !ring->results)
+		return -ENOMEM;
+	init_waitqueue_head(&ring->done_wq);
+	return drmm_mutex_init(&qdev->drm, &ring->lock);
+}
+
+/* Reset sequence step 3: point the device at the (empty) ring. */
+int qnn_ring_hw_start(struct qnn_device *qdev)
+{
+	struct qnn_ring *ring = &qdev->ring;
+	struct regmap *r = qdev->regs;
+
+	ring->tail = 0;
+	ring->seqno = 0;
+	return regmap_write(r, QNN_REG_CQ_BASE_LO,
+			    lower_32_bits(ring->descs_dma)) ?:
+	       regmap_write(r, QNN_REG_CQ_BASE_HI,
+			    upper_32_bits(ring->descs_dma)) ?:
+	       regmap_write(r, QNN_REG_CQ_SIZE, ring->size) ?:
+	       regmap_write(r, QNN_REG_CQ_TAIL, 0);
+}
+
+/**
+ * qnn_ring_push() - queue one job and ring the doorbell
+ * @qdev: device
+ * @job: what to run
+ * @seqno: out, the job's sequence number (DONE_SEQNO reaches it when it ends)
+ * @slot: out, ring slot, index of its result record
+ *
+ * Return: 0, -EBUSY when the ring is full, or a register access error.
+ */
+int qnn_ring_push(struct qnn_device *qdev, const struct qnn_ring_job *job,
+		  u32 *seqno, u32 *slot)
+{
+	struct qnn_ring *ring = &qdev->ring;
+	struct qnn_hw_desc *d;
+	u32 head;
+	int ret;
+
+	ret = regmap_read(qdev->regs, QNN_REG_CQ_HEAD, &head);
+	if (ret)
+		return ret;
+	mutex_lock(&ring->lock);
+	if (((ring->tail + 1) & (ring->size - 1)) == head) {
+		mutex_unlock(&ring->lock);
+		return -EBUSY;
+	}
+	*slot = ring->tail;
+	*seqno = ++ring->seqno;
+	memset(&ring->results[*slot], 0, sizeof(ring->results[*slot]));
+	d = &ring->descs[*slot];
+	d->op = cpu_to_le32(job->op);
+	d->flags = cpu_to_le32(job->flags);
+	d->seqno = cpu_to_le32(*seqno);
+	d->cmd_size = cpu_to_le32(job->cmd_size);
+	d->pt_base = cpu_to_le64(job->pt_base);
+	d->cmd_va = cpu_to_le64(job->cmd_va);
+	d->result = cpu_to_le64(ring->results_dma + *slot * sizeof(*ring->results));
+	memset(d->rsvd, 0, sizeof(d->rsvd));
+	ring->tail = (ring->tail + 1) & (ring->size - 1);
+	/* the descriptor must be in memory before the device sees the tail */
+	dma_wmb();
+	ret = regmap_write(qdev->regs, QNN_REG_CQ_TAIL, ring->tail);
+	mutex_unlock(&ring->lock);
+	return ret;
+}
+
+static bool qnn_ring_done(struct qnn_device *qdev, u32 seqno)
+{
+	u32 done;
+
+	if (regmap_read(qdev->regs, QNN_REG_DONE_SEQNO, &done))
+		return true;
+	/* seqnos wrap: compare as a signed distance */
+	return (s32)(done - seqno) >= 0;
+}
+
+/* Wait until DONE_SEQNO reaches @seqno. Return: 0 or -ETIMEDOUT. */
+int qnn_ring_wait(struct qnn_device *qdev, u32 seqno, unsigned long timeout)
+{
+	if (!wait_event_timeout(qdev->ring.done_wq,
+				qnn_ring_done(qdev, seqno), timeout))
+		return -ETIMEDOUT;
+	return 0;
+}
+
+/* From the threaded IRQ handler with the job-end bits of IRQ_STATUS. */
+void qnn_ring_irq(struct qnn_device *qdev, u32 status)
+{
+	if (status & (QNN_IRQ_JOB_DONE | QNN_IRQ_CMD_ERROR | QNN_IRQ_MMU_FAULT))
+		wake_up_all(&qdev->ring.done_wq);
+}
