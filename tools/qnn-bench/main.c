@@ -173,6 +173,8 @@ int main(int argc, char **argv)
 	json_str("tick_source", TICK_SOURCE, 0);
 	json_num("tick_hz", hz, 0);
 	json_num("reps", reps, 0);
+	json_str("timing", "best of reps; a span counts min(tick delta, thread on-CPU time x tick_hz), "
+		 "so time preempted on a shared machine is not charged", 0);
 	json_num("popcount_ceiling_bitops_per_cycle", ceiling, 0);
 	json_num("bgemm_bitmacs_per_cycle", R.bgemm_bitmacs_per_tick, 0);
 	json_num("bgemm_fraction_of_ceiling", R.bgemm_bitmacs_per_tick / ceiling, 0);
