@@ -21,9 +21,9 @@ fail=0
 tap() {	# tap OK|FAIL description [diagnostic]
 	n=$((n + 1))
 	if [ "$1" = OK ]; then
-		echo "ok $n - $2"
+		echo "ok $n - ${LABEL:-}$2"
 	else
-		echo "not ok $n - $2"
+		echo "not ok $n - ${LABEL:-}$2"
 		[ -n "${3:-}" ] && printf '#   %s\n' "$3"
 		fail=$((fail + 1))
 	fi
@@ -108,6 +108,44 @@ if "$python" "$here/make_image_inputs.py" "$fix/w1a1_cnn.in" 10 10 8 "$img" 2>"$
 	fi
 else
 	tap FAIL "image inputs for qnn-run" "$(cat "$img/err")"
+fi
+# Hostile input: byte-mutated ONNX files must give exit 0 or 1 with a
+# message, never a crash (run with the ASan+UBSan build when given).
+if [ -n "${MUTATIONS:-}" ]; then
+	mut=$work/mutated
+	mkdir -p "$mut"
+	crashed=""
+	"$python" - "$fix/w1a1_cnn.onnx" "$mut" "$MUTATIONS" <<'PY'
+import random, sys
+src, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+data = open(src, "rb").read()
+rng = random.Random(42)
+for i in range(n):
+    b = bytearray(data)
+    kind = i % 3
+    if kind == 0:       # flip a few bytes
+        for _ in range(rng.randint(1, 8)):
+            b[rng.randrange(len(b))] = rng.randrange(256)
+    elif kind == 1:     # truncate
+        b = b[:rng.randrange(len(b))]
+    else:               # splice a random chunk elsewhere
+        a, l = rng.randrange(len(b)), rng.randint(1, 64)
+        d = rng.randrange(len(b))
+        b[d:d] = b[a:a + l]
+    open(f"{out}/m{i}.onnx", "wb").write(bytes(b))
+PY
+	for f in "$mut"/m*.onnx; do
+		"$conv" "$f" "$f.qnn" >/dev/null 2>"$f.err"
+		rc=$?
+		if [ $rc -gt 1 ] || grep -q "Sanitizer" "$f.err"; then
+			crashed="$crashed $(basename "$f"):$rc"
+		fi
+	done
+	if [ -z "$crashed" ]; then
+		tap OK "$MUTATIONS mutated ONNX files: each converted or refused cleanly"
+	else
+		tap FAIL "$MUTATIONS mutated ONNX files: each converted or refused cleanly" "crashed:$crashed"
+	fi
 fi
 echo "1..$n"
 echo "# fixtures: $((n - fail)) passed, $fail failed"

@@ -9,7 +9,7 @@ Topology (28x28 uint8 input):
   conv3x3 C1->C2 - BN - act - maxpool2
   conv3x3 C2->C3 - BN - act
   dense C3*3*3->F - BN - act
-  dense F->10 - BN (per-class scale and bias: the float logits)
+  dense F->10 (4-bit weights) - BN (per-class scale and bias: float logits)
 act is Sign (W1A1) or a 2-bit unsigned QONNX Quant (W2A2). Weights are ±1
 (constants in the graph) or 2-bit ternary QONNX Quant nodes on float weights.
 Writes models/fmnist-VARIANT.onnx, .json (PyTorch test accuracy) and
@@ -33,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 class FmnistNet(nn.Module):
-    def __init__(self, wbits, abits, c=(64, 128, 256), fc=256):
+    def __init__(self, wbits, abits, c=(64, 128, 256), fc=256, last_wbits=4):
         super().__init__()
         c1, c2, c3 = c
         act = (lambda: BinAct()) if abits == 1 else (lambda: QuantAct(abits))
@@ -44,7 +44,10 @@ class FmnistNet(nn.Module):
         )
         self.classifier = nn.Sequential(
             QLinear(c3 * 9, fc, wbits=wbits), nn.BatchNorm1d(fc), act(),
-            QLinear(fc, 10, wbits=wbits), nn.BatchNorm1d(10),
+            # the classifier keeps more weight precision (as FINN's and most
+            # BNNs' last layers do): 4-bit weights, power-of-two scale
+            QLinear(fc, 10, wbits=last_wbits, wscale=0.125 if last_wbits > 1 else 1.0),
+            nn.BatchNorm1d(10),
         )
 
     def forward(self, x):
@@ -70,9 +73,10 @@ def main():
     ap.add_argument("--variant", choices=["w1a1", "w2a2"], default="w1a1")
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--width", default="32,64,128")
-    ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--lr", type=float, default=3e-3)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--lr", type=float, default=5e-3)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--last-wbits", type=int, default=4)
     ap.add_argument("--out", default=HERE)
     args = ap.parse_args()
 
@@ -80,7 +84,8 @@ def main():
     np.random.seed(1)
     torch.set_num_threads(args.threads)
     bits = 1 if args.variant == "w1a1" else 2
-    model = FmnistNet(bits, bits, c=tuple(int(v) for v in args.width.split(",")))
+    model = FmnistNet(bits, bits, c=tuple(int(v) for v in args.width.split(",")),
+                      last_wbits=args.last_wbits)
 
     xtr, ytr = fmnist_data.load("train")
     xte, yte = fmnist_data.load("t10k")
@@ -138,6 +143,8 @@ def main():
         json.dump({"model": name, "variant": args.variant,
                    "pytorch_test_accuracy": round(acc, 4),
                    "test_images": len(xte), "epochs": args.epochs,
+                   "batch": args.batch, "lr": args.lr, "width": args.width,
+                   "last_layer_weight_bits": args.last_wbits,
                    "torch_version": torch.__version__,
                    "reference_top1": name + ".ref-top1"}, f, indent=1)
         f.write("\n")

@@ -34,11 +34,26 @@ $(O)/qnn-convert: $(CONV_OBJS) $(LIBO)/libqnn.a
 
 TOOLS += $(O)/qnn-convert
 
+# ASan+UBSan builds of both tools (libqnn itself is linked as built).
+CONV_SAN	:= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+$(O)/qnn-convert-asan: $(CONV_SRCS) $(wildcard qnn-convert/*.h) $(CONV_GEN)/onnx.pb-c.c $(LIBO)/libqnn.a
+	$(CC) $(TOOL_CFLAGS) $(CONV_SAN) -I$(CONV_GEN) -Iqnn-convert -o $@ $(CONV_SRCS) \
+		$(CONV_GEN)/onnx.pb-c.c $(LIBO)/libqnn.a \
+		$(shell pkg-config --libs libprotobuf-c) $(TOOL_LDLIBS)
+
+$(O)/qnn-run-asan: $(wildcard qnn-run/*.c qnn-run/*.h) $(LIBO)/libqnn.a
+	$(CC) $(TOOL_CFLAGS) $(CONV_SAN) -Iqnn-run -o $@ $(wildcard qnn-run/*.c) \
+		$(LIBO)/libqnn.a $(shell pkg-config --libs libpng zlib) $(TOOL_LDLIBS)
+
 # The fixtures: every models/fixtures/*.onnx converted and run through libqnn,
-# compared with its PyTorch/numpy reference (models/check_fixtures.sh).
+# compared with its PyTorch/numpy reference (models/check_fixtures.sh); again
+# with the sanitizer builds, plus byte-mutated ONNX files.
 .PHONY: qnn-convert-check
-qnn-convert-check: $(O)/qnn-convert $(O)/qnn-run
+qnn-convert-check: $(O)/qnn-convert $(O)/qnn-run $(O)/qnn-convert-asan $(O)/qnn-run-asan
 	@$(TOP)/models/check_fixtures.sh $(O)/qnn-convert $(O)/qnn-run $(BUILD)/models/check
+	@LABEL="asan: " MUTATIONS=60 $(TOP)/models/check_fixtures.sh $(O)/qnn-convert-asan \
+		$(O)/qnn-run-asan $(BUILD)/models/check-asan
 
 TOOL_CHECKS += qnn-convert-check
 endif
