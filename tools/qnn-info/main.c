@@ -69,7 +69,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "qnn-info: scanning /dev/accel: %s\n", strerror(-ret));
 		return EXIT_ERROR;
 	}
-	cpu_err = qnn_info_cpu(&cpu);
+	/* What libqnn itself detects and would select on this CPU. */
+	cpu_err = qnn_cpu_info(&cpu);
 	if (json)
 		qnn_info_print_json(stdout, &scan, &cpu, cpu_err);
 	else

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * qnn-info: what one qnn accelerator reports, gathered once and then
- * printed as text or JSON; plus what libqnn's CPU fallback can use.
+ * printed as text or JSON; plus what libqnn's CPU fallback can use
+ * (qnn_cpu_info(), libqnn's public API).
  */
 #ifndef QNN_INFO_H
 #define QNN_INFO_H
@@ -44,9 +45,6 @@ void qnn_info_scan_free(struct qnn_info_scan *scan);
 
 /* Name of one DRM_QNN_OP_* bit, NULL if the bit is not defined. */
 const char *qnn_info_op_name(uint64_t bit);
-
-/* The CPU fallback: libqnn's view of this CPU. 0 or -errno. */
-int qnn_info_cpu(struct qnn_cpu_info *cpu);
 
 void qnn_info_print_text(FILE *f, const struct qnn_info_scan *scan,
 			 const struct qnn_cpu_info *cpu, int cpu_err);
