@@ -43,6 +43,11 @@ struct conv_plan {
 	int32_t *wtap;		/* o x taps weight sums, ZERO_PAD correction */
 	int32_t a0;		/* value of a padded (zero-bit) activation */
 	float *wf;		/* CONV_FLOAT: o x taps x cg */
+	uint64_t *wpk;		/* weights packed by the kernel table, per group */
+	size_t wpk_group;	/* words per group in wpk (0: unpacked) */
+	int32_t *tht;		/* BITS out: thresholds transposed, colconst folded */
+	uint64_t *negmask;	/* BITS out: negate flags as a bit mask */
+	unsigned int nt;	/* thresholds per channel */
 	size_t rows_per_task;
 	struct qnn_conv_geom geom;
 };

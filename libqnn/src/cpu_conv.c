@@ -61,6 +61,9 @@ void cpu_conv_free(struct conv_plan *p)
 	free(p->colconst);
 	free(p->wtap);
 	free(p->wf);
+	free(p->wpk);
+	free(p->tht);
+	free(p->negmask);
 	free(p);
 }
 
@@ -199,6 +202,40 @@ int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t
 				p->wtap[(size_t)oc * p->taps + t] = s;
 			}
 	}
+	{
+		const struct qnn_kern *k = m->ctx->kern;
+
+		p->wpk_group = k->pack_words(p->og, p->kwp, p->pb);
+		if (p->wpk_group) {
+			p->wpk = malloc(p->wpk_group * p->g * sizeof(uint64_t));
+			if (!p->wpk)
+				goto nomem;
+			for (uint32_t grp = 0; grp < p->g; grp++)
+				k->pack(p->og, p->kwp, p->pb, p->w + (size_t)grp * p->og * p->wrow, p->wrow,
+					p->kwp, p->wpk + grp * p->wpk_group);
+		}
+	}
+	if (o->dtype == QNN_DT_BITS) {
+		/* acc + colconst >= t  <=>  acc >= t - colconst: fold it in once */
+		const int32_t *th = m->t[l->thresholds].data;
+		const struct qnn_tensor *ng = l->negate >= 0 ? &m->t[l->negate] : NULL;
+
+		p->nt = (1u << o->bits) - 1;
+		p->tht = malloc((size_t)p->nt * p->o * sizeof(int32_t));
+		p->negmask = calloc(o->cw, sizeof(uint64_t));
+		if (!p->tht || !p->negmask)
+			goto nomem;
+		for (uint32_t oc = 0; oc < p->o; oc++) {
+			for (unsigned int t = 0; t < p->nt; t++) {
+				int64_t v = (int64_t)th[(size_t)oc * p->nt + t] - p->colconst[oc];
+
+				p->tht[(size_t)t * p->o + oc] = v > INT32_MAX ? INT32_MAX :
+								v < INT32_MIN ? INT32_MIN : (int32_t)v;
+			}
+			if (ng && ((const uint8_t *)ng->data)[ng->c == 1 ? 0 : oc])
+				p->negmask[oc / 64] |= 1ull << (oc % 64);
+		}
+	}
 	p->geom = (struct qnn_conv_geom){
 		.n = 1, .h = x->h, .w = x->w, .c = x->c, .planes = p->pa,
 		.groups = p->g, .kh = l->kh, .kw = l->kw, .sh = l->sh, .sw = l->sw,
@@ -237,6 +274,19 @@ static void im2col_dense(const struct conv_plan *p, const struct qnn_conv_geom *
 					continue;
 				}
 				px = in + ((n * g->h + y - g->pt) * g->w + xx - g->pl) * g->planes * cw;
+				if (cw == 1 && p->g == 1) {
+					/* few channels: each plane is one word, a shift and two ORs */
+					size_t at = t * p->cg, wi = at / 64, sh = at % 64;
+
+					for (size_t pl = 0; pl < g->planes; pl++) {
+						uint64_t v = px[pl], *d = dst + pl * p->kwp;
+
+						d[wi] |= v << sh;
+						if (sh && sh + p->cg > 64)
+							d[wi + 1] |= v >> (64 - sh);
+					}
+					continue;
+				}
 				for (size_t pl = 0; pl < g->planes; pl++) {
 					if (p->g == 1) {
 						insert_bits(dst + pl * p->kwp, p->kwp, t * p->cg,
@@ -271,6 +321,7 @@ struct conv_task {
 	const uint64_t *in;
 	uint8_t *out;
 	size_t rows, rpt, out_pix;
+	unsigned int out_enc;
 };
 
 static void conv_rows(void *arg, size_t task, unsigned int worker)
@@ -285,7 +336,7 @@ static void conv_rows(void *arg, size_t task, unsigned int worker)
 	uint8_t *s = e->scratch + (size_t)worker * e->scratch_bytes;
 	uint64_t *buf = (uint64_t *)s;
 	int32_t *acc = (int32_t *)(buf + RPT_MAX * p->row_words);
-	uint64_t *mask = (uint64_t *)(acc + RPT_MAX * (size_t)p->o + (p->o & 1));
+	uint64_t *mask = (uint64_t *)(acc + RPT_MAX * (size_t)p->o);	/* RPT_MAX even: 8-aligned */
 	int32_t *pop = (int32_t *)(mask + RPT_MAX * mw);
 	struct qnn_conv_geom g = p->geom;
 
@@ -295,8 +346,9 @@ static void conv_rows(void *arg, size_t task, unsigned int worker)
 			qnn_im2col_bits(&g, grp, ct->in, row0, nr, buf, p->row_words, mask);
 		else
 			im2col_dense(p, &g, grp, ct->in, row0, nr, buf, mask);
-		k->popgemm_planes(p->op, nr, p->og, p->kwp, p->pa, buf, p->row_words, p->kwp,
-				  p->pb, p->w + (size_t)grp * p->og * p->wrow, p->wrow, p->kwp,
+		k->popgemm_packed(p->op, nr, p->og, p->kwp, p->pa, buf, p->row_words, p->kwp,
+				  p->pb, p->wpk ? p->wpk + grp * p->wpk_group :
+				  p->w + (size_t)grp * p->og * p->wrow, p->wrow, p->kwp,
 				  p->coef, acc + (size_t)grp * p->og, p->o, 0);
 		if (p->need_rowpop)
 			for (unsigned int i = 0; i < p->pa; i++) {
@@ -313,13 +365,20 @@ static void conv_rows(void *arg, size_t task, unsigned int worker)
 	for (size_t r = 0; r < nr; r++) {
 		int32_t *a = acc + r * p->o;
 
-		for (uint32_t j = 0; j < p->o; j++)
-			a[j] += p->colconst[j];
 		if (p->wtap)
 			for (uint32_t t = 0; t < p->taps; t++)
 				if (mask[r * mw + t / 64] >> (t % 64) & 1)
 					for (uint32_t j = 0; j < p->o; j++)
 						a[j] -= p->a0 * p->wtap[(size_t)j * p->taps + t];
+		if (p->tht) {
+			/* colconst is folded into tht */
+			k->threshold(p->o, a, p->nt, p->tht, p->o, p->negmask,
+				     ct->out_enc == QNN_ENC_BIPOLAR,
+				     (uint64_t *)(ct->out + (row0 + r) * ct->out_pix));
+			continue;
+		}
+		for (uint32_t j = 0; j < p->o; j++)
+			a[j] += p->colconst[j];
 		cpu_transform_row(e->m, l, a, ct->out + (row0 + r) * ct->out_pix);
 	}
 }
@@ -408,6 +467,7 @@ void cpu_conv_run(struct cpu_exec *e)
 	{
 		struct conv_task ct = {
 			.e = e, .out = e->ptr[l->out], .rows = rows, .out_pix = o->pix_bytes,
+			.out_enc = o->enc,
 		};
 
 		if (p->pack_input) {

@@ -12,7 +12,7 @@
 
 #include "internal.h"
 
-#define SPIN_ITERS 20000
+#define SPIN_ITERS 4000
 
 struct qnn_pool {
 	unsigned int n;		/* threads including the caller */
