@@ -401,6 +401,58 @@ def qdq(rng):
          "bias, an 8-bit activation with zero point 128 (255 thresholds)")
 
 
+def misc_ops(rng):
+    """Standard ops around the quantizers: SAME padding, Div/Sub/Add by
+    constants, Clip with input bounds, MaxPool ceil_mode, Reshape, Gemm with
+    alpha/beta/transB=0, Identity; opset 17."""
+    n, h = N_IMAGES, 9
+    x = rng.integers(0, 256, (n, 1, h, h)).astype(np.uint8)
+    w1 = rng.choice([-1.0, 1.0], (6, 1, 3, 3))
+    off = rng.uniform(-200, 200, (1, 6, 1, 1))
+    w2 = rng.choice([-1.0, 1.0], (4, 6, 1, 1))
+    wg = rng.choice([-1.0, 1.0], (4 * 3 * 3, 5))
+    cg = rng.normal(size=5)
+    # reference: SAME_UPPER, stride 2 on 9x9 -> 5x5: total pad 2, 1 each side
+    a = np_conv(x.astype(np.float64), w1, stride=2, pad=1)
+    a = a / 2.0 - off
+    a = np.clip(a, 0.5, 2.2)
+    a = quant(a, 0.5, 0, 3, 0, 0)
+    ap = np.full((n, 6, 6, 6), -np.inf)
+    ap[:, :, :5, :5] = a                               # ceil_mode: 5 -> 3 windows
+    a = ap.reshape(n, 6, 3, 2, 3, 2).max(axis=(3, 5))
+    a = np_conv(a, w2) + 0.25
+    a = np.where(a > 0, 1.0, np.where(a < 0, -1.0, 0.0))   # ONNX Sign
+    ref = 0.5 * (a.reshape(n, -1) @ wg) + 2.0 * cg
+    nodes = [
+        helper.make_node("Cast", ["x"], ["xf"], to=TensorProto.FLOAT),
+        helper.make_node("Conv", ["xf", "w1"], ["c1"], auto_pad="SAME_UPPER", strides=[2, 2],
+                         name="conv_same"),
+        helper.make_node("Div", ["c1", "two"], ["d"], name="div"),
+        helper.make_node("Sub", ["d", "off"], ["s"], name="sub"),
+        helper.make_node("Clip", ["s", "lo", "hi"], ["cl"], name="clip"),
+        helper.make_node("Quant", ["cl", "half", "z0", "b3"], ["q"], domain=QONNX_DOMAIN,
+                         signed=0, narrow=0, rounding_mode="ROUND", name="quant"),
+        helper.make_node("MaxPool", ["q"], ["p"], kernel_shape=[2, 2], strides=[2, 2],
+                         ceil_mode=1, name="pool_ceil"),
+        helper.make_node("Identity", ["p"], ["pi"]),
+        helper.make_node("Conv", ["pi", "w2"], ["c2"], name="conv1x1"),
+        helper.make_node("Add", ["c2", "quarter"], ["c2b"], name="add_const"),
+        helper.make_node("Sign", ["c2b"], ["sg"], name="sign"),
+        helper.make_node("Reshape", ["sg", "shape"], ["r"], name="reshape"),
+        helper.make_node("Gemm", ["r", "wg", "cg"], ["y"], alpha=0.5, beta=2.0, name="gemm"),
+    ]
+    inits = [const("w1", w1), const("two", 2.0), const("off", off), const("lo", 0.5),
+             const("hi", 2.2), const("half", 0.5), const("z0", 0.0), const("b3", 3.0),
+             const("w2", w2), const("quarter", 0.25), const("shape", [0, -1], np.int64),
+             const("wg", wg), const("cg", cg)]
+    m = make_model(nodes, inits, helper.make_tensor_value_info("x", TensorProto.UINT8, [None, 1, h, h]),
+                   helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, 5]), opset=17)
+    save("misc_ops", m, nchw_to_nhwc(x), ref, False,
+         "auto_pad SAME_UPPER with stride, Div/Sub/Add by constants, Clip with input "
+         "bounds before Quant, MaxPool ceil_mode, Identity, 1x1 conv, Sign, Reshape (0,-1), "
+         "Gemm alpha/beta/transB=0, opset 17")
+
+
 def failure_models(rng):
     """Models qnn-convert must refuse, naming the node (no reference)."""
     w = rng.choice([-1.0, 1.0], (4, 1, 3, 3))
@@ -436,6 +488,7 @@ def main():
     qonnx_quant(rng)
     qonnx_trunc(rng)
     qdq(rng)
+    misc_ops(rng)
     failure_models(rng)
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
