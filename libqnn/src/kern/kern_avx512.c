@@ -130,7 +130,9 @@ AI void ukern(enum qnn_popop op, int mr, int nr, size_t kw,
 #define LP_P		4
 #define LP_COLS		(8 * LP_P)
 #define LP_MIN_M	8
-#define LP_L1_WORDS	(24u << 10) / 8	/* packed chunk: 24 KiB */
+#ifndef LP_L1_WORDS
+#define LP_L1_WORDS	((24u << 10) / 8)	/* packed chunk: 24 KiB */
+#endif
 #define LP_L2_BYTES	(512u << 10)
 
 /* one weight plane (packed in bp) against pa activation planes */
