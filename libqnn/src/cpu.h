@@ -16,7 +16,19 @@ struct cpu_exec {
 	void *aux;		/* the layer's scratch for all images */
 	uint8_t *scratch;	/* per worker: scratch_bytes each */
 	size_t scratch_bytes;
+	int inline_worker;	/* >= 0: run tasks here as that worker, no pool */
 };
+
+/* Runs fn over n tasks: on the pool, or inline inside an image-parallel task. */
+static inline void cpu_tasks(struct cpu_exec *e, size_t n, qnn_task_fn fn, void *arg)
+{
+	if (e->inline_worker >= 0) {
+		for (size_t i = 0; i < n; i++)
+			fn(arg, i, (unsigned int)e->inline_worker);
+		return;
+	}
+	qnn_pool_run(e->m->ctx->pool, n, fn, arg, e->threads);
+}
 
 enum conv_mode {
 	CONV_TAPS,	/* word-aligned taps: kern im2col */

@@ -50,7 +50,7 @@ size_t cpu_conv_scratch(const struct qnn_model *m, const struct qnn_layer *l)
 	(void)m;
 	if (p->mode == CONV_FLOAT)
 		return (size_t)p->o * sizeof(float);
-	return RPT_MAX * (p->row_words * 8 + (size_t)p->o * 4 + mask_words(p) * 8 + 4) + 64;
+	return RPT_MAX * (p->row_words * 8 + (size_t)p->o * 4 + mask_words(p) * 8 + 8) + 64;
 }
 
 void cpu_conv_free(struct conv_plan *p)
@@ -278,6 +278,12 @@ static void im2col_dense(const struct conv_plan *p, const struct qnn_conv_geom *
 					/* few channels: each plane is one word, a shift and two ORs */
 					size_t at = t * p->cg, wi = at / 64, sh = at % 64;
 
+					if (p->kwp == 1 && g->planes == 8) {
+						/* 8-bit input, window <= 64 bits: one vector op */
+						for (int q = 0; q < 8; q++)
+							dst[q] |= px[q] << sh;
+						continue;
+					}
 					for (size_t pl = 0; pl < g->planes; pl++) {
 						uint64_t v = px[pl], *d = dst + pl * p->kwp;
 
@@ -343,24 +349,32 @@ static void conv_rows(void *arg, size_t task, unsigned int worker)
 	g.n = e->batch;
 	for (uint32_t grp = 0; grp < p->g; grp++) {
 		if (p->mode == CONV_TAPS)
-			qnn_im2col_bits(&g, grp, ct->in, row0, nr, buf, p->row_words, mask);
+			qnn_im2col_bits(&g, grp, ct->in, row0, nr, buf, p->row_words, p->wtap ? mask : NULL);
 		else
 			im2col_dense(p, &g, grp, ct->in, row0, nr, buf, mask);
 		k->popgemm_packed(p->op, nr, p->og, p->kwp, p->pa, buf, p->row_words, p->kwp,
 				  p->pb, p->wpk ? p->wpk + grp * p->wpk_group :
 				  p->w + (size_t)grp * p->og * p->wrow, p->wrow, p->kwp,
 				  p->coef, acc + (size_t)grp * p->og, p->o, 0);
-		if (p->need_rowpop)
+		if (p->need_rowpop) {
+			/* unit activations x sign weights: + sum_i rowcoef_i * pop(x_i) per row */
+			uint32_t og = p->og, ldc = p->o;
+			int32_t *rt = pop + RPT_MAX;
+
+			for (size_t r = 0; r < nr; r++)
+				rt[r] = 0;
 			for (unsigned int i = 0; i < p->pa; i++) {
 				k->rowpop(nr, p->kwp, buf + i * p->kwp, p->row_words, pop);
-				for (size_t r = 0; r < nr; r++) {
-					int32_t v = p->rowcoef[i] * pop[r];
-					int32_t *a = acc + r * p->o + (size_t)grp * p->og;
-
-					for (uint32_t j = 0; j < p->og; j++)
-						a[j] += v;
-				}
+				for (size_t r = 0; r < nr; r++)
+					rt[r] += p->rowcoef[i] * pop[r];
 			}
+			for (size_t r = 0; r < nr; r++) {
+				int32_t *a = acc + r * ldc + (size_t)grp * og, v = rt[r];
+
+				for (uint32_t j = 0; j < og; j++)
+					a[j] += v;
+			}
+		}
 	}
 	for (size_t r = 0; r < nr; r++) {
 		int32_t *a = acc + r * p->o;
@@ -456,12 +470,12 @@ void cpu_conv_run(struct cpu_exec *e)
 	const struct conv_plan *p = l->conv;
 	const struct qnn_tensor *o = &e->m->t[l->out];
 	size_t rows = (size_t)e->batch * p->ho * p->wo;
-	unsigned int threads = qnn_pool_threads(e->m->ctx->pool);
+	unsigned int threads = e->inline_worker >= 0 ? 1 : qnn_pool_threads(e->m->ctx->pool);
 
 	if (p->mode == CONV_FLOAT) {
 		struct fconv_task ft = { e, e->ptr[l->in[0]], e->ptr[l->out] };
 
-		qnn_pool_run(e->m->ctx->pool, rows, conv_float_row, &ft, e->threads);
+		cpu_tasks(e, rows, conv_float_row, &ft);
 		return;
 	}
 	{
@@ -471,7 +485,7 @@ void cpu_conv_run(struct cpu_exec *e)
 		};
 
 		if (p->pack_input) {
-			qnn_pool_run(e->m->ctx->pool, e->batch, pack_task, e, e->threads);
+			cpu_tasks(e, e->batch, pack_task, e);
 			ct.in = e->aux;
 		} else {
 			ct.in = e->ptr[l->in[0]];
@@ -482,6 +496,6 @@ void cpu_conv_run(struct cpu_exec *e)
 			ct.rpt = RPT_MAX;
 		if (!ct.rpt)
 			ct.rpt = 1;
-		qnn_pool_run(e->m->ctx->pool, (rows + ct.rpt - 1) / ct.rpt, conv_rows, &ct, e->threads);
+		cpu_tasks(e, (rows + ct.rpt - 1) / ct.rpt, conv_rows, &ct);
 	}
 }

@@ -18,6 +18,7 @@ struct cpu_state {
 	uint8_t *scratch;
 	unsigned int threads;
 	void **ptr;
+	void **wptr;		/* per worker: nt pointers (image-parallel runs) */
 };
 
 static struct cpu_state *state(struct qnn_model *m);
@@ -32,7 +33,8 @@ int qnn_cpu_prepare(struct qnn_model *m, char *err, size_t errlen)
 	m->cpu = s;
 	s->threads = qnn_pool_threads(m->ctx->pool);
 	s->ptr = calloc(m->nt, sizeof(*s->ptr));
-	if (!s->ptr)
+	s->wptr = calloc((size_t)m->nt * s->threads, sizeof(*s->wptr));
+	if (!s->ptr || !s->wptr)
 		return qnn_fmt_err(err, errlen, -ENOMEM, "out of memory");
 	for (uint32_t i = 0; i < m->nl; i++) {
 		struct qnn_layer *l = &m->l[i];
@@ -82,6 +84,7 @@ void qnn_cpu_unprepare(struct qnn_model *m)
 	if (s) {
 		free(s->scratch);
 		free(s->ptr);
+		free(s->wptr);
 		free(s);
 	}
 	m->cpu = NULL;
@@ -91,6 +94,64 @@ static int aligned_for(const struct qnn_tensor *t, const void *p)
 {
 	return (uintptr_t)p % (t->dtype == QNN_DT_BITS ? 8 : t->dtype == QNN_DT_U8 ||
 			       t->dtype == QNN_DT_I8 ? 1 : 4) == 0;
+}
+
+/* All layers over images [img0, img0 + e->batch) of a batch of `total`. */
+static void run_layers(struct cpu_exec *e, uint8_t *arena, size_t total, size_t img0)
+{
+	const struct qnn_model *m = e->m;
+
+	for (uint32_t i = 0; i < m->nl; i++) {
+		e->l = &m->l[i];
+		e->aux = e->l->aux_bytes ? arena + e->l->aux_off * total + img0 * e->l->aux_bytes : NULL;
+		switch (e->l->op) {
+		case QNN_OP_CONV2D:
+		case QNN_OP_DENSE:
+			cpu_conv_run(e);
+			break;
+		case QNN_OP_MAXPOOL:
+		case QNN_OP_AVGPOOL:
+		case QNN_OP_GLOBAL_AVGPOOL:
+			cpu_pool_run(e);
+			break;
+		default:
+			cpu_misc_run(e);
+		}
+	}
+}
+
+/*
+ * Large batches run image-parallel: each task takes a few images through the
+ * whole network on one thread. No barrier per layer, no idle threads at a
+ * layer's tail; each image's activations stay in that core's cache.
+ */
+struct img_par {
+	struct cpu_exec e;
+	uint8_t *arena;
+	size_t batch, chunk;
+};
+
+static void image_chunk(void *arg, size_t task, unsigned int worker)
+{
+	struct img_par *ip = arg;
+	struct cpu_exec e = ip->e;
+	struct cpu_state *s = e.m->cpu;
+	size_t img0 = task * ip->chunk;
+	void **ptr = s->wptr + (size_t)worker * e.m->nt;
+
+	e.batch = (unsigned int)(ip->batch - img0 < ip->chunk ? ip->batch - img0 : ip->chunk);
+	for (uint32_t i = 0; i < e.m->nt; i++)
+		ptr[i] = e.m->t[i].is_const ? s->ptr[i] : (uint8_t *)s->ptr[i] + img0 * e.m->t[i].bytes;
+	e.ptr = ptr;
+	e.inline_worker = (int)worker;
+	run_layers(&e, ip->arena, ip->batch, img0);
+}
+
+static int image_parallel(const struct qnn_model *m, unsigned int batch, unsigned int threads)
+{
+	unsigned int t = threads ? threads : qnn_pool_threads(m->ctx->pool);
+
+	return t > 1 && batch >= 2 * t;
 }
 
 int qnn_cpu_run(struct qnn_model *m, unsigned int batch,
@@ -103,7 +164,7 @@ int qnn_cpu_run(struct qnn_model *m, unsigned int batch,
 	struct cpu_exec e = {
 		.m = m, .k = m->ctx->kern, .batch = batch, .ptr = s->ptr,
 		.scratch = s->scratch, .scratch_bytes = s->scratch_bytes,
-		.threads = threads,
+		.threads = threads, .inline_worker = -1,
 	};
 
 	if (__builtin_mul_overflow(per_image, (size_t)batch, &need))
@@ -138,22 +199,15 @@ int qnn_cpu_run(struct qnn_model *m, unsigned int batch,
 		if (t->producer >= 0 && aligned_for(t, outputs[i]))
 			s->ptr[m->out[i]] = outputs[i];
 	}
-	for (uint32_t i = 0; i < m->nl; i++) {
-		e.l = &m->l[i];
-		e.aux = e.l->aux_bytes ? arena + e.l->aux_off * batch : NULL;
-		switch (e.l->op) {
-		case QNN_OP_CONV2D:
-		case QNN_OP_DENSE:
-			cpu_conv_run(&e);
-			break;
-		case QNN_OP_MAXPOOL:
-		case QNN_OP_AVGPOOL:
-		case QNN_OP_GLOBAL_AVGPOOL:
-			cpu_pool_run(&e);
-			break;
-		default:
-			cpu_misc_run(&e);
-		}
+	if (image_parallel(m, batch, threads)) {
+		struct img_par ip = { .e = e, .arena = arena, .batch = batch };
+		unsigned int t = threads ? threads : s->threads;
+
+		ip.chunk = batch / (t * 4);
+		ip.chunk = ip.chunk < 1 ? 1 : ip.chunk > 16 ? 16 : ip.chunk;
+		qnn_pool_run(m->ctx->pool, (batch + ip.chunk - 1) / ip.chunk, image_chunk, &ip, threads);
+	} else {
+		run_layers(&e, arena, batch, 0);
 	}
 	for (uint32_t i = 0; i < m->nout; i++)
 		if (s->ptr[m->out[i]] != outputs[i])

@@ -253,7 +253,7 @@ static void pool_image(void *arg, size_t n, unsigned int worker)
 
 void cpu_pool_run(struct cpu_exec *e)
 {
-	qnn_pool_run(e->m->ctx->pool, e->batch, pool_image, e, e->threads);
+	cpu_tasks(e, e->batch, pool_image, e);
 }
 
 /* ---- the rest, one image per task ---- */
@@ -399,5 +399,5 @@ static void misc_image(void *arg, size_t n, unsigned int worker)
 
 void cpu_misc_run(struct cpu_exec *e)
 {
-	qnn_pool_run(e->m->ctx->pool, e->batch, misc_image, e, e->threads);
+	cpu_tasks(e, e->batch, misc_image, e);
 }

@@ -51,7 +51,7 @@ static void make_cfg(uint64_t *s, struct cfg *c, int idx)
 	c->in_kind = idx % 7 == 5 ? 1 : idx % 7 == 6 ? 2 : idx % 11 == 10 ? 3 : 0;
 	rnd_enc(s, &c->aenc, &c->abits, 4);
 	rnd_enc(s, &c->wenc, &c->wbits, 4);
-	c->n = (uint32_t)rndi(s, 1, 3);
+	c->n = (uint32_t)rndi(s, 1, 5);	/* >= 4: the image-parallel path */
 	c->dense = rndi(s, 0, 5) == 0;
 	c->g = 1;
 	c->c = chans[rndi(s, 0, 9)];
