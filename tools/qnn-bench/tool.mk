@@ -48,6 +48,9 @@ $(BENCH_OBJDIR)/kern/%.o: $(BENCH_KDIR)/%.c $(wildcard $(BENCH_KDIR)/*.h)
 	$(CC) $(TOOL_CFLAGS) -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 		-I$(TOP)/libqnn/src $(call bench_isa,$<) -c $< -o $@
 
+# main.o is built with or without -DQNN_BENCH_NO_CNV: rebuild it when cnv.c appears
+$(BENCH_OBJDIR)/main.o: $(BENCH_CNV)
+
 $(BENCH_OBJDIR)/%.o: qnn-bench/%.c $(wildcard qnn-bench/*.h) $(BENCH_KDIR)/kern.h
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOL_CFLAGS) $(BENCH_DEFS) -I$(TOP)/libqnn/src -Iqnn-bench \
