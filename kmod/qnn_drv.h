@@ -108,6 +108,10 @@ extern const struct drm_driver qnn_drm_driver;
 /* qnn_gem.c */
 struct drm_gem_object *qnn_gem_create_object(struct drm_device *drm,
 					     size_t size);
+struct drm_gem_object *
+qnn_gem_prime_import_sg_table(struct drm_device *drm,
+			      struct dma_buf_attachment *attach,
+			      struct sg_table *sgt);
 int qnn_ioctl_bo_create(struct drm_device *drm, void *data,
 			struct drm_file *file);
 int qnn_ioctl_bo_info(struct drm_device *drm, void *data,

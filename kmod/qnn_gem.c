@@ -126,8 +126,30 @@ struct drm_gem_object *qnn_gem_create_object(struct drm_device *drm,
 	bo->base.base.funcs = &qnn_gem_funcs;
 	mutex_init(&bo->lock);
 	INIT_LIST_HEAD(&bo->maps);
-	atomic_inc(&to_qnn_device(drm)->bo_count);
 	return &bo->base.base;
+}
+
+/*
+ * bo_count counts BOs that finished construction, so that a constructor
+ * failing after qnn_gem_create_object() (the shmem helper then frees the
+ * object without calling .free) cannot skew it.
+ */
+static void qnn_bo_count(struct drm_gem_object *obj)
+{
+	atomic_inc(&to_qnn_device(obj->dev)->bo_count);
+}
+
+struct drm_gem_object *
+qnn_gem_prime_import_sg_table(struct drm_device *drm,
+			      struct dma_buf_attachment *attach,
+			      struct sg_table *sgt)
+{
+	struct drm_gem_object *obj;
+
+	obj = drm_gem_shmem_prime_import_sg_table(drm, attach, sgt);
+	if (!IS_ERR(obj))
+		qnn_bo_count(obj);
+	return obj;
 }
 
 static u64 qnn_bo_va(struct qnn_bo *bo, struct qnn_file *qf)
@@ -168,6 +190,7 @@ int qnn_ioctl_bo_create(struct drm_device *drm, void *data,
 	if (IS_ERR(shmem))
 		return PTR_ERR(shmem);
 	obj = &shmem->base;
+	qnn_bo_count(obj);
 	to_qnn_bo(obj)->flags = args->flags;
 
 	ret = drm_gem_create_mmap_offset(obj);

@@ -12,7 +12,8 @@
 #
 # Environment: QNN_VM_TIMEOUT (whole run, s, default 1800), QNN_TEST_TIMEOUT
 # (per test program, s, default 300), QNN_VM_SMP (default 2), QNN_VM_MEM
-# (MiB, default 1024).
+# (MiB, default 1024), QNN_VM_DEBUG_OPTS (extra kernel command line, default
+# slub_debug + KFENCE sampling).
 set -u -o pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -205,13 +206,18 @@ chmod +x "$root/init"
 	die "cannot build the initramfs"
 
 # --- boot ---------------------------------------------------------------------
+# The distribution kernel has no KASAN; these make the allocator catch what it
+# can: redzones, poisoning and free-pointer checks on every slab object (a
+# use-after-free or overflow then shows as "BUG <cache>: ..."), and KFENCE
+# sampling for use-after-free of sampled objects.
+debug_opts=${QNN_VM_DEBUG_OPTS-slub_debug=FZPU kfence.sample_interval=10}
 echo "# vm-check: kernel $krel, $ntests selftest programs, timeout ${vm_timeout}s"
 start=$(date +%s)
 timeout -s KILL "$vm_timeout" "$qemu" -m "${QNN_VM_MEM:-1024}" -smp "${QNN_VM_SMP:-2}" \
 	-nographic -no-reboot -monitor none \
 	-kernel "$vmlinuz" -initrd "$out/initrd.gz" \
 	-serial stdio -serial file:"$out/raw.all" \
-	-append "console=ttyS0 quiet panic=-1 rdinit=/init" \
+	-append "console=ttyS0 quiet panic=-1 rdinit=/init $debug_opts" \
 	</dev/null >"$out/console.log" 2>&1
 qrc=$?
 echo "# vm-check: qemu exited with $qrc after $(($(date +%s) - start)) s"
@@ -271,7 +277,7 @@ else
 	result not-ok "vm: did not finish within ${vm_timeout}s (see $out/console.log)"
 fi
 
-splat='Oops|WARNING:|BUG:|KASAN|UBSAN|Call Trace|general protection|refcount_t|list_add corruption|list_del corruption|Kernel panic|kernel BUG|INFO: task .* blocked|stack-protector|segfault at'
+splat='Oops|WARNING:|BUG:|BUG [a-z0-9_-]+ \(|KASAN|KFENCE|UBSAN|Call Trace|general protection|refcount_t|list_add corruption|list_del corruption|Redzone|Poison overwritten|Object already free|Kernel panic|kernel BUG|INFO: task .* blocked|stack-protector|segfault at'
 if hits=$(cat "$out/console.log" "$out/kernel.log" | grep -aE "$splat"); then
 	result not-ok "kernel log: splat found"
 	sed 's/^/#   /' <<<"$hits" | head -40 | tee -a "$tap"
