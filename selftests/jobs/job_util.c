@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Job selftest helpers; see job_util.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "job_util.h"
+
+static int bo_alloc(struct cs_mem *m, struct cs_buf *b)
+{
+	int fd = *(int *)m->priv;
+	struct drm_qnn_bo_create c;
+	void *p;
+	int ret;
+
+	ret = qnn_bo_create(fd, b->size, b->ro ? DRM_QNN_BO_DEVICE_READONLY : 0,
+			    &c);
+	if (ret)
+		return ret;
+	p = qnn_bo_mmap(fd, c.offset, b->size);
+	if (!p) {
+		ret = -errno;
+		qnn_bo_close(fd, c.handle);
+		return ret;
+	}
+	b->va = c.va;
+	b->handle = c.handle;
+	b->dev = p;
+	return 0;
+}
+
+static void bo_free(struct cs_mem *m, struct cs_buf *b)
+{
+	munmap(b->dev, b->size);
+	qnn_bo_close(*(int *)m->priv, b->handle);
+}
+
+static const struct cs_mem_ops bo_ops = { bo_alloc, bo_free };
+
+void job_mem_init(struct cs_mem *m, int *fd, uint64_t seed)
+{
+	cs_mem_init(m, &bo_ops, fd, seed);
+}
+
+int job_submit(int fd, struct cs_builder *b, const struct cs_mem *m,
+	       uint32_t out_syncobj, struct drm_qnn_submit *args)
+{
+	struct drm_qnn_bo_ref refs[CS_MAX_BUFS];
+
+	for (int i = 0; i < m->n; i++) {
+		refs[i].handle = m->bufs[i].handle;
+		refs[i].flags = DRM_QNN_BO_REF_READ |
+				(m->bufs[i].ro ? 0 : DRM_QNN_BO_REF_WRITE);
+	}
+	memset(args, 0, sizeof(*args));
+	args->cmds = (uintptr_t)b->buf;
+	args->cmds_size = csb_finish(b);
+	args->bos = (uintptr_t)refs;
+	args->bo_count = m->n;
+	args->out_syncobj = out_syncobj;
+	return qnn_ioctl(fd, DRM_IOCTL_QNN_SUBMIT, args);
+}
+
+int64_t job_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int job_wait(int fd, uint64_t id, int64_t timeout_ms, struct drm_qnn_wait *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->job_id = id;
+	w->timeout_ns = job_now_ns() + timeout_ms * 1000000;
+	return qnn_ioctl(fd, DRM_IOCTL_QNN_WAIT, w);
+}
+
+int job_submit_empty(int fd, uint64_t *id)
+{
+	struct qnn_cs_header h = {
+		.magic = QNN_CS_MAGIC,
+		.version = QNN_CS_VERSION,
+		.hdr_size = sizeof(h),
+		.size = sizeof(h),
+	};
+	struct drm_qnn_submit s = {
+		.cmds = (uintptr_t)&h,
+		.cmds_size = sizeof(h),
+	};
+	int ret = qnn_ioctl(fd, DRM_IOCTL_QNN_SUBMIT, &s);
+
+	*id = s.job_id;
+	return ret;
+}
+
+int sim_knob(int fd, const char *name, unsigned int val)
+{
+	char parent[64], path[256];
+	FILE *f;
+	int ret;
+
+	ret = qnn_parent_name(fd, parent, sizeof(parent));
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/qnn_sim/%s/%s",
+		 parent, name);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	ret = fprintf(f, "%u\n", val) < 0 ? -EIO : 0;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	return ret;
+}
+
+unsigned int job_timeout_ms(void)
+{
+	uint64_t v = 500;
+
+	qnn_read_u64_file("/sys/module/qnn/parameters/job_timeout_ms", &v);
+	return (unsigned int)v;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Helpers of the job selftests: command-stream tensors in real BOs, SUBMIT
+ * and WAIT wrappers answering 0 or -errno, and qnn_sim's fault-injection
+ * knobs (docs/uapi.md, "qnn_sim fault injection").
+ */
+#ifndef QNN_JOB_UTIL_H
+#define QNN_JOB_UTIL_H
+
+#include <stdint.h>
+#include "cs_gen.h"
+#include "qnn_dev.h"
+
+/* cs_mem backed by BOs of fd (read-only buffers get DEVICE_READONLY). */
+void job_mem_init(struct cs_mem *m, int *fd, uint64_t seed);
+
+/* SUBMIT the finished stream @b with every buffer of @m in the BO list. */
+int job_submit(int fd, struct cs_builder *b, const struct cs_mem *m,
+	       uint32_t out_syncobj, struct drm_qnn_submit *args);
+
+/* WAIT for a job, @timeout_ms from now: 0 or -errno. */
+int job_wait(int fd, uint64_t id, int64_t timeout_ms, struct drm_qnn_wait *w);
+
+/* An empty (0-command) job: 0 or -errno; *id gets its id. */
+int job_submit_empty(int fd, uint64_t *id);
+
+/* CLOCK_MONOTONIC in ns. */
+int64_t job_now_ns(void);
+
+/* Write @val to qnn_sim's debugfs knob @name of fd's device: 0 or -errno. */
+int sim_knob(int fd, const char *name, unsigned int val);
+
+/* qnn.ko's job_timeout_ms parameter. */
+unsigned int job_timeout_ms(void);
+
+#endif

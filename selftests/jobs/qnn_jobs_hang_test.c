@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Timeout and recovery: qnn_sim hangs the next job; the driver's timeout
+ * resets the device. The hung job reports "timed out", a job another file
+ * queued behind it is resubmitted and completes correctly, and the next
+ * job succeeds within twice the timeout.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+#include "job_util.h"
+
+static void conv_job(struct cs_mem *m, struct cs_builder *b)
+{
+	struct cs_conv_spec spec = {
+		.a = { QNN_CS_ENC_UNSIGNED, 2 }, .w = { QNN_CS_ENC_SIGNED, 2 },
+		.k = 3, .stride = 1, .pad = 1, .pad_set = 1, .zero_pad = 0,
+		.n = 1, .h = 5, .w_ = 5, .c = 64, .oc = 8,
+		.mode = QNN_CS_OUT_INT32,
+	};
+
+	cs_mem_reset(m);
+	csb_init(b);
+	cs_gen_conv(m, b, &spec);
+}
+
+TEST(hang_timeout_reset_resubmit)
+{
+	unsigned int t = job_timeout_ms();
+	struct cs_mem m1, m2;
+	struct cs_builder *b1 = calloc(1, sizeof(*b1));
+	struct cs_builder *b2 = calloc(1, sizeof(*b2));
+	struct drm_qnn_submit s1, s2;
+	struct drm_qnn_wait w;
+	int fd1 = qnn_open(), fd2 = qnn_open();
+	int64_t t0, dt;
+
+	ASSERT_LE(0, fd1);
+	ASSERT_LE(0, fd2);
+	ASSERT_TRUE(b1 && b2);
+	job_mem_init(&m1, &fd1, 1);
+	job_mem_init(&m2, &fd2, 2);
+	conv_job(&m1, b1);
+	conv_job(&m2, b2);
+	ASSERT_EQ(0, m1.err);
+	ASSERT_EQ(0, m2.err);
+
+	ASSERT_EQ(0, sim_knob(fd1, "hang_next_job", 1));
+	t0 = job_now_ns();
+	ASSERT_EQ(0, job_submit(fd1, b1, &m1, 0, &s1));
+	ASSERT_EQ(0, job_submit(fd2, b2, &m2, 0, &s2));
+
+	ASSERT_EQ(0, job_wait(fd1, s1.job_id, 10 * t + 10000, &w));
+	dt = job_now_ns() - t0;
+	EXPECT_EQ(DRM_QNN_JOB_TIMEOUT, w.status);
+	TH_LOG("hung job reported after %lld ms (timeout %u ms)",
+	       (long long)(dt / 1000000), t);
+
+	/* the innocent job of the other file ran again and is right */
+	ASSERT_EQ(0, job_wait(fd2, s2.job_id, 10 * t + 10000, &w));
+	EXPECT_EQ(DRM_QNN_JOB_COMPLETED, w.status);
+	cs_gen_reference(&m2, b2);
+	EXPECT_GT(0, cs_gen_compare(&m2));
+
+	/* the next job succeeds within 2x the timeout */
+	conv_job(&m1, b1);
+	ASSERT_EQ(0, m1.err);
+	t0 = job_now_ns();
+	ASSERT_EQ(0, job_submit(fd1, b1, &m1, 0, &s1));
+	ASSERT_EQ(0, job_wait(fd1, s1.job_id, 2 * t, &w));
+	dt = job_now_ns() - t0;
+	EXPECT_EQ(DRM_QNN_JOB_COMPLETED, w.status);
+	EXPECT_LT(dt, 2LL * t * 1000000);
+	cs_gen_reference(&m1, b1);
+	EXPECT_GT(0, cs_gen_compare(&m1));
+	TH_LOG("next job completed %lld us after submit",
+	       (long long)(dt / 1000));
+
+	cs_mem_reset(&m1);
+	cs_mem_reset(&m2);
+	free(b1);
+	free(b2);
+	close(fd1);
+	close(fd2);
+}
+
+/* A hang while several jobs of the same file are queued behind it. */
+TEST(hang_with_queue_behind)
+{
+	unsigned int t = job_timeout_ms();
+	int fd = qnn_open();
+	struct drm_qnn_wait w;
+	uint64_t ids[8];
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, sim_knob(fd, "hang_next_job", 1));
+	for (int i = 0; i < 8; i++)
+		ASSERT_EQ(0, job_submit_empty(fd, &ids[i]));
+	ASSERT_EQ(0, job_wait(fd, ids[0], 10 * t + 10000, &w));
+	EXPECT_EQ(DRM_QNN_JOB_TIMEOUT, w.status);
+	for (int i = 1; i < 8; i++) {
+		ASSERT_EQ(0, job_wait(fd, ids[i], 10 * t + 10000, &w));
+		EXPECT_EQ(DRM_QNN_JOB_COMPLETED, w.status);
+	}
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
