@@ -80,17 +80,6 @@ void act_affine(struct cv_act *x, const double *k, size_t nk, const double *m, s
 	}
 }
 
-static char *layer_name(struct cv *cv, const char *base, const char *suffix)
-{
-	static char buf[2][320];	/* only used within one emit call */
-	static int i;
-
-	(void)cv;
-	i ^= 1;
-	snprintf(buf[i], sizeof(buf[i]), "%.280s%s", base, suffix);
-	return buf[i];
-}
-
 void verbose_layer(struct cv *cv, const struct qnn_layer_desc *l, const struct cv_act *in,
 		   const struct cv_act *out, const struct cv_pending *p)
 {
@@ -159,7 +148,7 @@ int act_materialize(struct cv *cv, struct cv_value *v, enum qnn_dtype dt)
 	if (id < 0)
 		return id;
 	p->l.output = id;
-	p->l.name = layer_name(cv, p->node, "");
+	p->l.name = p->node;
 	err = cv_emit_layer(cv, &p->l);
 	if (err < 0)
 		return err;

@@ -579,6 +579,21 @@ static int lower_quantizer(struct cv *cv, const Onnx__NodeProto *n, struct cv_qf
 		return -ENOTSUP;
 	xi = vidx(cv, xv);
 	x = &xv->a;
+	if (x->pend && x->pend->in_dtype == QNN_DT_F32)
+		return cv_node_fail(cv, n, "quantizer after a layer with a float input; make the "
+				    "graph input uint8/int8 or put a Quant/QuantizeLinear on it");
+	if (x->pend && xv->uses > 1) {
+		/* the accumulator has other consumers: emit it once as I32 */
+		int clamped = xv->a.clamped;
+
+		xv->a.clamped = 0;
+		err = act_materialize(cv, xv, QNN_DT_I32);
+		xv = &cv->vals[xi];
+		xv->a.clamped = clamped;
+		x = &xv->a;
+		if (err)
+			return err;
+	}
 	if (!x->pend && x->dtype != QNN_DT_I32)
 		return cv_node_fail(cv, n, "quantizer on a %s activation; qnn thresholds "
 				    "accumulators (put it after Conv/Gemm/MatMul, batch-norm "
@@ -660,20 +675,18 @@ static int lower_pool(struct cv *cv, const Onnx__NodeProto *n)
 	if (!xv)
 		return -ENOTSUP;
 	xi = vidx(cv, xv);
-	if (maxp && xv->a.pend && xv->a.clamped) {
-		/* max commutes with the pending clamp; keep it */
-	}
+	if (!maxp && xv->a.clamped)
+		return cv_node_fail(cv, n, "average pool after Relu/Clip without a quantizer");
 	if (xv->a.pend) {
+		/* max-pool commutes with a (monotone) clamp: it stays pending */
 		int clamped = xv->a.clamped;
 
-		xv->a.clamped = 0;	/* max-pool commutes with a clamp; keep it pending */
+		xv->a.clamped = 0;
 		err = act_materialize(cv, xv, QNN_DT_I32);
 		xv = &cv->vals[xi];
-		xv->a.clamped = maxp ? clamped : clamped;
+		xv->a.clamped = clamped;
 		if (err)
 			return err;
-		if (!maxp && clamped)
-			return cv_node_fail(cv, n, "average pool after Relu/Clip without a quantizer");
 	}
 	if (xv->a.flat)
 		return cv_node_fail(cv, n, "pooling a flattened tensor");
