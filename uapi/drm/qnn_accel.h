@@ -90,7 +90,8 @@ struct drm_qnn_get_param {
 /**
  * struct drm_qnn_bo_create - allocate a buffer object
  * @size: in, bytes; rounded up to the page size; 0 or larger than the
- *	device address space gives -EINVAL
+ *	device address space (DRM_QNN_PARAM_VA_SIZE) gives -EINVAL, more
+ *	than half of the machine's RAM -ENOMEM
  * @flags: in, DRM_QNN_BO_*; unknown bits give -EINVAL
  * @handle: out, GEM handle in this file
  * @va: out, device virtual address of the BO in this file's address space
@@ -108,7 +109,7 @@ struct drm_qnn_bo_create {
  * struct drm_qnn_bo_info - describe a BO of this file (also one imported
  * through PRIME, which gets its own device address here)
  * @handle: in; unknown handles give -ENOENT
- * @flags: out, DRM_QNN_BO_*
+ * @flags: in, must be 0 (-EINVAL otherwise); out, the BO's DRM_QNN_BO_*
  * @size: out, bytes
  * @va: out, device virtual address in this file's address space
  * @offset: out, fake offset to pass to mmap()
