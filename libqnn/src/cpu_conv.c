@@ -258,10 +258,12 @@ static void im2col_dense(const struct conv_plan *p, const struct qnn_conv_geom *
 	for (size_t r = row0; r < row0 + nrows; r++) {
 		size_t ox = r % g->ow, oy = r / g->ow % g->oh, n = r / (g->ow * g->oh);
 		uint64_t *dst = out + (r - row0) * p->row_words;
-		uint64_t *mask = padmask + (r - row0) * mw;
+		uint64_t *mask = padmask ? padmask + (r - row0) * mw : NULL;
 
-		memset(dst, 0, p->row_words * 8);
-		memset(mask, 0, mw * 8);
+		for (size_t w = 0; w < p->row_words; w++)
+			dst[w] = 0;
+		if (mask)
+			memset(mask, 0, mw * 8);
 		for (size_t ky = 0; ky < g->kh; ky++) {
 			size_t y = oy * g->sh + ky * g->dh;
 
@@ -270,7 +272,8 @@ static void im2col_dense(const struct conv_plan *p, const struct qnn_conv_geom *
 				const uint64_t *px;
 
 				if (y < g->pt || xx < g->pl || y - g->pt >= g->h || xx - g->pl >= g->w) {
-					mask[t / 64] |= 1ull << (t % 64);
+					if (mask)
+						mask[t / 64] |= 1ull << (t % 64);
 					continue;
 				}
 				px = in + ((n * g->h + y - g->pt) * g->w + xx - g->pl) * g->planes * cw;
@@ -307,19 +310,67 @@ static void im2col_dense(const struct conv_plan *p, const struct qnn_conv_geom *
 	}
 }
 
-/* U8/I8 pixels -> 8 bit-planes (two's complement for I8) */
+/*
+ * U8/I8 pixels -> 8 bit-planes (two's complement for I8). Eight channels at
+ * a time: bit b of 8 bytes is gathered into one byte with a multiply (the
+ * partial products land on distinct bits, so no carries).
+ */
 static void pack_bytes(const uint8_t *src, size_t pixels, uint32_t c, uint64_t *dst)
 {
 	uint32_t cw = (c + 63) / 64;
 
 	memset(dst, 0, pixels * 8 * cw * 8);
 	for (size_t px = 0; px < pixels; px++, src += c, dst += 8 * cw)
-		for (uint32_t ch = 0; ch < c; ch++) {
-			unsigned int v = src[ch];
+		for (uint32_t c0 = 0; c0 < c; c0 += 8) {
+			uint64_t x = 0;
 
-			for (unsigned int b = 0; v; b++, v >>= 1)
-				dst[b * cw + ch / 64] |= (uint64_t)(v & 1) << (ch % 64);
+			memcpy(&x, src + c0, c - c0 < 8 ? c - c0 : 8);	/* little-endian */
+			for (unsigned int b = 0; b < 8; b++) {
+				uint64_t byte = (((x >> b) & 0x0101010101010101ull) *
+						 0x0102040810204080ull) >> 56;
+
+				dst[b * cw + c0 / 64] |= byte << (c0 % 64);
+			}
 		}
+}
+
+/* Whole-word taps (C/groups a multiple of 64, or one group): plain copies. */
+static void im2col_words(const struct conv_plan *p, const struct qnn_conv_geom *g,
+			 uint32_t group, const uint64_t *in, size_t row0, size_t nrows,
+			 uint64_t *out, uint64_t *padmask)
+{
+	size_t cw = (g->c + 63) / 64, gw = (p->cg + 63) / 64, mw = mask_words(p);
+	size_t goff = (size_t)group * p->cg / 64, planes = g->planes, kwp = p->kwp;
+
+	for (size_t r = row0; r < row0 + nrows; r++) {
+		size_t ox = r % g->ow, oy = r / g->ow % g->oh, n = r / (g->ow * g->oh);
+		uint64_t *dst = out + (r - row0) * p->row_words;
+		uint64_t *mask = padmask ? padmask + (r - row0) * mw : NULL;
+
+		if (mask)
+			memset(mask, 0, mw * 8);
+		for (size_t ky = 0; ky < g->kh; ky++) {
+			size_t y = oy * g->sh + ky * g->dh;
+
+			for (size_t kx = 0; kx < g->kw; kx++) {
+				size_t xx = ox * g->sw + kx * g->dw, t = ky * g->kw + kx;
+				const uint64_t *px;
+
+				if (y < g->pt || xx < g->pl || y - g->pt >= g->h || xx - g->pl >= g->w) {
+					for (size_t pl = 0; pl < planes; pl++)
+						for (size_t w = 0; w < gw; w++)
+							dst[pl * kwp + t * gw + w] = 0;
+					if (mask)
+						mask[t / 64] |= 1ull << (t % 64);
+					continue;
+				}
+				px = in + ((n * g->h + y - g->pt) * g->w + xx - g->pl) * planes * cw + goff;
+				for (size_t pl = 0; pl < planes; pl++)
+					for (size_t w = 0; w < gw; w++)
+						dst[pl * kwp + t * gw + w] = px[pl * cw + w];
+			}
+		}
+	}
 }
 
 struct conv_task {
@@ -348,10 +399,12 @@ static void conv_rows(void *arg, size_t task, unsigned int worker)
 
 	g.n = e->batch;
 	for (uint32_t grp = 0; grp < p->g; grp++) {
-		if (p->mode == CONV_TAPS)
+		if (p->mode == CONV_TAPS && (p->g == 1 || p->cg % 64 == 0))
+			im2col_words(p, &g, grp, ct->in, row0, nr, buf, p->wtap ? mask : NULL);
+		else if (p->mode == CONV_TAPS)
 			qnn_im2col_bits(&g, grp, ct->in, row0, nr, buf, p->row_words, p->wtap ? mask : NULL);
 		else
-			im2col_dense(p, &g, grp, ct->in, row0, nr, buf, mask);
+			im2col_dense(p, &g, grp, ct->in, row0, nr, buf, p->wtap ? mask : NULL);
 		k->popgemm_packed(p->op, nr, p->og, p->kwp, p->pa, buf, p->row_words, p->kwp,
 				  p->pb, p->wpk ? p->wpk + grp * p->wpk_group :
 				  p->w + (size_t)grp * p->og * p->wrow, p->wrow, p->kwp,
