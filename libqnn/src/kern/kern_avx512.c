@@ -396,39 +396,64 @@ static void avx512_rowpop(size_t m, size_t kw, const uint64_t *a, size_t lda,
 	}
 }
 
-/* 16 channels per step: compare to opmasks, per-plane counts via masks */
+/* opmask of the channels c .. c+15 (< n) that hit threshold row t */
+AI __mmask16 thr_hit(__m512i a, const int32_t *tht, __mmask16 valid, __mmask16 neg)
+{
+	__m512i v = _mm512_maskz_loadu_epi32(valid, tht);
+
+	return (__mmask16)((_mm512_cmpge_epi32_mask(a, v) & ~neg) |
+			   (_mm512_cmple_epi32_mask(a, v) & neg));
+}
+
+/*
+ * 16 channels per step, compares into opmasks. Each output word (64
+ * channels) is assembled in registers and stored once, so consecutive
+ * steps do not read-modify-write the same word through memory. Binary
+ * outputs (nt == 1) use the hit mask directly.
+ */
 static void avx512_threshold(size_t n, const int32_t *acc, size_t nt,
 			     const int32_t *th, size_t ldt,
 			     const uint64_t *negmask, int flip, uint64_t *out)
 {
 	size_t cw = (n + 63) / 64, planes = 0;
+	const __m512i one = _mm512_set1_epi32(1);
 
 	while (((size_t)1 << planes) - 1 < nt)
 		planes++;
-	for (size_t w = 0; w < planes * cw; w++)
-		out[w] = 0;
-	for (size_t c = 0; c < n; c += 16) {
-		size_t left = n - c;
-		__mmask16 valid = (__mmask16)(left >= 16 ? 0xffff : (1u << left) - 1);
-		__mmask16 neg = negmask ? (__mmask16)(negmask[c / 64] >> (c % 64)) : 0;
-		__m512i a = _mm512_maskz_loadu_epi32(valid, acc + c);
-		__m512i code = _mm512_setzero_si512();
-		const __m512i one = _mm512_set1_epi32(1);
+	for (size_t w = 0; w < cw; w++) {
+		uint64_t word[8] = { 0 };
+		uint64_t nw = negmask ? negmask[w] : 0;
 
-		for (size_t t = 0; t < nt; t++) {
-			__m512i v = _mm512_maskz_loadu_epi32(valid, th + t * ldt + c);
-			__mmask16 hit = (__mmask16)((_mm512_cmpge_epi32_mask(a, v) & ~neg) |
-						    (_mm512_cmple_epi32_mask(a, v) & neg));
+		for (size_t s = 0; s < 4 && w * 64 + s * 16 < n; s++) {
+			size_t c = w * 64 + s * 16, left = n - c;
+			__mmask16 valid = (__mmask16)(left >= 16 ? 0xffff : (1u << left) - 1);
+			__mmask16 neg = (__mmask16)(nw >> (s * 16));
+			__m512i a = _mm512_maskz_loadu_epi32(valid, acc + c);
 
-			code = _mm512_mask_add_epi32(code, hit, code, one);
+			if (nt == 1) {
+				__mmask16 m = thr_hit(a, th + c, valid, neg);
+
+				if (flip)
+					m = (__mmask16)~m;
+				word[0] |= (uint64_t)(m & valid) << (s * 16);
+				continue;
+			}
+			__m512i code = _mm512_setzero_si512();
+
+			for (size_t t = 0; t < nt; t++)
+				code = _mm512_mask_add_epi32(code,
+					thr_hit(a, th + t * ldt + c, valid, neg), code, one);
+			if (flip)
+				code = _mm512_xor_si512(code, _mm512_set1_epi32(-1));
+			for (size_t b = 0; b < planes; b++) {
+				__mmask16 m = _mm512_test_epi32_mask(code,
+							_mm512_set1_epi32(1 << b));
+
+				word[b] |= (uint64_t)(m & valid) << (s * 16);
+			}
 		}
-		if (flip)
-			code = _mm512_xor_si512(code, _mm512_set1_epi32(-1));
-		for (size_t b = 0; b < planes; b++) {
-			__mmask16 m = _mm512_test_epi32_mask(code, _mm512_set1_epi32(1 << b));
-
-			out[b * cw + c / 64] |= (uint64_t)(m & valid) << (c % 64);
-		}
+		for (size_t b = 0; b < planes; b++)
+			out[b * cw + w] = word[b];
 	}
 }
 
