@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Several processes at once: each opens the device (or shares one open
- * file through fork) and creates, maps, fills, verifies and frees many BOs
- * concurrently. Every byte must read back as its own process wrote it, and
+ * Several processes at once: each opens the device after a common start
+ * signal (twice in a row), or all share one open file through fork, and
+ * they create, map, fill, verify and free many BOs concurrently. Every byte must read back as its own process wrote it, and
  * once all exit the device's live-BO and open-file counters are back where
  * they started.
  */
@@ -15,7 +15,7 @@
 #include "qnn_fixture.h"
 
 #define NPROC	8
-#define ROUNDS	150
+#define ROUNDS	100
 #define LIVE	12
 
 /* Child exit codes: 0 ok, else which step failed. */
@@ -97,15 +97,27 @@ static void run_workers(struct __test_metadata *_metadata, int shared_fd)
 		pids[i] = fork();
 		ASSERT_LE(0, pids[i]);
 		if (pids[i] == 0) {
+			int session, ret = OK;
 			char c;
-			int fd = shared_fd >= 0 ? shared_fd : qnn_open();
 
 			close(go[1]);
-			if (fd < 0)
-				_exit(E_OPEN);
 			if (read(go[0], &c, 1) != 0)
 				_exit(E_START);
-			_exit(worker(fd, i));
+			if (shared_fd >= 0)
+				_exit(worker(shared_fd, i));
+			/*
+			 * Own files: open after the start signal, so opens,
+			 * allocations and closes of all workers interleave.
+			 */
+			for (session = 0; session < 2 && ret == OK; session++) {
+				int fd = qnn_open();
+
+				if (fd < 0)
+					_exit(E_OPEN);
+				ret = worker(fd, i + session * NPROC);
+				close(fd);
+			}
+			_exit(ret);
 		}
 	}
 	close(go[0]);
