@@ -6,6 +6,7 @@
  * element, ±1 or integers), built from the docs/layout.md encodings
  * without any popcount.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -283,6 +284,12 @@ static int check_im2col_tiles(uint64_t *s)
 	ok = ok && qnn_im2col_bits(g, 0, in, rows, 1, full, rw, NULL) < 0;
 	ok = ok && qnn_im2col_bits(g, 0, in, 0, rows, full, rw - 1, NULL) < 0;
 	ok = ok && qnn_im2col_bits(g, g->groups, in, 0, rows, full, rw, NULL) < 0;
+	bad = *g;
+	bad.oh = SIZE_MAX / 2;	/* n * oh * ow overflows */
+	ok = ok && qnn_im2col_bits(&bad, 0, in, 0, 1, full, rw, NULL) < 0;
+	bad = *g;
+	bad.kw = SIZE_MAX / 3;
+	ok = ok && qnn_im2col_bits(&bad, 0, in, 0, 1, full, rw, NULL) < 0;
 	free(in), free(full), free(part), free(m0), free(m1);
 	return ok;
 }

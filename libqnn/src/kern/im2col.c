@@ -67,6 +67,17 @@ void qnn_bits_extract(const uint64_t *src, size_t cbit0, size_t cbits,
 
 static int geom_ok(const struct qnn_conv_geom *g)
 {
+	size_t x;
+
+	/* sizes a caller could not have allocated are refused, not wrapped */
+	if (__builtin_mul_overflow(g->n, g->oh, &x) || __builtin_mul_overflow(x, g->ow, &x) ||
+	    __builtin_mul_overflow(g->n, g->h, &x) || __builtin_mul_overflow(x, g->w, &x) ||
+	    __builtin_mul_overflow(x, g->planes, &x) || __builtin_mul_overflow(x, g->c, &x) ||
+	    __builtin_mul_overflow(g->kh, g->kw, &x) || __builtin_mul_overflow(x, g->planes, &x) ||
+	    __builtin_mul_overflow(x, g->c, &x) ||
+	    __builtin_mul_overflow(g->oh, g->sh, &x) || __builtin_mul_overflow(g->ow, g->sw, &x) ||
+	    __builtin_mul_overflow(g->kh, g->dh, &x) || __builtin_mul_overflow(g->kw, g->dw, &x))
+		return 0;
 	if (!g->n || !g->h || !g->w || !g->c || !g->planes || g->planes > 8 ||
 	    !g->groups || g->c % g->groups || !g->kh || !g->kw ||
 	    !g->sh || !g->sw || !g->dh || !g->dw || !g->oh || !g->ow)
