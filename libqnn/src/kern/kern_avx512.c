@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
  * AVX-512 kernels (F + VL + BW + VPOPCNTDQ): 512-bit XOR/AND, vpopcntq,
- * 64-bit lane accumulators. Micro-kernel: 4 rows x 4 columns, 16 zmm
- * accumulators; each loaded vector is used 4 times. At the end of a plane
- * pair the 16 accumulators are reduced together into one zmm of 16 int32
- * (a transposing add tree, ~37 instructions) and scaled by the pair's
- * coefficient, so extra planes cost only their popcounts. K tails use
- * masked loads, which never touch the masked-out words.
+ * 64-bit lane accumulators. Two GEMM kernels (docs/kernels.md):
+ *
+ * - lane-per-column (lp_*), the main one: b packed into 8-column panels,
+ *   each zmm lane accumulates a different output; used for m >= 8 and by
+ *   popgemm_packed;
+ * - dot-product 4x4 (ukern + kern_blocked.h), for few rows: 16 zmm
+ *   accumulators, each loaded vector used 4 times; at the end of a plane
+ *   pair the 16 accumulators are reduced together into one zmm of 16 int32
+ *   (a transposing add tree, ~37 instructions) and scaled by the pair's
+ *   coefficient. K tails use masked loads, which never touch the
+ *   masked-out words.
  */
 #include <immintrin.h>
 #include <stdlib.h>
@@ -142,47 +147,45 @@ AI void lp_ukern(enum qnn_popop op, int mr, int np, size_t kk, size_t ps,
 		 int32_t *c, size_t ldc, size_t ncols, int first)
 {
 	for (size_t p = 0; p < pa; p++) {
-		{
-			const uint64_t *ap = a + p * sa;
-			const uint64_t *bq = bp;
-			__m512i acc[LP_R][LP_P], cf;
+		const uint64_t *ap = a + p * sa;
+		const uint64_t *bq = bp;
+		__m512i acc[LP_R][LP_P], cf;
 
 #pragma GCC unroll 6
-			for (int i = 0; i < LP_R; i++)
+		for (int i = 0; i < LP_R; i++)
 #pragma GCC unroll 4
-				for (int j = 0; j < LP_P; j++)
-					acc[i][j] = _mm512_setzero_si512();
-			for (size_t k = 0; k < kk; k++) {
-				__m512i vb[LP_P];
+			for (int j = 0; j < LP_P; j++)
+				acc[i][j] = _mm512_setzero_si512();
+		for (size_t k = 0; k < kk; k++) {
+			__m512i vb[LP_P];
+
+#pragma GCC unroll 4
+			for (int j = 0; j < np; j++)
+				vb[j] = _mm512_loadu_si512(bq + (j * ps + k) * 8);
+#pragma GCC unroll 6
+			for (int i = 0; i < mr; i++) {
+				__m512i va = _mm512_set1_epi64((long long)ap[i * lda + k]);
 
 #pragma GCC unroll 4
 				for (int j = 0; j < np; j++)
-					vb[j] = _mm512_loadu_si512(bq + (j * ps + k) * 8);
-#pragma GCC unroll 6
-				for (int i = 0; i < mr; i++) {
-					__m512i va = _mm512_set1_epi64((long long)ap[i * lda + k]);
-
-#pragma GCC unroll 4
-					for (int j = 0; j < np; j++)
-						acc[i][j] = _mm512_add_epi64(acc[i][j],
-							_mm512_popcnt_epi64(bitop(op, va, vb[j])));
-				}
+					acc[i][j] = _mm512_add_epi64(acc[i][j],
+						_mm512_popcnt_epi64(bitop(op, va, vb[j])));
 			}
-			cf = _mm512_set1_epi64(coef[p * cs]);
+		}
+		cf = _mm512_set1_epi64(coef[p * cs]);
 #pragma GCC unroll 6
-			for (int i = 0; i < mr; i++) {
+		for (int i = 0; i < mr; i++) {
 #pragma GCC unroll 4
-				for (int j = 0; j < np; j++) {
-					size_t left = ncols - (size_t)j * 8;
-					__mmask8 m = (__mmask8)(left >= 8 ? 0xff : (1u << left) - 1);
-					int32_t *cp = c + i * ldc + j * 8;
-					/* exact product; its low 32 bits are the wrapped one */
-					__m256i v = _mm512_cvtepi64_epi32(_mm512_mul_epi32(acc[i][j], cf));
+			for (int j = 0; j < np; j++) {
+				size_t left = ncols - (size_t)j * 8;
+				__mmask8 m = (__mmask8)(left >= 8 ? 0xff : (1u << left) - 1);
+				int32_t *cp = c + i * ldc + j * 8;
+				/* exact product; its low 32 bits are the wrapped one */
+				__m256i v = _mm512_cvtepi64_epi32(_mm512_mul_epi32(acc[i][j], cf));
 
-					if (!(first && p == 0))
-						v = _mm256_add_epi32(v, _mm256_maskz_loadu_epi32(m, cp));
-					_mm256_mask_storeu_epi32(cp, m, v);
-				}
+				if (!(first && p == 0))
+					v = _mm256_add_epi32(v, _mm256_maskz_loadu_epi32(m, cp));
+				_mm256_mask_storeu_epi32(cp, m, v);
 			}
 		}
 	}
