@@ -85,5 +85,9 @@ bool qnn_sim_dma_write(struct qnn_sim *sim, u64 addr, const void *buf,
 		       size_t len);
 u32 qnn_sim_translate(struct qnn_sim *sim, u64 pt_base, u64 va, bool write,
 		      u64 *pa);
+int qnn_sim_vm_read(struct qnn_sim *sim, u64 pt_base, u64 va, void *dst,
+		    size_t len, u64 *fault_va, u32 *reason);
+int qnn_sim_vm_write(struct qnn_sim *sim, u64 pt_base, u64 va,
+		     const void *src, size_t len, u64 *fault_va, u32 *reason);
 
 #endif /* _QNN_SIM_H_ */

@@ -7,10 +7,13 @@
  *
  * Jobs reach memory only through qnn_sim_translate() with the page tables
  * the descriptor names. The layer opcodes of the command stream belong to
- * the command-stream executor; this engine knows none yet, so a non-empty
- * stream that is fully mapped ends with QNN_ERR_BAD_OPCODE at offset 0.
+ * the command-stream executor (it plugs in at qnn_sim_run(), reading and
+ * writing through qnn_sim_vm_read/write()); this engine knows none yet, so a
+ * non-empty stream whose start is mapped ends with QNN_ERR_BAD_OPCODE at
+ * offset 0.
  */
 #include <linux/bitfield.h>
+#include <linux/minmax.h>
 #include <linux/workqueue.h>
 
 #include "qnn_regs.h"
@@ -24,33 +27,13 @@ struct qnn_sim_job_end {
 	bool fault_write;
 };
 
-/* Every page of [va, va + size) must translate; the first hole faults. */
-static bool qnn_sim_check_range(struct qnn_sim *sim, u64 pt_base, u64 va,
-				u64 size, bool write, struct qnn_sim_job_end *end)
-{
-	u64 addr, pa;
-	u32 reason;
-
-	for (addr = va; addr < va + size;
-	     addr = (addr | (QNN_PAGE_SIZE - 1)) + 1) {
-		reason = qnn_sim_translate(sim, pt_base, addr, write, &pa);
-		if (reason != QNN_MMU_OK) {
-			end->status = QNN_ERR_MMU_FAULT;
-			end->fault_addr = addr;
-			end->fault_reason = reason;
-			end->fault_write = write;
-			return false;
-		}
-	}
-	return true;
-}
-
 static void qnn_sim_run(struct qnn_sim *sim, const struct qnn_hw_desc *d,
 			struct qnn_sim_job_end *end)
 {
 	u64 pt_base = le64_to_cpu(d->pt_base);
 	u64 cmd_va = le64_to_cpu(d->cmd_va);
 	u32 cmd_size = le32_to_cpu(d->cmd_size);
+	u64 hdr;
 
 	if (d->rsvd[0] || d->rsvd[1] || d->rsvd[2]) {
 		end->status = QNN_ERR_BAD_DESC;
@@ -74,8 +57,13 @@ static void qnn_sim_run(struct qnn_sim *sim, const struct qnn_hw_desc *d,
 		end->status = QNN_ERR_NONE;	/* an empty stream */
 		return;
 	}
-	if (!qnn_sim_check_range(sim, pt_base, cmd_va, cmd_size, false, end))
+	/* fetch the first command header through the MMU */
+	if (qnn_sim_vm_read(sim, pt_base, cmd_va, &hdr,
+			    min_t(u32, cmd_size, sizeof(hdr)), &end->fault_addr,
+			    &end->fault_reason)) {
+		end->status = QNN_ERR_MMU_FAULT;
 		return;
+	}
 	end->status = QNN_ERR_BAD_OPCODE;
 	end->err_offset = 0;
 }

@@ -95,3 +95,46 @@ u32 qnn_sim_translate(struct qnn_sim *sim, u64 pt_base, u64 va, bool write,
 	*pa = (pte & QNN_PTE_ADDR) | (va & (QNN_PAGE_SIZE - 1));
 	return QNN_MMU_OK;
 }
+
+/*
+ * Copy between @buf and device virtual memory of the address space rooted
+ * at @pt_base, translating page by page as the device's load/store unit
+ * does. Return: 0, or -EFAULT with *@fault_va and *@reason describing the
+ * first address the MMU (or the bus) refused; nothing past it is touched.
+ */
+static int qnn_sim_vm_rw(struct qnn_sim *sim, u64 pt_base, u64 va, void *buf,
+			 size_t len, bool write, u64 *fault_va, u32 *reason)
+{
+	while (len) {
+		size_t n = min_t(size_t, len,
+				 QNN_PAGE_SIZE - (va & (QNN_PAGE_SIZE - 1)));
+		u64 pa;
+
+		*reason = qnn_sim_translate(sim, pt_base, va, write, &pa);
+		if (*reason == QNN_MMU_OK &&
+		    !qnn_sim_dma_rw(pa, buf, n, write))
+			*reason = QNN_MMU_BAD_TABLE;
+		if (*reason != QNN_MMU_OK) {
+			*fault_va = va;
+			return -EFAULT;
+		}
+		va += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int qnn_sim_vm_read(struct qnn_sim *sim, u64 pt_base, u64 va, void *dst,
+		    size_t len, u64 *fault_va, u32 *reason)
+{
+	return qnn_sim_vm_rw(sim, pt_base, va, dst, len, false, fault_va,
+			     reason);
+}
+
+int qnn_sim_vm_write(struct qnn_sim *sim, u64 pt_base, u64 va,
+		     const void *src, size_t len, u64 *fault_va, u32 *reason)
+{
+	return qnn_sim_vm_rw(sim, pt_base, va, (void *)src, len, true,
+			     fault_va, reason);
+}
