@@ -130,6 +130,61 @@ static void neon_rowpop(size_t m, size_t kw, const uint64_t *a, size_t lda,
 	}
 }
 
+/*
+ * 4 channels per step: vcge/vcle lane masks, a per-channel code counted by
+ * subtracting the all-ones hit lanes, then bit b of 4 codes gathered into 4
+ * output bits by weighting lanes 1, 2, 4, 8 and adding across (vaddvq).
+ * Each output word is assembled in a register and stored once.
+ */
+static void neon_threshold(size_t n, const int32_t *acc, size_t nt,
+			   const int32_t *th, size_t ldt,
+			   const uint64_t *negmask, int flip, uint64_t *out)
+{
+	static const uint32_t lanebit[4] = { 1, 2, 4, 8 };
+	const uint32x4_t lb = vld1q_u32(lanebit);
+	size_t cw = (n + 63) / 64, planes = 0;
+
+	while (((size_t)1 << planes) - 1 < nt)
+		planes++;
+	for (size_t w = 0; w < cw; w++) {
+		uint64_t word[8] = { 0 };
+		uint64_t nw = negmask ? negmask[w] : 0;
+		size_t c = w * 64, end = n - c < 64 ? n : c + 64;
+
+		for (; c + 4 <= end; c += 4) {
+			int32x4_t a = vld1q_s32(acc + c);
+			/* lane i all-ones iff channel c+i is negated */
+			uint32x4_t neg = vtstq_u32(vdupq_n_u32((uint32_t)(nw >> (c % 64)) & 0xf), lb);
+			uint32x4_t code = vdupq_n_u32(0);
+
+			for (size_t t = 0; t < nt; t++) {
+				int32x4_t v = vld1q_s32(th + t * ldt + c);
+				uint32x4_t hit = vbslq_u32(neg, vcleq_s32(a, v), vcgeq_s32(a, v));
+
+				code = vsubq_u32(code, hit);
+			}
+			if (flip)
+				code = vmvnq_u32(code);
+			for (size_t b = 0; b < planes; b++) {
+				uint32x4_t bit = vandq_u32(vshlq_u32(code, vdupq_n_s32(-(int32_t)b)),
+							   vdupq_n_u32(1));
+
+				word[b] |= (uint64_t)vaddvq_u32(vmulq_u32(bit, lb)) << (c % 64);
+			}
+		}
+		if (c < end) {	/* 1..3 channels: the scalar version on a view */
+			uint64_t tail[8] = { 0 }, nm = nw >> (c % 64);
+
+			qnn_kern_threshold_scalar(end - c, acc + c, nt, th + c, ldt,
+						  negmask ? &nm : NULL, flip, tail);
+			for (size_t b = 0; b < planes; b++)
+				word[b] |= tail[b] << (c % 64);
+		}
+		for (size_t b = 0; b < planes; b++)
+			out[b * cw + w] = word[b];
+	}
+}
+
 static const struct qnn_kern neon_table = {
 	.name = "neon",
 	.popgemm = neon_popgemm,
@@ -137,7 +192,7 @@ static const struct qnn_kern neon_table = {
 	.popgemm_planes = blocked_popgemm_planes,
 	.pack_words = qnn_kern_pack_none,
 	.popgemm_packed = blocked_popgemm_planes,
-	.threshold = qnn_kern_threshold_scalar,
+	.threshold = neon_threshold,
 };
 
 const struct qnn_kern *qnn_kern_neon(void)
