@@ -19,15 +19,30 @@ struct cpu_exec {
 	int inline_worker;	/* >= 0: run tasks here as that worker, no pool */
 };
 
-/* Runs fn over n tasks: on the pool, or inline inside an image-parallel task. */
-static inline void cpu_tasks(struct cpu_exec *e, size_t n, qnn_task_fn fn, void *arg)
+/* Below this many word operations a layer is not worth waking the pool for. */
+#define CPU_MIN_PARALLEL_WORK 40000
+
+/*
+ * Runs fn over n tasks: on the pool, or inline -- inside an image-parallel
+ * task, or when the whole job (`work`, in word operations) is too small to
+ * pay for waking other threads.
+ */
+static inline void cpu_tasks_w(struct cpu_exec *e, size_t n, qnn_task_fn fn, void *arg,
+			       size_t work)
 {
-	if (e->inline_worker >= 0) {
+	if (e->inline_worker >= 0 || work < CPU_MIN_PARALLEL_WORK) {
+		unsigned int w = e->inline_worker >= 0 ? (unsigned int)e->inline_worker : 0;
+
 		for (size_t i = 0; i < n; i++)
-			fn(arg, i, (unsigned int)e->inline_worker);
+			fn(arg, i, w);
 		return;
 	}
 	qnn_pool_run(e->m->ctx->pool, n, fn, arg, e->threads);
+}
+
+static inline void cpu_tasks(struct cpu_exec *e, size_t n, qnn_task_fn fn, void *arg)
+{
+	cpu_tasks_w(e, n, fn, arg, (size_t)-1);
 }
 
 enum conv_mode {
@@ -60,6 +75,8 @@ struct conv_plan {
 	int32_t *tht;		/* BITS out: thresholds transposed, colconst folded */
 	uint64_t *negmask;	/* BITS out: negate flags as a bit mask */
 	unsigned int nt;	/* thresholds per channel */
+	size_t *tapoff;		/* per tap: word offset from the window's first pixel */
+	size_t pixw;		/* words per input pixel (all planes) */
 	size_t rows_per_task;
 	struct qnn_conv_geom geom;
 };

@@ -64,6 +64,7 @@ void cpu_conv_free(struct conv_plan *p)
 	free(p->wpk);
 	free(p->tht);
 	free(p->negmask);
+	free(p->tapoff);
 	free(p);
 }
 
@@ -236,6 +237,13 @@ int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t
 				p->negmask[oc / 64] |= 1ull << (oc % 64);
 		}
 	}
+	p->pixw = (size_t)p->pa * x->cw;
+	p->tapoff = malloc(p->taps * sizeof(size_t));
+	if (!p->tapoff)
+		goto nomem;
+	for (uint32_t ky = 0; ky < l->kh; ky++)
+		for (uint32_t kx = 0; kx < l->kw; kx++)
+			p->tapoff[ky * l->kw + kx] = ((size_t)ky * l->dh * x->w + (size_t)kx * l->dw) * p->pixw;
 	p->geom = (struct qnn_conv_geom){
 		.n = 1, .h = x->h, .w = x->w, .c = x->c, .planes = p->pa,
 		.groups = p->g, .kh = l->kh, .kw = l->kw, .sh = l->sh, .sw = l->sw,
@@ -245,6 +253,16 @@ int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t
 	return 0;
 nomem:
 	return qnn_fmt_err(err, errlen, -ENOMEM, "layer \"%s\": out of memory for weights", l->name);
+}
+
+/* Does output pixel (oy, ox)'s window lie inside the input (no padded tap)? */
+static inline int interior(const struct qnn_conv_geom *g, size_t oy, size_t ox)
+{
+	size_t y0 = oy * g->sh, x0 = ox * g->sw;
+
+	return y0 >= g->pt && x0 >= g->pl &&
+	       y0 - g->pt + (g->kh - 1) * g->dh < g->h &&
+	       x0 - g->pl + (g->kw - 1) * g->dw < g->w;
 }
 
 /* Bit-dense im2col: tap t of plane p at bits [t*cg, (t+1)*cg) of the row. */
@@ -264,6 +282,20 @@ static void im2col_dense(const struct conv_plan *p, const struct qnn_conv_geom *
 			dst[w] = 0;
 		if (mask)
 			memset(mask, 0, mw * 8);
+		if (p->kwp == 1 && g->planes == 8 && cw == 1 && p->g == 1 && interior(g, oy, ox)) {
+			/* 8-bit input, whole window in one word per plane, no padding */
+			const uint64_t *base = in + ((n * g->h + oy * g->sh - g->pt) * g->w +
+						     ox * g->sw - g->pl) * 8;
+
+			for (size_t t = 0; t < p->taps; t++) {
+				const uint64_t *px = base + p->tapoff[t];
+				unsigned int sh = (unsigned int)(t * p->cg);
+
+				for (int q = 0; q < 8; q++)
+					dst[q] |= px[q] << sh;
+			}
+			continue;
+		}
 		for (size_t ky = 0; ky < g->kh; ky++) {
 			size_t y = oy * g->sh + ky * g->dh;
 
@@ -349,6 +381,22 @@ static void im2col_words(const struct conv_plan *p, const struct qnn_conv_geom *
 
 		if (mask)
 			memset(mask, 0, mw * 8);
+		if (interior(g, oy, ox)) {
+			/* the whole window is inside: precomputed tap offsets, no checks */
+			const uint64_t *base = in + ((n * g->h + oy * g->sh - g->pt) * g->w +
+						     ox * g->sw - g->pl) * p->pixw + goff;
+
+			if (planes == 1 && gw == 1) {
+				for (size_t t = 0; t < p->taps; t++)
+					dst[t] = base[p->tapoff[t]];
+				continue;
+			}
+			for (size_t t = 0; t < p->taps; t++)
+				for (size_t pl = 0; pl < planes; pl++)
+					for (size_t w = 0; w < gw; w++)
+						dst[pl * kwp + t * gw + w] = base[p->tapoff[t] + pl * cw + w];
+			continue;
+		}
 		for (size_t ky = 0; ky < g->kh; ky++) {
 			size_t y = oy * g->sh + ky * g->dh;
 
@@ -549,6 +597,7 @@ void cpu_conv_run(struct cpu_exec *e)
 			ct.rpt = RPT_MAX;
 		if (!ct.rpt)
 			ct.rpt = 1;
-		cpu_tasks(e, (rows + ct.rpt - 1) / ct.rpt, conv_rows, &ct);
+		cpu_tasks_w(e, (rows + ct.rpt - 1) / ct.rpt, conv_rows, &ct,
+			    rows * p->o * p->kwp * p->pa * p->pb);
 	}
 }

@@ -166,16 +166,19 @@ static void bits_max(uint64_t *a, const uint64_t *x, unsigned int bits, uint32_t
 	}
 }
 
-static void pool_image(void *arg, size_t n, unsigned int worker)
+/* one task per output row of one image: a single image still splits */
+static void pool_image(void *arg, size_t task, unsigned int worker)
 {
 	struct cpu_exec *e = arg;
 	const struct qnn_layer *l = e->l;
 	const struct qnn_tensor *x = &e->m->t[l->in[0]], *o = &e->m->t[l->out];
+	size_t n = task / o->h;
+	uint32_t oy = (uint32_t)(task % o->h);
 	const uint8_t *in = (const uint8_t *)e->ptr[l->in[0]] + n * x->bytes;
 	uint8_t *out = (uint8_t *)e->ptr[l->out] + n * o->bytes;
 
 	(void)worker;
-	for (uint32_t oy = 0; oy < o->h; oy++)
+	{
 		for (uint32_t ox = 0; ox < o->w; ox++) {
 			size_t opix = (size_t)oy * o->w + ox;
 			int first = 1;
@@ -249,11 +252,16 @@ static void pool_image(void *arg, size_t n, unsigned int worker)
 					}
 				}
 		}
+	}
 }
 
 void cpu_pool_run(struct cpu_exec *e)
 {
-	cpu_tasks(e, e->batch, pool_image, e);
+	const struct qnn_tensor *o = &e->m->t[e->l->out];
+
+	cpu_tasks_w(e, (size_t)e->batch * o->h, pool_image, e,
+		    (size_t)e->batch * o->h * o->w * e->l->kh * e->l->kw *
+		    (o->dtype == QNN_DT_BITS ? o->bits * o->cw : o->c));
 }
 
 /* ---- the rest, one image per task ---- */

@@ -9,10 +9,12 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "internal.h"
 
-#define SPIN_ITERS 4000
+/* ~30 us of spinning (checked on the clock every 256 pauses) before sleeping */
+#define SPIN_NS 30000
 
 struct qnn_pool {
 	unsigned int n;		/* threads including the caller */
@@ -45,6 +47,28 @@ static inline void cpu_relax(void)
 #endif
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* spins until *flag != seen (or stop); returns 1 if it changed */
+static int spin_until(atomic_ulong *v, unsigned long seen, atomic_int *stop)
+{
+	uint64_t t0 = now_ns();
+
+	for (unsigned int i = 1;; i++) {
+		if (atomic_load(v) != seen || (stop && atomic_load(stop)))
+			return 1;
+		cpu_relax();
+		if (!(i % 256) && now_ns() - t0 > SPIN_NS)
+			return 0;
+	}
+}
+
 static void do_tasks(struct qnn_pool *p, unsigned int id)
 {
 	for (;;) {
@@ -65,13 +89,9 @@ static void *worker(void *a)
 	free(a);
 	for (;;) {
 		unsigned long g;
-		int spins = 0;
 
-		while ((g = atomic_load(&p->gen)) == seen && !atomic_load(&p->stop) &&
-		       spins < SPIN_ITERS) {
-			cpu_relax();
-			spins++;
-		}
+		spin_until(&p->gen, seen, &p->stop);
+		g = atomic_load(&p->gen);
 		if (g == seen && !atomic_load(&p->stop)) {
 			pthread_mutex_lock(&p->lock);
 			while ((g = atomic_load(&p->gen)) == seen && !atomic_load(&p->stop))
@@ -161,7 +181,7 @@ void qnn_pool_run(struct qnn_pool *p, size_t ntasks, qnn_task_fn fn, void *arg,
 		  unsigned int max_threads)
 {
 	unsigned int active = p->n;
-	int spins = 0;
+	uint64_t t0;
 
 	if (max_threads && max_threads < active)
 		active = max_threads;
@@ -185,9 +205,11 @@ void qnn_pool_run(struct qnn_pool *p, size_t ntasks, qnn_task_fn fn, void *arg,
 	pthread_cond_broadcast(&p->wake);
 	pthread_mutex_unlock(&p->lock);
 	do_tasks(p, 0);
-	while (atomic_load(&p->pending) && spins < SPIN_ITERS) {
+	t0 = now_ns();
+	for (unsigned int i = 1; atomic_load(&p->pending); i++) {
 		cpu_relax();
-		spins++;
+		if (!(i % 256) && now_ns() - t0 > SPIN_NS)
+			break;
 	}
 	if (atomic_load(&p->pending)) {
 		pthread_mutex_lock(&p->lock);
