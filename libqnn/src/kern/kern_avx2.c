@@ -174,55 +174,61 @@ static void avx2_rowpop(size_t m, size_t kw, const uint64_t *a, size_t lda,
 	}
 }
 
-/* 8 channels per step: compare masks -> movemask bits, per-plane counts */
+/*
+ * 8 channels per step: compare masks -> per-channel codes -> vmovmskps bits.
+ * Each output word (64 channels) is assembled in registers, stored once.
+ */
 static void avx2_threshold(size_t n, const int32_t *acc, size_t nt,
 			   const int32_t *th, size_t ldt,
 			   const uint64_t *negmask, int flip, uint64_t *out)
 {
-	size_t cw = (n + 63) / 64, planes = 0, c = 0;
+	const __m256i lanebit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+	const __m256i ones = _mm256_set1_epi32(-1);
+	size_t cw = (n + 63) / 64, planes = 0;
 
 	while (((size_t)1 << planes) - 1 < nt)
 		planes++;
-	for (size_t w = 0; w < planes * cw; w++)
-		out[w] = 0;
-	for (; c + 8 <= n; c += 8) {
-		__m256i a = _mm256_loadu_si256((const __m256i *)(acc + c));
-		unsigned int nb = negmask ? (unsigned int)(negmask[c / 64] >> (c % 64)) & 0xff : 0;
-		/* lane i all-ones iff channel c+i is negated */
-		__m256i neg = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32((int)nb),
-					_mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128)),
-					_mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128));
-		__m256i code = _mm256_setzero_si256();
+	for (size_t w = 0; w < cw; w++) {
+		uint64_t word[8] = { 0 };
+		uint64_t nw = negmask ? negmask[w] : 0;
+		size_t c = w * 64, end = n - c < 64 ? n : c + 64;
 
-		for (size_t t = 0; t < nt; t++) {
-			__m256i v = _mm256_loadu_si256((const __m256i *)(th + t * ldt + c));
-			__m256i lt = _mm256_cmpgt_epi32(v, a);	/* acc < th */
-			__m256i gt = _mm256_cmpgt_epi32(a, v);	/* acc > th */
-			/* hit = neg ? !gt : !lt; as all-ones lanes, subtract -1 */
-			__m256i miss = _mm256_blendv_epi8(lt, gt, neg);
+		for (; c + 8 <= end; c += 8) {
+			__m256i a = _mm256_loadu_si256((const __m256i *)(acc + c));
+			int nb = (int)(nw >> (c % 64) & 0xff);
+			/* lane i all-ones iff channel c+i is negated */
+			__m256i neg = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(nb),
+							 lanebit), lanebit);
+			__m256i code = _mm256_setzero_si256();
 
-			code = _mm256_sub_epi32(code, _mm256_xor_si256(miss, _mm256_set1_epi32(-1)));
+			for (size_t t = 0; t < nt; t++) {
+				__m256i v = _mm256_loadu_si256((const __m256i *)(th + t * ldt + c));
+				__m256i lt = _mm256_cmpgt_epi32(v, a);	/* acc < th */
+				__m256i gt = _mm256_cmpgt_epi32(a, v);	/* acc > th */
+				/* hit = neg ? !gt : !lt; as all-ones lanes, subtract -1 */
+				__m256i miss = _mm256_blendv_epi8(lt, gt, neg);
+
+				code = _mm256_sub_epi32(code, _mm256_xor_si256(miss, ones));
+			}
+			if (flip)
+				code = _mm256_xor_si256(code, ones);
+			for (size_t b = 0; b < planes; b++) {
+				__m256i bit = _mm256_sll_epi32(code, _mm_cvtsi32_si128((int)(31 - b)));
+				uint64_t m = (uint64_t)_mm256_movemask_ps(_mm256_castsi256_ps(bit));
+
+				word[b] |= m << (c % 64);
+			}
 		}
-		if (flip)
-			code = _mm256_xor_si256(code, _mm256_set1_epi32(-1));
-		for (size_t b = 0; b < planes; b++) {
-			__m256i bit = _mm256_slli_epi32(code, (int)(31 - b));
-			uint64_t m = (uint64_t)_mm256_movemask_ps(_mm256_castsi256_ps(bit));
+		if (c < end) {	/* 1..7 channels: the scalar version on a view */
+			uint64_t tail[8] = { 0 }, nm = nw >> (c % 64);
 
-			out[b * cw + c / 64] |= m << (c % 64);
+			qnn_kern_threshold_scalar(end - c, acc + c, nt, th + c, ldt,
+						  negmask ? &nm : NULL, flip, tail);
+			for (size_t b = 0; b < planes; b++)
+				word[b] |= tail[b] << (c % 64);
 		}
-	}
-	if (c < n) {
-		uint64_t tail[8 * 2] = { 0 };
-		uint64_t nm[1];
-		size_t rest = n - c;
-
-		/* remaining < 8 channels: scalar on shifted views, then merge */
-		nm[0] = negmask ? negmask[c / 64] >> (c % 64) : 0;
-		qnn_kern_threshold_scalar(rest, acc + c, nt, th + c, ldt,
-					  negmask ? nm : NULL, flip, tail);
 		for (size_t b = 0; b < planes; b++)
-			out[b * cw + c / 64] |= tail[b] << (c % 64);
+			out[b * cw + w] = word[b];
 	}
 }
 
