@@ -149,6 +149,34 @@ static int gemm_cases(const struct qnn_kern *t, const struct qnn_kern *ref,
 	return ok;
 }
 
+/* kw == 0 (and m or n == 0): c zeroed or kept, nothing else touched */
+static int empty_cases(const struct qnn_kern *t)
+{
+	uint64_t a[1] = { ~0ULL }, b[1] = { ~0ULL };
+	int32_t c[12], coef[1] = { 3 };
+	int ok = 1;
+
+	for (int acc = 0; acc < 2; acc++)
+		for (int packed = 0; packed < 2; packed++) {
+			for (int i = 0; i < 12; i++)
+				c[i] = 7;
+			if (packed)	/* pack_words(.., kw = 0, ..) is 0: plain b */
+				t->popgemm_packed(QNN_POP_XOR, 3, 3, 0, 1, a, 1, 0, 1, b, 1, 0,
+						  coef, c, 4, acc);
+			else
+				t->popgemm(QNN_POP_XOR, 3, 3, 0, a, 1, b, 1, c, 4, 3, acc);
+			for (int i = 0; i < 12; i++)
+				ok = ok && c[i] == ((i % 4 < 3 && !acc) ? 0 : 7);
+			t->popgemm_planes(QNN_POP_AND, 0, 3, 1, 1, a, 1, 0, 1, b, 1, 0,
+					  coef, c, 4, acc);
+			t->popgemm_planes(QNN_POP_AND, 3, 0, 1, 1, a, 1, 0, 1, b, 1, 0,
+					  coef, c, 4, acc);
+			for (int i = 0; i < 12; i++)
+				ok = ok && c[i] == ((i % 4 < 3 && !acc) ? 0 : 7);
+		}
+	return ok;
+}
+
 static int rowpop_cases(const struct qnn_kern *t, const struct qnn_kern *ref,
 			uint64_t *s)
 {
@@ -316,7 +344,8 @@ static void test_table(struct tap *tp, const char *name, uint64_t seed)
 	       "%s: popgemm accumulate on/off, alpha != 1 == scalar", name);
 	tap_ok(tp, gemm_cases(t, ref, &s, 6, -1, 1, 140, 150, 70000, 1, 0),
 	       "%s: popgemm across K, N and M cache blocks == scalar", name);
-	tap_ok(tp, rowpop_cases(t, ref, &s), "%s: rowpop == scalar", name);
+	tap_ok(tp, rowpop_cases(t, ref, &s) && empty_cases(t),
+	       "%s: rowpop == scalar; empty K/M/N leave c zeroed or kept", name);
 	tap_ok(tp, gemm_cases(t, ref, &s, 60, QNN_POP_XOR, 1, 13, 14, 700, 5, 1),
 	       "%s: popgemm_planes XOR (1..5 x 1..5 planes) == scalar", name);
 	tap_ok(tp, gemm_cases(t, ref, &s, 60, QNN_POP_AND, 0, 13, 14, 700, 8, 1),
