@@ -77,6 +77,7 @@ def main():
     ap.add_argument("--lr", type=float, default=5e-3)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--last-wbits", type=int, default=4)
+    ap.add_argument("--resume", help="state_dict (.latent.pt) to start from")
     ap.add_argument("--out", default=HERE)
     args = ap.parse_args()
 
@@ -87,6 +88,8 @@ def main():
     model = FmnistNet(bits, bits, c=tuple(int(v) for v in args.width.split(",")),
                       last_wbits=args.last_wbits)
 
+    if args.resume:
+        model.load_state_dict(torch.load(args.resume))
     xtr, ytr = fmnist_data.load("train")
     xte, yte = fmnist_data.load("t10k")
     xtr = torch.from_numpy(xtr.copy()).unsqueeze(1)
@@ -126,6 +129,8 @@ def main():
 
     acc, pred = evaluate(model, xte, yte)
     name = f"fmnist-{args.variant}"
+    # latent (float) weights, to continue training later with --resume
+    torch.save(model.state_dict(), os.path.join(args.out, name + ".latent.pt"))
     onnx_path = os.path.join(args.out, name + ".onnx")
     model.eval()
     for m in model.modules():
