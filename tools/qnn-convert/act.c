@@ -89,7 +89,7 @@ void verbose_layer(struct cv *cv, const struct qnn_layer_desc *l, const struct c
 
 	if (!cv->opts.verbose)
 		return;
-	fprintf(stderr, "  layer %-3d %-14s %-24.24s %3ux%-3ux%-4u %-10s -> %3ux%-3ux%-4u %-10s",
+	fprintf(stderr, "  layer %-3d %-14s %-30.30s %3ux%-3ux%-4u %-10s -> %3ux%-3ux%-4u %-10s",
 		cv->nlayers - 1, l->op < 12 ? ops[l->op] : "?", l->name ? l->name : "",
 		in->h, in->w, in->c, cv_dtype_name(in->dtype, in->enc, in->bits, b1, sizeof(b1)),
 		out->h, out->w, out->c,

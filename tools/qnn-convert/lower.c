@@ -415,8 +415,8 @@ static int lower_batchnorm(struct cv *cv, const Onnx__NodeProto *n)
 		return -ENOTSUP;
 	if (!g || !bb || !m || !var)
 		return cv_node_fail(cv, n, "scale, bias, mean and variance must be constants");
-	if (n->n_output > 1 && n->output[1][0])
-		return cv_node_fail(cv, n, "training-mode batch-norm (extra outputs)");
+	if ((n->n_output > 1 && n->output[1][0]) || cv_attr_i(n, "training_mode", 0))
+		return cv_node_fail(cv, n, "training-mode batch-norm");
 	C = xv->a.c;
 	if (g->n != C || bb->n != C || m->n != C || var->n != C)
 		return cv_node_fail(cv, n, "parameters do not have %u channels", C);

@@ -94,7 +94,7 @@ static void show_placement(const char *path)
 
 		if (qnn_model_layer(m, (unsigned int)i, &li))
 			continue;
-		fprintf(stderr, "  layer %-3d %-14s %-24.24s on %-12s w%u a%u -> %u bits, %llu MACs\n",
+		fprintf(stderr, "  layer %-3d %-14s %-30.30s on %-12s w%u a%u -> %u bits, %llu MACs\n",
 			i, li.op, li.name ? li.name : "", li.backend ? li.backend : "?",
 			li.weight_bits, li.input_bits, li.output_bits, (unsigned long long)li.macs);
 	}
