@@ -431,4 +431,71 @@ TEST_F_TIMEOUT(reload, bad_sim_parameters_refused, 120)
 	EXPECT_EQ(0, kmsg_splats(self->kmsg));
 }
 
+/*
+ * PRIME between two devices (qnn_sim num_devices=2): the importer gets a
+ * new BO of its own (its bo_count +1, the exporter's unchanged) that wraps
+ * the exporter's pages, with flags 0 and a VA in the importer's space;
+ * bytes written on either side are seen on the other; and the import keeps
+ * the memory alive after the exporter closed everything.
+ */
+TEST_F_TIMEOUT(reload, cross_device_prime, 120)
+{
+	struct drm_qnn_bo_create bo;
+	struct drm_qnn_bo_info info;
+	uint64_t a0, b0, a1, b1, va_start, va_size;
+	size_t len = 6 * 4096;
+	int fds[2], dmabuf, n;
+	uint8_t *pa, *pb;
+	uint32_t imported;
+
+	ASSERT_EQ(0, unload_both());
+	ASSERT_EQ(0, load_both("num_devices=2"));
+	n = open_all(fds, 2);
+	ASSERT_EQ(2, n);
+	ASSERT_NE(qnn_minor(fds[0]), qnn_minor(fds[1]));
+	ASSERT_EQ(0, qnn_get_param(fds[1], DRM_QNN_PARAM_VA_START, &va_start));
+	ASSERT_EQ(0, qnn_get_param(fds[1], DRM_QNN_PARAM_VA_SIZE, &va_size));
+
+	ASSERT_EQ(0, qnn_bo_create(fds[0], len, 0, &bo));
+	pa = qnn_bo_mmap(fds[0], bo.offset, len);
+	ASSERT_NE(NULL, pa);
+	qnn_fill(pa, len, 123);
+	ASSERT_EQ(0, qnn_debugfs_u64(fds[0], "bo_count", &a0));
+	ASSERT_EQ(0, qnn_debugfs_u64(fds[1], "bo_count", &b0));
+
+	ASSERT_EQ(0, qnn_prime_export(fds[0], bo.handle, &dmabuf));
+	ASSERT_EQ(0, qnn_prime_import(fds[1], dmabuf, &imported));
+	close(dmabuf);
+	ASSERT_EQ(0, qnn_debugfs_u64(fds[0], "bo_count", &a1));
+	ASSERT_EQ(0, qnn_debugfs_u64(fds[1], "bo_count", &b1));
+	EXPECT_EQ(a0, a1);
+	EXPECT_EQ(b0 + 1, b1);
+
+	ASSERT_EQ(0, qnn_bo_info(fds[1], imported, &info));
+	EXPECT_EQ(len, info.size);
+	EXPECT_EQ(0, info.flags);
+	EXPECT_LE(va_start, info.va);
+	EXPECT_GE(va_start + va_size, info.va + info.size);
+	pb = qnn_bo_mmap(fds[1], info.offset, len);
+	ASSERT_NE(NULL, pb) TH_LOG("mmap of the foreign import: %s", strerror(errno));
+	EXPECT_EQ(-1, qnn_check(pb, len, 123));
+	qnn_fill(pb, len, 124);
+	EXPECT_EQ(-1, qnn_check(pa, len, 124));
+
+	/* Exporter gone: the import still holds the pages. */
+	munmap(pa, len);
+	EXPECT_EQ(0, qnn_bo_close(fds[0], bo.handle));
+	close(fds[0]);
+	EXPECT_EQ(-1, qnn_check(pb, len, 124));
+	munmap(pb, len);
+	EXPECT_EQ(0, qnn_bo_close(fds[1], imported));
+	ASSERT_EQ(0, qnn_debugfs_u64(fds[1], "bo_count", &b1));
+	EXPECT_EQ(b0, b1);
+	close(fds[1]);
+
+	ASSERT_EQ(0, unload_both());
+	ASSERT_EQ(0, load_both(""));
+	EXPECT_EQ(0, kmsg_splats(self->kmsg));
+}
+
 TEST_HARNESS_MAIN
