@@ -167,6 +167,11 @@ desc="qnn and qnn_sim are loaded"; check grep -q '^qnn_sim ' /proc/modules
 desc="/dev/accel/accel0 exists"; check test -c /dev/accel/accel0
 desc="debugfs accel/0/bo_count reads 0"; check grep -qx 0 /sys/kernel/debug/accel/0/bo_count
 desc="kernel log shows the simulated device"; check sh -c 'dmesg | grep -q "qnn.*cores"'
+ctl=/sys/bus/platform/drivers/qnn_sim
+desc="qnn_sim new_device adds a device at run time"; check sh -c "echo 5 >\$ctl/new_device && test -e /sys/bus/platform/devices/qnn_sim.5/accel"
+desc="qnn_sim new_device refuses a duplicate"; check sh -c "! echo 5 >\$ctl/new_device"
+desc="qnn_sim del_device removes it"; check sh -c "echo 5 >\$ctl/del_device && ! test -e /sys/bus/platform/devices/qnn_sim.5"
+desc="qnn_sim del_device refuses an unknown id"; check sh -c "! echo 6 >\$ctl/del_device"
 echo "1..\$n" >&3
 end vm-smoke 0
 

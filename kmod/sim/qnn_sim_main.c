@@ -65,6 +65,8 @@ static const struct regmap_config qnn_sim_regmap_config = {
 	.fast_io = true,	/* the driver reads registers in hard IRQ context */
 };
 
+/* protects qnn_sim_pdevs */
+static DEFINE_MUTEX(qnn_sim_devs_lock);
 static struct platform_device *qnn_sim_pdevs[QNN_SIM_MAX_DEVICES];
 
 static void qnn_sim_irq_work(struct irq_work *work)
@@ -155,14 +157,6 @@ static void qnn_sim_remove(struct platform_device *pdev)
 	irq_work_sync(&sim->irq_work);
 }
 
-static struct platform_driver qnn_sim_driver = {
-	.driver = {
-		.name = "qnn_sim",
-	},
-	.probe = qnn_sim_probe,
-	.remove = qnn_sim_remove,
-};
-
 static int qnn_sim_check(const char *name, unsigned int val, unsigned int min,
 			 unsigned int max)
 {
@@ -194,24 +188,103 @@ static int qnn_sim_check_params(void)
 	return ret;
 }
 
-static void qnn_sim_destroy_devices(void)
-{
-	int i;
-
-	for (i = QNN_SIM_MAX_DEVICES - 1; i >= 0; i--) {
-		if (qnn_sim_pdevs[i])
-			platform_device_unregister(qnn_sim_pdevs[i]);
-		qnn_sim_pdevs[i] = NULL;
-	}
-}
-
-static int __init qnn_sim_init(void)
+/* Create and bind simulated device @id; under qnn_sim_devs_lock. */
+static int qnn_sim_add_device(unsigned int id)
 {
 	struct platform_device_info info = {
 		.name = "qnn_sim",
+		.id = id,
 		.dma_mask = DMA_BIT_MASK(64),
 	};
 	struct platform_device *pdev;
+
+	if (id >= QNN_SIM_MAX_DEVICES)
+		return -EINVAL;
+	if (qnn_sim_pdevs[id])
+		return -EEXIST;
+	pdev = platform_device_register_full(&info);
+	if (IS_ERR(pdev))
+		return PTR_ERR(pdev);
+	/* probing is synchronous: no driver data means the probe failed */
+	if (!platform_get_drvdata(pdev)) {
+		platform_device_unregister(pdev);
+		return -ENODEV;
+	}
+	qnn_sim_pdevs[id] = pdev;
+	return 0;
+}
+
+/* Under qnn_sim_devs_lock. */
+static int qnn_sim_del_device(unsigned int id)
+{
+	if (id >= QNN_SIM_MAX_DEVICES || !qnn_sim_pdevs[id])
+		return -ENOENT;
+	platform_device_unregister(qnn_sim_pdevs[id]);
+	qnn_sim_pdevs[id] = NULL;
+	return 0;
+}
+
+static void qnn_sim_del_all(void)
+{
+	unsigned int id;
+
+	mutex_lock(&qnn_sim_devs_lock);
+	for (id = 0; id < QNN_SIM_MAX_DEVICES; id++)
+		qnn_sim_del_device(id);
+	mutex_unlock(&qnn_sim_devs_lock);
+}
+
+/*
+ * netdevsim-style runtime control:
+ *   echo N > /sys/bus/platform/drivers/qnn_sim/new_device
+ *   echo N > /sys/bus/platform/drivers/qnn_sim/del_device
+ */
+static ssize_t qnn_sim_ctl(const char *buf, size_t count, bool add)
+{
+	unsigned int id;
+	int ret;
+
+	ret = kstrtouint(buf, 0, &id);
+	if (ret)
+		return ret;
+	mutex_lock(&qnn_sim_devs_lock);
+	ret = add ? qnn_sim_add_device(id) : qnn_sim_del_device(id);
+	mutex_unlock(&qnn_sim_devs_lock);
+	return ret ?: count;
+}
+
+static ssize_t new_device_store(struct device_driver *drv, const char *buf,
+				size_t count)
+{
+	return qnn_sim_ctl(buf, count, true);
+}
+static DRIVER_ATTR_WO(new_device);
+
+static ssize_t del_device_store(struct device_driver *drv, const char *buf,
+				size_t count)
+{
+	return qnn_sim_ctl(buf, count, false);
+}
+static DRIVER_ATTR_WO(del_device);
+
+static struct attribute *qnn_sim_drv_attrs[] = {
+	&driver_attr_new_device.attr,
+	&driver_attr_del_device.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(qnn_sim_drv);
+
+static struct platform_driver qnn_sim_driver = {
+	.driver = {
+		.name = "qnn_sim",
+		.groups = qnn_sim_drv_groups,
+	},
+	.probe = qnn_sim_probe,
+	.remove = qnn_sim_remove,
+};
+
+static int __init qnn_sim_init(void)
+{
 	unsigned int i;
 	int ret;
 
@@ -222,32 +295,25 @@ static int __init qnn_sim_init(void)
 	if (ret)
 		return ret;
 
-	for (i = 0; i < num_devices; i++) {
-		info.id = i;
-		pdev = platform_device_register_full(&info);
-		if (IS_ERR(pdev)) {
-			ret = PTR_ERR(pdev);
-			goto err;
-		}
-		qnn_sim_pdevs[i] = pdev;
-		/* a device that failed to probe fails the load */
-		if (!platform_get_drvdata(pdev)) {
-			ret = -ENODEV;
-			goto err;
-		}
+	mutex_lock(&qnn_sim_devs_lock);
+	for (i = 0; i < num_devices && !ret; i++)
+		ret = qnn_sim_add_device(i);
+	mutex_unlock(&qnn_sim_devs_lock);
+	if (ret) {
+		platform_driver_unregister(&qnn_sim_driver);
+		qnn_sim_del_all();
 	}
-	return 0;
-
-err:
-	qnn_sim_destroy_devices();
-	platform_driver_unregister(&qnn_sim_driver);
 	return ret;
 }
 
+/*
+ * The driver goes first: that removes new_device/del_device (waiting for
+ * writers) and unbinds every device; then the devices themselves.
+ */
 static void __exit qnn_sim_exit(void)
 {
-	qnn_sim_destroy_devices();
 	platform_driver_unregister(&qnn_sim_driver);
+	qnn_sim_del_all();
 }
 
 module_init(qnn_sim_init);
