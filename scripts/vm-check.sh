@@ -12,7 +12,8 @@
 #
 # Environment: QNN_VM_TIMEOUT (whole run, s, default 1800), QNN_TEST_TIMEOUT
 # (per test program, s, default 300), QNN_VM_SMP (default 2), QNN_VM_MEM
-# (MiB, default 1024), QNN_VM_DEBUG_OPTS (extra kernel command line, default
+# (MiB, default 1024), QNN_VM_EXTRA (a directory of extra test programs to
+# run along), QNN_VM_DEBUG_OPTS (extra kernel command line, default
 # slub_debug + KFENCE sampling).
 set -u -o pipefail
 
@@ -126,6 +127,13 @@ if [ -d "$build/selftests" ]; then
 		ntests=$((ntests + 1))
 	done
 fi
+# ad-hoc programs for a developer's run, e.g. QNN_VM_EXTRA=/tmp/mytests
+for t in ${QNN_VM_EXTRA:+"$QNN_VM_EXTRA"/*}; do
+	[ -f "$t" ] && [ -x "$t" ] || continue
+	cp "$t" "$root/selftests/"
+	copy_libs "$t"
+	ntests=$((ntests + 1))
+done
 if [ -x "$build/tools/qnn-info" ]; then
 	cp "$build/tools/qnn-info" "$root/bin/qnn-info"
 	copy_libs "$build/tools/qnn-info"
