@@ -175,6 +175,13 @@ def torch_fixtures():
         F(), QLinear(12 * 4 * 4, 6), bn1(6)),
         (1, 8, 8), 13, False, "Relu before an unsigned quantizer, Hardtanh (Clip) before "
         "Sign: folded into thresholds", 9)
+    torch_fixture("pool_before_bn", Seq(
+        QConv2d(1, 16, 3), nn.MaxPool2d(2), bn2(16), BinAct(),
+        QConv2d(16, 24, 3, padding=1), nn.MaxPool2d(2, ceil_mode=True), bn2(24), BinAct(),
+        F(), QLinear(24 * 2 * 2, 10), bn1(10)),
+        (1, 10, 10), 13, False, "classic BNN order conv -> max-pool -> batch-norm -> sign: "
+        "max-pool on I32 accumulators, then a THRESHOLD layer (negative batch-norm "
+        "scales after the pool)", 11)
     torch_fixture("avgpool", Seq(
         QConv2d(1, 8, 3, padding=1), bn2(8), QuantAct(2),
         nn.AvgPool2d(2), QuantAct(3, scale=0.5),
