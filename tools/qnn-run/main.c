@@ -209,7 +209,7 @@ int main(int argc, char **argv)
 	}
 	qnn_ctx_info(ctx, &cinfo);
 	if (qnn_model_load_file(ctx, argv[optind], NULL, &m)) {
-		fprintf(stderr, "qnn-run: %s: %s\n", argv[optind], qnn_ctx_errmsg(ctx));
+		fprintf(stderr, "qnn-run: %s\n", qnn_ctx_errmsg(ctx));
 		goto out;
 	}
 	if (qnn_model_num_inputs(m) != 1 || qnn_model_num_outputs(m) < 1 ||
