@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "convert.h"
@@ -48,6 +49,13 @@ static int write_atomic(struct cv *cv, const char *out)
 	if (fd < 0) {
 		err = cv_fail(cv, -errno, "%s: %s", tmp, strerror(errno));
 		goto out;
+	}
+	{	/* mkstemp makes 0600; a model file is as readable as any other */
+		mode_t um = umask(0);
+
+		umask(um);
+		if (fchmod(fd, 0666 & ~um))
+			err = 0;	/* keep 0600 rather than fail */
 	}
 	f = fdopen(fd, "wb");
 	if (!f || fwrite(buf, 1, size, f) != size || fflush(f) || fsync(fd)) {
