@@ -214,3 +214,25 @@ int qnn_cpu_run(struct qnn_model *m, unsigned int batch,
 			memcpy(outputs[i], s->ptr[m->out[i]], m->t[m->out[i]].bytes * batch);
 	return 0;
 }
+
+static int cpu_supports(const struct qnn_ctx *ctx, const struct qnn_model *m,
+			const struct qnn_layer *l)
+{
+	(void)ctx;
+	(void)m;
+	(void)l;
+	return 1;	/* every op, every precision */
+}
+
+static const struct qnn_backend cpu_backend = {
+	.name = "cpu",
+	.supports = cpu_supports,
+	.prepare = qnn_cpu_prepare,
+	.unprepare = qnn_cpu_unprepare,
+	.run = qnn_cpu_run,
+};
+
+const struct qnn_backend *qnn_backend_cpu(void)
+{
+	return &cpu_backend;
+}

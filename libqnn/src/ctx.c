@@ -117,6 +117,8 @@ int qnn_ctx_create(const struct qnn_ctx_opts *opts, struct qnn_ctx **out,
 	ctx->accel_index = -1;
 	snprintf(ctx->isa, sizeof(ctx->isa), "%s", ctx->kern->name);
 	snprintf(ctx->backend, sizeof(ctx->backend), "cpu-%s", ctx->kern->name);
+	/* an accelerator backend, when there is one, goes first */
+	ctx->backends[ctx->nbackends++] = qnn_backend_cpu();
 	pthread_mutex_init(&ctx->qlock, NULL);
 	pthread_cond_init(&ctx->qcond, NULL);
 	*out = ctx;

@@ -45,6 +45,7 @@ struct qnn_layer {
 	uint32_t kh, kw, sh, sw, pt, pl, pb, pr, dh, dw, groups, k;
 	uint64_t macs;
 	struct conv_plan *conv;	/* CONV2D / DENSE, made by the CPU backend */
+	const struct qnn_backend *placed;	/* where the layer runs */
 	size_t aux_off;		/* per-image scratch in the arena (0: none) */
 	size_t aux_bytes;
 };
@@ -102,6 +103,8 @@ struct qnn_ctx {
 	struct qnn_job *qhead, *qtail;
 	pthread_t runner;
 	int runner_started, stopping;
+	const struct qnn_backend *backends[2];	/* preference order */
+	unsigned int nbackends;
 };
 
 int qnn_ctx_err(struct qnn_ctx *ctx, int err, const char *fmt, ...)
@@ -109,6 +112,25 @@ int qnn_ctx_err(struct qnn_ctx *ctx, int err, const char *fmt, ...)
 
 /* ---- device selection (ctx.c), exposed for tests through the API ---- */
 int qnn_parse_device(const char *s, int *accel_index);
+
+/*
+ * ---- backends ----
+ * Each backend runs (a segment of) the one graph representation above. At
+ * load, every layer is placed on the first backend of the context's list
+ * (accelerators before the CPU) whose supports() accepts it -- a decision
+ * from what the device can do, never from its name. This version has only
+ * the CPU backend, which supports every op.
+ */
+struct qnn_backend {
+	const char *name;
+	int (*supports)(const struct qnn_ctx *ctx, const struct qnn_model *m,
+			const struct qnn_layer *l);
+	int (*prepare)(struct qnn_model *m, char *err, size_t errlen);
+	void (*unprepare)(struct qnn_model *m);
+	int (*run)(struct qnn_model *m, unsigned int batch, const void *const *inputs,
+		   void *const *outputs, unsigned int threads);
+};
+const struct qnn_backend *qnn_backend_cpu(void);
 
 /* ---- CPU backend ---- */
 int qnn_cpu_prepare(struct qnn_model *m, char *err, size_t errlen);

@@ -18,6 +18,31 @@
 int qnn_opts_ok(const void *opts, size_t known);
 const char *qnn_op_name(uint32_t op);
 
+/*
+ * Places every layer on the first backend that supports it. Running a graph
+ * split across backends (device segments between CPU segments) is the
+ * accelerator backend's job when it arrives; until then one backend runs all.
+ */
+static int place(struct qnn_ctx *ctx, struct qnn_model *m, char *err, size_t errlen)
+{
+	for (uint32_t i = 0; i < m->nl; i++) {
+		struct qnn_layer *l = &m->l[i];
+
+		l->placed = NULL;
+		for (unsigned int b = 0; b < ctx->nbackends && !l->placed; b++)
+			if (ctx->backends[b]->supports(ctx, m, l))
+				l->placed = ctx->backends[b];
+		if (!l->placed)
+			return qnn_fmt_err(err, errlen, -ENOTSUP, "layer %u \"%s\": no backend supports it",
+					   i, l->name);
+		if (l->placed != m->l[0].placed)
+			return qnn_fmt_err(err, errlen, -ENOTSUP,
+					   "layer %u \"%s\": graphs split across backends are not supported yet",
+					   i, l->name);
+	}
+	return 0;
+}
+
 static int finish_load(struct qnn_ctx *ctx, struct qnn_model *m, const char *what,
 		       struct qnn_model **out)
 {
@@ -26,7 +51,9 @@ static int finish_load(struct qnn_ctx *ctx, struct qnn_model *m, const char *wha
 
 	ret = qnn_parse_model(m->file, m->file_size, m, err, sizeof(err));
 	if (!ret)
-		ret = qnn_cpu_prepare(m, err, sizeof(err));
+		ret = place(ctx, m, err, sizeof(err));
+	if (!ret)
+		ret = m->l[0].placed->prepare(m, err, sizeof(err));
 	if (ret) {
 		qnn_ctx_err(ctx, ret, "%s: %s", what, err);
 		qnn_model_free(m);
@@ -122,7 +149,10 @@ void qnn_model_free(struct qnn_model *m)
 {
 	if (!m)
 		return;
-	qnn_cpu_unprepare(m);
+	if (m->l && m->nl && m->l[0].placed)
+		m->l[0].placed->unprepare(m);
+	else
+		qnn_cpu_unprepare(m);
 	qnn_model_release_parse(m);
 	if (m->map && m->map != MAP_FAILED)
 		munmap(m->map, m->file_size);
@@ -243,7 +273,7 @@ static int run_checked(struct qnn_model *m, unsigned int batch,
 		if (!outputs[i])
 			return qnn_ctx_err(m->ctx, -EINVAL, "run: output %u is NULL", i);
 	pthread_mutex_lock(&m->run_lock);
-	ret = qnn_cpu_run(m, batch, inputs, outputs, threads);
+	ret = m->l[0].placed->run(m, batch, inputs, outputs, threads);
 	pthread_mutex_unlock(&m->run_lock);
 	return ret;
 }
