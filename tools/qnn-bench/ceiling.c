@@ -46,6 +46,8 @@ double bench_popcount_ceiling(const char *isa, double hz)
 	if (!strcmp(isa, "avx512")) {
 		fns[0] = ceil_avx512;
 		fns[1] = ceil_avx512_4x4;
+	} else if (!strcmp(isa, "avx512bw")) {
+		fns[0] = ceil_avx512bw;
 	} else if (!strcmp(isa, "avx2")) {
 		fns[0] = ceil_avx2;
 	}

@@ -12,6 +12,7 @@ typedef uint64_t (*ceil_fn)(const uint64_t *a, const uint64_t *b, size_t kw,
 
 uint64_t ceil_avx512(const uint64_t *a, const uint64_t *b, size_t kw, size_t reps);
 uint64_t ceil_avx512_4x4(const uint64_t *a, const uint64_t *b, size_t kw, size_t reps);
+uint64_t ceil_avx512bw(const uint64_t *a, const uint64_t *b, size_t kw, size_t reps);
 uint64_t ceil_avx2(const uint64_t *a, const uint64_t *b, size_t kw, size_t reps);
 uint64_t ceil_neon(const uint64_t *a, const uint64_t *b, size_t kw, size_t reps);
 

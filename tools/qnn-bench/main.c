@@ -34,7 +34,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: qnn-bench [--json] [--kernels NAME] [--reps N] [--no-cnv]\n"
 		"  --json          one JSON object on stdout\n"
-		"  --kernels NAME  kernel table: auto (default), avx512, avx2, neon, scalar\n"
+		"  --kernels NAME  kernel table: auto (default), avx512, avx512bw, avx2, neon, scalar\n"
 		"  --reps N        best of N runs per figure (default 3)\n"
 		"  --no-cnv        skip the CNV network benchmark\n");
 }

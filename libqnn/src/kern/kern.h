@@ -23,7 +23,7 @@ enum qnn_popop {
 };
 
 struct qnn_kern {
-	const char *name;	/* "scalar", "avx2", "avx512", "neon" */
+	const char *name;	/* "scalar", "avx2", "avx512bw", "avx512", "neon" */
 
 	/*
 	 * Popcount GEMM:
@@ -106,7 +106,8 @@ struct qnn_kern {
 const struct qnn_kern *qnn_kern_scalar(void);
 
 /*
- * The table for `name` ("scalar", "avx2", "avx512", "neon"), or the best one
+ * The table for `name` ("scalar", "avx2", "avx512bw", "avx512", "neon"), or
+ * the best one
  * this CPU supports when name is "auto". name == NULL means: the table the
  * environment variable QNN_KERNELS names if it is set and not empty, else
  * "auto". Returns NULL when the named table is unknown, not built in, or the

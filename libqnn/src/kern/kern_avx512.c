@@ -412,11 +412,12 @@ AI __mmask16 thr_hit(__m512i a, const int32_t *tht, __mmask16 valid, __mmask16 n
  * 16 channels per step, compares into opmasks. Each output word (64
  * channels) is assembled in registers and stored once, so consecutive
  * steps do not read-modify-write the same word through memory. Binary
- * outputs (nt == 1) use the hit mask directly.
+ * outputs (nt == 1) use the hit mask directly. AVX-512F only (no popcount),
+ * so the avx512bw table shares it.
  */
-static void avx512_threshold(size_t n, const int32_t *acc, size_t nt,
-			     const int32_t *th, size_t ldt,
-			     const uint64_t *negmask, int flip, uint64_t *out)
+void qnn_kern_threshold_avx512f(size_t n, const int32_t *acc, size_t nt,
+				const int32_t *th, size_t ldt,
+				const uint64_t *negmask, int flip, uint64_t *out)
 {
 	size_t cw = (n + 63) / 64, planes = 0;
 	const __m512i one = _mm512_set1_epi32(1);
@@ -468,7 +469,7 @@ static const struct qnn_kern avx512_table = {
 	.pack_words = avx512_pack_words,
 	.pack = avx512_pack,
 	.popgemm_packed = avx512_popgemm_packed,
-	.threshold = avx512_threshold,
+	.threshold = qnn_kern_threshold_avx512f,
 };
 
 const struct qnn_kern *qnn_kern_avx512(void)

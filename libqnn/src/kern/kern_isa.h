@@ -20,6 +20,11 @@ void qnn_kern_threshold_scalar(size_t n, const int32_t *acc, size_t nt,
 #if defined(__x86_64__)
 const struct qnn_kern *qnn_kern_avx2(void);
 const struct qnn_kern *qnn_kern_avx512(void);
+const struct qnn_kern *qnn_kern_avx512bw(void);	/* no VPOPCNTDQ */
+/* AVX-512F threshold (kern_avx512.c), shared by avx512 and avx512bw */
+void qnn_kern_threshold_avx512f(size_t n, const int32_t *acc, size_t nt,
+				const int32_t *th, size_t ldt,
+				const uint64_t *negmask, int flip, uint64_t *out);
 #endif
 #if defined(__aarch64__)
 const struct qnn_kern *qnn_kern_neon(void);

@@ -39,20 +39,29 @@ static int cpu_has_avx2(void)
 	return !!(b & (1u << 5));		/* AVX2 */
 }
 
-static int cpu_has_avx512(void)
+/* AVX-512 F + VL + BW with OS support; *vpopcnt set if VPOPCNTDQ too */
+static int cpu_has_avx512bw(int *vpopcnt)
 {
 	unsigned int a, b, c, d;
 
+	*vpopcnt = 0;
 	if (!cpu_has_avx2())
 		return 0;
 	/* the OS saves opmask, ZMM0-15 upper halves and ZMM16-31 */
 	if ((xgetbv0() & 0xe6) != 0xe6)
 		return 0;
 	__cpuid_count(7, 0, a, b, c, d);
+	*vpopcnt = !!(c & (1u << 14));		/* AVX512_VPOPCNTDQ */
 	return (b & (1u << 16)) &&		/* AVX512F */
 	       (b & (1u << 31)) &&		/* AVX512VL */
-	       (b & (1u << 30)) &&		/* AVX512BW */
-	       (c & (1u << 14));		/* AVX512_VPOPCNTDQ */
+	       (b & (1u << 30));		/* AVX512BW */
+}
+
+static int cpu_has_avx512(void)
+{
+	int vpopcnt;
+
+	return cpu_has_avx512bw(&vpopcnt) && vpopcnt;
 }
 #endif
 
@@ -70,7 +79,7 @@ static int cpu_has_neon(void)
 
 static const char *const names[] = {
 #if defined(__x86_64__)
-	"avx512", "avx2",
+	"avx512", "avx512bw", "avx2",
 #endif
 #if defined(__aarch64__)
 	"neon",
@@ -90,6 +99,11 @@ static const struct qnn_kern *by_name(const char *name)
 #if defined(__x86_64__)
 	if (!strcmp(name, "avx512"))
 		return cpu_has_avx512() ? qnn_kern_avx512() : NULL;
+	if (!strcmp(name, "avx512bw")) {
+		int vpopcnt;
+
+		return cpu_has_avx512bw(&vpopcnt) ? qnn_kern_avx512bw() : NULL;
+	}
 	if (!strcmp(name, "avx2"))
 		return cpu_has_avx2() ? qnn_kern_avx2() : NULL;
 #endif
