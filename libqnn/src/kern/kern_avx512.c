@@ -408,6 +408,29 @@ AI __mmask16 thr_hit(__m512i a, const int32_t *tht, __mmask16 valid, __mmask16 n
 			   (_mm512_cmple_epi32_mask(a, v) & neg));
 }
 
+/* binary output (one threshold): each 64-channel word straight from masks */
+static void threshold1(size_t n, const int32_t *acc, const int32_t *th,
+		       const uint64_t *negmask, int flip, uint64_t *out)
+{
+	size_t cw = (n + 63) / 64;
+
+	for (size_t w = 0; w < cw; w++) {
+		uint64_t word = 0, nw = negmask ? negmask[w] : 0;
+		size_t c0 = w * 64, left = n - c0;
+		uint64_t valid = left >= 64 ? ~0ULL : (1ULL << left) - 1;
+
+		for (size_t s = 0; s < 4 && s * 16 < left; s++) {
+			size_t c = c0 + s * 16;
+			__mmask16 vm = (__mmask16)(valid >> (s * 16));
+			__m512i a = _mm512_maskz_loadu_epi32(vm, acc + c);
+
+			word |= (uint64_t)thr_hit(a, th + c, vm, (__mmask16)(nw >> (s * 16)))
+				<< (s * 16);
+		}
+		out[w] = (flip ? ~word : word) & valid;
+	}
+}
+
 /*
  * 16 channels per step, compares into opmasks. Each output word (64
  * channels) is assembled in registers and stored once, so consecutive
@@ -422,6 +445,10 @@ void qnn_kern_threshold_avx512f(size_t n, const int32_t *acc, size_t nt,
 	size_t cw = (n + 63) / 64, planes = 0;
 	const __m512i one = _mm512_set1_epi32(1);
 
+	if (nt == 1) {
+		threshold1(n, acc, th, negmask, flip, out);
+		return;
+	}
 	while (((size_t)1 << planes) - 1 < nt)
 		planes++;
 	for (size_t w = 0; w < cw; w++) {
@@ -433,15 +460,6 @@ void qnn_kern_threshold_avx512f(size_t n, const int32_t *acc, size_t nt,
 			__mmask16 valid = (__mmask16)(left >= 16 ? 0xffff : (1u << left) - 1);
 			__mmask16 neg = (__mmask16)(nw >> (s * 16));
 			__m512i a = _mm512_maskz_loadu_epi32(valid, acc + c);
-
-			if (nt == 1) {
-				__mmask16 m = thr_hit(a, th + c, valid, neg);
-
-				if (flip)
-					m = (__mmask16)~m;
-				word[0] |= (uint64_t)(m & valid) << (s * 16);
-				continue;
-			}
 			__m512i code = _mm512_setzero_si512();
 
 			for (size_t t = 0; t < nt; t++)
