@@ -21,7 +21,12 @@
 #include "qnn.h"
 #include "qnn_model_writer.h"
 
-#define CNV_BATCH 256
+/*
+ * Batches of 64 images (32 per core, image-parallel), best of 20: short
+ * runs so that some of them find both cores free on a shared machine.
+ */
+#define CNV_BATCH 64
+#define CNV_REPS 20
 
 static uint64_t next(uint64_t *s)
 {
@@ -171,7 +176,7 @@ static int measure(struct qnn_ctx *ctx, struct qnn_model *m, const uint8_t *imag
 	double lat[301], t0, best = 0;
 	int ret;
 
-	for (int rep = 0; rep < 6; rep++) {
+	for (int rep = 0; rep < CNV_REPS; rep++) {
 		t0 = on_cpu ? thread_cpu_s() : bench_now_s();
 		ret = qnn_run_batch(m, CNV_BATCH, in, outv, NULL);
 		if (ret) {
