@@ -14,6 +14,7 @@ struct cpu_exec {
 	void **ptr;		/* per tensor: base of `batch` images */
 	unsigned int threads;	/* 0: all of the pool */
 	void *aux;		/* the layer's scratch for all images */
+	void *aux2;
 	uint8_t *scratch;	/* per worker: scratch_bytes each */
 	size_t scratch_bytes;
 	int inline_worker;	/* >= 0: run tasks here as that worker, no pool */
@@ -66,6 +67,7 @@ struct conv_plan {
 	uint64_t *wcopy;
 	int32_t *colconst;	/* per output channel */
 	int need_rowpop;
+	int pixsum;		/* U8/I8 input: per-pixel channel sums in aux2 */
 	int32_t rowcoef[8];	/* per activation plane */
 	int32_t *wtap;		/* o x taps weight sums, ZERO_PAD correction */
 	int32_t a0;		/* value of a padded (zero-bit) activation */

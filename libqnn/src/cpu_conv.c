@@ -187,6 +187,15 @@ int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t
 			}
 		}
 	}
+	if (p->pack_input && p->need_rowpop && p->g == 1) {
+		/*
+		 * sum_i rowcoef_i pop(x_i) = (sum_j beta_j) * (sum of the window's
+		 * byte values): integer adds of per-pixel sums instead of 8
+		 * popcounts of every row.
+		 */
+		p->pixsum = 1;
+		l->aux2_bytes = (size_t)x->h * x->w * sizeof(int32_t);
+	}
 	if ((l->flags & QNN_LAYER_ZERO_PAD) && asign && (l->pt || l->pl || l->pb || l->pr)) {
 		p->wtap = calloc((size_t)p->o * p->taps, sizeof(int32_t));
 		if (!p->wtap)
@@ -266,9 +275,16 @@ static inline int interior(const struct qnn_conv_geom *g, size_t oy, size_t ox)
 }
 
 /* Bit-dense im2col: tap t of plane p at bits [t*cg, (t+1)*cg) of the row. */
+static void window_sums(const struct conv_plan *p, const struct qnn_conv_geom *g,
+			const int32_t *sums, size_t row0, size_t nr, int32_t *rt);
+
+/*
+ * Bit-dense im2col. With sums (8-bit input), also rt[] = the rows' window
+ * sums times rowcoef_0 (see window_sums), taken while the window is at hand.
+ */
 static void im2col_dense(const struct conv_plan *p, const struct qnn_conv_geom *g,
 			 uint32_t group, const uint64_t *in, size_t row0, size_t nrows,
-			 uint64_t *out, uint64_t *padmask)
+			 uint64_t *out, uint64_t *padmask, const int32_t *sums, int32_t *rt)
 {
 	size_t cw = (g->c + 63) / 64, mw = mask_words(p);
 	uint64_t tmp[DENSE_MAX_CG / 64];
@@ -294,8 +310,18 @@ static void im2col_dense(const struct conv_plan *p, const struct qnn_conv_geom *
 				for (int q = 0; q < 8; q++)
 					dst[q] |= px[q] << sh;
 			}
+			if (sums) {
+				const int32_t *sp = sums + (base - in) / 8;
+				int32_t v = 0;
+
+				for (size_t t = 0; t < p->taps; t++)
+					v += sp[p->tapoff[t] / 8];
+				rt[r - row0] = p->rowcoef[0] * v;
+			}
 			continue;
 		}
+		if (sums)
+			window_sums(p, g, sums, r, 1, rt + (r - row0));
 		for (size_t ky = 0; ky < g->kh; ky++) {
 			size_t y = oy * g->sh + ky * g->dh;
 
@@ -356,7 +382,8 @@ static void pack_bytes(const uint8_t *src, size_t pixels, uint32_t c, uint64_t *
 		for (uint32_t c0 = 0; c0 < c; c0 += 8) {
 			uint64_t x = 0;
 
-			memcpy(&x, src + c0, c - c0 < 8 ? c - c0 : 8);	/* little-endian */
+			for (uint32_t k = 0; k < 8 && c0 + k < c; k++)
+				x |= (uint64_t)src[c0 + k] << (8 * k);
 			for (unsigned int b = 0; b < 8; b++) {
 				uint64_t byte = (((x >> b) & 0x0101010101010101ull) *
 						 0x0102040810204080ull) >> 56;
@@ -427,7 +454,37 @@ struct conv_task {
 	uint8_t *out;
 	size_t rows, rpt, out_pix;
 	unsigned int out_enc;
+	const int32_t *sums;	/* per-pixel byte sums (pixsum) */
 };
+
+/*
+ * rt[r] = rowcoef_0 * (sum of the byte values in row r's window): equals
+ * sum_i rowcoef_i * pop(plane i of the row), since rowcoef_i = alpha_i *
+ * sum_j beta_j and the planes' alpha_i rebuild each byte. Groups are 1.
+ */
+static void window_sums(const struct conv_plan *p, const struct qnn_conv_geom *g,
+			const int32_t *sums, size_t row0, size_t nr, int32_t *rt)
+{
+	for (size_t r = row0; r < row0 + nr; r++) {
+		size_t ox = r % g->ow, oy = r / g->ow % g->oh, n = r / (g->ow * g->oh);
+		int32_t v = 0;
+
+		for (size_t ky = 0; ky < g->kh; ky++) {
+			size_t y = oy * g->sh + ky * g->dh;
+
+			if (y < g->pt || y - g->pt >= g->h)
+				continue;
+			for (size_t kx = 0; kx < g->kw; kx++) {
+				size_t xx = ox * g->sw + kx * g->dw;
+
+				if (xx < g->pl || xx - g->pl >= g->w)
+					continue;
+				v += sums[(n * g->h + y - g->pt) * g->w + xx - g->pl];
+			}
+		}
+		rt[r - row0] = p->rowcoef[0] * v;
+	}
+}
 
 static void conv_rows(void *arg, size_t task, unsigned int worker)
 {
@@ -452,7 +509,8 @@ static void conv_rows(void *arg, size_t task, unsigned int worker)
 		else if (p->mode == CONV_TAPS)
 			qnn_im2col_bits(&g, grp, ct->in, row0, nr, buf, p->row_words, p->wtap ? mask : NULL);
 		else
-			im2col_dense(p, &g, grp, ct->in, row0, nr, buf, p->wtap ? mask : NULL);
+			im2col_dense(p, &g, grp, ct->in, row0, nr, buf, p->wtap ? mask : NULL,
+				     p->pixsum ? ct->sums : NULL, pop + RPT_MAX);
 		k->popgemm_packed(p->op, nr, p->og, p->kwp, p->pa, buf, p->row_words, p->kwp,
 				  p->pb, p->wpk ? p->wpk + grp * p->wpk_group :
 				  p->w + (size_t)grp * p->og * p->wrow, p->wrow, p->kwp,
@@ -462,13 +520,17 @@ static void conv_rows(void *arg, size_t task, unsigned int worker)
 			uint32_t og = p->og, ldc = p->o;
 			int32_t *rt = pop + RPT_MAX;
 
-			for (size_t r = 0; r < nr; r++)
-				rt[r] = 0;
-			for (unsigned int i = 0; i < p->pa; i++) {
-				k->rowpop(nr, p->kwp, buf + i * p->kwp, p->row_words, pop);
+			if (!p->pixsum) {
 				for (size_t r = 0; r < nr; r++)
-					rt[r] += p->rowcoef[i] * pop[r];
-			}
+					rt[r] = 0;
+				for (unsigned int i = 0; i < p->pa; i++) {
+					k->rowpop(nr, p->kwp, buf + i * p->kwp, p->row_words, pop);
+					for (size_t r = 0; r < nr; r++)
+						rt[r] += p->rowcoef[i] * pop[r];
+				}
+			} else if (p->mode != CONV_DENSE) {
+				window_sums(p, &g, ct->sums, row0, nr, rt);
+			}	/* else im2col_dense filled rt */
 			for (size_t r = 0; r < nr; r++) {
 				int32_t *a = acc + r * ldc + (size_t)grp * og, v = rt[r];
 
@@ -504,9 +566,21 @@ static void pack_task(void *arg, size_t n, unsigned int worker)
 	const struct qnn_tensor *x = &e->m->t[e->l->in[0]];
 	size_t pixels = (size_t)x->h * x->w;
 
+	const uint8_t *src = (const uint8_t *)e->ptr[e->l->in[0]] + n * x->bytes;
+
 	(void)worker;
-	pack_bytes((const uint8_t *)e->ptr[e->l->in[0]] + n * x->bytes, pixels, x->c,
-		   (uint64_t *)e->aux + n * pixels * 8 * x->cw);
+	pack_bytes(src, pixels, x->c, (uint64_t *)e->aux + n * pixels * 8 * x->cw);
+	if (e->l->conv->pixsum) {
+		int32_t *sum = (int32_t *)e->aux2 + n * pixels;
+
+		for (size_t px = 0; px < pixels; px++, src += x->c) {
+			int32_t v = 0;
+
+			for (uint32_t c = 0; c < x->c; c++)
+				v += x->dtype == QNN_DT_I8 ? (int8_t)src[c] : src[c];
+			sum[px] = v;
+		}
+	}
 }
 
 struct fconv_task {
@@ -588,6 +662,7 @@ void cpu_conv_run(struct cpu_exec *e)
 		if (p->pack_input) {
 			cpu_tasks(e, e->batch, pack_task, e);
 			ct.in = e->aux;
+			ct.sums = e->aux2;
 		} else {
 			ct.in = e->ptr[l->in[0]];
 		}

@@ -55,6 +55,10 @@ int qnn_cpu_prepare(struct qnn_model *m, char *err, size_t errlen)
 			l->aux_off = m->act_bytes + aux;
 			aux += (l->aux_bytes + QNN_ALIGN - 1) / QNN_ALIGN * QNN_ALIGN;
 		}
+		if (l->aux2_bytes) {
+			l->aux2_off = m->act_bytes + aux;
+			aux += (l->aux2_bytes + QNN_ALIGN - 1) / QNN_ALIGN * QNN_ALIGN;
+		}
 	}
 	s->aux_bytes = aux;
 	s->scratch_bytes = (s->scratch_bytes + QNN_ALIGN - 1) / QNN_ALIGN * QNN_ALIGN;
@@ -104,6 +108,7 @@ static void run_layers(struct cpu_exec *e, uint8_t *arena, size_t total, size_t 
 	for (uint32_t i = 0; i < m->nl; i++) {
 		e->l = &m->l[i];
 		e->aux = e->l->aux_bytes ? arena + e->l->aux_off * total + img0 * e->l->aux_bytes : NULL;
+		e->aux2 = e->l->aux2_bytes ? arena + e->l->aux2_off * total + img0 * e->l->aux2_bytes : NULL;
 		switch (e->l->op) {
 		case QNN_OP_CONV2D:
 		case QNN_OP_DENSE:

@@ -48,6 +48,8 @@ struct qnn_layer {
 	const struct qnn_backend *placed;	/* where the layer runs */
 	size_t aux_off;		/* per-image scratch in the arena (0: none) */
 	size_t aux_bytes;
+	size_t aux2_off;	/* a second per-image scratch region */
+	size_t aux2_bytes;
 };
 
 struct qnn_model {
