@@ -10,11 +10,11 @@ fail=0
 skip=0
 for f in "$dir"/*.tap; do
 	[ -e "$f" ] || continue
-	p=$(grep -Ec '^[[:space:]]*ok [0-9]+' "$f" || true)
-	s=$(grep -Eic '^[[:space:]]*ok [0-9]+.*# *skip' "$f" || true)
-	n=$(grep -Ec '^[[:space:]]*not ok [0-9]+' "$f" || true)
+	p=$(grep -Ec '^[[:space:]]*ok( |$)' "$f" || true)
+	s=$(grep -Eic '^[[:space:]]*ok( |$).*# *skip' "$f" || true)
+	n=$(grep -Ec '^[[:space:]]*not ok( |$)' "$f" || true)
 	printf '# %-12s %4d passed, %d failed, %d skipped\n' "$(basename "$f" .tap)" $((p - s)) "$n" "$s"
-	grep -E '^[[:space:]]*not ok [0-9]+' "$f" | sed 's/^/#   /'
+	grep -E '^[[:space:]]*not ok( |$)' "$f" | sed 's/^/#   /'
 	pass=$((pass + p - s))
 	skip=$((skip + s))
 	fail=$((fail + n))
