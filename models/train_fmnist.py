@@ -33,13 +33,21 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 class FmnistNet(nn.Module):
-    def __init__(self, wbits, abits, c=(64, 128, 256), fc=256, last_wbits=4):
+    def __init__(self, wbits, abits, c=(64, 128, 256), fc=256, last_wbits=4, pool_first=False):
         super().__init__()
         c1, c2, c3 = c
         act = (lambda: BinAct()) if abits == 1 else (lambda: QuantAct(abits))
+
+        def block(cin, cout):
+            # pool_first: the classic BNN order conv - maxpool - BN - act (the
+            # pool sees integer accumulators, not +-1 ties)
+            if pool_first:
+                return [QConv2d(cin, cout, 3, wbits=wbits), nn.MaxPool2d(2),
+                        nn.BatchNorm2d(cout), act()]
+            return [QConv2d(cin, cout, 3, wbits=wbits), nn.BatchNorm2d(cout), act(),
+                    nn.MaxPool2d(2)]
         self.features = nn.Sequential(
-            QConv2d(1, c1, 3, wbits=wbits), nn.BatchNorm2d(c1), act(), nn.MaxPool2d(2),
-            QConv2d(c1, c2, 3, wbits=wbits), nn.BatchNorm2d(c2), act(), nn.MaxPool2d(2),
+            *block(1, c1), *block(c1, c2),
             QConv2d(c2, c3, 3, wbits=wbits), nn.BatchNorm2d(c3), act(),
         )
         self.classifier = nn.Sequential(
@@ -78,6 +86,8 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--last-wbits", type=int, default=4)
     ap.add_argument("--resume", help="state_dict (.latent.pt) to start from")
+    ap.add_argument("--pool-first", action="store_true",
+                    help="conv - maxpool - BN - act instead of conv - BN - act - maxpool")
     ap.add_argument("--out", default=HERE)
     args = ap.parse_args()
 
@@ -86,7 +96,7 @@ def main():
     torch.set_num_threads(args.threads)
     bits = 1 if args.variant == "w1a1" else 2
     model = FmnistNet(bits, bits, c=tuple(int(v) for v in args.width.split(",")),
-                      last_wbits=args.last_wbits)
+                      last_wbits=args.last_wbits, pool_first=args.pool_first)
 
     if args.resume:
         model.load_state_dict(torch.load(args.resume))
@@ -150,6 +160,7 @@ def main():
                    "test_images": len(xte), "epochs": args.epochs,
                    "batch": args.batch, "lr": args.lr, "width": args.width,
                    "last_layer_weight_bits": args.last_wbits,
+                   "pool_first": args.pool_first,
                    "torch_version": torch.__version__,
                    "reference_top1": name + ".ref-top1"}, f, indent=1)
         f.write("\n")
