@@ -51,6 +51,13 @@ static int va_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(va);
 
+static int jobs_show(struct seq_file *m, void *unused)
+{
+	qnn_jobs_debugfs_show(m->private, m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(jobs);
+
 static const struct {
 	const char *name;
 	unsigned int reg;
@@ -105,6 +112,7 @@ void qnn_debugfs_init(struct qnn_device *qdev)
 	debugfs_create_file("bo_count", 0444, root, qdev, &bo_count_fops);
 	debugfs_create_file("files", 0444, root, qdev, &files_fops);
 	debugfs_create_file("va", 0444, root, qdev, &va_fops);
+	debugfs_create_file("jobs", 0444, root, qdev, &jobs_fops);
 	debugfs_create_file("regs", 0444, root, qdev, &regs_fops);
 
 	snprintf(name, sizeof(name), "%d", qdev->drm.accel->index);

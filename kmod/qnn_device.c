@@ -88,7 +88,7 @@ static int qnn_hw_read_caps(struct qnn_device *qdev)
  * The reset sequence of docs/hw-interface.md: reset, wait for READY, clear
  * stale interrupts, program the ring, unmask, enable.
  */
-static int qnn_hw_start(struct qnn_device *qdev)
+int qnn_hw_start(struct qnn_device *qdev)
 {
 	return qnn_hw_reset(qdev) ?:
 	       regmap_write(qdev->regs, QNN_REG_IRQ_STATUS, QNN_IRQ_ALL) ?:
@@ -125,6 +125,7 @@ static irqreturn_t qnn_irq_thread(int irq, void *arg)
 	if (pending & QNN_IRQ_SW)
 		complete(&qdev->sw_irq);
 	qnn_ring_irq(qdev, pending);
+	qnn_jobs_irq(qdev, pending);
 	return IRQ_HANDLED;
 }
 
@@ -351,6 +352,7 @@ struct qnn_device *qnn_device_init(struct device *dev, struct regmap *regs,
 	INIT_LIST_HEAD(&qdev->files);
 	spin_lock_init(&qdev->irq_lock);
 	init_completion(&qdev->sw_irq);
+	qnn_jobs_preinit(qdev);
 	ret = drmm_mutex_init(&qdev->drm, &qdev->files_lock);
 	if (ret)
 		return ERR_PTR(ret);
@@ -367,7 +369,7 @@ struct qnn_device *qnn_device_init(struct device *dev, struct regmap *regs,
 		return ERR_PTR(ret);
 	}
 	ret = qnn_hw_start(qdev) ?: qnn_hw_irq_selftest(qdev) ?:
-	      qnn_hw_mmu_selftest(qdev);
+	      qnn_hw_mmu_selftest(qdev) ?: qnn_jobs_init(qdev);
 	if (ret)
 		goto err_stop;
 
@@ -405,5 +407,7 @@ void qnn_device_fini(struct qnn_device *qdev)
 	drm_dev_unplug(&qdev->drm);
 	qnn_hw_stop(qdev);
 	synchronize_irq(qdev->irq);
+	/* jobs on the ring will never end now: fail them */
+	qnn_jobs_unplug(qdev);
 }
 EXPORT_SYMBOL_GPL(qnn_device_fini);

@@ -92,6 +92,12 @@ static int qnn_open(struct drm_device *drm, struct drm_file *file)
 		kfree(qf);
 		return ret;
 	}
+	ret = qnn_file_jobs_init(qdev, qf);
+	if (ret) {
+		qnn_mmu_ctx_fini(&qf->mmu);
+		kfree(qf);
+		return ret;
+	}
 	mutex_lock(&qdev->files_lock);
 	list_add_tail(&qf->link, &qdev->files);
 	qdev->num_files++;
@@ -100,12 +106,17 @@ static int qnn_open(struct drm_device *drm, struct drm_file *file)
 	return 0;
 }
 
-/* Runs after the DRM core closed every handle, so no BO is mapped any more. */
+/*
+ * Runs after the DRM core closed every handle. Jobs still in flight keep
+ * their BOs mapped: wait for them (qnn_file_jobs_fini()), then no BO is
+ * mapped any more.
+ */
 static void qnn_postclose(struct drm_device *drm, struct drm_file *file)
 {
 	struct qnn_device *qdev = to_qnn_device(drm);
 	struct qnn_file *qf = file->driver_priv;
 
+	qnn_file_jobs_fini(qf);
 	mutex_lock(&qdev->files_lock);
 	list_del(&qf->link);
 	qdev->num_files--;
@@ -118,12 +129,14 @@ static const struct drm_ioctl_desc qnn_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(QNN_GET_PARAM, qnn_ioctl_get_param, 0),
 	DRM_IOCTL_DEF_DRV(QNN_BO_CREATE, qnn_ioctl_bo_create, 0),
 	DRM_IOCTL_DEF_DRV(QNN_BO_INFO, qnn_ioctl_bo_info, 0),
+	DRM_IOCTL_DEF_DRV(QNN_SUBMIT, qnn_ioctl_submit, 0),
+	DRM_IOCTL_DEF_DRV(QNN_WAIT, qnn_ioctl_wait, 0),
 };
 
 DEFINE_DRM_ACCEL_FOPS(qnn_fops);
 
 const struct drm_driver qnn_drm_driver = {
-	.driver_features = DRIVER_COMPUTE_ACCEL | DRIVER_GEM,
+	.driver_features = DRIVER_COMPUTE_ACCEL | DRIVER_GEM | DRIVER_SYNCOBJ,
 	.open = qnn_open,
 	.postclose = qnn_postclose,
 	.gem_create_object = qnn_gem_create_object,

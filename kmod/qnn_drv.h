@@ -16,6 +16,7 @@
 #include <drm/drm_gem_shmem_helper.h>
 
 #include "qnn_mmu.h"
+#include "qnn_job.h"
 #include "qnn_ring.h"
 
 #define QNN_DRIVER_MAJOR	1
@@ -60,6 +61,7 @@ struct qnn_device {
 	struct completion sw_irq;
 
 	struct qnn_ring ring;
+	struct qnn_jobs jobs;
 
 	struct dentry *debugfs_link;
 };
@@ -71,6 +73,7 @@ struct qnn_file {
 	struct qnn_mmu_ctx mmu;
 	pid_t pid;
 	char comm[TASK_COMM_LEN];
+	struct qnn_file_jobs jobs;
 };
 
 struct qnn_bo_map;
@@ -98,6 +101,7 @@ extern const struct regmap_config qnn_regmap_config;
 struct qnn_device *qnn_device_init(struct device *dev, struct regmap *regs,
 				   int irq);
 void qnn_device_fini(struct qnn_device *qdev);
+int qnn_hw_start(struct qnn_device *qdev);
 int qnn_hw_mmu_flush(struct qnn_device *qdev);
 int qnn_hw_translate(struct qnn_device *qdev, u64 pt_base, u64 va,
 		     bool write, u64 *pa, u32 *reason);
@@ -116,6 +120,10 @@ int qnn_ioctl_bo_create(struct drm_device *drm, void *data,
 			struct drm_file *file);
 int qnn_ioctl_bo_info(struct drm_device *drm, void *data,
 		      struct drm_file *file);
+struct drm_gem_object *qnn_gem_create_kernel_bo(struct drm_device *drm,
+						size_t size);
+int qnn_bo_map_get(struct drm_gem_object *obj, struct qnn_file *qf, u64 *va);
+void qnn_bo_map_put(struct drm_gem_object *obj, struct qnn_file *qf);
 
 /* qnn_debugfs.c */
 void qnn_debugfs_init(struct qnn_device *qdev);

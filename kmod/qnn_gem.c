@@ -73,10 +73,13 @@ out_unlock:
 	return ret;
 }
 
-static void qnn_bo_close(struct drm_gem_object *obj, struct drm_file *file)
+/*
+ * Jobs hold a mapping reference on each BO they use (qnn_bo_map_get()), so
+ * closing the last handle while a job runs leaves the BO mapped at its VA
+ * until the job has ended.
+ */
+static void qnn_bo_map_release(struct qnn_bo *bo, struct qnn_file *qf)
 {
-	struct qnn_bo *bo = to_qnn_bo(obj);
-	struct qnn_file *qf = file->driver_priv;
 	struct qnn_bo_map *map;
 
 	mutex_lock(&bo->lock);
@@ -89,6 +92,41 @@ static void qnn_bo_close(struct drm_gem_object *obj, struct drm_file *file)
 		kfree(map);
 	}
 	mutex_unlock(&bo->lock);
+}
+
+static void qnn_bo_close(struct drm_gem_object *obj, struct drm_file *file)
+{
+	qnn_bo_map_release(to_qnn_bo(obj), file->driver_priv);
+}
+
+/**
+ * qnn_bo_map_get() - pin a BO's mapping in a file for a job
+ * @obj: the BO
+ * @qf: the job's file
+ * @va: out, the BO's device VA in @qf
+ *
+ * Return: 0, or -ENOENT if the BO is not mapped in @qf.
+ */
+int qnn_bo_map_get(struct drm_gem_object *obj, struct qnn_file *qf, u64 *va)
+{
+	struct qnn_bo *bo = to_qnn_bo(obj);
+	struct qnn_bo_map *map;
+	int ret = -ENOENT;
+
+	mutex_lock(&bo->lock);
+	map = qnn_bo_find_map(bo, qf);
+	if (map) {
+		map->refs++;
+		*va = map->node.start;
+		ret = 0;
+	}
+	mutex_unlock(&bo->lock);
+	return ret;
+}
+
+void qnn_bo_map_put(struct drm_gem_object *obj, struct qnn_file *qf)
+{
+	qnn_bo_map_release(to_qnn_bo(obj), qf);
 }
 
 static void qnn_bo_free(struct drm_gem_object *obj)
@@ -229,4 +267,18 @@ int qnn_ioctl_bo_info(struct drm_device *drm, void *data,
 	}
 	drm_gem_object_put(obj);
 	return ret;
+}
+
+/* A BO without a handle, for the driver itself (command-stream copies). */
+struct drm_gem_object *qnn_gem_create_kernel_bo(struct drm_device *drm,
+						size_t size)
+{
+	struct drm_gem_shmem_object *shmem;
+
+	shmem = drm_gem_shmem_create(drm, size);
+	if (IS_ERR(shmem))
+		return ERR_CAST(shmem);
+	qnn_bo_count(&shmem->base);
+	to_qnn_bo(&shmem->base)->flags = DRM_QNN_BO_DEVICE_READONLY;
+	return &shmem->base;
 }

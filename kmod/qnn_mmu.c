@@ -116,12 +116,14 @@ int qnn_mmu_ctx_init(struct qnn_mmu_ctx *ctx, struct device *dev,
 		return -ENOMEM;
 	mutex_init(&ctx->lock);
 	drm_mm_init(&ctx->mm, start, end - start);
+	drm_mm_init(&ctx->kmm, end, BIT_ULL(va_bits) - end);
 	return 0;
 }
 
 void qnn_mmu_ctx_fini(struct qnn_mmu_ctx *ctx)
 {
 	drm_mm_takedown(&ctx->mm);
+	drm_mm_takedown(&ctx->kmm);
 	qnn_pt_free(ctx, ctx->root);
 	ctx->root = NULL;
 	mutex_destroy(&ctx->lock);
@@ -146,8 +148,9 @@ static void qnn_mmu_clear(struct qnn_mmu_ctx *ctx, u64 va, u64 size)
 }
 
 /**
- * qnn_mmu_map_sgt() - give a BO a VA in @ctx and map its pages there
+ * qnn_mmu_map_in() - give a BO a VA from @mm and map its pages there
  * @ctx: the file's address space
+ * @mm: the VA allocator to take the range from (ctx->mm or ctx->kmm)
  * @node: receives the VA range (must be zeroed)
  * @sgt: the BO's pages, DMA-mapped for the device
  * @size: bytes to map, a page multiple
@@ -156,8 +159,9 @@ static void qnn_mmu_clear(struct qnn_mmu_ctx *ctx, u64 va, u64 size)
  * Return: 0, -ENOSPC when no VA range is free, -ENOMEM, or -EINVAL for an
  * sg table the MMU cannot map (unaligned or too short).
  */
-int qnn_mmu_map_sgt(struct qnn_mmu_ctx *ctx, struct drm_mm_node *node,
-		    struct sg_table *sgt, u64 size, bool writable)
+static int qnn_mmu_map_in(struct qnn_mmu_ctx *ctx, struct drm_mm *mm,
+			  struct drm_mm_node *node, struct sg_table *sgt,
+			  u64 size, bool writable)
 {
 	u64 prot = QNN_PTE_VALID | QNN_PTE_READ |
 		   (writable ? QNN_PTE_WRITE : 0);
@@ -168,7 +172,7 @@ int qnn_mmu_map_sgt(struct qnn_mmu_ctx *ctx, struct drm_mm_node *node,
 	int ret;
 
 	mutex_lock(&ctx->lock);
-	ret = drm_mm_insert_node_generic(&ctx->mm, node, size, QNN_PAGE_SIZE,
+	ret = drm_mm_insert_node_generic(mm, node, size, QNN_PAGE_SIZE,
 					 0, DRM_MM_INSERT_BEST);
 	if (ret)
 		goto out_unlock;
@@ -211,6 +215,23 @@ err_unmap:
 out_unlock:
 	mutex_unlock(&ctx->lock);
 	return ret;
+}
+
+int qnn_mmu_map_sgt(struct qnn_mmu_ctx *ctx, struct drm_mm_node *node,
+		    struct sg_table *sgt, u64 size, bool writable)
+{
+	return qnn_mmu_map_in(ctx, &ctx->mm, node, sgt, size, writable);
+}
+
+/*
+ * Like qnn_mmu_map_sgt(), read-only, in the kernel-reserved top of the
+ * address space that user BOs never get (docs/uapi.md): for the driver's
+ * own copies of command streams.
+ */
+int qnn_mmu_map_sgt_kernel(struct qnn_mmu_ctx *ctx, struct drm_mm_node *node,
+			   struct sg_table *sgt, u64 size)
+{
+	return qnn_mmu_map_in(ctx, &ctx->kmm, node, sgt, size, false);
 }
 
 /*

@@ -18,7 +18,8 @@ struct qnn_mmu_ctx {
 	struct device *dev;	/* allocates the DMA-coherent tables */
 	/* protects everything below */
 	struct mutex lock;
-	struct drm_mm mm;
+	struct drm_mm mm;		/* user BOs: [start, end) */
+	struct drm_mm kmm;		/* the driver's: [end, 2^va_bits) */
 	struct qnn_pt *root;
 	unsigned int levels;
 	unsigned int va_bits;
@@ -33,6 +34,8 @@ void qnn_mmu_ctx_fini(struct qnn_mmu_ctx *ctx);
 dma_addr_t qnn_mmu_root(struct qnn_mmu_ctx *ctx);
 int qnn_mmu_map_sgt(struct qnn_mmu_ctx *ctx, struct drm_mm_node *node,
 		    struct sg_table *sgt, u64 size, bool writable);
+int qnn_mmu_map_sgt_kernel(struct qnn_mmu_ctx *ctx, struct drm_mm_node *node,
+			   struct sg_table *sgt, u64 size);
 void qnn_mmu_unmap(struct qnn_mmu_ctx *ctx, struct drm_mm_node *node);
 
 #endif /* _QNN_MMU_H_ */

@@ -114,6 +114,7 @@
 #define QNN_ERR_BAD_SHAPE		4
 #define QNN_ERR_MMU_FAULT		5
 #define QNN_ERR_ABORTED			6
+#define QNN_ERR_BAD_CMD			7	/* other stream error: detail */
 
 /* Performance counters (reading _LO latches _HI) */
 #define QNN_REG_PERF_CTRL		0x0c0
@@ -170,7 +171,22 @@ struct qnn_hw_result {
 	__le64 binops;
 	__le64 bytes_rd;
 	__le64 bytes_wr;
-	__le64 rsvd[2];
+	__le32 detail;		/* see QNN_RESULT_* */
+	__le32 rsvd0;
+	__le64 rsvd1;
 };
+
+/*
+ * A result record's status until the device writes it: the driver stores
+ * it when queueing, the device writes the status word last.
+ */
+#define QNN_RESULT_PENDING		0xffffffffU
+/*
+ * result.detail: for QNN_ERR_MMU_FAULT the fault reason (QNN_MMU_*) in
+ * bits [3:0] and QNN_RESULT_FAULT_WRITE; for the command errors the
+ * command-stream error code (enum qnn_cs_error, docs/cmdstream.md).
+ */
+#define QNN_RESULT_FAULT_REASON		GENMASK(3, 0)
+#define QNN_RESULT_FAULT_WRITE		BIT(8)
 
 #endif /* _QNN_REGS_H_ */

@@ -6,6 +6,7 @@
  */
 #include <linux/dma-mapping.h>
 #include <linux/regmap.h>
+#include <linux/lockdep.h>
 #include <drm/drm_managed.h>
 
 #include "qnn_drv.h"
@@ -25,7 +26,8 @@ int qnn_ring_init(struct qnn_device *qdev)
 	if (!ring->descs || !ring->results)
 		return -ENOMEM;
 	init_waitqueue_head(&ring->done_wq);
-	return drmm_mutex_init(&qdev->drm, &ring->lock);
+	spin_lock_init(&ring->lock);
+	return 0;
 }
 
 /* Reset sequence step 3: point the device at the (empty) ring. */
@@ -45,10 +47,56 @@ int qnn_ring_hw_start(struct qnn_device *qdev)
 }
 
 /**
- * qnn_ring_push() - queue one job and ring the doorbell
+ * qnn_ring_write_locked() - put one job at the ring's tail
  * @qdev: device
  * @job: what to run
  * @seqno: out, the job's sequence number (DONE_SEQNO reaches it when it ends)
+ * @slot: out, ring slot, index of its result record
+ *
+ * Called with ring->lock held; the caller knows the ring has room (job
+ * execution: the scheduler's credits) and rings the doorbell. The slot's
+ * result record is set to QNN_RESULT_PENDING until the device writes it.
+ */
+void qnn_ring_write_locked(struct qnn_device *qdev,
+			   const struct qnn_ring_job *job, u32 *seqno,
+			   u32 *slot)
+{
+	struct qnn_ring *ring = &qdev->ring;
+	struct qnn_hw_result *res;
+	struct qnn_hw_desc *d;
+
+	lockdep_assert_held(&ring->lock);
+	*slot = ring->tail;
+	*seqno = ++ring->seqno;
+	res = &ring->results[*slot];
+	memset(res, 0, sizeof(*res));
+	res->status = cpu_to_le32(QNN_RESULT_PENDING);
+	d = &ring->descs[*slot];
+	memset(d, 0, sizeof(*d));
+	d->op = cpu_to_le32(job->op);
+	d->flags = cpu_to_le32(job->flags);
+	d->seqno = cpu_to_le32(*seqno);
+	d->cmd_size = cpu_to_le32(job->cmd_size);
+	d->pt_base = cpu_to_le64(job->pt_base);
+	d->cmd_va = cpu_to_le64(job->cmd_va);
+	d->result = cpu_to_le64(ring->results_dma + *slot * sizeof(*res));
+	ring->tail = (ring->tail + 1) & (ring->size - 1);
+}
+
+/* Make the descriptors written so far visible and ring the doorbell. */
+void qnn_ring_doorbell_locked(struct qnn_device *qdev)
+{
+	lockdep_assert_held(&qdev->ring.lock);
+	/* descriptors (and page tables) in memory before the device looks */
+	dma_wmb();
+	regmap_write(qdev->regs, QNN_REG_CQ_TAIL, qdev->ring.tail);
+}
+
+/**
+ * qnn_ring_push() - queue one job and ring the doorbell (probe self-tests)
+ * @qdev: device
+ * @job: what to run
+ * @seqno: out, the job's sequence number
  * @slot: out, ring slot, index of its result record
  *
  * Return: 0, -EBUSY when the ring is full, or a register access error.
@@ -57,36 +105,22 @@ int qnn_ring_push(struct qnn_device *qdev, const struct qnn_ring_job *job,
 		  u32 *seqno, u32 *slot)
 {
 	struct qnn_ring *ring = &qdev->ring;
-	struct qnn_hw_desc *d;
+	unsigned long flags;
 	u32 head;
 	int ret;
 
 	ret = regmap_read(qdev->regs, QNN_REG_CQ_HEAD, &head);
 	if (ret)
 		return ret;
-	mutex_lock(&ring->lock);
+	spin_lock_irqsave(&ring->lock, flags);
 	if (((ring->tail + 1) & (ring->size - 1)) == head) {
-		mutex_unlock(&ring->lock);
+		spin_unlock_irqrestore(&ring->lock, flags);
 		return -EBUSY;
 	}
-	*slot = ring->tail;
-	*seqno = ++ring->seqno;
-	memset(&ring->results[*slot], 0, sizeof(ring->results[*slot]));
-	d = &ring->descs[*slot];
-	d->op = cpu_to_le32(job->op);
-	d->flags = cpu_to_le32(job->flags);
-	d->seqno = cpu_to_le32(*seqno);
-	d->cmd_size = cpu_to_le32(job->cmd_size);
-	d->pt_base = cpu_to_le64(job->pt_base);
-	d->cmd_va = cpu_to_le64(job->cmd_va);
-	d->result = cpu_to_le64(ring->results_dma + *slot * sizeof(*ring->results));
-	memset(d->rsvd, 0, sizeof(d->rsvd));
-	ring->tail = (ring->tail + 1) & (ring->size - 1);
-	/* the descriptor must be in memory before the device sees the tail */
-	dma_wmb();
-	ret = regmap_write(qdev->regs, QNN_REG_CQ_TAIL, ring->tail);
-	mutex_unlock(&ring->lock);
-	return ret;
+	qnn_ring_write_locked(qdev, job, seqno, slot);
+	qnn_ring_doorbell_locked(qdev);
+	spin_unlock_irqrestore(&ring->lock, flags);
+	return 0;
 }
 
 static bool qnn_ring_done(struct qnn_device *qdev, u32 seqno)

@@ -7,7 +7,7 @@
 #ifndef _QNN_RING_H_
 #define _QNN_RING_H_
 
-#include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 
@@ -21,8 +21,8 @@ struct qnn_ring {
 	struct qnn_hw_result *results;
 	dma_addr_t results_dma;
 	u32 size;		/* entries, power of two */
-	/* protects tail and seqno */
-	struct mutex lock;
+	/* protects tail, seqno and the descriptors; taken in IRQ thread */
+	spinlock_t lock;
 	u32 tail;
 	u32 seqno;		/* last seqno handed out */
 	wait_queue_head_t done_wq;	/* woken on every job-end IRQ */
@@ -38,6 +38,10 @@ struct qnn_ring_job {
 
 int qnn_ring_init(struct qnn_device *qdev);
 int qnn_ring_hw_start(struct qnn_device *qdev);
+void qnn_ring_write_locked(struct qnn_device *qdev,
+			   const struct qnn_ring_job *job, u32 *seqno,
+			   u32 *slot);
+void qnn_ring_doorbell_locked(struct qnn_device *qdev);
 int qnn_ring_push(struct qnn_device *qdev, const struct qnn_ring_job *job,
 		  u32 *seqno, u32 *slot);
 int qnn_ring_wait(struct qnn_device *qdev, u32 seqno, unsigned long timeout);

@@ -10,10 +10,12 @@
 #include <linux/irq_work.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 
 struct device;
 struct qnn_device;
+struct qnn_sim_exec_ctx;
 
 /* Capabilities of every device of one module load (module parameters). */
 struct qnn_sim_config {
@@ -25,6 +27,16 @@ struct qnn_sim_config {
 	unsigned int clock_khz;
 	unsigned int va_bits;
 	unsigned int queue_depth;
+	unsigned int ops_per_cycle;	/* timing model: 1-bit MACs per cycle */
+};
+
+/* Faults to inject, set through debugfs (docs/uapi.md). */
+struct qnn_sim_faults {
+	atomic_t hang;			/* the next job never ends */
+	atomic_t mmu_fault;		/* its first data access faults */
+	atomic_t corrupt_status;	/* its status is garbage */
+	atomic_t drop_irq;		/* its completion raises no IRQ */
+	u32 delay_us;			/* every job takes this much longer */
 };
 
 struct qnn_sim {
@@ -34,6 +46,11 @@ struct qnn_sim {
 	unsigned int irq;
 	struct irq_work irq_work;
 	struct work_struct work;	/* the command-queue engine */
+	wait_queue_head_t wait;		/* hung/stretched jobs wait for a reset */
+	struct qnn_sim_exec_ctx *exec;	/* the executor's scratch memory */
+	struct qnn_sim_faults faults;
+	struct dentry *debugfs;
+	bool removing;			/* device removal: run nothing more */
 
 	/* protects the register file below */
 	spinlock_t lock;
@@ -75,7 +92,7 @@ void qnn_sim_reset(struct qnn_sim *sim);
 void qnn_sim_update_irq(struct qnn_sim *sim);
 
 /* qnn_sim_engine.c */
-void qnn_sim_engine_init(struct qnn_sim *sim);
+int qnn_sim_engine_init(struct qnn_sim *sim, struct dentry *debugfs_root);
 void qnn_sim_engine_stop(struct qnn_sim *sim);
 void qnn_sim_kick(struct qnn_sim *sim);
 

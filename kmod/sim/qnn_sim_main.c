@@ -6,6 +6,7 @@
  * and a real Linux IRQ, then hands both to qnn.ko's qnn_device_init() - the
  * same entry point the PCI and AXI glue use.
  */
+#include <linux/debugfs.h>
 #include <linux/dma-mapping.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
@@ -34,6 +35,7 @@ static struct qnn_sim_config qnn_sim_cfg = {
 	.clock_khz = 250000,
 	.va_bits = 32,
 	.queue_depth = 64,
+	.ops_per_cycle = 16384,
 };
 
 module_param_named(cores, qnn_sim_cfg.cores, uint, 0444);
@@ -52,6 +54,12 @@ module_param_named(va_bits, qnn_sim_cfg.va_bits, uint, 0444);
 MODULE_PARM_DESC(va_bits, "device VA width, 30..48 (default 32)");
 module_param_named(queue_depth, qnn_sim_cfg.queue_depth, uint, 0444);
 MODULE_PARM_DESC(queue_depth, "ring entries, power of two 2..4096 (default 64)");
+module_param_named(ops_per_cycle, qnn_sim_cfg.ops_per_cycle, uint, 0444);
+MODULE_PARM_DESC(ops_per_cycle,
+		 "timing model: 1-bit MACs per cycle, 1..1073741824 (default 16384)");
+
+/* /sys/kernel/debug/qnn_sim/: one directory of fault knobs per device */
+static struct dentry *qnn_sim_debugfs;
 
 /* qnn_regmap_config, with the register file in software */
 static const struct regmap_config qnn_sim_regmap_config = {
@@ -126,8 +134,11 @@ static int qnn_sim_probe(struct platform_device *pdev)
 	sim->dev = dev;
 	sim->cfg = &qnn_sim_cfg;
 	spin_lock_init(&sim->lock);
+	init_waitqueue_head(&sim->wait);
 	qnn_sim_reset(sim);
-	qnn_sim_engine_init(sim);
+	ret = qnn_sim_engine_init(sim, qnn_sim_debugfs);
+	if (ret)
+		return ret;
 	ret = qnn_sim_alloc_irq(sim);
 	if (ret)
 		return ret;
@@ -179,7 +190,8 @@ static int qnn_sim_check_params(void)
 	      qnn_sim_check("ops", c->ops, 0, 0xff) ?:
 	      qnn_sim_check("clock_khz", c->clock_khz, 1, 4000000) ?:
 	      qnn_sim_check("va_bits", c->va_bits, 30, 48) ?:
-	      qnn_sim_check("queue_depth", c->queue_depth, 2, 4096);
+	      qnn_sim_check("queue_depth", c->queue_depth, 2, 4096) ?:
+	      qnn_sim_check("ops_per_cycle", c->ops_per_cycle, 1, 1U << 30);
 	if (!ret && !is_power_of_2(c->queue_depth)) {
 		pr_err("qnn_sim: queue_depth=%u is not a power of two\n",
 		       c->queue_depth);
@@ -291,9 +303,12 @@ static int __init qnn_sim_init(void)
 	ret = qnn_sim_check_params();
 	if (ret)
 		return ret;
+	qnn_sim_debugfs = debugfs_create_dir("qnn_sim", NULL);
 	ret = platform_driver_register(&qnn_sim_driver);
-	if (ret)
+	if (ret) {
+		debugfs_remove_recursive(qnn_sim_debugfs);
 		return ret;
+	}
 
 	mutex_lock(&qnn_sim_devs_lock);
 	for (i = 0; i < num_devices && !ret; i++)
@@ -302,6 +317,7 @@ static int __init qnn_sim_init(void)
 	if (ret) {
 		platform_driver_unregister(&qnn_sim_driver);
 		qnn_sim_del_all();
+		debugfs_remove_recursive(qnn_sim_debugfs);
 	}
 	return ret;
 }
@@ -314,6 +330,7 @@ static void __exit qnn_sim_exit(void)
 {
 	platform_driver_unregister(&qnn_sim_driver);
 	qnn_sim_del_all();
+	debugfs_remove_recursive(qnn_sim_debugfs);
 }
 
 module_init(qnn_sim_init);

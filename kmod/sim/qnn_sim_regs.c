@@ -50,8 +50,9 @@ static void qnn_sim_reset_locked(struct qnn_sim *sim)
 	sim->perf_bytes_rd = 0;
 	sim->perf_bytes_wr = 0;
 	sim->perf_latch = 0;
-	/* the engine drops the job it may be running */
+	/* the engine drops the job it may be running, even a hung one */
 	sim->epoch++;
+	wake_up_all(&sim->wait);
 }
 
 void qnn_sim_reset(struct qnn_sim *sim)

@@ -25,7 +25,20 @@ static int cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-TEST(empty_job_latency_and_throughput)
+/* No state: the fixture only carries the per-test timeout. */
+FIXTURE(bench) {
+	int unused;
+};
+
+FIXTURE_SETUP(bench)
+{
+}
+
+FIXTURE_TEARDOWN(bench)
+{
+}
+
+TEST_F_TIMEOUT(bench, empty_job_latency_and_throughput, 280)
 {
 	int64_t *lat = calloc(N_LATENCY, sizeof(*lat));
 	int64_t t0, version_ns, tput_ns, sum = 0;

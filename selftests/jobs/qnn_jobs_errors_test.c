@@ -138,7 +138,16 @@ TEST_F(err, submit_args)
 	self->s.bo_count = 1;
 	self->s.bos = 8;
 	EXPECT_EQ(-EFAULT, qnn_ioctl(self->fd, DRM_IOCTL_QNN_SUBMIT, &self->s));
-	/* a syncobj that does not exist */
+	/* a syncobj that does not exist (on a valid, empty stream) */
+	{
+		static const struct qnn_cs_header empty = {
+			.magic = QNN_CS_MAGIC, .version = QNN_CS_VERSION,
+			.hdr_size = sizeof(empty), .size = sizeof(empty),
+		};
+
+		self->s.cmds = (uintptr_t)&empty;
+		self->s.cmds_size = sizeof(empty);
+	}
 	self->s.bo_count = 0;
 	self->s.out_syncobj = 12345;
 	EXPECT_EQ(-ENOENT, qnn_ioctl(self->fd, DRM_IOCTL_QNN_SUBMIT, &self->s));
@@ -265,8 +274,15 @@ TEST_F(err, injected_mmu_fault)
 	ASSERT_EQ(0, job_submit(self->fd, self->b, &self->mem, 0, &self->s));
 	ASSERT_EQ(0, job_wait(self->fd, self->s.job_id, 20000, &self->w));
 	EXPECT_EQ(DRM_QNN_JOB_MMU_FAULT, self->w.status);
-	/* the device's first data access: the conv's weights (cached first) */
-	EXPECT_EQ(conv(self)->weights.va, self->w.fault_addr);
+	/* the device's first data access: the start of one of the job's BOs */
+	{
+		int found = 0;
+
+		for (int i = 0; i < self->mem.n; i++)
+			found |= self->mem.bufs[i].va == self->w.fault_addr;
+		EXPECT_TRUE(found) TH_LOG("fault at %#llx",
+					  (unsigned long long)self->w.fault_addr);
+	}
 	EXPECT_EQ(0, self->w.fault_flags);
 	EXPECT_EQ(CMD0, self->w.cs_offset);
 	ASSERT_TRUE(still_healthy(self));
@@ -282,7 +298,7 @@ TEST_F(err, corrupted_status)
 	ASSERT_TRUE(still_healthy(self));
 }
 
-TEST_F(err, lost_irq_recovered)
+TEST_F_TIMEOUT(err, lost_irq_recovered, 120)
 {
 	unsigned int t = job_timeout_ms();
 
@@ -306,8 +322,8 @@ TEST_F(err, wait_args)
 	memset(&w, 0, sizeof(w));
 	w.job_id = 1ULL << 40;
 	EXPECT_EQ(-ENOENT, qnn_ioctl(self->fd, DRM_IOCTL_QNN_WAIT, &w));
-	w.job_id = 0;
-	EXPECT_EQ(-ENOENT, qnn_ioctl(self->fd, DRM_IOCTL_QNN_WAIT, &w));
+	w.job_id = 0;	/* never a job id */
+	EXPECT_EQ(-EINVAL, qnn_ioctl(self->fd, DRM_IOCTL_QNN_WAIT, &w));
 	ASSERT_EQ(0, job_submit_empty(self->fd, &id));
 	w.job_id = id;
 	w.flags = 0x80;

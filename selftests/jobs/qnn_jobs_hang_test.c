@@ -25,7 +25,20 @@ static void conv_job(struct cs_mem *m, struct cs_builder *b)
 	cs_gen_conv(m, b, &spec);
 }
 
-TEST(hang_timeout_reset_resubmit)
+/* No state: the fixture only carries the per-test timeout. */
+FIXTURE(hang) {
+	int unused;
+};
+
+FIXTURE_SETUP(hang)
+{
+}
+
+FIXTURE_TEARDOWN(hang)
+{
+}
+
+TEST_F_TIMEOUT(hang, hang_timeout_reset_resubmit, 120)
 {
 	unsigned int t = job_timeout_ms();
 	struct cs_mem m1, m2;
@@ -86,7 +99,7 @@ TEST(hang_timeout_reset_resubmit)
 }
 
 /* A hang while several jobs of the same file are queued behind it. */
-TEST(hang_with_queue_behind)
+TEST_F_TIMEOUT(hang, hang_with_queue_behind, 120)
 {
 	unsigned int t = job_timeout_ms();
 	int fd = qnn_open();

@@ -89,7 +89,7 @@ static const char *conv_case(FIXTURE_DATA(jobs) *self,
 	return why;
 }
 
-TEST_F(jobs, binary_dense)
+TEST_F_TIMEOUT(jobs, binary_dense, 120)
 {
 	struct cs_conv_spec s = {
 		.a = { QNN_CS_ENC_BIPOLAR, 1 }, .w = { QNN_CS_ENC_BIPOLAR, 1 },
@@ -106,7 +106,7 @@ TEST_F(jobs, binary_dense)
 	EXPECT_EQ(2ULL * 10 * 4, self->w.bytes_written);
 }
 
-TEST_F(jobs, binary_conv3x3_pad_stride)
+TEST_F_TIMEOUT(jobs, binary_conv3x3_pad_stride, 120)
 {
 	struct cs_conv_spec s = {
 		.a = { QNN_CS_ENC_BIPOLAR, 1 }, .w = { QNN_CS_ENC_BIPOLAR, 1 },
@@ -123,7 +123,7 @@ TEST_F(jobs, binary_conv3x3_pad_stride)
 	ASSERT_EQ(NULL, why) TH_LOG("one-padding: %s", why);
 }
 
-TEST_F(jobs, w2a2)
+TEST_F_TIMEOUT(jobs, w2a2, 120)
 {
 	struct cs_conv_spec s = {
 		.a = { QNN_CS_ENC_UNSIGNED, 2 }, .w = { QNN_CS_ENC_SIGNED, 2 },
@@ -141,7 +141,7 @@ TEST_F(jobs, w2a2)
 	ASSERT_EQ(NULL, why) TH_LOG("branches, requant: %s", why);
 }
 
-TEST_F(jobs, w4a4)
+TEST_F_TIMEOUT(jobs, w4a4, 120)
 {
 	struct cs_conv_spec s = {
 		.a = { QNN_CS_ENC_UNSIGNED, 4 }, .w = { QNN_CS_ENC_SIGNED, 4 },
@@ -154,7 +154,7 @@ TEST_F(jobs, w4a4)
 	ASSERT_EQ(NULL, why) TH_LOG("%s", why);
 }
 
-TEST_F(jobs, thresholds)
+TEST_F_TIMEOUT(jobs, thresholds, 120)
 {
 	struct cs_conv_spec s = {
 		.a = { QNN_CS_ENC_BIPOLAR, 1 }, .w = { QNN_CS_ENC_BIPOLAR, 1 },
@@ -167,7 +167,7 @@ TEST_F(jobs, thresholds)
 	ASSERT_EQ(NULL, why) TH_LOG("%s", why);
 }
 
-TEST_F(jobs, maxpool)
+TEST_F_TIMEOUT(jobs, maxpool, 120)
 {
 	const char *why = NULL;
 
@@ -182,7 +182,7 @@ TEST_F(jobs, maxpool)
 	ASSERT_EQ(NULL, why) TH_LOG("%s", why);
 }
 
-TEST_F(jobs, residual_add)
+TEST_F_TIMEOUT(jobs, residual_add, 120)
 {
 	const char *why = NULL;
 
@@ -195,7 +195,7 @@ TEST_F(jobs, residual_add)
 	ASSERT_EQ(NULL, why) TH_LOG("%s", why);
 }
 
-TEST_F(jobs, global_avgpool_and_transform)
+TEST_F_TIMEOUT(jobs, global_avgpool_and_transform, 120)
 {
 	const char *why = NULL;
 
@@ -214,7 +214,7 @@ TEST_F(jobs, global_avgpool_and_transform)
  * 2-bit weights (int32) -> residual add (requantized to 4 bits) -> global
  * average pool (int32).
  */
-TEST_F(jobs, chained_multilayer)
+TEST_F_TIMEOUT(jobs, chained_multilayer, 120)
 {
 	struct cs_mem *m = &self->mem;
 	struct cs_builder *b = self->b;
@@ -284,12 +284,12 @@ TEST_F(jobs, chained_multilayer)
 	ASSERT_EQ(NULL, why) TH_LOG("%s", why);
 }
 
-TEST_F(jobs, random_jobs)
+TEST_F_TIMEOUT(jobs, random_jobs, 280)
 {
 	const char *why = NULL;
 	int i;
 
-	for (i = 0; i < 120 && !why; i++) {
+	for (i = 0; i < 60 && !why; i++) {
 		int cmds = 1 + (int)(cs_rnd(&self->mem) % 3);
 
 		cs_mem_reset(&self->mem);

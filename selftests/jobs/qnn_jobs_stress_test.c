@@ -92,7 +92,20 @@ static int worker(int p)
 	return bad + (done != JOBS);
 }
 
-TEST(eight_processes_500_jobs_each)
+/* No state: the fixture only carries the per-test timeout. */
+FIXTURE(stress) {
+	int unused;
+};
+
+FIXTURE_SETUP(stress)
+{
+}
+
+FIXTURE_TEARDOWN(stress)
+{
+}
+
+TEST_F_TIMEOUT(stress, eight_processes_500_jobs_each, 280)
 {
 	pid_t pids[PROCS];
 	int64_t t0 = job_now_ns();

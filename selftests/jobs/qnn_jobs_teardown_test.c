@@ -33,7 +33,20 @@ static int bo_count(int fd, uint64_t *v)
 	return qnn_debugfs_u64(fd, "bo_count", v);
 }
 
-TEST(close_with_jobs_in_flight)
+/* No state: the fixture only carries the per-test timeout. */
+FIXTURE(teardown) {
+	int unused;
+};
+
+FIXTURE_SETUP(teardown)
+{
+}
+
+FIXTURE_TEARDOWN(teardown)
+{
+}
+
+TEST_F_TIMEOUT(teardown, close_with_jobs_in_flight, 200)
 {
 	struct cs_builder *b = calloc(1, sizeof(*b));
 	int fd = qnn_open(), fd2;
@@ -77,7 +90,7 @@ static int sh(const char *cmd)
 	return st == 0 ? 0 : -1;
 }
 
-TEST(unload_with_jobs_in_flight)
+TEST_F_TIMEOUT(teardown, unload_with_jobs_in_flight, 200)
 {
 	struct cs_builder *b = calloc(1, sizeof(*b));
 	int fd = qnn_open(), ret;

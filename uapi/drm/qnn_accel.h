@@ -22,10 +22,9 @@ extern "C" {
 #define DRM_QNN_GET_PARAM		0x00
 #define DRM_QNN_BO_CREATE		0x01
 #define DRM_QNN_BO_INFO			0x02
-/*
- * 0x03..0x07 are reserved for job submission (SUBMIT), waiting on jobs and
- * BOs (WAIT) and per-job perf counters; see docs/uapi.md.
- */
+#define DRM_QNN_SUBMIT			0x03
+#define DRM_QNN_WAIT			0x04
+/* 0x05..0x07 are reserved for job execution; see docs/uapi.md. */
 
 /**
  * enum drm_qnn_param - what DRM_IOCTL_QNN_GET_PARAM can query
@@ -122,12 +121,121 @@ struct drm_qnn_bo_info {
 	__u64 offset;
 };
 
+/* Job submission (docs/uapi.md, "Jobs"); command streams: qnn_cmdstream.h */
+
+/* struct drm_qnn_bo_ref.flags: how the job uses the BO (implicit sync) */
+#define DRM_QNN_BO_REF_READ		0x1U
+#define DRM_QNN_BO_REF_WRITE		0x2U
+#define DRM_QNN_BO_REF_FLAGS		(DRM_QNN_BO_REF_READ | DRM_QNN_BO_REF_WRITE)
+
+/**
+ * struct drm_qnn_bo_ref - one BO a job touches
+ * @handle: GEM handle of this file
+ * @flags: DRM_QNN_BO_REF_*, at least one; WRITE lets the job write it
+ */
+struct drm_qnn_bo_ref {
+	__u32 handle;
+	__u32 flags;
+};
+
+#define DRM_QNN_SUBMIT_MAX_BOS		256
+#define DRM_QNN_SUBMIT_MAX_SYNCOBJS	64
+
+/**
+ * struct drm_qnn_submit - queue one job
+ * @cmds: in, user pointer to the command stream (copied by the kernel
+ *	into a BO userspace cannot map)
+ * @cmds_size: in, bytes, 32 .. QNN_CS_MAX_STREAM_SIZE
+ * @flags: in, must be zero
+ * @bos: in, user pointer to @bo_count struct drm_qnn_bo_ref: every BO the
+ *	stream addresses; they stay alive and mapped until the job ends
+ * @bo_count: in, 0 .. DRM_QNN_SUBMIT_MAX_BOS
+ * @in_syncobj_count: in, 0 .. DRM_QNN_SUBMIT_MAX_SYNCOBJS
+ * @in_syncobjs: in, user pointer to __u32 syncobj handles to wait for
+ * @out_syncobj: in, syncobj that gets the job's fence, 0 for none
+ * @pad: must be zero
+ * @job_id: out, the job's id in this file (1, 2, ...)
+ * @cs_error: out, enum qnn_cs_error when the stream was rejected (-EINVAL)
+ * @cs_offset: out, byte offset of the rejected command
+ */
+struct drm_qnn_submit {
+	__u64 cmds;
+	__u32 cmds_size;
+	__u32 flags;
+	__u64 bos;
+	__u32 bo_count;
+	__u32 in_syncobj_count;
+	__u64 in_syncobjs;
+	__u32 out_syncobj;
+	__u32 pad;
+	__u64 job_id;
+	__u32 cs_error;
+	__u32 cs_offset;
+};
+
+/* struct drm_qnn_wait.flags */
+#define DRM_QNN_WAIT_BO			0x1U	/* wait for @handle, not a job */
+
+/* struct drm_qnn_wait.status */
+enum drm_qnn_job_status {
+	DRM_QNN_JOB_COMPLETED		= 1,
+	DRM_QNN_JOB_TIMEOUT		= 2,	/* timed out; device reset */
+	DRM_QNN_JOB_MMU_FAULT		= 3,	/* fault_addr, cs_offset */
+	DRM_QNN_JOB_INVALID_CMD		= 4,	/* cs_error, cs_offset */
+	DRM_QNN_JOB_CANCELED		= 5,	/* never ran to the end */
+	DRM_QNN_JOB_DEVICE_ERROR	= 6,	/* device reported nonsense */
+};
+
+/* struct drm_qnn_wait.fault_flags */
+#define DRM_QNN_FAULT_WRITE		0x1U
+
+/**
+ * struct drm_qnn_wait - wait for a job (or a BO) and get its status
+ * @job_id: in, a job id of this file (0 with DRM_QNN_WAIT_BO)
+ * @timeout_ns: in, absolute CLOCK_MONOTONIC time; 0 = do not block
+ * @handle: in, BO handle with DRM_QNN_WAIT_BO, else 0
+ * @flags: in, DRM_QNN_WAIT_*
+ * @status: out, enum drm_qnn_job_status
+ * @cs_error: out, INVALID_CMD: enum qnn_cs_error
+ * @cs_offset: out, INVALID_CMD, MMU_FAULT: byte offset of the command
+ * @fault_flags: out, MMU_FAULT: DRM_QNN_FAULT_*
+ * @fault_addr: out, MMU_FAULT: the device VA that faulted
+ * @cycles: out, perf counter: device cycles
+ * @binops: out, perf counter: 1-bit multiply-accumulates and element ops
+ * @bytes_read: out, perf counter
+ * @bytes_written: out, perf counter
+ * @duration_ns: out, from the doorbell to the completion interrupt
+ * @latency_ns: out, from SUBMIT to the completion interrupt
+ */
+struct drm_qnn_wait {
+	__u64 job_id;
+	__s64 timeout_ns;
+	__u32 handle;
+	__u32 flags;
+	__u32 status;
+	__u32 cs_error;
+	__u32 cs_offset;
+	__u32 fault_flags;
+	__u64 fault_addr;
+	__u64 cycles;
+	__u64 binops;
+	__u64 bytes_read;
+	__u64 bytes_written;
+	__u64 duration_ns;
+	__u64 latency_ns;
+};
+
 #define DRM_IOCTL_QNN_GET_PARAM \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_QNN_GET_PARAM, struct drm_qnn_get_param)
 #define DRM_IOCTL_QNN_BO_CREATE \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_QNN_BO_CREATE, struct drm_qnn_bo_create)
 #define DRM_IOCTL_QNN_BO_INFO \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_QNN_BO_INFO, struct drm_qnn_bo_info)
+
+#define DRM_IOCTL_QNN_SUBMIT \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_QNN_SUBMIT, struct drm_qnn_submit)
+#define DRM_IOCTL_QNN_WAIT \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_QNN_WAIT, struct drm_qnn_wait)
 
 #if defined(__cplusplus)
 }
