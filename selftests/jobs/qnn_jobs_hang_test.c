@@ -5,6 +5,7 @@
  * queued behind it is resubmitted and completes correctly, and the next
  * job succeeds within twice the timeout.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,34 @@ FIXTURE_TEARDOWN(hang)
 {
 }
 
+/* Whole content of a (small) text file, NUL-terminated; NULL on error. */
+static char *slurp(const char *path)
+{
+	static char buf[1 << 16];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	return buf;
+}
+
+static int write_str(const char *path, const char *v)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = fputs(v, f) < 0 ? -1 : 0;
+	return fclose(f) ? -1 : ret;
+}
+
+#define TRACING "/sys/kernel/debug/tracing"
+
 TEST_F_TIMEOUT(hang, hang_timeout_reset_resubmit, 120)
 {
 	unsigned int t = job_timeout_ms();
@@ -59,6 +88,9 @@ TEST_F_TIMEOUT(hang, hang_timeout_reset_resubmit, 120)
 	ASSERT_EQ(0, m1.err);
 	ASSERT_EQ(0, m2.err);
 
+	/* the tracepoints must show the reset and the job's status */
+	ASSERT_EQ(0, write_str(TRACING "/trace", ""));
+	ASSERT_EQ(0, write_str(TRACING "/events/qnn/enable", "1"));
 	ASSERT_EQ(0, sim_knob(fd1, "hang_next_job", 1));
 	t0 = job_now_ns();
 	ASSERT_EQ(0, job_submit(fd1, b1, &m1, 0, &s1));
@@ -89,6 +121,28 @@ TEST_F_TIMEOUT(hang, hang_timeout_reset_resubmit, 120)
 	EXPECT_GT(0, cs_gen_compare(&m1));
 	TH_LOG("next job completed %lld us after submit",
 	       (long long)(dt / 1000));
+
+	{
+		char dbg[96];
+		const char *t, *j;
+
+		EXPECT_EQ(0, write_str(TRACING "/events/qnn/enable", "0"));
+		t = slurp(TRACING "/trace");
+		ASSERT_NE(NULL, t);
+		EXPECT_NE(NULL, strstr(t, "qnn_job_submit:"));
+		EXPECT_NE(NULL, strstr(t, "qnn_job_run:"));
+		EXPECT_NE(NULL, strstr(t, "qnn_reset:"));
+		EXPECT_NE(NULL, strstr(t, "status=2 "))	/* TIMEOUT */
+			TH_LOG("no qnn_job_done with status=2 in the trace");
+		EXPECT_NE(NULL, strstr(t, "status=1 "));	/* COMPLETED */
+		snprintf(dbg, sizeof(dbg), "/sys/kernel/debug/accel/%d/jobs",
+			 qnn_minor(fd1));
+		j = slurp(dbg);
+		ASSERT_NE(NULL, j);
+		EXPECT_NE(NULL, strstr(j, "ring: size="));
+		EXPECT_EQ(NULL, strstr(j, "resets=0 ")) TH_LOG("%s", j);
+		EXPECT_NE(NULL, strstr(j, "file pid="));
+	}
 
 	cs_mem_reset(&m1);
 	cs_mem_reset(&m2);
