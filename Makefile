@@ -69,7 +69,7 @@ checkpatch: deps
 demo:
 	@$(TOP)/scripts/install-deps.sh build train
 	$(MAKE) lib tools
-	$(MAKE) -C models demo
+	@$(MAKE) --no-print-directory -C models demo
 
 install: all
 	$(MAKE) -C $(KDIR) M=$(TOP) INSTALL_MOD_PATH=$(DESTDIR) modules_install
