@@ -33,25 +33,29 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 class FmnistNet(nn.Module):
-    def __init__(self, wbits, abits, c=(64, 128, 256), fc=256, last_wbits=4, pool_first=False):
+    def __init__(self, wbits, abits, c=(64, 128, 256), fc=256, last_wbits=4, pool_first=False,
+                 pad=(0, 0, 0), hw=28):
         super().__init__()
         c1, c2, c3 = c
+        p1, p2, p3 = pad
         act = (lambda: BinAct()) if abits == 1 else (lambda: QuantAct(abits))
 
-        def block(cin, cout):
+        def block(cin, cout, p):
             # pool_first: the classic BNN order conv - maxpool - BN - act (the
             # pool sees integer accumulators, not +-1 ties)
             if pool_first:
-                return [QConv2d(cin, cout, 3, wbits=wbits), nn.MaxPool2d(2),
+                return [QConv2d(cin, cout, 3, wbits=wbits, padding=p), nn.MaxPool2d(2),
                         nn.BatchNorm2d(cout), act()]
-            return [QConv2d(cin, cout, 3, wbits=wbits), nn.BatchNorm2d(cout), act(),
-                    nn.MaxPool2d(2)]
+            return [QConv2d(cin, cout, 3, wbits=wbits, padding=p), nn.BatchNorm2d(cout),
+                    act(), nn.MaxPool2d(2)]
+        # padding of a +-1 map is 0 (qnn-convert marks such convs ZERO_PAD)
         self.features = nn.Sequential(
-            *block(1, c1), *block(c1, c2),
-            QConv2d(c2, c3, 3, wbits=wbits), nn.BatchNorm2d(c3), act(),
+            *block(1, c1, p1), *block(c1, c2, p2),
+            QConv2d(c2, c3, 3, wbits=wbits, padding=p3), nn.BatchNorm2d(c3), act(),
         )
+        side = ((hw - 2 + 2 * p1) // 2 - 2 + 2 * p2) // 2 - 2 + 2 * p3
         self.classifier = nn.Sequential(
-            QLinear(c3 * 9, fc, wbits=wbits), nn.BatchNorm1d(fc), act(),
+            QLinear(c3 * side * side, fc, wbits=wbits), nn.BatchNorm1d(fc), act(),
             # the classifier keeps more weight precision (as FINN's and most
             # BNNs' last layers do): 4-bit weights, power-of-two scale
             QLinear(fc, 10, wbits=last_wbits, wscale=0.125 if last_wbits > 1 else 1.0),
@@ -81,6 +85,8 @@ def main():
     ap.add_argument("--variant", choices=["w1a1", "w2a2"], default="w1a1")
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--width", default="32,64,128")
+    ap.add_argument("--pad", default="0,0,0", help="padding of the three convs")
+    ap.add_argument("--fc", type=int, default=256, help="width of the hidden dense layer")
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--lr", type=float, default=5e-3)
     ap.add_argument("--threads", type=int, default=1)
@@ -96,7 +102,8 @@ def main():
     torch.set_num_threads(args.threads)
     bits = 1 if args.variant == "w1a1" else 2
     model = FmnistNet(bits, bits, c=tuple(int(v) for v in args.width.split(",")),
-                      last_wbits=args.last_wbits, pool_first=args.pool_first)
+                      fc=args.fc, last_wbits=args.last_wbits, pool_first=args.pool_first,
+                      pad=tuple(int(v) for v in args.pad.split(",")))
 
     if args.resume:
         model.load_state_dict(torch.load(args.resume))
@@ -159,6 +166,7 @@ def main():
                    "pytorch_test_accuracy": round(acc, 4),
                    "test_images": len(xte), "epochs": args.epochs,
                    "batch": args.batch, "lr": args.lr, "width": args.width,
+                   "pad": args.pad, "fc": args.fc,
                    "last_layer_weight_bits": args.last_wbits,
                    "pool_first": args.pool_first,
                    "torch_version": torch.__version__,

@@ -23,13 +23,20 @@ static int is_int(double v, double tol)
 	return fabs(v - nearbyint(v)) <= tol;
 }
 
-/* Does w[0..n) / s consist of integers in [-128, 255]? */
-static int ints_with_scale(const double *w, size_t n, double s)
+/*
+ * Does w[0..n) / s consist of integers in [-128, 255]? A weight may only
+ * become 0 if it is 0 (to within 1e-6 of the largest, mx): otherwise tiny
+ * weights, as batch-norm folding makes of a channel with a small scale, would
+ * pass as all zeros at s = 1.
+ */
+static int ints_with_scale(const double *w, size_t n, double s, double mx)
 {
 	for (size_t i = 0; i < n; i++) {
 		double q = w[i] / s;
 
 		if (fabs(q) > 255 || !is_int(q, 1e-4))
+			return 0;
+		if (nearbyint(q) == 0 && fabs(w[i]) > 1e-6 * mx)
 			return 0;
 	}
 	return 1;
@@ -42,33 +49,22 @@ static int ints_with_scale(const double *w, size_t n, double s)
  */
 static int channel_scale(const double *w, size_t n, double *s)
 {
-	double mn = INFINITY, mx = 0;
+	double mx = 0;
 
-	if (ints_with_scale(w, n, 1.0)) {
-		*s = 1.0;
-		return 0;
-	}
-	for (size_t i = 0; i < n; i++) {
-		double v = fabs(w[i]);
-
-		if (v > 0 && v < mn)
-			mn = v;
-		if (v > mx)
-			mx = v;
-	}
-	if (mx == 0) {
+	for (size_t i = 0; i < n; i++)
+		mx = fmax(mx, fabs(w[i]));
+	if (mx == 0 || ints_with_scale(w, n, 1.0, mx)) {
 		*s = 1.0;
 		return 0;
 	}
 	for (int k = 1; k <= 255; k++) {
 		double cand = mx / k;
 
-		if (ints_with_scale(w, n, cand)) {
+		if (ints_with_scale(w, n, cand, mx)) {
 			*s = cand;
 			return 0;
 		}
 	}
-	(void)mn;
 	return -1;
 }
 
