@@ -94,13 +94,30 @@ class Residual(nn.Module):
         return self.conv(x) + x
 
 
-def torch_fixture(name, model, in_shape, opset, exact, note, seed):
+def tiny_bn_scales(model, gen):
+    """Every other channel of each batch-norm gets a scale gamma/sqrt(var) of
+    about 1e-5 (what training leaves on a nearly dead channel) and a bias
+    that puts its Sign threshold in range. PyTorch's exporter folds such a
+    batch-norm into the conv: the weights become +-1e-5."""
+    for m in model.modules():
+        if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            with torch.no_grad():
+                for c in range(0, m.num_features, 2):
+                    m.running_var[c] = 2e4
+                    m.weight[c] = 1.4e-3 * (1 if c % 4 == 0 else -1)
+                    k = m.weight[c] / (2e4 + m.eps) ** 0.5
+                    m.bias[c] = k * (torch.rand(1, generator=gen).item() * 4 - 2)
+
+
+def torch_fixture(name, model, in_shape, opset, exact, note, seed, bn_tweak=None):
     gen = torch.Generator().manual_seed(seed)
     for m in model.modules():   # weights: a fresh, seeded draw
         if isinstance(m, (QConv2d, QLinear)):
             with torch.no_grad():
                 m.weight.copy_(torch.rand(m.weight.shape, generator=gen) * 2 - 1)
     randomize_bn(model, gen)
+    if bn_tweak:
+        bn_tweak(model, gen)
     model.eval()
     for m in model.modules():
         if hasattr(m, "freeze"):
@@ -188,6 +205,12 @@ def torch_fixtures():
         QConv2d(8, 8, 3, padding=1), bn2(8), QuantAct(2),
         nn.AdaptiveAvgPool2d(1), F()),
         (1, 8, 8), 13, True, "average pool then a quantizer, global average pool output", 10)
+    torch_fixture("tiny_bn_scale", Seq(
+        QConv2d(1, 8, 3, padding=1), bn2(8), BinAct(),
+        QConv2d(8, 16, 3, padding=1), bn2(16), BinAct(), nn.MaxPool2d(2),
+        F(), QLinear(16 * 4 * 4, 10), bn1(10)),
+        (1, 8, 8), 13, False, "batch-norm scales of 1e-5 (folded into the conv by the "
+        "exporter: weights of +-1e-5 must not read as zeros)", 12, bn_tweak=tiny_bn_scales)
 
 
 # ---------------------------------------------------------------- QONNX / numpy
