@@ -93,18 +93,24 @@ class _QWeight:
 
     frozen = False
 
-    def freeze(self):
+    def freeze(self, int8=False):
         """Before export: store ±1 weights themselves, so the graph holds them
-        as a plain initializer (no GreaterOrEqual/Where on a parameter)."""
+        as a plain initializer (no GreaterOrEqual/Where on a parameter).
+        int8: keep them as an int8 buffer that the graph Casts to float, a
+        quarter of the size on disk (export with do_constant_folding=False,
+        or the Cast is folded back into a float initializer)."""
         if self.wbits == 1:
             with torch.no_grad():
                 self.weight.copy_(binarize_weight(self.weight))
+                if int8:
+                    self.register_buffer("weight_i8", self.weight.to(torch.int8))
             self.frozen = True
 
     def qweight(self):
         w = self.weight
         if self.frozen:
-            return w
+            wi = getattr(self, "weight_i8", None)
+            return w if wi is None else wi.float()
         if self.wbits == 1:
             if self.training:
                 wc = torch.clamp(w, -1, 1)

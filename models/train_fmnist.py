@@ -94,6 +94,7 @@ def main():
     ap.add_argument("--resume", help="state_dict (.latent.pt) to start from")
     ap.add_argument("--pool-first", action="store_true",
                     help="conv - maxpool - BN - act instead of conv - BN - act - maxpool")
+    ap.add_argument("--history", help="how the --resume'd weights were trained (for the .json)")
     ap.add_argument("--out", default=HERE)
     args = ap.parse_args()
 
@@ -116,7 +117,8 @@ def main():
 
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     steps = args.epochs * ((len(xtr) + args.batch - 1) // args.batch)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=steps)
+    # --epochs 0 --resume X: only export X
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=steps) if steps else None
     t0 = time.time()
     for ep in range(args.epochs):
         model.train()
@@ -152,14 +154,17 @@ def main():
     model.eval()
     for m in model.modules():
         if hasattr(m, "freeze"):
-            m.freeze()
+            m.freeze(int8=True)
     acc2, pred2 = evaluate(model, xte, yte)
     assert torch.equal(pred, pred2), "freezing the weights changed predictions"
+    # no constant folding: the ±1 weights stay int8 initializers behind a
+    # Cast (1.7 MB instead of 6.8) and batch-norm stays its own node rather
+    # than being fused into the conv; qnn-convert folds both itself
     torch.onnx.export(model, xte[:1], onnx_path, opset_version=13,
                       input_names=["image"], output_names=["logits"],
                       dynamic_axes={"image": {0: "n"}, "logits": {0: "n"}},
                       custom_opsets={QONNX_DOMAIN: 1},
-                      do_constant_folding=True)
+                      do_constant_folding=False)
     pred.numpy().astype(np.uint8).tofile(os.path.join(args.out, name + ".ref-top1"))
     with open(os.path.join(args.out, name + ".json"), "w") as f:
         json.dump({"model": name, "variant": args.variant,
@@ -170,7 +175,8 @@ def main():
                    "last_layer_weight_bits": args.last_wbits,
                    "pool_first": args.pool_first,
                    "torch_version": torch.__version__,
-                   "reference_top1": name + ".ref-top1"}, f, indent=1)
+                   "reference_top1": name + ".ref-top1",
+                   **({"training": args.history} if args.history else {})}, f, indent=1)
         f.write("\n")
     print(f"{name}: pytorch_test_accuracy={acc:.4f} -> {onnx_path}")
 
