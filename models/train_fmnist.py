@@ -4,11 +4,12 @@
 
   /usr/bin/python3 models/train_fmnist.py --variant w1a1   # or w2a2
 
-Topology (28x28 uint8 input):
+Topology (28x28 uint8 input; the committed networks use --pad 1,1,1, so the
+maps are 28, 14 and 7 wide):
   conv3x3 1->C1 (8-bit input, W-bit weights) - BN - act - maxpool2
   conv3x3 C1->C2 - BN - act - maxpool2
   conv3x3 C2->C3 - BN - act
-  dense C3*3*3->F - BN - act
+  dense C3*7*7->F - BN - act
   dense F->10 (4-bit weights) - BN (per-class scale and bias: float logits)
 act is Sign (W1A1) or a 2-bit unsigned QONNX Quant (W2A2). Weights are ±1
 (constants in the graph) or 2-bit ternary QONNX Quant nodes on float weights.
