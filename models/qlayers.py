@@ -96,21 +96,27 @@ class _QWeight:
     def freeze(self, int8=False):
         """Before export: store ±1 weights themselves, so the graph holds them
         as a plain initializer (no GreaterOrEqual/Where on a parameter).
-        int8: keep them as an int8 buffer that the graph Casts to float, a
-        quarter of the size on disk (export with do_constant_folding=False,
-        or the Cast is folded back into a float initializer)."""
-        if self.wbits == 1:
-            with torch.no_grad():
+        int8: keep integer weights (±1, or a Quant's codes when its scale is
+        1) as an int8 buffer that the graph Casts to float (multi-bit ones
+        still pass through their Quant node, which leaves them as they are):
+        a quarter of the size on disk. Export with do_constant_folding=False,
+        or the Cast is folded back into a float initializer."""
+        with torch.no_grad():
+            if self.wbits == 1:
                 self.weight.copy_(binarize_weight(self.weight))
-                if int8:
-                    self.register_buffer("weight_i8", self.weight.to(torch.int8))
-            self.frozen = True
+                self.frozen = True
+            elif int8 and self.wscale == 1.0:
+                self.weight.copy_(quant(self.weight, 1.0, self.wbits, True, self.wnarrow))
+            else:
+                return
+            if int8:
+                self.register_buffer("weight_i8", self.weight.to(torch.int8))
 
     def qweight(self):
-        w = self.weight
+        wi = getattr(self, "weight_i8", None)
+        w = self.weight if wi is None else wi.float()
         if self.frozen:
-            wi = getattr(self, "weight_i8", None)
-            return w if wi is None else wi.float()
+            return w
         if self.wbits == 1:
             if self.training:
                 wc = torch.clamp(w, -1, 1)
