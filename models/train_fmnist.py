@@ -4,15 +4,15 @@
 
   /usr/bin/python3 models/train_fmnist.py --variant w1a1   # or w2a2
 
-Topology (28x28 uint8 input; the committed networks use --pad 1,1,1, so the
-maps are 28, 14 and 7 wide):
+Topology (28x28 uint8 input; padding 1 by default, so the maps are 28, 14
+and 7 wide):
   conv3x3 1->C1 (8-bit input, W-bit weights) - BN - act - maxpool2
   conv3x3 C1->C2 - BN - act - maxpool2
   conv3x3 C2->C3 - BN - act
   dense C3*7*7->F - BN - act
   dense F->10 (4-bit weights) - BN (per-class scale and bias: float logits)
 act is Sign (W1A1) or a 2-bit unsigned QONNX Quant (W2A2). Weights are ±1
-(constants in the graph) or 2-bit ternary QONNX Quant nodes on float weights.
+or 2-bit ternary codes behind a QONNX Quant node, stored as int8 constants.
 Writes models/fmnist-VARIANT.onnx, .json (PyTorch test accuracy) and
 .ref-top1 (PyTorch's top-1 class for each of the 10,000 test images, 1 byte
 each) so the demo can compare libqnn image by image.
@@ -35,7 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 class FmnistNet(nn.Module):
     def __init__(self, wbits, abits, c=(64, 128, 256), fc=256, last_wbits=4, pool_first=False,
-                 pad=(0, 0, 0), hw=28):
+                 pad=(1, 1, 1)):
         super().__init__()
         c1, c2, c3 = c
         p1, p2, p3 = pad
@@ -54,7 +54,7 @@ class FmnistNet(nn.Module):
             *block(1, c1, p1), *block(c1, c2, p2),
             QConv2d(c2, c3, 3, wbits=wbits, padding=p3), nn.BatchNorm2d(c3), act(),
         )
-        side = ((hw - 2 + 2 * p1) // 2 - 2 + 2 * p2) // 2 - 2 + 2 * p3
+        side = ((28 - 2 + 2 * p1) // 2 - 2 + 2 * p2) // 2 - 2 + 2 * p3  # 3x3 convs
         self.classifier = nn.Sequential(
             QLinear(c3 * side * side, fc, wbits=wbits), nn.BatchNorm1d(fc), act(),
             # the classifier keeps more weight precision (as FINN's and most
@@ -86,7 +86,7 @@ def main():
     ap.add_argument("--variant", choices=["w1a1", "w2a2"], default="w1a1")
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--width", default="32,64,128")
-    ap.add_argument("--pad", default="0,0,0", help="padding of the three convs")
+    ap.add_argument("--pad", default="1,1,1", help="padding of the three convs")
     ap.add_argument("--fc", type=int, default=256, help="width of the hidden dense layer")
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--lr", type=float, default=5e-3)
