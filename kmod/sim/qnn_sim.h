@@ -16,6 +16,7 @@
 struct device;
 struct qnn_device;
 struct qnn_sim_exec_ctx;
+struct qnn_sim_checker;
 
 /* Capabilities of every device of one module load (module parameters). */
 struct qnn_sim_config {
@@ -49,6 +50,7 @@ struct qnn_sim {
 	wait_queue_head_t wait;		/* hung/stretched jobs wait for a reset */
 	struct qnn_sim_exec_ctx *exec;	/* the executor's scratch memory */
 	struct qnn_sim_faults faults;
+	struct qnn_sim_checker *checker; /* debugfs check_stream */
 	struct dentry *debugfs;
 	bool removing;			/* device removal: run nothing more */
 

@@ -261,6 +261,7 @@ enum qnn_cs_error {
 	QNN_CS_ERR_LIMIT	= 11,	/* beyond device limits or overflow */
 	QNN_CS_ERR_ADDRESS	= 12,	/* not inside a job BO / not writable */
 	QNN_CS_ERR_PARAM	= 13,	/* bad parameter data (at run time) */
+	QNN_CS_ERR_UNSUPPORTED	= 14,	/* op or bits the device lacks */
 };
 
 /* Device limits that validation enforces (docs/cmdstream.md, "Limits"). */
