@@ -689,6 +689,11 @@ int qnn_ioctl_submit(struct drm_device *drm, void *data,
 	struct qnn_cs_range *ranges = NULL;
 	struct drm_syncobj *out = NULL;
 	struct qnn_cs_info info;
+	const struct qnn_cs_caps cs_caps = {
+		.ops = qdev->caps.ops,
+		.weight_bits = qdev->caps.weight_bits,
+		.act_bits = qdev->caps.act_bits,
+	};
 	struct qnn_job *job;
 	void *stream = NULL;
 	bool inited = false;
@@ -735,7 +740,7 @@ int qnn_ioctl_submit(struct drm_device *drm, void *data,
 	if (ret)
 		goto out_put;
 	ret = qnn_cs_validate(stream, args->cmds_size, ranges, job->bo_count,
-			      &info);
+			      &cs_caps, &info);
 	if (ret) {
 		args->cs_error = info.err;
 		args->cs_offset = info.err_offset;

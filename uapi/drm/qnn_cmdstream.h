@@ -6,9 +6,12 @@
  *
  * A stream is a struct qnn_cs_header followed by header.num_cmds commands,
  * each starting with a struct qnn_cs_cmd. All fields are little-endian and
- * fixed width; every struct is a multiple of 8 bytes; pads and reserved
- * fields must be zero. A command's size may exceed the size this header
- * defines for its opcode (a newer layout) only if the extra bytes are zero.
+ * fixed width (the structs below give the layout; a big-endian producer
+ * must store each field little-endian); every struct is a multiple of 8
+ * bytes; pads and reserved fields must be zero. A command's size may exceed
+ * the size this header defines for its opcode (a newer layout) only if the
+ * extra bytes are zero. A device runs only the ops and bit widths it
+ * advertises (docs/cmdstream.md, "Device capabilities").
  */
 #ifndef _QNN_CMDSTREAM_H_
 #define _QNN_CMDSTREAM_H_
