@@ -9,9 +9,9 @@
  * Jobs reach memory only through qnn_sim_translate() with the page tables
  * the descriptor names, on every access. The stream is decoded by the
  * device's own decoder (qnn_sim_decode.c) against the capabilities this
- * device advertises; a debugfs file runs that decoder on any stream. A timing model stretches each job
- * to the time the modelled device would take (docs/hw-interface.md,
- * "Timing"); debugfs knobs inject faults at run time (docs/uapi.md).
+ * device advertises; a debugfs file runs that decoder on any stream. A
+ * timing model stretches each job to the time the modelled device would
+ * take (docs/hw-interface.md, "Timing"); debugfs knobs inject faults at run time (docs/uapi.md).
  * A reset (epoch change) aborts the job being run, even a hung one.
  */
 #include <linux/bitfield.h>
