@@ -19,7 +19,6 @@
 
 #define QNN_SIM_STREAM_HDR	32	/* bytes of the stream header */
 #define QNN_SIM_CMD_HDR		8	/* bytes of a command header */
-#define QNN_SIM_MAX_CMD		65535	/* a command's size is a u16 */
 
 /* What the device advertises (OPS and CAPS registers); it runs no more. */
 struct qnn_sim_caps {
