@@ -189,20 +189,32 @@ static void pool_image(void *arg, size_t task, unsigned int worker)
 
 			if (l->op != QNN_OP_MAXPOOL) {
 				for (uint32_t c = 0; c < x->c; c++) {
+					/*
+					 * Integer inputs sum exactly in 64 bits: at most
+					 * 65535^2 taps of |v| <= 2^31 stay below 2^63.
+					 */
 					double s = 0;
+					int64_t si = 0;
 
 					for (uint32_t ky = 0; ky < l->kh; ky++)
 						for (uint32_t kx = 0; kx < l->kw; kx++) {
 							size_t y = (size_t)oy * l->sh + ky, xx = (size_t)ox * l->sw + kx;
+							size_t ip = (y - l->pt) * x->w + xx - l->pl;
 
 							if (y < l->pt || xx < l->pl || y - l->pt >= x->h || xx - l->pl >= x->w)
 								continue;
-							s += fval(x, in, (y - l->pt) * x->w + xx - l->pl, c);
+							if (x->dtype == QNN_DT_F32)
+								s += fval(x, in, ip, c);
+							else
+								si += ival(x, in, ip, c);
 						}
+					if (x->dtype != QNN_DT_F32)
+						s = (double)si;
 					if (o->dtype == QNN_DT_F32)
 						((float *)out)[opix * o->c + c] = (float)(s / ((double)l->kh * l->kw));
-					else
-						((int32_t *)out)[opix * o->c + c] = (int32_t)s;
+					else	/* saturated, as the conv's I32 transform */
+						((int32_t *)out)[opix * o->c + c] = si > INT32_MAX ? INT32_MAX :
+							si < INT32_MIN ? INT32_MIN : (int32_t)si;
 				}
 				continue;
 			}

@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define QNN_LAY_WORD_BITS 64
 
@@ -107,16 +108,38 @@ static inline uint64_t qnn_lay_last_mask(size_t c)
 
 /*
  * The first plane of a pixel with a tail bit set, or -1 when the tail is
- * clean (always, when C is a multiple of 64).
+ * clean (always, when C is a multiple of 64). pix needs no alignment: it
+ * may be a caller's input buffer.
  */
-static inline int qnn_lay_tail_plane(const uint64_t *pix, unsigned int bits, size_t c)
+static inline int qnn_lay_tail_plane(const void *pix, unsigned int bits, size_t c)
 {
 	size_t cw = qnn_lay_cw(c);
-	uint64_t keep = qnn_lay_last_mask(c);
+	uint64_t keep = qnn_lay_last_mask(c), w;
 
-	for (unsigned int b = 0; b < bits; b++)
-		if (pix[qnn_lay_plane(b, cw) + cw - 1] & ~keep)
+	for (unsigned int b = 0; b < bits && keep != ~(uint64_t)0; b++) {
+		memcpy(&w, (const uint8_t *)pix + (qnn_lay_plane(b, cw) + cw - 1) * sizeof(w),
+		       sizeof(w));
+		if (w & ~keep)
 			return (int)b;
+	}
+	return -1;
+}
+
+/* The first of `pixels` pixels with a tail bit set (its plane in *plane), or -1. */
+static inline long long qnn_lay_tail_pixel(const void *data, size_t pixels, unsigned int bits,
+					   size_t c, int *plane)
+{
+	size_t cw = qnn_lay_cw(c);
+
+	*plane = -1;
+	if (c % QNN_LAY_WORD_BITS == 0)
+		return -1;
+	for (size_t p = 0; p < pixels; p++) {
+		*plane = qnn_lay_tail_plane((const uint8_t *)data +
+					    qnn_lay_pix(p, bits, cw) * sizeof(uint64_t), bits, c);
+		if (*plane >= 0)
+			return (long long)p;
+	}
 	return -1;
 }
 
