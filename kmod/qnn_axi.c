@@ -18,7 +18,7 @@ static int qnn_axi_probe(struct platform_device *pdev)
 	struct regmap *regs;
 	void __iomem *base;
 	struct clk *clk;
-	int ret, irq;
+	int irq;
 
 	/* the fabric clock; on until the device is unbound */
 	clk = devm_clk_get_optional_enabled(&pdev->dev, NULL);
@@ -30,10 +30,6 @@ static int qnn_axi_probe(struct platform_device *pdev)
 	irq = platform_get_irq(pdev, 0);
 	if (irq < 0)
 		return irq;
-	/* the device tree's dma-ranges narrow this further where needed */
-	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
-	if (ret)
-		return ret;
 	regs = devm_regmap_init_mmio(&pdev->dev, base, &qnn_regmap_config);
 	if (IS_ERR(regs))
 		return PTR_ERR(regs);

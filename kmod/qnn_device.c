@@ -7,9 +7,11 @@
  */
 #include <linux/bitfield.h>
 #include <linux/delay.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/interrupt.h>
 #include <linux/module.h>
+#include <linux/property.h>
 #include <linux/regmap.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_managed.h>
@@ -47,6 +49,40 @@ static int qnn_hw_reset(struct qnn_device *qdev)
 	return ret;
 }
 
+/*
+ * The DMA mask comes from the device's bus address width (DMA_CAPS), never
+ * a blanket 64 bits: a page-table entry holds 52 address bits and a device
+ * may drive fewer; the DMA API then bounces or places memory below it.
+ * Coherence is the platform's word (dma-coherent in DT, PCIe snooping),
+ * plus "dma-noncoherent" for a device that says so itself (qnn_sim can).
+ */
+static int qnn_hw_setup_dma(struct qnn_device *qdev)
+{
+	struct device *dev = qdev->drm.dev;
+	struct qnn_caps *c = &qdev->caps;
+	u32 val;
+	int ret;
+
+	ret = regmap_read(qdev->regs, QNN_REG_DMA_CAPS, &val);
+	if (ret)
+		return ret;
+	c->dma_bits = FIELD_GET(QNN_DMA_CAPS_BITS, val);
+	if (c->dma_bits < QNN_DMA_BITS_MIN || c->dma_bits > QNN_DMA_BITS_MAX) {
+		drm_err(&qdev->drm, "unsupported DMA address width %u\n",
+			c->dma_bits);
+		return -ENODEV;
+	}
+	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(c->dma_bits));
+	if (ret) {
+		drm_err(&qdev->drm, "no %u-bit DMA on this bus: %d\n",
+			c->dma_bits, ret);
+		return ret;
+	}
+	c->dma_coherent = dev_is_dma_coherent(dev) &&
+			  !device_property_read_bool(dev, "dma-noncoherent");
+	return 0;
+}
+
 static int qnn_hw_read_caps(struct qnn_device *qdev)
 {
 	struct qnn_caps *c = &qdev->caps;
@@ -81,7 +117,7 @@ static int qnn_hw_read_caps(struct qnn_device *qdev)
 		return -ENODEV;
 	}
 	qdev->va_user_end = BIT_ULL(c->va_bits) - QNN_VA_KERNEL_SIZE;
-	return 0;
+	return qnn_hw_setup_dma(qdev);
 }
 
 /*
@@ -379,12 +415,13 @@ struct qnn_device *qnn_device_init(struct device *dev, struct regmap *regs,
 	qnn_debugfs_init(qdev);
 
 	drm_info(&qdev->drm,
-		 "qnn %#x v%u.%u.%u: %u cores, W%u/A%u, %u KiB SRAM, %u-bit VA, IRQ %d\n",
+		 "qnn %#x v%u.%u.%u: %u cores, W%u/A%u, %u KiB SRAM, %u-bit VA, %u-bit %scoherent DMA, IRQ %d\n",
 		 qdev->caps.id, (u32)FIELD_GET(QNN_VERSION_MAJOR, qdev->caps.version),
 		 (u32)FIELD_GET(QNN_VERSION_MINOR, qdev->caps.version),
 		 (u32)FIELD_GET(QNN_VERSION_PATCH, qdev->caps.version),
 		 qdev->caps.cores, qdev->caps.weight_bits, qdev->caps.act_bits,
-		 qdev->caps.sram_kib, qdev->caps.va_bits, irq);
+		 qdev->caps.sram_kib, qdev->caps.va_bits, qdev->caps.dma_bits,
+		 qdev->caps.dma_coherent ? "" : "non-", irq);
 	return qdev;
 
 err_stop:

@@ -68,6 +68,12 @@ static int qnn_ioctl_get_param(struct drm_device *drm, void *data,
 	case DRM_QNN_PARAM_PAGE_SIZE:
 		args->value = QNN_PAGE_SIZE;
 		break;
+	case DRM_QNN_PARAM_DMA_COHERENT:
+		args->value = c->dma_coherent;
+		break;
+	case DRM_QNN_PARAM_DMA_BITS:
+		args->value = c->dma_bits;
+		break;
 	default:
 		return -EINVAL;
 	}

@@ -39,6 +39,8 @@ struct qnn_caps {
 	u32 clock_khz;
 	u32 va_bits;
 	u32 queue_depth;
+	u32 dma_bits;		/* bus address width of the DMA master */
+	bool dma_coherent;	/* the device snoops CPU caches */
 };
 
 struct qnn_device {
@@ -81,6 +83,8 @@ struct qnn_bo_map;
 struct qnn_bo {
 	struct drm_gem_shmem_object base;
 	u32 flags;		/* DRM_QNN_BO_* */
+	bool need_sync;		/* the DMA mapping needs syncs (qnn_gem.c) */
+	atomic_t ring_writers;	/* jobs on the ring that may write it */
 	/* protects maps */
 	struct mutex lock;
 	struct list_head maps;	/* struct qnn_bo_map, one per file */
@@ -124,6 +128,10 @@ struct drm_gem_object *qnn_gem_create_kernel_bo(struct drm_device *drm,
 						size_t size);
 int qnn_bo_map_get(struct drm_gem_object *obj, struct qnn_file *qf, u64 *va);
 void qnn_bo_map_put(struct drm_gem_object *obj, struct qnn_file *qf);
+void qnn_bos_sync_for_device(struct drm_gem_object *const *bos,
+			     const u32 *flags, u32 count);
+void qnn_bos_sync_for_cpu(struct drm_gem_object *const *bos,
+			  const u32 *flags, u32 count);
 
 /* qnn_debugfs.c */
 void qnn_debugfs_init(struct qnn_device *qdev);

@@ -173,6 +173,8 @@ static void qnn_job_finish_locked(struct qnn_device *qdev, struct qnn_job *job,
 			   ktime_to_ns(ktime_sub(job->t_done, job->t_run)));
 	if (err)
 		dma_fence_set_error(&job->hw_fence, err);
+	/* the device's writes visible to the CPU before anyone can wait */
+	qnn_bos_sync_for_cpu(job->bos, job->bo_flags, job->bo_count);
 	dma_fence_signal(&job->hw_fence);
 	dma_fence_put(&job->hw_fence);
 }
@@ -277,6 +279,8 @@ static struct dma_fence *qnn_job_run(struct drm_sched_job *sj)
 	/* the scheduler's reference, before the job can end and drop ours */
 	fence = dma_fence_get(&job->hw_fence);
 	job->t_run = ktime_get();
+	/* dependencies have signalled: the CPU's writes go to the device */
+	qnn_bos_sync_for_device(job->bos, job->bo_flags, job->bo_count);
 
 	spin_lock_irqsave(&qdev->ring.lock, flags);
 	qnn_ring_push_job_locked(qdev, job);

@@ -129,7 +129,13 @@
 #define QNN_REG_PERF_BYTES_WR_LO	0x0e0
 #define QNN_REG_PERF_BYTES_WR_HI	0x0e4
 
-#define QNN_REG_MAX			QNN_REG_PERF_BYTES_WR_HI
+/* DMA master capabilities (read-only) */
+#define QNN_REG_DMA_CAPS		0x0f0
+#define   QNN_DMA_CAPS_BITS		GENMASK(6, 0)	/* bus address bits */
+#define   QNN_DMA_BITS_MIN		32
+#define   QNN_DMA_BITS_MAX		52	/* what a PTE can hold */
+
+#define QNN_REG_MAX			QNN_REG_DMA_CAPS
 
 /*
  * Page tables: 4 KiB tables of 512 little-endian 64-bit entries. The number

@@ -28,6 +28,9 @@ struct qnn_sim_config {
 	unsigned int va_bits;
 	unsigned int queue_depth;
 	unsigned int ops_per_cycle;	/* timing model: 1-bit MACs per cycle */
+	unsigned int dma_bits;		/* bus address width */
+	bool dma_coherent;		/* false: the device says dma-noncoherent */
+	unsigned int tlb_entries;	/* cached translations, 0 = none */
 };
 
 /* Faults to inject, set through debugfs (docs/uapi.md). */

@@ -13,6 +13,7 @@
 #include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
+#include <linux/property.h>
 #include <linux/regmap.h>
 #include <linux/slab.h>
 
@@ -36,6 +37,9 @@ static struct qnn_sim_config qnn_sim_cfg = {
 	.va_bits = 32,
 	.queue_depth = 64,
 	.ops_per_cycle = 16384,
+	.dma_bits = 48,
+	.dma_coherent = true,
+	.tlb_entries = 64,
 };
 
 module_param_named(cores, qnn_sim_cfg.cores, uint, 0444);
@@ -57,6 +61,16 @@ MODULE_PARM_DESC(queue_depth, "ring entries, power of two 2..4096 (default 64)")
 module_param_named(ops_per_cycle, qnn_sim_cfg.ops_per_cycle, uint, 0444);
 MODULE_PARM_DESC(ops_per_cycle,
 		 "timing model: 1-bit MACs per cycle, 1..1073741824 (default 16384)");
+
+module_param_named(dma_bits, qnn_sim_cfg.dma_bits, uint, 0444);
+MODULE_PARM_DESC(dma_bits,
+		 "bus address width; DMA beyond it is a bus error, 32..52 (default 48)");
+module_param_named(dma_coherent, qnn_sim_cfg.dma_coherent, bool, 0444);
+MODULE_PARM_DESC(dma_coherent,
+		 "0: the device is described as dma-noncoherent (write-combined CPU maps) (default 1)");
+module_param_named(tlb_entries, qnn_sim_cfg.tlb_entries, uint, 0444);
+MODULE_PARM_DESC(tlb_entries,
+		 "translations the MMU caches, tagged by root table, 0..4096 (default 64)");
 
 /* /sys/kernel/debug/qnn_sim/: one directory of fault knobs per device */
 static struct dentry *qnn_sim_debugfs;
@@ -124,9 +138,7 @@ static int qnn_sim_probe(struct platform_device *pdev)
 		dev_err(dev, "DMA offsets are not modelled\n");
 		return -ENODEV;
 	}
-	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
-	if (ret)
-		return ret;
+	/* the DMA mask is the core's, from DMA_CAPS */
 
 	sim = devm_kzalloc(dev, sizeof(*sim), GFP_KERNEL);
 	if (!sim)
@@ -191,7 +203,9 @@ static int qnn_sim_check_params(void)
 	      qnn_sim_check("clock_khz", c->clock_khz, 1, 4000000) ?:
 	      qnn_sim_check("va_bits", c->va_bits, 30, 48) ?:
 	      qnn_sim_check("queue_depth", c->queue_depth, 2, 4096) ?:
-	      qnn_sim_check("ops_per_cycle", c->ops_per_cycle, 1, 1U << 30);
+	      qnn_sim_check("ops_per_cycle", c->ops_per_cycle, 1, 1U << 30) ?:
+	      qnn_sim_check("dma_bits", c->dma_bits, 32, 52) ?:
+	      qnn_sim_check("tlb_entries", c->tlb_entries, 0, 4096);
 	if (!ret && !is_power_of_2(c->queue_depth)) {
 		pr_err("qnn_sim: queue_depth=%u is not a power of two\n",
 		       c->queue_depth);
@@ -203,10 +217,15 @@ static int qnn_sim_check_params(void)
 /* Create and bind simulated device @id; under qnn_sim_devs_lock. */
 static int qnn_sim_add_device(unsigned int id)
 {
+	static const struct property_entry noncoherent[] = {
+		PROPERTY_ENTRY_BOOL("dma-noncoherent"),
+		{ }
+	};
 	struct platform_device_info info = {
 		.name = "qnn_sim",
 		.id = id,
 		.dma_mask = DMA_BIT_MASK(64),
+		.properties = qnn_sim_cfg.dma_coherent ? NULL : noncoherent,
 	};
 	struct platform_device *pdev;
 

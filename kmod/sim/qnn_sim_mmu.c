@@ -16,8 +16,12 @@
 #include "qnn_regs.h"
 #include "qnn_sim.h"
 
-static bool qnn_sim_dma_rw(u64 addr, void *buf, size_t len, bool write)
+static bool qnn_sim_dma_rw(struct qnn_sim *sim, u64 addr, void *buf,
+			   size_t len, bool write)
 {
+	/* the bus has dma_bits address lines: beyond them is a bus error */
+	if (len && (addr + len - 1) >> sim->cfg->dma_bits)
+		return false;
 	while (len) {
 		unsigned long pfn = PHYS_PFN(addr);
 		size_t off = offset_in_page(addr);
@@ -41,13 +45,13 @@ static bool qnn_sim_dma_rw(u64 addr, void *buf, size_t len, bool write)
 
 bool qnn_sim_dma_read(struct qnn_sim *sim, u64 addr, void *buf, size_t len)
 {
-	return qnn_sim_dma_rw(addr, buf, len, false);
+	return qnn_sim_dma_rw(sim, addr, buf, len, false);
 }
 
 bool qnn_sim_dma_write(struct qnn_sim *sim, u64 addr, const void *buf,
 		       size_t len)
 {
-	return qnn_sim_dma_rw(addr, (void *)buf, len, true);
+	return qnn_sim_dma_rw(sim, addr, (void *)buf, len, true);
 }
 
 /**
@@ -112,7 +116,7 @@ static int qnn_sim_vm_rw(struct qnn_sim *sim, u64 pt_base, u64 va, void *buf,
 
 		*reason = qnn_sim_translate(sim, pt_base, va, write, &pa);
 		if (*reason == QNN_MMU_OK &&
-		    !qnn_sim_dma_rw(pa, buf, n, write))
+		    !qnn_sim_dma_rw(sim, pa, buf, n, write))
 			*reason = QNN_MMU_BAD_TABLE;
 		if (*reason != QNN_MMU_OK) {
 			*fault_va = va;

@@ -107,6 +107,8 @@ static u32 qnn_sim_read_locked(struct qnn_sim *sim, unsigned int reg)
 	case QNN_REG_OPS:		return cfg->ops;
 	case QNN_REG_SRAM_KIB:		return cfg->sram_kib;
 	case QNN_REG_CLOCK_KHZ:		return cfg->clock_khz;
+	case QNN_REG_DMA_CAPS:
+		return FIELD_PREP(QNN_DMA_CAPS_BITS, cfg->dma_bits);
 	case QNN_REG_SCRATCH:		return sim->scratch;
 	case QNN_REG_CTRL:		return sim->ctrl;
 	case QNN_REG_STATUS:		return qnn_sim_status(sim);
