@@ -22,6 +22,7 @@
 
 #define QNN_RESET_TIMEOUT_US	100000
 #define QNN_POLL_TIMEOUT_US	10000
+#define QNN_FLUSH_TIMEOUT_US	500000
 #define QNN_IRQ_TEST_TIMEOUT	msecs_to_jiffies(1000)
 
 const struct regmap_config qnn_regmap_config = {
@@ -182,19 +183,30 @@ static int qnn_hw_irq_selftest(struct qnn_device *qdev)
 	return 0;
 }
 
+/**
+ * qnn_hw_mmu_flush() - drop every translation the device MMU caches
+ * @qdev: device
+ *
+ * Return: 0 once the device reports the flush done (or the device is
+ * gone: unplug reset it, which drops its cache too), -ETIMEDOUT or a
+ * register access error otherwise. The caller must then not reuse what
+ * it unmapped (qnn_mmu_unmap() quarantines it).
+ */
 int qnn_hw_mmu_flush(struct qnn_device *qdev)
 {
 	u32 val;
 	int idx, ret;
 
-	/* nothing to flush on a device that is gone */
 	if (!drm_dev_enter(&qdev->drm, &idx))
 		return 0;
 	ret = regmap_write(qdev->regs, QNN_REG_MMU_CTRL, QNN_MMU_CTRL_FLUSH) ?:
 	      regmap_read_poll_timeout(qdev->regs, QNN_REG_MMU_CTRL, val,
-				       !(val & QNN_MMU_CTRL_FLUSH), 1,
-				       QNN_POLL_TIMEOUT_US);
+				       !(val & QNN_MMU_CTRL_FLUSH), 10,
+				       QNN_FLUSH_TIMEOUT_US);
 	drm_dev_exit(idx);
+	if (ret)
+		drm_err_ratelimited(&qdev->drm, "MMU flush did not complete: %d\n",
+				    ret);
 	return ret;
 }
 
@@ -316,7 +328,7 @@ static int qnn_hw_mmu_selftest(struct qnn_device *qdev)
 	sg_dma_len(sgt.sgl) = QNN_PAGE_SIZE;
 	sgt.nents = 1;
 
-	ret = qnn_mmu_ctx_init(&ctx, dev, qdev->caps.va_bits, QNN_VA_START,
+	ret = qnn_mmu_ctx_init(&ctx, qdev, qdev->caps.va_bits, QNN_VA_START,
 			       qdev->va_user_end);
 	if (ret)
 		goto out_sgt;
@@ -340,9 +352,8 @@ static int qnn_hw_mmu_selftest(struct qnn_device *qdev)
 	}
 	if (!ret)
 		ret = qnn_hw_ring_selftest(qdev, &ctx, node.start + QNN_PAGE_SIZE);
-	qnn_mmu_unmap(&ctx, &node);
-	if (!ret)
-		ret = qnn_hw_mmu_flush(qdev);
+	if (qnn_mmu_unmap(&ctx, &node, NULL) && !ret)
+		ret = -EIO;
 out_ctx:
 	qnn_mmu_ctx_fini(&ctx);
 out_sgt:

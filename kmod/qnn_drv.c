@@ -92,7 +92,7 @@ static int qnn_open(struct drm_device *drm, struct drm_file *file)
 	qf->qdev = qdev;
 	qf->pid = task_tgid_nr(current);
 	get_task_comm(qf->comm, current);
-	ret = qnn_mmu_ctx_init(&qf->mmu, drm->dev, qdev->caps.va_bits,
+	ret = qnn_mmu_ctx_init(&qf->mmu, qdev, qdev->caps.va_bits,
 			       QNN_VA_START, qdev->va_user_end);
 	if (ret) {
 		kfree(qf);

@@ -99,9 +99,8 @@ static void qnn_bo_map_release(struct qnn_bo *bo, struct qnn_file *qf)
 	mutex_lock(&bo->lock);
 	map = qnn_bo_find_map(bo, qf);
 	if (map && !--map->refs) {
-		qnn_mmu_unmap(&qf->mmu, &map->node);
-		/* the device must not use stale entries once the pages go */
-		qnn_hw_mmu_flush(qf->qdev);
+		/* flushes the device TLB before the VA or pages can be reused */
+		qnn_mmu_unmap(&qf->mmu, &map->node, &bo->base.base);
 		list_del(&map->link);
 		kfree(map);
 	}

@@ -385,8 +385,8 @@ static void qnn_job_put_bos(struct qnn_job *job)
 	job->bo_count = 0;
 	if (job->cmd_obj) {
 		if (drm_mm_node_allocated(&job->cmd_node)) {
-			qnn_mmu_unmap(&job->qf->mmu, &job->cmd_node);
-			qnn_hw_mmu_flush(job->qdev);
+			qnn_mmu_unmap(&job->qf->mmu, &job->cmd_node,
+				      job->cmd_obj);
 		}
 		drm_gem_object_put(job->cmd_obj);
 		job->cmd_obj = NULL;

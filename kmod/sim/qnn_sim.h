@@ -42,6 +42,34 @@ struct qnn_sim_faults {
 	u32 delay_us;			/* every job takes this much longer */
 };
 
+/*
+ * The MMU's translation cache (qnn_sim_mmu.c), tlb_entries leaf entries
+ * tagged by the root table they were walked from, as docs/hw-interface.md
+ * requires; round-robin replacement. A flush may be stretched or hung
+ * through debugfs to test the driver's side of the contract.
+ */
+struct qnn_sim_tlb_entry {
+	u64 root;
+	u64 vpn;
+	u64 pte;
+};
+
+struct qnn_sim_tlb {
+	/* protects everything below; nests inside qnn_sim.lock */
+	spinlock_t lock;
+	struct qnn_sim_tlb_entry *e;
+	unsigned int size;
+	unsigned int used;
+	unsigned int next;
+	bool flush_pending;
+	unsigned long flush_done;	/* jiffies the pending flush ends */
+	u32 flush_delay_ms;		/* debugfs: every flush takes this long */
+	bool flush_hang;		/* debugfs: flushes never end */
+	u64 hits;
+	u64 misses;
+	u64 flushes;
+};
+
 struct qnn_sim {
 	struct device *dev;
 	const struct qnn_sim_config *cfg;
@@ -52,6 +80,7 @@ struct qnn_sim {
 	wait_queue_head_t wait;		/* hung/stretched jobs wait for a reset */
 	struct qnn_sim_exec_ctx *exec;	/* the executor's scratch memory */
 	struct qnn_sim_faults faults;
+	struct qnn_sim_tlb tlb;
 	struct dentry *debugfs;
 	bool removing;			/* device removal: run nothing more */
 
@@ -100,6 +129,10 @@ void qnn_sim_engine_stop(struct qnn_sim *sim);
 void qnn_sim_kick(struct qnn_sim *sim);
 
 /* qnn_sim_mmu.c */
+int qnn_sim_tlb_init(struct qnn_sim *sim);
+void qnn_sim_tlb_reset(struct qnn_sim *sim);
+void qnn_sim_tlb_flush_start(struct qnn_sim *sim);
+bool qnn_sim_tlb_flush_busy(struct qnn_sim *sim);
 bool qnn_sim_dma_read(struct qnn_sim *sim, u64 addr, void *buf, size_t len);
 bool qnn_sim_dma_write(struct qnn_sim *sim, u64 addr, const void *buf,
 		       size_t len);

@@ -147,8 +147,10 @@ static int qnn_sim_probe(struct platform_device *pdev)
 	sim->cfg = &qnn_sim_cfg;
 	spin_lock_init(&sim->lock);
 	init_waitqueue_head(&sim->wait);
+	spin_lock_init(&sim->tlb.lock);
 	qnn_sim_reset(sim);
-	ret = qnn_sim_engine_init(sim, qnn_sim_debugfs);
+	ret = qnn_sim_engine_init(sim, qnn_sim_debugfs) ?:
+	      qnn_sim_tlb_init(sim);
 	if (ret)
 		return ret;
 	ret = qnn_sim_alloc_irq(sim);

@@ -50,6 +50,7 @@ static void qnn_sim_reset_locked(struct qnn_sim *sim)
 	sim->perf_bytes_rd = 0;
 	sim->perf_bytes_wr = 0;
 	sim->perf_latch = 0;
+	qnn_sim_tlb_reset(sim);
 	/* the engine drops the job it may be running, even a hung one */
 	sim->epoch++;
 	wake_up_all(&sim->wait);
@@ -120,6 +121,8 @@ static u32 qnn_sim_read_locked(struct qnn_sim *sim, unsigned int reg)
 	case QNN_REG_CQ_HEAD:		return sim->cq_head;
 	case QNN_REG_CQ_TAIL:		return sim->cq_tail;
 	case QNN_REG_DONE_SEQNO:	return sim->done_seqno;
+	case QNN_REG_MMU_CTRL:
+		return qnn_sim_tlb_flush_busy(sim) ? QNN_MMU_CTRL_FLUSH : 0;
 	case QNN_REG_MMU_PT_BASE_LO:	return lower_32_bits(sim->mmu_pt_base);
 	case QNN_REG_MMU_PT_BASE_HI:	return upper_32_bits(sim->mmu_pt_base);
 	case QNN_REG_MMU_FAULT_STATUS:	return sim->fault_status;
@@ -240,7 +243,8 @@ static void qnn_sim_write_locked(struct qnn_sim *sim, unsigned int reg,
 		}
 		break;
 	case QNN_REG_MMU_CTRL:
-		/* the model caches no translations: a flush completes at once */
+		if (val & QNN_MMU_CTRL_FLUSH)
+			qnn_sim_tlb_flush_start(sim);
 		break;
 	case QNN_REG_ATS_PT_BASE_LO:
 		qnn_sim_set_lo(&sim->ats_pt_base, val);
