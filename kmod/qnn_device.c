@@ -372,6 +372,93 @@ static void qnn_hw_stop(struct qnn_device *qdev)
 }
 
 /**
+ * qnn_hw_quiesce() - stop a device before the bus lets it master again
+ * @dev: the bus device (for messages)
+ * @regs: its register window
+ *
+ * For the bus glue, before bus mastering is enabled: refuses anything that
+ * is not a qnn device, masks its interrupts and resets it, so nothing a
+ * previous owner (firmware, the kernel before a kexec) started runs on.
+ *
+ * Return: 0, -ENODEV without the MAGIC, -ETIMEDOUT if it stays in reset.
+ */
+int qnn_hw_quiesce(struct device *dev, struct regmap *regs)
+{
+	u32 val;
+	int ret;
+
+	ret = regmap_read(regs, QNN_REG_MAGIC, &val);
+	if (ret)
+		return ret;
+	if (val != QNN_MAGIC) {
+		dev_err(dev, "bad magic %#x, not a qnn device\n", val);
+		return -ENODEV;
+	}
+	ret = regmap_write(regs, QNN_REG_IRQ_MASK, 0) ?:
+	      regmap_write(regs, QNN_REG_CTRL, QNN_CTRL_RESET) ?:
+	      regmap_read_poll_timeout(regs, QNN_REG_STATUS, val,
+				       val & QNN_STATUS_READY, 10,
+				       QNN_RESET_TIMEOUT_US);
+	if (ret)
+		dev_err(dev, "device did not come out of reset: %d\n", ret);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(qnn_hw_quiesce);
+
+/**
+ * qnn_device_shutdown() - stop all DMA for reboot or kexec
+ * @qdev: device from qnn_device_init()
+ *
+ * The bus glue's shutdown callback. Resets the device (which aborts the
+ * running job and stops fetching) and masks its interrupt; the DRM device
+ * stays registered, jobs on the ring simply never end.
+ */
+void qnn_device_shutdown(struct qnn_device *qdev)
+{
+	int idx;
+
+	if (!drm_dev_enter(&qdev->drm, &idx))
+		return;
+	qnn_hw_stop(qdev);
+	drm_dev_exit(idx);
+	synchronize_irq(qdev->irq);
+}
+EXPORT_SYMBOL_GPL(qnn_device_shutdown);
+
+/**
+ * qnn_device_reset_prepare() - the bus is about to reset the device
+ * @qdev: device
+ * @mmio_ok: the registers can still be reached (FLR; not a frozen link)
+ *
+ * Stops the device where possible and keeps its interrupt off until
+ * qnn_device_reset_done(). Jobs on the ring are lost with the reset; the
+ * job timeout ends the guilty one and resubmits the others.
+ */
+void qnn_device_reset_prepare(struct qnn_device *qdev, bool mmio_ok)
+{
+	disable_irq(qdev->irq);
+	if (mmio_ok)
+		qnn_hw_stop(qdev);
+}
+EXPORT_SYMBOL_GPL(qnn_device_reset_prepare);
+
+/**
+ * qnn_device_reset_done() - the bus reset is over: run the reset sequence
+ * @qdev: device
+ *
+ * Return: 0, or the error of the reset sequence (the device is dead).
+ */
+int qnn_device_reset_done(struct qnn_device *qdev)
+{
+	int ret;
+
+	ret = qnn_hw_start(qdev);
+	enable_irq(qdev->irq);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(qnn_device_reset_done);
+
+/**
  * qnn_device_init() - create and register the DRM device of one accelerator
  * @dev: the bus device (PCI function, platform device, simulated device);
  *	 it is the DMA device and the parent of the accel node

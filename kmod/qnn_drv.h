@@ -105,6 +105,10 @@ extern const struct regmap_config qnn_regmap_config;
 struct qnn_device *qnn_device_init(struct device *dev, struct regmap *regs,
 				   int irq);
 void qnn_device_fini(struct qnn_device *qdev);
+int qnn_hw_quiesce(struct device *dev, struct regmap *regs);
+void qnn_device_shutdown(struct qnn_device *qdev);
+void qnn_device_reset_prepare(struct qnn_device *qdev, bool mmio_ok);
+int qnn_device_reset_done(struct qnn_device *qdev);
 int qnn_hw_start(struct qnn_device *qdev);
 int qnn_hw_mmu_flush(struct qnn_device *qdev);
 int qnn_hw_translate(struct qnn_device *qdev, u64 pt_base, u64 va,
