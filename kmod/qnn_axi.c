@@ -54,7 +54,7 @@ static int qnn_axi_probe(struct platform_device *pdev)
 	if (IS_ERR(qdev))
 		return PTR_ERR(qdev);
 	platform_set_drvdata(pdev, qdev);
-	return 0;
+	return qnn_device_pm_enable(qdev);
 }
 
 static void qnn_axi_remove(struct platform_device *pdev)
@@ -71,6 +71,39 @@ static void qnn_axi_shutdown(struct platform_device *pdev)
 		qnn_device_shutdown(qdev);
 }
 
+static int qnn_axi_runtime_suspend(struct device *dev)
+{
+	struct qnn_device *qdev = dev_get_drvdata(dev);
+
+	return qdev ? qnn_device_runtime_suspend(qdev) : 0;
+}
+
+static int qnn_axi_runtime_resume(struct device *dev)
+{
+	struct qnn_device *qdev = dev_get_drvdata(dev);
+
+	return qdev ? qnn_device_runtime_resume(qdev) : 0;
+}
+
+static int qnn_axi_suspend(struct device *dev)
+{
+	struct qnn_device *qdev = dev_get_drvdata(dev);
+
+	return qdev ? qnn_device_suspend(qdev) : 0;
+}
+
+static int qnn_axi_resume(struct device *dev)
+{
+	struct qnn_device *qdev = dev_get_drvdata(dev);
+
+	return qdev ? qnn_device_resume(qdev) : 0;
+}
+
+static const struct dev_pm_ops qnn_axi_pm_ops = {
+	SYSTEM_SLEEP_PM_OPS(qnn_axi_suspend, qnn_axi_resume)
+	RUNTIME_PM_OPS(qnn_axi_runtime_suspend, qnn_axi_runtime_resume, NULL)
+};
+
 static const struct of_device_id qnn_axi_of_match[] = {
 	{ .compatible = "qnn,npu-1.0" },
 	{ }
@@ -81,6 +114,7 @@ static struct platform_driver qnn_axi_driver = {
 	.driver = {
 		.name = "qnn-axi",
 		.of_match_table = qnn_axi_of_match,
+		.pm = pm_ptr(&qnn_axi_pm_ops),
 	},
 	.probe = qnn_axi_probe,
 	.remove = qnn_axi_remove,

@@ -66,6 +66,12 @@ struct qnn_device {
 	struct qnn_jobs jobs;
 
 	struct dentry *debugfs_link;
+
+	/* power management (qnn_device.c) */
+	bool powered_down;		/* POWER.ON clear: IRQs are not ours */
+	bool sys_stopped;		/* system sleep stopped the scheduler */
+	bool sys_powered_down;		/* by system sleep, not runtime PM */
+	unsigned long suspend_timeout;	/* the scheduler's, across sleep */
 };
 
 /* One open file: a context with its own device address space. */
@@ -109,6 +115,13 @@ int qnn_hw_quiesce(struct device *dev, struct regmap *regs);
 void qnn_device_shutdown(struct qnn_device *qdev);
 void qnn_device_reset_prepare(struct qnn_device *qdev, bool mmio_ok);
 int qnn_device_reset_done(struct qnn_device *qdev);
+int qnn_device_pm_enable(struct qnn_device *qdev);
+int qnn_device_pm_get(struct qnn_device *qdev);
+void qnn_device_pm_put(struct qnn_device *qdev);
+int qnn_device_runtime_suspend(struct qnn_device *qdev);
+int qnn_device_runtime_resume(struct qnn_device *qdev);
+int qnn_device_suspend(struct qnn_device *qdev);
+int qnn_device_resume(struct qnn_device *qdev);
 int qnn_hw_start(struct qnn_device *qdev);
 int qnn_hw_mmu_flush(struct qnn_device *qdev);
 int qnn_hw_translate(struct qnn_device *qdev, u64 pt_base, u64 va,

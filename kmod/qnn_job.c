@@ -404,6 +404,7 @@ static void qnn_job_free(struct drm_sched_job *sj)
 	 * Last touch of the file: its close may be waiting for this, and
 	 * frees it once it has seen live_lock free with live == 0.
 	 */
+	qnn_device_pm_put(job->qdev);	/* SUBMIT's */
 	spin_lock(&fj->live_lock);
 	if (!--fj->live)
 		wake_up_all(&fj->idle);
@@ -695,7 +696,7 @@ int qnn_ioctl_submit(struct drm_device *drm, void *data,
 	struct qnn_cs_info info;
 	struct qnn_job *job;
 	void *stream = NULL;
-	bool inited = false;
+	bool inited = false, pm_held = false;
 	int ret, idx;
 
 	args->job_id = 0;
@@ -709,6 +710,11 @@ int qnn_ioctl_submit(struct drm_device *drm, void *data,
 		return -EINVAL;
 	if (!drm_dev_enter(drm, &idx))
 		return -ENODEV;
+	/* powered from now until free_job (qnn_device.c, power management) */
+	ret = qnn_device_pm_get(qdev);
+	if (ret)
+		goto out_exit;
+	pm_held = true;
 
 	ret = -ENOMEM;
 	job = kzalloc(sizeof(*job), GFP_KERNEL);
@@ -774,6 +780,7 @@ int qnn_ioctl_submit(struct drm_device *drm, void *data,
 		/* the scheduler owns its references now */
 		inited = false;
 		job = NULL;
+		pm_held = false;
 	}
 
 out_put:
@@ -789,6 +796,8 @@ out_put:
 	kvfree(ranges);
 	kvfree(refs);
 out_exit:
+	if (pm_held)
+		qnn_device_pm_put(qdev);
 	drm_dev_exit(idx);
 	return ret;
 }

@@ -118,6 +118,24 @@ static void qnn_pci_reset_done(struct pci_dev *pdev)
 		drm_err(&qdev->drm, "device did not restart after reset\n");
 }
 
+/*
+ * System sleep; the PCI core saves config space and picks the D-state.
+ * Runtime PM stays off on PCI for now: the PCI core holds the device
+ * active for a driver that does not allow it.
+ */
+static int qnn_pci_suspend(struct device *dev)
+{
+	return qnn_device_suspend(dev_get_drvdata(dev));
+}
+
+static int qnn_pci_resume(struct device *dev)
+{
+	return qnn_device_resume(dev_get_drvdata(dev));
+}
+
+static DEFINE_SIMPLE_DEV_PM_OPS(qnn_pci_pm_ops, qnn_pci_suspend,
+				qnn_pci_resume);
+
 static const struct pci_error_handlers qnn_pci_err_handlers = {
 	.error_detected = qnn_pci_error_detected,
 	.slot_reset = qnn_pci_slot_reset,
@@ -138,6 +156,7 @@ static struct pci_driver qnn_pci_driver = {
 	.remove = qnn_pci_remove,
 	.shutdown = qnn_pci_shutdown,
 	.err_handler = &qnn_pci_err_handlers,
+	.driver.pm = pm_sleep_ptr(&qnn_pci_pm_ops),
 };
 
 int qnn_pci_register(void)

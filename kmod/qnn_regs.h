@@ -43,6 +43,8 @@
 #define   QNN_STATUS_READY		BIT(0)	/* out of reset */
 #define   QNN_STATUS_BUSY		BIT(1)	/* executing a job */
 #define   QNN_STATUS_HALTED		BIT(2)	/* ENABLE clear, ring idle */
+#define QNN_REG_POWER			0x028
+#define   QNN_POWER_ON			BIT(0)	/* 0: powered down */
 
 /* Interrupts: STATUS is write-1-to-clear, the line is STATUS & MASK */
 #define QNN_REG_IRQ_STATUS		0x030

@@ -114,6 +114,8 @@ struct qnn_sim {
 	u64 perf_bytes_wr;
 	u32 perf_latch;		/* _HI half latched by the last _LO read */
 	u32 epoch;		/* bumped by every reset */
+	bool powered_down;	/* POWER.ON clear: registers dead */
+	u64 power_downs;	/* debugfs: times powered down */
 	bool busy;		/* the engine is running a job */
 };
 
@@ -122,6 +124,7 @@ int qnn_sim_reg_read(void *context, unsigned int reg, unsigned int *val);
 int qnn_sim_reg_write(void *context, unsigned int reg, unsigned int val);
 void qnn_sim_reset(struct qnn_sim *sim);
 void qnn_sim_update_irq(struct qnn_sim *sim);
+void qnn_sim_power_debugfs(struct qnn_sim *sim);
 
 /* qnn_sim_engine.c */
 int qnn_sim_engine_init(struct qnn_sim *sim, struct dentry *debugfs_root);

@@ -153,6 +153,7 @@ static int qnn_sim_probe(struct platform_device *pdev)
 	      qnn_sim_tlb_init(sim);
 	if (ret)
 		return ret;
+	qnn_sim_power_debugfs(sim);
 	ret = qnn_sim_alloc_irq(sim);
 	if (ret)
 		return ret;
@@ -169,7 +170,7 @@ static int qnn_sim_probe(struct platform_device *pdev)
 	}
 	sim->qdev = qdev;
 	platform_set_drvdata(pdev, sim);
-	return 0;
+	return qnn_device_pm_enable(qdev);
 }
 
 static void qnn_sim_remove(struct platform_device *pdev)
@@ -180,6 +181,48 @@ static void qnn_sim_remove(struct platform_device *pdev)
 	qnn_device_fini(sim->qdev);
 	qnn_sim_engine_stop(sim);
 	irq_work_sync(&sim->irq_work);
+}
+
+/* Power management is the core's; the sim only finds its qnn device. */
+static int qnn_sim_runtime_suspend(struct device *dev)
+{
+	struct qnn_sim *sim = dev_get_drvdata(dev);
+
+	return sim ? qnn_device_runtime_suspend(sim->qdev) : 0;
+}
+
+static int qnn_sim_runtime_resume(struct device *dev)
+{
+	struct qnn_sim *sim = dev_get_drvdata(dev);
+
+	return sim ? qnn_device_runtime_resume(sim->qdev) : 0;
+}
+
+static int qnn_sim_suspend(struct device *dev)
+{
+	struct qnn_sim *sim = dev_get_drvdata(dev);
+
+	return sim ? qnn_device_suspend(sim->qdev) : 0;
+}
+
+static int qnn_sim_resume(struct device *dev)
+{
+	struct qnn_sim *sim = dev_get_drvdata(dev);
+
+	return sim ? qnn_device_resume(sim->qdev) : 0;
+}
+
+static const struct dev_pm_ops qnn_sim_pm_ops = {
+	SYSTEM_SLEEP_PM_OPS(qnn_sim_suspend, qnn_sim_resume)
+	RUNTIME_PM_OPS(qnn_sim_runtime_suspend, qnn_sim_runtime_resume, NULL)
+};
+
+static void qnn_sim_shutdown(struct platform_device *pdev)
+{
+	struct qnn_sim *sim = platform_get_drvdata(pdev);
+
+	if (sim)
+		qnn_device_shutdown(sim->qdev);
 }
 
 static int qnn_sim_check(const char *name, unsigned int val, unsigned int min,
@@ -311,9 +354,11 @@ static struct platform_driver qnn_sim_driver = {
 	.driver = {
 		.name = "qnn_sim",
 		.groups = qnn_sim_drv_groups,
+		.pm = pm_ptr(&qnn_sim_pm_ops),
 	},
 	.probe = qnn_sim_probe,
 	.remove = qnn_sim_remove,
+	.shutdown = qnn_sim_shutdown,
 };
 
 static int __init qnn_sim_init(void)

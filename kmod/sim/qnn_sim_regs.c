@@ -5,6 +5,7 @@
  * hard IRQ handler, so nothing here sleeps.
  */
 #include <linux/bitfield.h>
+#include <linux/debugfs.h>
 #include <linux/log2.h>
 
 #include "qnn_regs.h"
@@ -96,10 +97,43 @@ static u32 qnn_sim_status(struct qnn_sim *sim)
 	return status;
 }
 
+/*
+ * Powered down, only identification and POWER answer; everything else
+ * reads 0 (STATUS.READY too) and ignores writes.
+ */
+static bool qnn_sim_reg_alive(struct qnn_sim *sim, unsigned int reg)
+{
+	return !sim->powered_down || reg <= QNN_REG_CLOCK_KHZ ||
+	       reg == QNN_REG_POWER || reg == QNN_REG_DMA_CAPS;
+}
+
+static void qnn_sim_power_locked(struct qnn_sim *sim, bool on)
+{
+	if (!on && !sim->powered_down) {
+		/* state is lost as in a reset: the running job, the TLB */
+		qnn_sim_reset_locked(sim);
+		sim->powered_down = true;
+		sim->power_downs++;
+	} else if (on && sim->powered_down) {
+		/* comes up in the reset state */
+		sim->powered_down = false;
+	}
+}
+
+void qnn_sim_power_debugfs(struct qnn_sim *sim)
+{
+	debugfs_create_bool("powered_down", 0400, sim->debugfs,
+			    &sim->powered_down);
+	debugfs_create_u64("power_downs", 0400, sim->debugfs,
+			   &sim->power_downs);
+}
+
 static u32 qnn_sim_read_locked(struct qnn_sim *sim, unsigned int reg)
 {
 	const struct qnn_sim_config *cfg = sim->cfg;
 
+	if (!qnn_sim_reg_alive(sim, reg))
+		return 0;
 	switch (reg) {
 	case QNN_REG_MAGIC:		return QNN_MAGIC;
 	case QNN_REG_ID:		return QNN_SIM_ID;
@@ -113,6 +147,8 @@ static u32 qnn_sim_read_locked(struct qnn_sim *sim, unsigned int reg)
 	case QNN_REG_SCRATCH:		return sim->scratch;
 	case QNN_REG_CTRL:		return sim->ctrl;
 	case QNN_REG_STATUS:		return qnn_sim_status(sim);
+	case QNN_REG_POWER:
+		return sim->powered_down ? 0 : QNN_POWER_ON;
 	case QNN_REG_IRQ_STATUS:	return sim->irq_status;
 	case QNN_REG_IRQ_MASK:		return sim->irq_mask;
 	case QNN_REG_CQ_BASE_LO:	return lower_32_bits(sim->cq_base);
@@ -198,7 +234,12 @@ static void qnn_sim_set_hi(u64 *r, u32 val)
 static void qnn_sim_write_locked(struct qnn_sim *sim, unsigned int reg,
 				 u32 val)
 {
+	if (!qnn_sim_reg_alive(sim, reg))
+		return;
 	switch (reg) {
+	case QNN_REG_POWER:
+		qnn_sim_power_locked(sim, val & QNN_POWER_ON);
+		break;
 	case QNN_REG_SCRATCH:
 		sim->scratch = val;
 		break;
