@@ -13,6 +13,7 @@
 #include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
+#include <linux/property.h>
 #include <linux/regmap.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -37,6 +38,9 @@ static struct qnn_sim_config qnn_sim_cfg = {
 	.va_bits = 32,
 	.queue_depth = 64,
 	.ops_per_cycle = 16384,
+	.dma_bits = 48,
+	.dma_coherent = true,
+	.tlb_entries = 64,
 };
 
 module_param_named(cores, qnn_sim_cfg.cores, uint, 0444);
@@ -58,6 +62,16 @@ MODULE_PARM_DESC(queue_depth, "ring entries, power of two 2..4096 (default 64)")
 module_param_named(ops_per_cycle, qnn_sim_cfg.ops_per_cycle, uint, 0444);
 MODULE_PARM_DESC(ops_per_cycle,
 		 "timing model: 1-bit MACs per cycle, 1..1073741824 (default 16384)");
+
+module_param_named(dma_bits, qnn_sim_cfg.dma_bits, uint, 0444);
+MODULE_PARM_DESC(dma_bits,
+		 "bus address width; DMA beyond it is a bus error, 32..52 (default 48)");
+module_param_named(dma_coherent, qnn_sim_cfg.dma_coherent, bool, 0444);
+MODULE_PARM_DESC(dma_coherent,
+		 "0: the device is described as dma-noncoherent (write-combined CPU maps) (default 1)");
+module_param_named(tlb_entries, qnn_sim_cfg.tlb_entries, uint, 0444);
+MODULE_PARM_DESC(tlb_entries,
+		 "translations the MMU caches, tagged by root table, 0..4096 (default 64)");
 
 /* /sys/kernel/debug/qnn_sim/: one directory of fault knobs per device */
 static struct dentry *qnn_sim_debugfs;
@@ -125,9 +139,7 @@ static int qnn_sim_probe(struct platform_device *pdev)
 		dev_err(dev, "DMA offsets are not modelled\n");
 		return -ENODEV;
 	}
-	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
-	if (ret)
-		return ret;
+	/* the DMA mask is the core's, from DMA_CAPS */
 
 	sim = devm_kzalloc(dev, sizeof(*sim), GFP_KERNEL);
 	if (!sim)
@@ -139,10 +151,13 @@ static int qnn_sim_probe(struct platform_device *pdev)
 		return -EINVAL;
 	spin_lock_init(&sim->lock);
 	init_waitqueue_head(&sim->wait);
+	spin_lock_init(&sim->tlb.lock);
 	qnn_sim_reset(sim);
-	ret = qnn_sim_engine_init(sim, qnn_sim_debugfs);
+	ret = qnn_sim_engine_init(sim, qnn_sim_debugfs) ?:
+	      qnn_sim_tlb_init(sim);
 	if (ret)
 		return ret;
+	qnn_sim_power_debugfs(sim);
 	ret = qnn_sim_alloc_irq(sim);
 	if (ret)
 		return ret;
@@ -159,7 +174,7 @@ static int qnn_sim_probe(struct platform_device *pdev)
 	}
 	sim->qdev = qdev;
 	platform_set_drvdata(pdev, sim);
-	return 0;
+	return qnn_device_pm_enable(qdev);
 }
 
 static void qnn_sim_remove(struct platform_device *pdev)
@@ -170,6 +185,48 @@ static void qnn_sim_remove(struct platform_device *pdev)
 	qnn_device_fini(sim->qdev);
 	qnn_sim_engine_stop(sim);
 	irq_work_sync(&sim->irq_work);
+}
+
+/* Power management is the core's; the sim only finds its qnn device. */
+static int qnn_sim_runtime_suspend(struct device *dev)
+{
+	struct qnn_sim *sim = dev_get_drvdata(dev);
+
+	return sim ? qnn_device_runtime_suspend(sim->qdev) : 0;
+}
+
+static int qnn_sim_runtime_resume(struct device *dev)
+{
+	struct qnn_sim *sim = dev_get_drvdata(dev);
+
+	return sim ? qnn_device_runtime_resume(sim->qdev) : 0;
+}
+
+static int qnn_sim_suspend(struct device *dev)
+{
+	struct qnn_sim *sim = dev_get_drvdata(dev);
+
+	return sim ? qnn_device_suspend(sim->qdev) : 0;
+}
+
+static int qnn_sim_resume(struct device *dev)
+{
+	struct qnn_sim *sim = dev_get_drvdata(dev);
+
+	return sim ? qnn_device_resume(sim->qdev) : 0;
+}
+
+static const struct dev_pm_ops qnn_sim_pm_ops = {
+	SYSTEM_SLEEP_PM_OPS(qnn_sim_suspend, qnn_sim_resume)
+	RUNTIME_PM_OPS(qnn_sim_runtime_suspend, qnn_sim_runtime_resume, NULL)
+};
+
+static void qnn_sim_shutdown(struct platform_device *pdev)
+{
+	struct qnn_sim *sim = platform_get_drvdata(pdev);
+
+	if (sim)
+		qnn_device_shutdown(sim->qdev);
 }
 
 static int qnn_sim_check(const char *name, unsigned int val, unsigned int min,
@@ -197,6 +254,8 @@ static const struct qnn_sim_cfg_field {
 	F(va_bits, 30, 48),
 	F(queue_depth, 2, 4096),
 	F(ops_per_cycle, 1, 1U << 30),
+	F(dma_bits, 32, 52),
+	F(tlb_entries, 0, 4096),
 #undef F
 };
 
@@ -241,12 +300,17 @@ static int qnn_sim_check_params(void)
 static int qnn_sim_add_device(unsigned int id,
 			      const struct qnn_sim_config *cfg)
 {
+	static const struct property_entry noncoherent[] = {
+		PROPERTY_ENTRY_BOOL("dma-noncoherent"),
+		{ }
+	};
 	struct platform_device_info info = {
 		.name = "qnn_sim",
 		.id = id,
 		.dma_mask = DMA_BIT_MASK(64),
 		.data = cfg,
 		.size_data = sizeof(*cfg),
+		.properties = cfg->dma_coherent ? NULL : noncoherent,
 	};
 	struct platform_device *pdev;
 
@@ -368,9 +432,11 @@ static struct platform_driver qnn_sim_driver = {
 	.driver = {
 		.name = "qnn_sim",
 		.groups = qnn_sim_drv_groups,
+		.pm = pm_ptr(&qnn_sim_pm_ops),
 	},
 	.probe = qnn_sim_probe,
 	.remove = qnn_sim_remove,
+	.shutdown = qnn_sim_shutdown,
 };
 
 static int __init qnn_sim_init(void)

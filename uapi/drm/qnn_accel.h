@@ -42,6 +42,10 @@ extern "C" {
  * @DRM_QNN_PARAM_QUEUE_DEPTH: job descriptors the command ring holds
  * @DRM_QNN_PARAM_CLOCK_KHZ: compute clock in kHz
  * @DRM_QNN_PARAM_PAGE_SIZE: device MMU page size in bytes
+ * @DRM_QNN_PARAM_DMA_COHERENT: 1 if the device snoops CPU caches; 0 if not,
+ *	and then BO mmaps are write-combined (slow to read: copy out once)
+ * @DRM_QNN_PARAM_DMA_BITS: width of the bus addresses the device can
+ *	issue (32..52); the kernel bounces or places memory beyond it
  */
 enum drm_qnn_param {
 	DRM_QNN_PARAM_DEVICE_ID		= 0,
@@ -57,6 +61,8 @@ enum drm_qnn_param {
 	DRM_QNN_PARAM_QUEUE_DEPTH	= 10,
 	DRM_QNN_PARAM_CLOCK_KHZ		= 11,
 	DRM_QNN_PARAM_PAGE_SIZE		= 12,
+	DRM_QNN_PARAM_DMA_COHERENT	= 13,
+	DRM_QNN_PARAM_DMA_BITS		= 14,
 };
 
 /* Layer operations, as bits of DRM_QNN_PARAM_OPS. */
