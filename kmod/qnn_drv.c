@@ -142,7 +142,8 @@ static const struct drm_ioctl_desc qnn_ioctls[] = {
 DEFINE_DRM_ACCEL_FOPS(qnn_fops);
 
 const struct drm_driver qnn_drm_driver = {
-	.driver_features = DRIVER_COMPUTE_ACCEL | DRIVER_GEM | DRIVER_SYNCOBJ,
+	.driver_features = DRIVER_COMPUTE_ACCEL | DRIVER_GEM | DRIVER_SYNCOBJ |
+			   DRIVER_SYNCOBJ_TIMELINE,
 	.open = qnn_open,
 	.postclose = qnn_postclose,
 	.gem_create_object = qnn_gem_create_object,

@@ -20,7 +20,7 @@
 #include "qnn_ring.h"
 
 #define QNN_DRIVER_MAJOR	1
-#define QNN_DRIVER_MINOR	0
+#define QNN_DRIVER_MINOR	1
 #define QNN_DRIVER_PATCH	0
 
 /* User BOs live in [QNN_VA_START, 2^va_bits - QNN_VA_KERNEL_SIZE). */

@@ -146,6 +146,20 @@ struct drm_qnn_bo_ref {
 
 #define DRM_QNN_SUBMIT_MAX_BOS		256
 #define DRM_QNN_SUBMIT_MAX_SYNCOBJS	64
+#define DRM_QNN_SUBMIT_MAX_BO_REF_SIZE	4096
+
+/**
+ * enum drm_qnn_priority - struct drm_qnn_submit.priority
+ * @DRM_QNN_PRIORITY_NORMAL: the default
+ * @DRM_QNN_PRIORITY_LOW: runs only when no NORMAL or HIGH job is ready
+ * @DRM_QNN_PRIORITY_HIGH: runs before any ready NORMAL or LOW job; needs
+ *	CAP_SYS_NICE (-EACCES otherwise)
+ */
+enum drm_qnn_priority {
+	DRM_QNN_PRIORITY_NORMAL		= 0,
+	DRM_QNN_PRIORITY_LOW		= 1,
+	DRM_QNN_PRIORITY_HIGH		= 2,
+};
 
 /**
  * struct drm_qnn_submit - queue one job
@@ -165,6 +179,19 @@ struct drm_qnn_bo_ref {
  *	or -EOPNOTSUPP with QNN_CS_ERR_UNSUPPORTED for a valid command the
  *	device does not advertise (DRM_QNN_PARAM_OPS, MAX_*_BITS)
  * @cs_offset: out, byte offset of the rejected command
+ *
+ * Since driver version 1.1 (DRM_QNN_PARAM_DRIVER_VERSION >= 0x010100); an
+ * older kernel ignores these fields, so check the version before relying
+ * on them:
+ * @bo_ref_size: in, bytes from one @bos entry to the next, 0 = 8 (the size
+ *	of struct drm_qnn_bo_ref in 1.0); a multiple of 8, 8 .. 4096. Bytes
+ *	past the struct this kernel knows must be zero.
+ * @priority: in, enum drm_qnn_priority; 0 = NORMAL
+ * @in_syncobj_points: in, user pointer to @in_syncobj_count __u64 timeline
+ *	points, one per @in_syncobjs handle (0 = a binary syncobj's fence);
+ *	0 = no array, every handle binary
+ * @out_syncobj_point: in, 0: the job's fence replaces @out_syncobj's fence;
+ *	else the fence is added to the timeline @out_syncobj at this point
  */
 struct drm_qnn_submit {
 	__u64 cmds;
@@ -179,6 +206,10 @@ struct drm_qnn_submit {
 	__u64 job_id;
 	__u32 cs_error;
 	__u32 cs_offset;
+	__u32 bo_ref_size;
+	__u32 priority;
+	__u64 in_syncobj_points;
+	__u64 out_syncobj_point;
 };
 
 /* struct drm_qnn_wait.flags */
