@@ -198,7 +198,6 @@ static void qnn_job_finish_locked(struct qnn_device *qdev, struct qnn_job *job,
 	trace_qnn_job_done(job->id, job->seqno, status,
 			   ktime_to_ns(ktime_sub(rec->t_done, rec->t_run)));
 	if (err)
-	if (err)
 		dma_fence_set_error(job->hw_fence, err);
 	/* the device's writes visible to the CPU before anyone can wait */
 	qnn_bos_sync_for_cpu(job->bos, job->bo_flags, job->bo_count);
