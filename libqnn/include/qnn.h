@@ -122,8 +122,16 @@ enum qnn_cpu_feature {
 	QNN_CPU_AVX512VNNI = 1ull << 9,
 	QNN_CPU_NEON = 1ull << 10,	/* aarch64 ASIMD */
 	QNN_CPU_DOTPROD = 1ull << 11,	/* aarch64 */
+	/* x86-64 features the compiler's -mavx2 etc. imply (libqnn 1.1) */
+	QNN_CPU_SSE3 = 1ull << 12,
+	QNN_CPU_SSSE3 = 1ull << 13,
+	QNN_CPU_SSE41 = 1ull << 14,
+	QNN_CPU_SSE42 = 1ull << 15,
+	QNN_CPU_AVX = 1ull << 16,	/* with the OS saving YMM state */
+	QNN_CPU_XSAVE = 1ull << 17,
+	QNN_CPU_F16C = 1ull << 18,
 };
-#define QNN_CPU_FEATURE_COUNT 12
+#define QNN_CPU_FEATURE_COUNT 19
 
 struct qnn_cpu_info {
 	size_t sz;			/* sizeof(struct qnn_cpu_info) */

@@ -148,7 +148,4 @@ void qnn_bits_set(uint64_t *pix, uint32_t cw, unsigned int bits,
 		  unsigned int enc, uint32_t c, int32_t v);
 int qnn_enc_range(unsigned int enc, unsigned int bits, int32_t *lo, int32_t *hi);
 
-/* CPU feature probe (cpuinfo.c) */
-unsigned long long qnn_cpu_features(void);
-
 #endif /* QNN_INTERNAL_H */
