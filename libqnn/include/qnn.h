@@ -85,6 +85,13 @@ struct qnn_ctx_opts {
 	 * "avx512", "neon". NULL: environment QNN_KERNELS, else "auto".
 	 */
 	const char *cpu_isa;
+	/*
+	 * Memory a model's run may allocate (activations of the whole batch,
+	 * per-layer and per-thread scratch), in bytes. Loads and runs needing
+	 * more fail with -E2BIG before allocating. 0: the default, the smaller
+	 * of 1 GiB and half the physical memory; SIZE_MAX: no limit.
+	 */
+	size_t mem_limit;
 };
 
 /*
@@ -102,6 +109,7 @@ struct qnn_ctx_info {
 	char cpu_isa[16];	/* kernel set of the CPU backend */
 	unsigned int threads;	/* CPU threads used by a run */
 	int accel_index;	/* -1 when running on the CPU only */
+	size_t mem_limit;	/* the memory limit in effect (bytes) */
 };
 int qnn_ctx_info(const struct qnn_ctx *ctx, struct qnn_ctx_info *info);
 

@@ -61,6 +61,7 @@ int qnn_ctx_create(const struct qnn_ctx_opts *opts, struct qnn_ctx **out,
 {
 	const char *dev = NULL, *isa = NULL;
 	unsigned int threads = 0;
+	size_t mem_limit = 0;
 	struct qnn_ctx *ctx;
 	int accel, ret;
 	long ncpu;
@@ -79,6 +80,8 @@ int qnn_ctx_create(const struct qnn_ctx_opts *opts, struct qnn_ctx **out,
 			threads = opts->threads;
 		if (HAS(cpu_isa))
 			isa = opts->cpu_isa;
+		if (HAS(mem_limit))
+			mem_limit = opts->mem_limit;
 #undef HAS
 	}
 	if (!dev)
@@ -114,6 +117,7 @@ int qnn_ctx_create(const struct qnn_ctx_opts *opts, struct qnn_ctx **out,
 		return qnn_fmt_err(errmsg, errlen, ret, "starting %u threads failed", threads);
 	}
 	ctx->threads = threads;
+	ctx->mem_limit = mem_limit ? mem_limit : qnn_mem_limit_default();
 	ctx->accel_index = -1;
 	snprintf(ctx->isa, sizeof(ctx->isa), "%s", ctx->kern->name);
 	snprintf(ctx->backend, sizeof(ctx->backend), "cpu-%s", ctx->kern->name);
@@ -150,6 +154,7 @@ int qnn_ctx_info(const struct qnn_ctx *ctx, struct qnn_ctx_info *info)
 	memcpy(ci.cpu_isa, ctx->isa, sizeof(ci.cpu_isa));
 	ci.threads = ctx->threads;
 	ci.accel_index = ctx->accel_index;
+	ci.mem_limit = ctx->mem_limit;
 	memcpy(info, &ci, info->sz < sizeof(ci) ? info->sz : sizeof(ci));
 	return 0;
 }

@@ -63,6 +63,8 @@ struct qnn_model {
 	struct qnn_layer *l;
 	int in[16], out[16];
 	size_t act_bytes;	/* arena bytes per image */
+	size_t img_bytes;	/* all run memory per image (activations + aux) */
+	size_t fixed_bytes;	/* run memory independent of the batch (scratch) */
 	pthread_mutex_t run_lock;
 	void *arena;
 	size_t arena_cap;
@@ -89,6 +91,14 @@ unsigned int qnn_pool_threads(const struct qnn_pool *p);
 void qnn_pool_run(struct qnn_pool *p, size_t ntasks, qnn_task_fn fn, void *arg,
 		  unsigned int max_threads);
 
+/* ---- memory limit (memlimit.c) ---- */
+
+#define QNN_MEM_LIMIT_DEFAULT ((size_t)1 << 30)
+/* min(1 GiB, half the physical memory) */
+size_t qnn_mem_limit_default(void);
+/* -E2BIG (message in err) if a run of `batch` images would pass the limit */
+int qnn_mem_check(const struct qnn_model *m, unsigned int batch, char *err, size_t errlen);
+
 /* ---- context ---- */
 
 struct qnn_ctx {
@@ -97,6 +107,7 @@ struct qnn_ctx {
 	char backend[32];
 	char isa[16];
 	unsigned int threads;
+	size_t mem_limit;	/* bytes a model's run may allocate */
 	int accel_index;
 	struct qnn_pool *pool;
 	/* async submission: one runner thread, FIFO */

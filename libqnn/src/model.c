@@ -50,6 +50,11 @@ static int finish_load(struct qnn_ctx *ctx, struct qnn_model *m, const char *wha
 	int ret;
 
 	ret = qnn_parse_model(m->file, m->file_size, m, err, sizeof(err));
+	if (!ret) {
+		/* the backend refines this (scratch) before allocating it */
+		m->img_bytes = m->act_bytes;
+		ret = qnn_mem_check(m, 1, err, sizeof(err));
+	}
 	if (!ret)
 		ret = place(ctx, m, err, sizeof(err));
 	if (!ret)
@@ -272,6 +277,13 @@ static int run_checked(struct qnn_model *m, unsigned int batch,
 	for (uint32_t i = 0; i < m->nout; i++)
 		if (!outputs[i])
 			return qnn_ctx_err(m->ctx, -EINVAL, "run: output %u is NULL", i);
+	{
+		char err[QNN_ERRLEN];
+
+		ret = qnn_mem_check(m, batch, err, sizeof(err));
+		if (ret)
+			return qnn_ctx_err(m->ctx, ret, "run: %s", err);
+	}
 	pthread_mutex_lock(&m->run_lock);
 	ret = m->l[0].placed->run(m, batch, inputs, outputs, threads);
 	pthread_mutex_unlock(&m->run_lock);
