@@ -68,6 +68,12 @@ static int qnn_ioctl_get_param(struct drm_device *drm, void *data,
 	case DRM_QNN_PARAM_PAGE_SIZE:
 		args->value = QNN_PAGE_SIZE;
 		break;
+	case DRM_QNN_PARAM_DMA_COHERENT:
+		args->value = c->dma_coherent;
+		break;
+	case DRM_QNN_PARAM_DMA_BITS:
+		args->value = c->dma_bits;
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -86,7 +92,7 @@ static int qnn_open(struct drm_device *drm, struct drm_file *file)
 	qf->qdev = qdev;
 	qf->pid = task_tgid_nr(current);
 	get_task_comm(qf->comm, current);
-	ret = qnn_mmu_ctx_init(&qf->mmu, drm->dev, qdev->caps.va_bits,
+	ret = qnn_mmu_ctx_init(&qf->mmu, qdev, qdev->caps.va_bits,
 			       QNN_VA_START, qdev->va_user_end);
 	if (ret) {
 		kfree(qf);

@@ -173,6 +173,8 @@ static void qnn_job_finish_locked(struct qnn_device *qdev, struct qnn_job *job,
 			   ktime_to_ns(ktime_sub(job->t_done, job->t_run)));
 	if (err)
 		dma_fence_set_error(&job->hw_fence, err);
+	/* the device's writes visible to the CPU before anyone can wait */
+	qnn_bos_sync_for_cpu(job->bos, job->bo_flags, job->bo_count);
 	dma_fence_signal(&job->hw_fence);
 	dma_fence_put(&job->hw_fence);
 }
@@ -277,6 +279,8 @@ static struct dma_fence *qnn_job_run(struct drm_sched_job *sj)
 	/* the scheduler's reference, before the job can end and drop ours */
 	fence = dma_fence_get(&job->hw_fence);
 	job->t_run = ktime_get();
+	/* dependencies have signalled: the CPU's writes go to the device */
+	qnn_bos_sync_for_device(job->bos, job->bo_flags, job->bo_count);
 
 	spin_lock_irqsave(&qdev->ring.lock, flags);
 	qnn_ring_push_job_locked(qdev, job);
@@ -381,8 +385,8 @@ static void qnn_job_put_bos(struct qnn_job *job)
 	job->bo_count = 0;
 	if (job->cmd_obj) {
 		if (drm_mm_node_allocated(&job->cmd_node)) {
-			qnn_mmu_unmap(&job->qf->mmu, &job->cmd_node);
-			qnn_hw_mmu_flush(job->qdev);
+			qnn_mmu_unmap(&job->qf->mmu, &job->cmd_node,
+				      job->cmd_obj);
 		}
 		drm_gem_object_put(job->cmd_obj);
 		job->cmd_obj = NULL;
@@ -400,6 +404,7 @@ static void qnn_job_free(struct drm_sched_job *sj)
 	 * Last touch of the file: its close may be waiting for this, and
 	 * frees it once it has seen live_lock free with live == 0.
 	 */
+	qnn_device_pm_put(job->qdev);	/* SUBMIT's */
 	spin_lock(&fj->live_lock);
 	if (!--fj->live)
 		wake_up_all(&fj->idle);
@@ -689,9 +694,14 @@ int qnn_ioctl_submit(struct drm_device *drm, void *data,
 	struct qnn_cs_range *ranges = NULL;
 	struct drm_syncobj *out = NULL;
 	struct qnn_cs_info info;
+	const struct qnn_cs_caps cs_caps = {
+		.ops = qdev->caps.ops,
+		.weight_bits = qdev->caps.weight_bits,
+		.act_bits = qdev->caps.act_bits,
+	};
 	struct qnn_job *job;
 	void *stream = NULL;
-	bool inited = false;
+	bool inited = false, pm_held = false;
 	int ret, idx;
 
 	args->job_id = 0;
@@ -705,6 +715,11 @@ int qnn_ioctl_submit(struct drm_device *drm, void *data,
 		return -EINVAL;
 	if (!drm_dev_enter(drm, &idx))
 		return -ENODEV;
+	/* powered from now until free_job (qnn_device.c, power management) */
+	ret = qnn_device_pm_get(qdev);
+	if (ret)
+		goto out_exit;
+	pm_held = true;
 
 	ret = -ENOMEM;
 	job = kzalloc(sizeof(*job), GFP_KERNEL);
@@ -735,7 +750,7 @@ int qnn_ioctl_submit(struct drm_device *drm, void *data,
 	if (ret)
 		goto out_put;
 	ret = qnn_cs_validate(stream, args->cmds_size, ranges, job->bo_count,
-			      &info);
+			      &cs_caps, &info);
 	if (ret) {
 		args->cs_error = info.err;
 		args->cs_offset = info.err_offset;
@@ -770,6 +785,7 @@ int qnn_ioctl_submit(struct drm_device *drm, void *data,
 		/* the scheduler owns its references now */
 		inited = false;
 		job = NULL;
+		pm_held = false;
 	}
 
 out_put:
@@ -785,6 +801,8 @@ out_put:
 	kvfree(ranges);
 	kvfree(refs);
 out_exit:
+	if (pm_held)
+		qnn_device_pm_put(qdev);
 	drm_dev_exit(idx);
 	return ret;
 }

@@ -24,7 +24,7 @@ extern "C" {
 #define DRM_QNN_BO_INFO			0x02
 #define DRM_QNN_SUBMIT			0x03
 #define DRM_QNN_WAIT			0x04
-/* 0x05..0x07 are reserved for job execution; see docs/uapi.md. */
+/* New ioctls take the next free number, 0x05 on (docs/uapi.md). */
 
 /**
  * enum drm_qnn_param - what DRM_IOCTL_QNN_GET_PARAM can query
@@ -42,6 +42,10 @@ extern "C" {
  * @DRM_QNN_PARAM_QUEUE_DEPTH: job descriptors the command ring holds
  * @DRM_QNN_PARAM_CLOCK_KHZ: compute clock in kHz
  * @DRM_QNN_PARAM_PAGE_SIZE: device MMU page size in bytes
+ * @DRM_QNN_PARAM_DMA_COHERENT: 1 if the device snoops CPU caches; 0 if not,
+ *	and then BO mmaps are write-combined (slow to read: copy out once)
+ * @DRM_QNN_PARAM_DMA_BITS: width of the bus addresses the device can
+ *	issue (32..52); the kernel bounces or places memory beyond it
  */
 enum drm_qnn_param {
 	DRM_QNN_PARAM_DEVICE_ID		= 0,
@@ -57,6 +61,8 @@ enum drm_qnn_param {
 	DRM_QNN_PARAM_QUEUE_DEPTH	= 10,
 	DRM_QNN_PARAM_CLOCK_KHZ		= 11,
 	DRM_QNN_PARAM_PAGE_SIZE		= 12,
+	DRM_QNN_PARAM_DMA_COHERENT	= 13,
+	DRM_QNN_PARAM_DMA_BITS		= 14,
 };
 
 /* Layer operations, as bits of DRM_QNN_PARAM_OPS. */
@@ -155,7 +161,9 @@ struct drm_qnn_bo_ref {
  * @out_syncobj: in, syncobj that gets the job's fence, 0 for none
  * @pad: must be zero
  * @job_id: out, the job's id in this file (1, 2, ...)
- * @cs_error: out, enum qnn_cs_error when the stream was rejected (-EINVAL)
+ * @cs_error: out, enum qnn_cs_error when the stream was rejected: -EINVAL,
+ *	or -EOPNOTSUPP with QNN_CS_ERR_UNSUPPORTED for a valid command the
+ *	device does not advertise (DRM_QNN_PARAM_OPS, MAX_*_BITS)
  * @cs_offset: out, byte offset of the rejected command
  */
 struct drm_qnn_submit {
