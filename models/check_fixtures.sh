@@ -15,7 +15,6 @@ mkdir -p "$work"
 python=python3
 command -v "$python" >/dev/null || python=/usr/bin/python3
 
-names=$(sed -n 's/.*"name": "\([^"]*\)".*/\1/p' "$fix/manifest.json")
 n=0
 fail=0
 tap() {	# tap OK|FAIL description [diagnostic]
@@ -29,26 +28,73 @@ tap() {	# tap OK|FAIL description [diagnostic]
 	fi
 }
 
-for name in $names; do
-	entry=$(tr -d '\n' <"$fix/manifest.json" | grep -o "{[^}]*\"name\": \"$name\"[^}]*}")
-	exact=0
-	echo "$entry" | grep -q '"exact": true' && exact=1
+# One line per fixture: name, exact, style, verbose pattern, refusal pattern
+# (manifest.json: the original fixtures; wild.json: models as other
+# exporters write them, gen_wild_fixtures.py).
+fixtures=$("$python" - "$fix" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+for m, style in (("manifest.json", "qnn"), ("wild.json", None)):
+    p = os.path.join(d, m)
+    if not os.path.exists(p):
+        continue
+    for e in json.load(open(p)):
+        print("\t".join([e["name"], "1" if e["exact"] else "0", e.get("style", style) or "-",
+                         e.get("verbose", "") or "-", e.get("refused", "") or "-"]))
+PY
+)
+declare -A st_total st_conv st_agree st_refused
+while IFS=$'\t' read -r name exact style vpat rpat; do
+	[ -n "$name" ] || continue
+	[ "$vpat" = - ] && vpat=
+	[ "$rpat" = - ] && rpat=
 	kind=float
-	[ $exact = 1 ] && kind=exact
+	[ "$exact" = 1 ] && kind=exact
+	st_total[$style]=$(( ${st_total[$style]:-0} + 1 ))
 	rm -f "$work/$name.qnn" "$work/$name.out"
-	if ! msg=$("$conv" "$fix/$name.onnx" "$work/$name.qnn" 2>&1); then
-		tap FAIL "fixture $name ($kind): convert" "$msg"
+	if [ -n "$rpat" ]; then	# a construct qnn refuses: by name, with a reason
+		if msg=$("$conv" "$fix/$name.onnx" "$work/$name.qnn" 2>&1); then
+			tap FAIL "fixture $name ($style): refused" "converted although it must not"
+		elif ! echo "$msg" | grep -q -- "$rpat"; then
+			tap FAIL "fixture $name ($style): refused" "message does not say '$rpat': $msg"
+		elif ls "$work/$name.qnn"* >/dev/null 2>&1; then
+			tap FAIL "fixture $name ($style): refused" "left a file behind"
+		else
+			st_refused[$style]=$(( ${st_refused[$style]:-0} + 1 ))
+			tap OK "fixture $name ($style) is refused: ${msg#*.onnx: }"
+		fi
+		continue
+	fi
+	if ! msg=$("$conv" -v "$fix/$name.onnx" "$work/$name.qnn" 2>&1); then
+		tap FAIL "fixture $name ($style, $kind): convert" "$msg"
+		continue
+	fi
+	st_conv[$style]=$(( ${st_conv[$style]:-0} + 1 ))
+	vok=1
+	while [ -n "$vpat" ]; do	# patterns joined by " && "
+		one=${vpat%% && *}
+		echo "$msg" | grep -Eq -- "$one" || vok=0
+		[ "$one" = "$vpat" ] && break
+		vpat=${vpat#* && }
+	done
+	if [ $vok = 0 ]; then
+		tap FAIL "fixture $name ($style): qnn-convert -v shows what the manifest says" "$msg"
 		continue
 	fi
 	if ! msg=$("$run" -q -b 3 -o "$work/$name.out" "$work/$name.qnn" "$fix/$name.in" 2>&1); then
-		tap FAIL "fixture $name ($kind): run" "$msg"
+		tap FAIL "fixture $name ($style, $kind): run" "$msg"
 		continue
 	fi
-	if msg=$("$python" "$here/compare_outputs.py" "$work/$name.out" "$fix/$name.ref" $exact); then
-		tap OK "fixture $name ($kind) matches its reference"
+	if msg=$("$python" "$here/compare_outputs.py" "$work/$name.out" "$fix/$name.ref" "$exact"); then
+		st_agree[$style]=$(( ${st_agree[$style]:-0} + 1 ))
+		tap OK "fixture $name ($style, $kind) matches its reference"
 	else
-		tap FAIL "fixture $name ($kind) matches its reference" "$msg"
+		tap FAIL "fixture $name ($style, $kind) matches its reference" "$msg"
 	fi
+done <<<"$fixtures"
+for style in $(printf '%s\n' "${!st_total[@]}" | sort); do
+	echo "# style $style: ${st_total[$style]} models, ${st_conv[$style]:-0} convert as stored," \
+		"${st_agree[$style]:-0} agree with the reference, ${st_refused[$style]:-0} refused by name"
 done
 
 # Conversions that must fail: non-zero exit, the node and op named, no file.

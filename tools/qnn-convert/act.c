@@ -204,3 +204,42 @@ int act_thresholds(struct cv *cv, const struct cv_qfn *f, const struct cv_act *x
 	free(neg);
 	return err;
 }
+
+/* x's ONNX shape (N as 1), for messages. */
+static void shape_str(const struct cv_act *x, char *buf, size_t len)
+{
+	if (x->rank == 2)
+		snprintf(buf, len, "[N,%u]", x->flat ? x->c * x->h * x->w : x->c);
+	else
+		snprintf(buf, len, "[N,%u,%u,%u]", x->c, x->h, x->w);
+}
+
+int cv_chan_operand(struct cv *cv, const Onnx__NodeProto *n, const struct cv_const *k,
+		    const struct cv_act *x, const char *what, size_t *cnt)
+{
+	int r = x->rank ? x->rank : 4;
+	int flat = x->flat && x->h * x->w > 1;
+	char sh[64];
+
+	*cnt = 1;
+	shape_str(x, sh, sizeof(sh));
+	if (k->ndim > r)
+		return cv_node_fail(cv, n, "%s has rank %d, the activation %s only %d: the result "
+				    "would change shape", what, k->ndim, sh, r);
+	if (!k->n)
+		return cv_node_fail(cv, n, "%s is empty", what);
+	for (int j = 0; j < k->ndim; j++) {
+		int ax = j + r - k->ndim;	/* numpy aligns the trailing axes */
+
+		if (k->dims[j] == 1)
+			continue;
+		if (ax == 1 && !flat && k->dims[j] == x->c) {
+			*cnt = x->c;
+			continue;
+		}
+		return cv_node_fail(cv, n, "%s (%lld values along axis %d) is neither one value nor "
+				    "one per channel of the activation %s; qnn folds only per-tensor "
+				    "or per-channel constants", what, (long long)k->dims[j], ax, sh);
+	}
+	return 0;
+}

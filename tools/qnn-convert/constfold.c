@@ -168,11 +168,13 @@ static int fold_transpose(struct cv *cv, const Onnx__NodeProto *n, const struct 
 	return out_const(cv, n, 0, &out);
 }
 
-/* ONNX Reshape target: 0 copies the input dim (allowzero = 0), -1 infers. */
+/*
+ * ONNX Reshape target: 0 copies the input dim (allowzero = 0, opset 14's
+ * default; with allowzero = 1 a 0 is a real empty dim, refused here), -1
+ * infers.
+ */
 int cv_reshape_dims(const struct cv_const *shape, const int64_t *in, int in_nd, size_t total,
-		    int64_t *d);
-int cv_reshape_dims(const struct cv_const *shape, const int64_t *in, int in_nd, size_t total,
-		    int64_t *d)
+		    int allowzero, int64_t *d)
 {
 	int nd = (int)shape->n, infer = -1;
 	size_t known = 1;
@@ -181,7 +183,7 @@ int cv_reshape_dims(const struct cv_const *shape, const int64_t *in, int in_nd, 
 		return -1;
 	for (int i = 0; i < nd; i++) {
 		d[i] = (int64_t)shape->v[i];
-		if (d[i] == 0 && i < in_nd)
+		if (d[i] == 0 && i < in_nd && !allowzero)
 			d[i] = in[i];
 		if (d[i] == -1) {
 			if (infer >= 0)
@@ -206,18 +208,7 @@ int cv_reshape_dims(const struct cv_const *shape, const int64_t *in, int in_nd, 
 /* Round half to even, as QONNX ROUND, numpy and torch.round. */
 static double round_even(double x)
 {
-	double r = nearbyint(x);	/* default FE_TONEAREST: ties to even */
-
-	return r;
-}
-
-static double rounding(const char *mode, double x)
-{
-	if (!strcasecmp(mode, "FLOOR"))
-		return floor(x);
-	if (!strcasecmp(mode, "CEIL"))
-		return ceil(x);
-	return round_even(x);
+	return nearbyint(x);	/* default FE_TONEAREST: ties to even */
 }
 
 static int fold_quant(struct cv *cv, const Onnx__NodeProto *n)
@@ -225,8 +216,9 @@ static int fold_quant(struct cv *cv, const Onnx__NodeProto *n)
 	const struct cv_const *x = cv_in_const(cv, n, 0), *s = cv_in_const(cv, n, 1);
 	const struct cv_const *z = cv_in_const(cv, n, 2), *bw = cv_in_const(cv, n, 3);
 	char buf[32];
-	const char *mode = cv_attr_s(n, "rounding_mode", "ROUND", buf, sizeof(buf));
+	const char *mname = cv_attr_s(n, "rounding_mode", "ROUND", buf, sizeof(buf));
 	int sgn = (int)cv_attr_i(n, "signed", 1), nar = (int)cv_attr_i(n, "narrow", 0);
+	int mode = cv_rounding_mode(mname), bip;
 	struct cv_const out;
 	double lo, hi, bits;
 	int nd;
@@ -237,6 +229,10 @@ static int fold_quant(struct cv *cv, const Onnx__NodeProto *n)
 	bits = bw->v[0];
 	if (bits < 1 || bits > 32 || bits != floor(bits))
 		return cv_node_fail(cv, n, "bit width %g", bits);
+	if (mode < 0)
+		return cv_node_fail(cv, n, "rounding_mode \"%s\" is not a QONNX rounding mode", mname);
+	/* qonnx's quant(): a 1-bit signed quantizer is bipolar, whatever narrow says */
+	bip = sgn && bits == 1;
 	lo = sgn ? -ldexp(1, (int)bits - 1) + nar : 0;
 	hi = sgn ? ldexp(1, (int)bits - 1) - 1 : ldexp(1, (int)bits) - 1 - nar;
 	if (!bcast_dims(x, s, &nd, d) || nd != x->ndim || !bcast_dims(x, z, &nd, d) ||
@@ -247,9 +243,12 @@ static int fold_quant(struct cv *cv, const Onnx__NodeProto *n)
 	for (size_t i = 0; i < x->n; i++) {
 		double sc = s->v[bcast_index(s, x->ndim, x->dims, i)];
 		double zp = z->v[bcast_index(z, x->ndim, x->dims, i)];
-		double q = rounding(mode, x->v[i] / sc + zp);
+		double y = x->v[i] / sc + zp, q;
 
-		q = q < lo ? lo : q > hi ? hi : q;
+		if (bip)
+			q = y >= 0 ? 1 : -1;
+		else	/* clamp, then round, as the reference (the same: lo, hi are integers) */
+			q = cv_round(mode, y < lo ? lo : y > hi ? hi : y);
 		out.v[i] = (q - zp) * sc;
 	}
 	return out_const(cv, n, 0, &out);
@@ -407,7 +406,8 @@ int cv_constfold(struct cv *cv, const Onnx__NodeProto *n)
 		return fold_dequant(cv, n) ?: 1;
 	if (!strcmp(op, "Reshape")) {
 		int64_t d[CV_MAXDIM];
-		int nd = cv_reshape_dims(cv_in_const(cv, n, 1), x->dims, x->ndim, x->n, d);
+		int nd = cv_reshape_dims(cv_in_const(cv, n, 1), x->dims, x->ndim, x->n,
+					 (int)cv_attr_i(n, "allowzero", 0), d);
 
 		if (nd < 0)
 			return cv_node_fail(cv, n, "invalid target shape");

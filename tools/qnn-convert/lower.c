@@ -61,6 +61,7 @@ static struct cv_value *new_act(struct cv *cv, const Onnx__NodeProto *n, size_t 
 	o->kind = CV_ACT;
 	o->a.h = h;
 	o->a.w = w;
+	o->a.rank = x->rank;
 	o->a.dtype = x->dtype;
 	o->a.enc = x->enc;
 	o->a.bits = x->bits;
@@ -74,30 +75,6 @@ static struct cv_value *new_act(struct cv *cv, const Onnx__NodeProto *n, size_t 
 	o->a.clamp_lo = x->clamp_lo;
 	o->a.clamp_hi = x->clamp_hi;
 	return o;
-}
-
-/* Per-channel constant: scalar, [C], [1,C], [1,C,1,1] -> pointer and count. */
-static int chan_vec(struct cv *cv, const Onnx__NodeProto *n, const struct cv_const *k,
-		    uint32_t c, size_t *cnt)
-{
-	size_t nonunit = 0, len = 1;
-
-	for (int i = 0; i < k->ndim; i++)
-		if (k->dims[i] != 1) {
-			nonunit++;
-			len = (size_t)k->dims[i];
-		}
-	if (k->n == 1) {
-		*cnt = 1;
-		return 0;
-	}
-	if (nonunit == 1 && len == c && (k->ndim <= 2 || (k->ndim >= 3 && k->dims[k->ndim - 3] == c) ||
-					 k->ndim == 1)) {
-		*cnt = c;
-		return 0;
-	}
-	return cv_node_fail(cv, n, "constant operand of shape with %zu elements is neither a "
-			    "scalar nor per-channel (%u channels)", k->n, c);
 }
 
 static int uniform(const double *v, uint32_t c)
@@ -199,9 +176,9 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 	struct cv_qweights qw;
 	struct cv_act *x;
 	uint32_t O, Cg, KH = 1, KW = 1, G = 1, oh = 1, ow = 1;
-	double *w, alpha = 1, beta = 1;
+	double *w, alpha = 1, beta = 1, *sbo = NULL;
 	size_t xi;
-	int err, transB = 0;
+	int err, transB = 0, percs;
 
 	if (!xv)
 		return -ENOTSUP;
@@ -217,9 +194,7 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 				    "without a quantizer after it");
 	if (x->clamped)
 		return cv_node_fail(cv, n, "input has a Relu/Clip without a quantizer after it");
-	if (x->dtype != QNN_DT_F32 && !uniform(x->a, x->c))
-		return cv_node_fail(cv, n, "input scale differs between channels; qnn needs one "
-				    "scale per input tensor");
+	percs = x->dtype != QNN_DT_F32 && !uniform(x->a, x->c);
 	if (n->n_input > 2 && n->input[2][0]) {
 		B = cv_in_const(cv, n, 2);
 		if (!B)
@@ -284,10 +259,11 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 			free(p);
 			return cv_node_fail(cv, n, "weights must be a 2-D matrix");
 		}
-		if (!x->flat && (x->h != 1 || x->w != 1)) {
+		if (x->rank != 2) {
 			free(p);
-			return cv_node_fail(cv, n, "input is a %ux%ux%u feature map; Flatten it first",
-					    x->c, x->h, x->w);
+			return cv_node_fail(cv, n, "input is a rank-%d %ux%ux%u feature map (%s works on "
+					    "its last axis); Flatten it first", x->rank, x->c, x->h,
+					    x->w, n->op_type);
 		}
 		O = (uint32_t)(transB ? W->dims[0] : W->dims[1]);
 		if ((uint32_t)(transB ? W->dims[1] : W->dims[0]) != K) {
@@ -308,7 +284,10 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 			for (uint32_t c = 0; c < Cg; c++)
 				for (uint32_t i = 0; i < KH; i++)
 					for (uint32_t j = 0; j < KW; j++) {
-						size_t k = ((size_t)c * KH + i) * KW + j;
+						/* NHWC-order flatten (flat 2) is qnn's own */
+						size_t k = x->flat == 2 ?
+							((size_t)i * KW + j) * Cg + c :
+							((size_t)c * KH + i) * KW + j;
 						size_t src = transB ? (size_t)o * K + k : k * O + o;
 
 						w[(((size_t)o * KH + i) * KW + j) * Cg + c] =
@@ -316,9 +295,44 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 					}
 		p->l.op = QNN_OP_DENSE;
 	}
+	if (percs) {
+		/*
+		 * Per-channel input scales a[c]: folded into the weights,
+		 * w' = w * a[c] / a[0], so the accumulator has the one scale a[0];
+		 * exact as long as w' are still few-level integers times a scale.
+		 * The offset term sum(w * b_in) is taken from the original w.
+		 */
+		sbo = calloc(O + 1, sizeof(double));
+		if (!sbo || x->a[0] == 0) {
+			free(w);
+			free(p);
+			free(sbo);
+			return sbo ? cv_node_fail(cv, n, "input channel 0 has scale 0") :
+				cv_fail(cv, -ENOMEM, "out of memory");
+		}
+		for (uint32_t o = 0; o < O; o++) {
+			uint32_t g0 = conv ? (o / (O / G)) * Cg : 0;
+
+			for (uint32_t i = 0; i < KH * KW; i++)
+				for (uint32_t c = 0; c < Cg; c++) {
+					double *wv = &w[((size_t)o * KH * KW + i) * Cg + c];
+
+					sbo[o] += *wv * x->b[g0 + c];
+					*wv *= x->a[g0 + c] / x->a[0];
+				}
+		}
+	}
 	err = cv_quantize_weights(cv, n, w, O, KH, KW, Cg, &qw);
 	free(w);
 	if (err) {
+		if (percs) {
+			char why[sizeof(cv->err)];
+
+			snprintf(why, sizeof(why), "%s", cv->err);
+			cv_fail(cv, err, "%s (the input's per-channel scales were folded into "
+				"the weights)", why);
+		}
+		free(sbo);
 		free(p);
 		return err;
 	}
@@ -326,6 +340,7 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 	if (p->l.weights < 0) {
 		err = p->l.weights;
 		cv_qweights_free(&qw);
+		free(sbo);
 		free(p);
 		return err;
 	}
@@ -352,6 +367,7 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 		for (uint32_t c = 0; c < x->c; c++)
 			if (x->b[c] != 0) {
 				cv_qweights_free(&qw);
+				free(sbo);
 				free(p->node);
 				free(p);
 				return cv_node_fail(cv, n, "zero padding of an input whose zero is not "
@@ -363,6 +379,7 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 	ov = cv_add(cv, n->output[0]);
 	if (!ov || !p->node) {
 		cv_qweights_free(&qw);
+		free(sbo);
 		free(p);
 		return cv_fail(cv, -ENOMEM, "out of memory");
 	}
@@ -372,9 +389,11 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 	ov->a.pend = p;
 	ov->a.h = oh;
 	ov->a.w = ow;
+	ov->a.rank = conv ? 4 : 2;
 	ov->a.dtype = QNN_DT_I32;
 	if (act_init(cv, &ov->a, O, 1, 0)) {
 		cv_qweights_free(&qw);
+		free(sbo);
 		return -ENOMEM;
 	}
 	/* real = a_in * scale[o] * acc + scale[o] * sum(w * b_in) + bias[o] */
@@ -386,10 +405,11 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 			for (uint32_t c = 0; c < Cg; c++)
 				sb += qw.q[((size_t)o * KH * KW + i) * Cg + c] * x->b[g0 + c];
 		ov->a.a[o] = x->a[0] * qw.scale[o];
-		ov->a.b[o] = qw.scale[o] * sb;
+		ov->a.b[o] = sbo ? sbo[o] : qw.scale[o] * sb;
 		if (B)
 			ov->a.b[o] += (gemm ? beta : 1.0) * B->v[B->n == 1 ? 0 : o];
 	}
+	free(sbo);
 	if (B && B->n != 1 && B->n != O) {
 		cv_qweights_free(&qw);
 		return cv_node_fail(cv, n, "bias has %zu values for %u outputs", B->n, O);
@@ -450,7 +470,7 @@ static int lower_arith(struct cv *cv, const Onnx__NodeProto *n)
 	struct cv_value *v0 = cv_find(cv, n->input[0]), *v1 = cv_find(cv, n->input[1]), *xv;
 	const struct cv_const *k;
 	int kfirst, mul = is_op(n, "Mul"), div = is_op(n, "Div"), sub = is_op(n, "Sub");
-	size_t cnt = 1, C;
+	size_t cnt = 1;
 	double *kv;
 	int err;
 
@@ -465,8 +485,7 @@ static int lower_arith(struct cv *cv, const Onnx__NodeProto *n)
 		return cv_node_fail(cv, n, "division by an activation");
 	if (xv->a.dtype == QNN_DT_F32 && !xv->a.pend)
 		return cv_node_fail(cv, n, "arithmetic on a float activation is not supported");
-	C = xv->a.c;
-	err = chan_vec(cv, n, k, (uint32_t)C, &cnt);
+	err = cv_chan_operand(cv, n, k, &xv->a, "constant operand", &cnt);
 	if (err)
 		return err;
 	if ((mul || div) && xv->a.clamped && cnt > 1)
@@ -773,61 +792,218 @@ static int lower_pool(struct cv *cv, const Onnx__NodeProto *n)
 	return 0;
 }
 
+/* ONNX dims of one image of x (N = 1) as the converter tracks it. */
+static int act_dims(const struct cv_act *x, int64_t *d)
+{
+	d[0] = 1;
+	if (x->rank == 2) {
+		d[1] = (int64_t)x->c * x->h * x->w;
+		return 2;
+	}
+	d[1] = x->nhwc ? x->h : x->c;
+	d[2] = x->nhwc ? x->w : x->h;
+	d[3] = x->nhwc ? x->c : x->w;
+	return 4;
+}
+
+/*
+ * The value's new ONNX shape d (rank nd, N = 1) after a shape op. qnn
+ * stores every activation H x W x C; the op is accepted when that storage
+ * does not change: [1, K] (flattened in the value's order), or a rank-4
+ * shape read as NCHW or NHWC whose non-unit dims, in storage order, are the
+ * ones the value has now. lab[] names each new axis (0 N, 1 C, 2 H, 3 W; -1
+ * unknown, e.g. after a Reshape).
+ */
+static int set_shape(struct cv *cv, const Onnx__NodeProto *n, struct cv_act *x, int nd,
+		     const int64_t *d)
+{
+	size_t K = (size_t)x->c * x->h * x->w;
+	int64_t old[3] = { x->h, x->w, x->c }, o[3];
+	int no = 0;
+
+	if (nd < 1 || d[0] != 1)
+		return cv_node_fail(cv, n, "the result does not keep the batch as its first axis");
+	if (nd == 2 && (size_t)d[1] == K) {
+		if (x->rank == 4)
+			x->flat = x->h * x->w == 1 || x->c == 1 ? 0 : x->nhwc ? 2 : 1;
+		x->rank = 2;
+		x->nhwc = 0;
+		return 0;
+	}
+	for (int i = 0; i < 3; i++)
+		if (old[i] != 1)
+			o[no++] = old[i];
+	if (nd == 4 && (!x->flat || x->rank == 4)) {
+		for (int nh = 0; nh < 2; nh++) {	/* read as NCHW, then as NHWC */
+			int64_t h = nh ? d[1] : d[2], w = nh ? d[2] : d[3], c = nh ? d[3] : d[1];
+			int64_t nw[3] = { h, w, c }, m[3];
+			int nm = 0, same;
+
+			for (int i = 0; i < 3; i++)
+				if (nw[i] != 1)
+					m[nm++] = nw[i];
+			same = nm == no;
+			for (int i = 0; same && i < nm; i++)
+				same = m[i] == o[i];
+			/* the channels must stay the channels unless they are all there is */
+			if (!same || (c != x->c && x->h * x->w != 1))
+				continue;
+			x->h = (uint32_t)h;
+			x->w = (uint32_t)w;
+			x->c = (uint32_t)c;
+			x->rank = 4;
+			x->nhwc = nh;
+			x->flat = 0;
+			return 0;
+		}
+	}
+	return cv_node_fail(cv, n, "a %s that moves data or changes the layout (to rank %d) is "
+			    "not supported; qnn keeps activations NHWC and only removes layout "
+			    "no-ops", n->op_type, nd);
+}
+
+/*
+ * A rank-4 Transpose: the new dims d, the channels now on axis cpos. The
+ * storage H x W x C stays when the non-unit dims keep their storage order.
+ */
+static int transpose_to(struct cv *cv, const Onnx__NodeProto *n, struct cv_act *x,
+			const int64_t *d, int cpos)
+{
+	int nh = cpos == 3 || (cpos != 1 && x->nhwc);
+	int64_t h = nh ? d[1] : d[2], w = nh ? d[2] : d[3], c = nh ? d[3] : d[1];
+
+	if (c != x->c || h * w != (int64_t)x->h * x->w || (h != x->h && h != 1 && w != 1))
+		return cv_node_fail(cv, n, "Transpose that moves data (only NCHW <-> NHWC and "
+				    "moves of unit axes are layout no-ops for qnn)");
+	x->h = (uint32_t)h;
+	x->w = (uint32_t)w;
+	x->nhwc = nh;
+	return 0;
+}
+
 /* Flatten / Reshape / Transpose / Squeeze / Unsqueeze that do not move data. */
 static int lower_shape(struct cv *cv, const Onnx__NodeProto *n)
 {
 	struct cv_value *xv = in_act(cv, n, 0);
-	int err, flat = 0;
+	int64_t in[4], d[CV_MAXDIM];
+	int err, nin, nd = -1;
 
 	if (!xv)
 		return -ENOTSUP;
+	nin = act_dims(&xv->a, in);
 	if (is_op(n, "Flatten")) {
 		int64_t axis = cv_attr_i(n, "axis", 1);
 
+		if (axis < 0)
+			axis += nin;
 		if (axis != 1)
 			return cv_node_fail(cv, n, "axis %lld (only 1: keep the batch)", (long long)axis);
-		flat = 1;
+		nd = 2;
+		d[0] = 1;
+		d[1] = (int64_t)xv->a.c * xv->a.h * xv->a.w;
 	} else if (is_op(n, "Reshape")) {
 		const struct cv_const *s = cv_in_const(cv, n, 1);
-		size_t K = (size_t)xv->a.h * xv->a.w * xv->a.c;
 
 		if (!s)
 			return cv_node_fail(cv, n, "target shape must be constant");
-		if (s->n == 2 && (s->v[1] == -1 || (size_t)s->v[1] == K))
-			flat = 1;
-		else if (!(s->n == 4 && (s->v[1] == xv->a.c || s->v[1] == 0) &&
-			   (s->v[2] == xv->a.h || s->v[2] == 0) && (s->v[3] == xv->a.w || s->v[3] == 0)))
-			return cv_node_fail(cv, n, "reshape other than flattening (N, -1) or identity");
+		nd = cv_reshape_dims(s, in, nin, (size_t)xv->a.c * xv->a.h * xv->a.w,
+				     (int)cv_attr_i(n, "allowzero", 0), d);
+		/* a batch of one exported as a literal 1 or -1 is the batch axis */
+		if (nd < 0)
+			return cv_node_fail(cv, n, "target shape does not fit one image");
 	} else if (is_op(n, "Transpose")) {
 		int64_t perm[8];
 		int np = cv_attr_ints(n, "perm", perm, 8);
-		int64_t dims[4] = { 1, xv->a.c, xv->a.h, xv->a.w };
-		int64_t last = -1;
 
-		if (np < 0)
-			return cv_node_fail(cv, n, "Transpose of an activation without perm");
-		/* a no-op when the non-unit dims keep their order */
-		for (int i = 0; i < np; i++) {
-			if (perm[i] < 0 || perm[i] >= np || (np == 4 && dims[perm[i]] == 1))
-				continue;
-			if (perm[i] < last)
-				return cv_node_fail(cv, n, "Transpose that moves data (only layout "
-						    "no-ops are supported)");
-			last = perm[i];
+		if (np < 0) {	/* default: reverse the axes */
+			np = nin;
+			for (int i = 0; i < np; i++)
+				perm[i] = np - 1 - i;
 		}
-		if (np == 2 && !(xv->a.h == 1 && xv->a.w == 1 && perm[0] == 0))
+		if (np != nin)
+			return cv_node_fail(cv, n, "perm has %d entries for a rank-%d value", np, nin);
+		for (int i = 0; i < np; i++) {
+			if (perm[i] < 0 || perm[i] >= np)
+				return cv_node_fail(cv, n, "bad perm");
+			d[i] = in[perm[i]];
+		}
+		if (nin == 2 && xv->a.flat && perm[0] != 0)
 			return cv_node_fail(cv, n, "Transpose that moves data");
-	} else if (is_op(n, "Squeeze") || is_op(n, "Unsqueeze")) {
-		if (xv->a.h != 1 || xv->a.w != 1)
-			return cv_node_fail(cv, n, "only on 1x1 feature maps");
+		if (nin == 4 && (d[0] != 1 || perm[0] != 0))
+			return cv_node_fail(cv, n, "Transpose of the batch axis");
+		/* NCHW <-> NHWC and unit-axis moves keep qnn's storage: set_shape decides */
+		if (nin == 4) {
+			int64_t c = xv->a.c;
+			int cpos = -1;
+
+			for (int i = 1; i < 4; i++)
+				if (perm[i] == (xv->a.nhwc ? 3 : 1))
+					cpos = i;
+			if (c > 1 && xv->a.h * xv->a.w > 1 && cpos != 1 && cpos != 3)
+				return cv_node_fail(cv, n, "Transpose that moves data");
+			nd = 4;
+			err = act_forward(cv, xv, n->output[0]);
+			if (err)
+				return err;
+			xv = cv_find(cv, n->output[0]);
+			/* the channels follow their axis: NCHW if it lands on 1, NHWC on 3 */
+			return transpose_to(cv, n, &xv->a, d, cpos);
+		}
+		nd = np;
+	} else {	/* Squeeze / Unsqueeze: axes attribute (< 13) or input (13+) */
+		int64_t ax[CV_MAXDIM];
+		int na = cv_attr_ints(n, "axes", ax, CV_MAXDIM), unsq = is_op(n, "Unsqueeze");
+
+		if (na < 0 && n->n_input > 1 && n->input[1][0]) {
+			const struct cv_const *a = cv_in_const(cv, n, 1);
+
+			if (!a || a->n > CV_MAXDIM)
+				return cv_node_fail(cv, n, "axes must be a constant");
+			na = (int)a->n;
+			for (int i = 0; i < na; i++)
+				ax[i] = (int64_t)a->v[i];
+		}
+		if (unsq && na < 1)
+			return cv_node_fail(cv, n, "Unsqueeze without axes");
+		nd = 0;
+		if (!unsq) {
+			for (int i = 0; i < nin; i++) {
+				int drop = na < 0 && in[i] == 1;
+
+				for (int j = 0; j < na; j++)
+					drop |= ax[j] == i || ax[j] + nin == i;
+				if (drop && i == 0) {	/* the batch stays */
+					if (na >= 0)
+						return cv_node_fail(cv, n, "squeezing the batch axis");
+					drop = 0;
+				}
+				if (drop && in[i] != 1)
+					return cv_node_fail(cv, n, "squeezing axis %d of size %lld", i,
+							    (long long)in[i]);
+				if (!drop)
+					d[nd++] = in[i];
+			}
+		} else {
+			int on = nin + na, src = 0;
+
+			if (on > CV_MAXDIM)
+				return cv_node_fail(cv, n, "too many axes");
+			for (int i = 0; i < on; i++) {
+				int ins = 0;
+
+				for (int j = 0; j < na; j++)
+					ins |= ax[j] == i || ax[j] + on == i;
+				d[nd++] = ins ? 1 : in[src++];
+			}
+			if (src != nin)
+				return cv_node_fail(cv, n, "bad axes");
+		}
 	}
 	err = act_forward(cv, xv, n->output[0]);
 	if (err)
 		return err;
 	xv = cv_find(cv, n->output[0]);
-	if (flat && (xv->a.h > 1 || xv->a.w > 1))
-		xv->a.flat = 1;
-	return 0;
+	return set_shape(cv, n, &xv->a, nd, d);
 }
 
 /* Pad with zeros on H and W: handed to the next Conv / AveragePool. */
@@ -980,7 +1156,7 @@ static int lower_node(struct cv *cv, const Onnx__NodeProto *n)
 
 		if (!xv)
 			return -ENOTSUP;
-		r = cv_qfn_from_node(cv, n, xv->a.c, &f);
+		r = cv_qfn_from_node(cv, n, &xv->a, &f);
 		if (r < 0)
 			return r;
 		r = lower_quantizer(cv, n, &f);
@@ -1102,6 +1278,7 @@ static int lower_inputs(struct cv *cv, const Onnx__NodeProto **skip)
 		v->kind = CV_ACT;
 		v->a.h = h;
 		v->a.w = w;
+		v->a.rank = (int)sh->n_dim;
 		v->a.dtype = dt;
 		if (act_init(cv, &v->a, c, a, b))
 			return -ENOMEM;

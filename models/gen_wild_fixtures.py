@@ -1,0 +1,294 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Fixtures shaped the way other exporters write models (issue 10).
+
+  /usr/bin/python3 models/gen_wild_fixtures.py
+
+Each fixture is a graph as its exporter writes it -- QONNX graphs in the
+styles of QKeras (qonnx's Keras converter over tf2onnx: NHWC inputs behind
+Transposes, MatMul + Add for Dense, Quant with narrow/1-bit variants),
+Brevitas (Quant on weights and activations, scales that are not 1, per
+channel scales and zero points, rounding modes), FINN (MultiThreshold on the
+raw image, bipolar MatMuls), tf2onnx, and plain PyTorch exports -- with its
+reference from outside qnn: PyTorch's forward pass, or the numpy QONNX/ONNX
+semantics of qonnx_ref.py (itself checked against the spec and PyTorch).
+
+Writes models/fixtures/NAME.{onnx,in,ref} and models/fixtures/wild.json:
+per fixture its exporter style, image count, whether the output must match
+bit for bit, and optionally "verbose" (a regular expression that
+`qnn-convert -v` must print, e.g. a weight precision) or "refused" (a
+message the conversion must fail with: constructs qnn does not support,
+refused by name).
+"""
+import json
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import qonnx_ref as Q  # noqa: E402
+
+OUT = os.path.join(HERE, "fixtures")
+QD = "qonnx.custom_op.general"
+N = 8
+manifest = []
+
+
+def c(name, arr, dtype=np.float32):
+    return numpy_helper.from_array(np.asarray(arr, dtype=dtype), name)
+
+
+def node(op, ins, outs, name=None, domain=None, **attrs):
+    return helper.make_node(op, ins, outs, name=name or outs[0], domain=domain, **attrs)
+
+
+def qnode(ins, out, name=None, signed=1, narrow=0, mode="ROUND", domain=QD, op="Quant"):
+    return node(op, ins, [out], name=name, domain=domain, signed=signed, narrow=narrow,
+                rounding_mode=mode)
+
+
+def model(nodes, inits, inp, out, opset=13, domains=(QD,), ir=8):
+    g = helper.make_graph(nodes, "g", inp if isinstance(inp, list) else [inp],
+                          out if isinstance(out, list) else [out], initializer=inits)
+    ops = [helper.make_opsetid("", opset)] + [helper.make_opsetid(d, 1) for d in domains]
+    m = helper.make_model(g, opset_imports=ops, producer_name="qnn gen_wild_fixtures")
+    m.ir_version = ir
+    return m
+
+
+def vi(name, elem, shape):
+    return helper.make_tensor_value_info(name, elem, shape)
+
+
+def nhwc(a):
+    return a.transpose(0, 2, 3, 1) if a.ndim == 4 else a
+
+
+def save(name, style, m, qnn_in, ref, exact, note, verbose=None, refused=None):
+    path = os.path.join(OUT, name + ".onnx")
+    if isinstance(m, onnx.ModelProto):
+        onnx.save(m, path)
+    qnn_in = np.ascontiguousarray(qnn_in)
+    qnn_in.tofile(os.path.join(OUT, name + ".in"))
+    e = {"name": name, "style": style, "images": int(qnn_in.shape[0]), "exact": bool(exact),
+         "covers": note}
+    if ref is not None:
+        ref = np.ascontiguousarray(ref, dtype=np.float32)
+        ref.tofile(os.path.join(OUT, name + ".ref"))
+        e["outputs_per_image"] = int(ref.size // ref.shape[0])
+    if verbose:
+        e["verbose"] = verbose
+    if refused:
+        e["refused"] = refused
+    manifest.append(e)
+
+
+# ------------------------------------------------------------ QONNX semantics
+
+MODES = ("ROUND", "CEIL", "FLOOR", "UP", "DOWN", "HALF_UP", "HALF_DOWN")
+
+
+def qonnx_rounding(rng, mode):
+    """Brevitas-style Quant: per-channel 4-bit weights, then an activation
+    Quant with per-channel scales and (non-integer) zero points in the given
+    rounding mode, read out exactly. Small inputs so that exact ties (x/s + z
+    on a half) happen often and decide the rounding."""
+    x = rng.integers(0, 4, (N, 2, 6, 6)).astype(np.uint8)
+    wf1 = rng.normal(size=(4, 2, 3, 3)) * 3
+    sw1 = np.array([0.5, 0.25, 1.0, 2.0]).reshape(4, 1, 1, 1)
+    b1 = rng.integers(-8, 9, 4) / 8.0
+    sa = np.array([2.0, 1.0, 4.0, 0.5]).reshape(1, 4, 1, 1)
+    za = np.array([0.0, 0.5, -1.0, 1.5]).reshape(1, 4, 1, 1)
+    w1 = Q.quant(wf1, sw1, 0.0, 4, 1, 1)
+    a = Q.conv(x.astype(np.float64), w1, pad=1) + b1.reshape(1, 4, 1, 1)
+    ref = Q.quant(a, sa, za, 3, 1, 0, mode)
+    nodes = [
+        node("Cast", ["x"], ["xf"], to=TensorProto.FLOAT),
+        qnode(["wf1", "sw1", "z0", "b4"], "w1", narrow=1),
+        node("Conv", ["xf", "w1"], ["c1"], pads=[1, 1, 1, 1]),
+        node("Add", ["c1", "b1"], ["c1b"]),
+        qnode(["c1b", "sa", "za", "b3"], "y", mode=mode.lower() if mode == "FLOOR" else mode),
+    ]
+    inits = [c("wf1", wf1), c("sw1", sw1), c("z0", 0.0), c("b4", 4.0), c("b1", b1.reshape(1, 4, 1, 1)),
+             c("sa", sa), c("za", za), c("b3", 3.0)]
+    m = model(nodes, inits, vi("x", TensorProto.UINT8, [None, 2, 6, 6]),
+              vi("y", TensorProto.FLOAT, [None, 4, 6, 6]))
+    save(f"qonnx_round_{mode.lower()}", "qonnx", m, nhwc(x), nhwc(ref), True,
+         f"Quant rounding_mode {mode} with per-channel scales and zero points on an "
+         "activation (exact ties), per-channel 4-bit weights")
+
+
+def qonnx_binary_weights(rng):
+    """QKeras' binary weights (Quant, 1 bit, signed, narrow=1) with Sign
+    activations: a model the converter once took silently as all-zero
+    weights (narrow=1) and {-1, 0} weights (narrow=0)."""
+    x = rng.integers(0, 256, (N, 1, 6, 6)).astype(np.uint8)
+    wf1 = rng.normal(size=(8, 1, 3, 3))
+    wf2 = rng.normal(size=(8 * 4 * 4, 5))
+    t1 = rng.uniform(-200, 200, (1, 8, 1, 1)) + 0.5
+    w1 = Q.quant(wf1, 1.0, 0.0, 1, 1, 1)
+    w2 = Q.quant(wf2, 1.0, 0.0, 1, 1, 0)
+    a = Q.conv(x.astype(np.float64), w1) - t1
+    a = np.where(a >= 0, 1.0, -1.0)
+    ref = a.reshape(N, -1) @ w2
+    nodes = [
+        node("Cast", ["x"], ["xf"], to=TensorProto.FLOAT),
+        qnode(["wf1", "one", "z0", "b1"], "w1", narrow=1),
+        node("Conv", ["xf", "w1"], ["c1"]),
+        node("Sub", ["c1", "t1"], ["d1"]),
+        node("Sign", ["d1"], ["a1"]),
+        node("Flatten", ["a1"], ["f"]),
+        qnode(["wf2", "one", "z0", "b1"], "w2", narrow=0),
+        node("MatMul", ["f", "w2"], ["y"]),
+    ]
+    inits = [c("wf1", wf1), c("one", 1.0), c("z0", 0.0), c("b1", 1.0), c("t1", t1), c("wf2", wf2)]
+    m = model(nodes, inits, vi("x", TensorProto.UINT8, [None, 1, 6, 6]),
+              vi("y", TensorProto.FLOAT, [None, 5]))
+    save("qonnx_binary_weights", "qonnx", m, nhwc(x), ref, True,
+         "1-bit signed Quant on weights (narrow 1 and 0) is +-1, with Sign activations",
+         verbose=r"weights bipolar1")
+
+
+def brevitas_act_perchannel(rng):
+    """Per-channel activation scales (Brevitas scaling_per_output_channel on
+    an activation) into the next conv: folded into its weights, exactly."""
+    x = rng.integers(0, 256, (N, 1, 8, 8)).astype(np.uint8)
+    wf1 = rng.normal(size=(6, 1, 3, 3))
+    sa = (2.0 ** rng.integers(4, 8, 6)).reshape(1, 6, 1, 1)
+    wf2 = rng.normal(size=(4, 6, 3, 3))
+    t2 = rng.uniform(-200, 200, (1, 4, 1, 1))
+    w1 = Q.quant(wf1, 1.0, 0.0, 1, 1, 1)
+    w2 = Q.quant(wf2, 0.5, 0.0, 2, 1, 1)
+    a = Q.quant(Q.conv(x.astype(np.float64), w1), sa, 0.0, 3, 0, 0)
+    a = Q.conv(a, w2) - t2
+    ref = Q.quant(a, 16.0, 0.0, 4, 1, 0)
+    nodes = [
+        node("Cast", ["x"], ["xf"], to=TensorProto.FLOAT),
+        qnode(["wf1", "one", "z0", "b1"], "w1", narrow=1),
+        node("Conv", ["xf", "w1"], ["c1"]),
+        qnode(["c1", "sa", "z0", "b3"], "a1", signed=0),
+        qnode(["wf2", "half", "z0", "b2"], "w2", narrow=1),
+        node("Conv", ["a1", "w2"], ["c2"]),
+        node("Sub", ["c2", "t2"], ["d2"]),
+        qnode(["d2", "s16", "z0", "b4"], "y"),
+    ]
+    inits = [c("wf1", wf1), c("one", 1.0), c("z0", 0.0), c("b1", 1.0), c("sa", sa), c("b3", 3.0),
+             c("wf2", wf2), c("half", 0.5), c("b2", 2.0), c("t2", t2), c("s16", 16.0),
+             c("b4", 4.0)]
+    m = model(nodes, inits, vi("x", TensorProto.UINT8, [None, 1, 8, 8]),
+              vi("y", TensorProto.FLOAT, [None, 4, 4, 4]))
+    save("brevitas_act_perchannel", "brevitas", m, nhwc(x), nhwc(ref), True,
+         "per-channel activation scales (2^4..2^7) folded into the next conv's ternary "
+         "weights; 4-bit signed output")
+
+
+def brevitas_wscale(rng):
+    """Weights whose Quant scale is not 1 keep their bit width: 8-bit codes
+    times 2 are 8 planes at scale 2 (not 9-bit integers), 4-bit codes times
+    2 are 4 planes (not 5); per-tensor and per-channel (scale 4 on some
+    output channels) scales."""
+    x = rng.integers(0, 256, (N, 3, 6, 6)).astype(np.uint8)
+    wf1 = rng.normal(size=(8, 3, 3, 3)) * 300
+    wf2 = rng.normal(size=(5, 8, 3, 3)) * 10
+    sw2 = np.array([2.0, 4.0, 2.0, 2.0, 4.0]).reshape(5, 1, 1, 1)
+    w1 = Q.quant(wf1, 2.0, 0.0, 8, 1, 1)
+    w2 = Q.quant(wf2, sw2, 0.0, 4, 1, 0)
+    a = Q.conv(x.astype(np.float64), w1, pad=1)
+    a = Q.quant(a, 4096.0, 0.0, 4, 0, 0)
+    ref = Q.conv(a, w2)
+    nodes = [
+        node("Cast", ["x"], ["xf"], to=TensorProto.FLOAT),
+        qnode(["wf1", "two", "z0", "b8"], "w1", narrow=1),
+        node("Conv", ["xf", "w1"], ["c1"], pads=[1, 1, 1, 1]),
+        qnode(["c1", "s4096", "z0", "b4"], "a1", signed=0),
+        qnode(["wf2", "sw2", "z0", "b4"], "w2"),
+        node("Conv", ["a1", "w2"], ["y"]),
+    ]
+    inits = [c("wf1", wf1), c("two", 2.0), c("z0", 0.0), c("b8", 8.0), c("s4096", 4096.0),
+             c("b4", 4.0), c("wf2", wf2), c("sw2", sw2)]
+    m = model(nodes, inits, vi("x", TensorProto.UINT8, [None, 3, 6, 6]),
+              vi("y", TensorProto.FLOAT, [None, 5, 4, 4]))
+    save("brevitas_wscale", "brevitas", m, nhwc(x), nhwc(ref), True,
+         "8-bit weights of scale 2 stay 8 planes, 4-bit weights of scale 2/4 stay 4",
+         verbose=r"weights signed8 && weights signed4")
+
+
+def qonnx_1bit(rng):
+    """The 1-bit Quant variants of the QONNX reference: signed 1-bit is
+    bipolar (x/s + z >= 0) whatever narrow says, on weights (QKeras' binary:
+    narrow=1; narrow=0; a per-channel scale) and on activations (with and
+    without narrow, with a per-channel zero point); unsigned 1-bit is {0, 1}."""
+    x = rng.integers(0, 256, (N, 1, 7, 7)).astype(np.uint8)
+    wf1 = rng.normal(size=(6, 1, 3, 3))
+    wf2 = rng.normal(size=(8, 6, 3, 3))
+    sw2 = np.array([0.5, 1, 2, 0.25, 1, 1, 4, 0.5]).reshape(8, 1, 1, 1)
+    wf3 = rng.normal(size=(5, 8, 1, 1))
+    wf4 = rng.normal(size=(4, 5, 3, 3))
+    t1 = rng.uniform(-300, 300, (1, 6, 1, 1))
+    t2 = rng.uniform(-3, 3, (1, 8, 1, 1))
+    z3 = np.array([0.0, 0.5, -0.5, 1.0, 0.25]).reshape(1, 5, 1, 1)
+    w1 = Q.quant(wf1, 1.0, 0.0, 1, 1, 1)                  # QKeras binary: narrow=1
+    w2 = Q.quant(wf2, sw2, 0.0, 1, 1, 0)                  # narrow=0, per-channel scale
+    w3 = Q.quant(wf3, 1.0, 0.0, 1, 1, 1)
+    w4 = Q.quant(wf4, 0.5, 0.0, 1, 1, 0)
+    a = Q.conv(x.astype(np.float64), w1) - t1
+    a = Q.quant(a, 1.0, 0.0, 1, 1, 1)                     # bipolar activation, narrow=1
+    a = Q.conv(a, w2) * 0.125 - t2
+    a = Q.quant(a, 1.0, 0.0, 1, 1, 0)                     # narrow=0: still bipolar
+    a = Q.conv(a, w3)
+    a = Q.quant(a, 2.0, z3, 1, 1, 0)                      # zero point: (+-1 - z) * 2
+    a = Q.conv(a, w4)
+    a = Q.quant(a, 1.0, 0.0, 1, 0, 0)                     # unsigned 1-bit: {0, 1}
+    ref = a.reshape(N, -1)
+    nodes = [
+        node("Cast", ["x"], ["xf"], to=TensorProto.FLOAT),
+        qnode(["wf1", "one", "z0", "b1"], "w1", narrow=1),
+        node("Conv", ["xf", "w1"], ["c1"]),
+        node("Sub", ["c1", "t1"], ["d1"]),
+        qnode(["d1", "one", "z0", "b1"], "a1", narrow=1),
+        qnode(["wf2", "sw2", "z0", "b1"], "w2", narrow=0),
+        node("Conv", ["a1", "w2"], ["c2"]),
+        node("Mul", ["c2", "eighth"], ["m2"]),
+        node("Sub", ["m2", "t2"], ["d2"]),
+        qnode(["d2", "one", "z0", "b1"], "a2", narrow=0),
+        qnode(["wf3", "one", "z0", "b1"], "w3", narrow=1),
+        node("Conv", ["a2", "w3"], ["c3"]),
+        qnode(["c3", "two", "z3", "b1"], "a3"),
+        qnode(["wf4", "half", "z0", "b1"], "w4"),
+        node("Conv", ["a3", "w4"], ["c4"]),
+        qnode(["c4", "one", "z0", "b1"], "a4", signed=0),
+        node("Flatten", ["a4"], ["y"]),
+    ]
+    inits = [c("wf1", wf1), c("one", 1.0), c("z0", 0.0), c("b1", 1.0), c("t1", t1),
+             c("wf2", wf2), c("sw2", sw2), c("eighth", 0.125), c("t2", t2), c("wf3", wf3),
+             c("two", 2.0), c("z3", z3), c("wf4", wf4), c("half", 0.5)]
+    m = model(nodes, inits, vi("x", TensorProto.UINT8, [None, 1, 7, 7]),
+              vi("y", TensorProto.FLOAT, [None, 4]))
+    save("qonnx_1bit", "qonnx", m, nhwc(x), ref, True,
+         "1-bit Quant as QONNX runs it: signed = bipolar on weights (narrow 1 and 0, "
+         "per-channel scale) and activations (narrow 1 and 0, per-channel zero point), "
+         "unsigned = {0, 1}", verbose=r"weights bipolar1")
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    Q.self_check()
+    rng = np.random.default_rng(10)
+    for mode in MODES:
+        qonnx_rounding(rng, mode)
+    qonnx_1bit(rng)
+    qonnx_binary_weights(rng)
+    brevitas_wscale(rng)
+    brevitas_act_perchannel(rng)
+    with open(os.path.join(OUT, "wild.json"), "w") as f:
+        json.dump(manifest, f, indent=1)
+        f.write("\n")
+    print(f"{len(manifest)} fixtures in {OUT}")
+
+
+if __name__ == "__main__":
+    main()
