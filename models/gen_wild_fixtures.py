@@ -274,6 +274,110 @@ def qonnx_1bit(rng):
          "unsigned = {0, 1}", verbose=r"weights bipolar1")
 
 
+# ------------------------------------------------------------------ PyTorch
+
+def torch_export(name, style, net, x, opset, exact, note, in_names=("x",), verbose=None,
+                 refused=None, dynamic=True, qnn_in=None, **kw):
+    """Exports net (eval mode) as torch.onnx.export writes it; the reference
+    is PyTorch's own forward pass in float64 (so the oracle's rounding never
+    decides a threshold) -- or in float32 with ref32, for graphs whose float
+    arithmetic (e.g. x / 255) is part of the model."""
+    import torch
+    import qlayers
+    net.eval()
+    for m in net.modules():
+        if hasattr(m, "freeze"):
+            m.freeze()
+    path = os.path.join(OUT, name + ".onnx")
+    dyn = {"x": {0: "n"}, "y": {0: "n"}} if dynamic else None
+    torch.onnx.export(net, x[:1], path, opset_version=opset, input_names=list(in_names),
+                      output_names=["y"], dynamic_axes=dyn,
+                      custom_opsets={qlayers.QONNX_DOMAIN: 1}, **kw)
+    with torch.no_grad():
+        if kw.pop("ref32", False):
+            ref = net(x).double().numpy()
+        else:
+            ref = net.double()(x.double() if x.is_floating_point() else x).numpy()
+    xin = qnn_in if qnn_in is not None else nhwc(x.numpy())
+    save(name, style, None, xin, nhwc(ref) if ref.ndim == 4 else ref, exact, note,
+         verbose=verbose, refused=refused)
+
+
+def seeded(net, seed):
+    import torch
+    import torch.nn as nn
+    from qlayers import QConv2d, QLinear
+    gen = torch.Generator().manual_seed(seed)
+    for m in net.modules():
+        if isinstance(m, (QConv2d, QLinear)):
+            with torch.no_grad():
+                m.weight.copy_(torch.rand(m.weight.shape, generator=gen) * 2 - 1)
+        if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            c = m.num_features
+            with torch.no_grad():
+                m.running_mean.copy_(torch.randn(c, generator=gen) * 3 + 0.37)
+                m.running_var.copy_(torch.rand(c, generator=gen) * 20 + 0.5)
+                m.weight.copy_(torch.rand(c, generator=gen) + 0.3)
+                m.bias.copy_(torch.randn(c, generator=gen) * 0.7 + 0.11)
+    return gen
+
+
+def torch_pools():
+    """Pooling corner cases as PyTorch exports them."""
+    import torch
+    import torch.nn as nn
+    from qlayers import BinAct, QConv2d, QLinear
+
+    class Net(nn.Module):
+        def __init__(self, *layers):
+            super().__init__()
+            self.body = nn.Sequential(*layers)
+
+        def forward(self, x):
+            return self.body(x.to(torch.float64 if self.body[0].weight.dtype == torch.float64
+                                  else torch.float32))
+
+    net = Net(QConv2d(1, 8, 3), nn.BatchNorm2d(8), BinAct(),
+              nn.MaxPool2d(2, 2, padding=1, ceil_mode=True),
+              nn.Flatten(), QLinear(8 * 3 * 3, 6))
+    gen = seeded(net, 21)
+    x = torch.randint(0, 256, (N, 1, 7, 7), generator=gen, dtype=torch.uint8)
+    torch_export("torch_maxpool_ceil_pad", "pytorch", net, x, 13, False,
+                 "MaxPool ceil_mode with padding: the last window would start in the "
+                 "padding, so ONNX/PyTorch drop it (5 -> 3 windows, not 4)")
+    net = Net(QConv2d(1, 8, 3), nn.BatchNorm2d(8), BinAct(),
+              nn.AvgPool2d(3, 2, ceil_mode=True), nn.Flatten(), QLinear(8 * 3 * 3, 6))
+    gen = seeded(net, 22)
+    x = torch.randint(0, 256, (N, 1, 8, 8), generator=gen, dtype=torch.uint8)
+    torch_export("torch_avgpool_ceil", "pytorch", net, x, 13, False,
+                 "AveragePool ceil_mode whose last window hangs over the edge (divided by "
+                 "fewer taps): refused", refused="ceil_mode adds a partial window")
+
+
+def audit_refusals(rng):
+    """Constructs that once converted silently wrong; now refused by name."""
+    x = rng.integers(0, 256, (N, 1, 6, 6)).astype(np.uint8)
+    w = rng.choice([-1.0, 1.0], (4, 1, 3, 3))
+    # a [4] vector on a [N,4,4,4] tensor broadcasts over W, not over channels
+    nodes = [node("Cast", ["x"], ["xf"], to=TensorProto.FLOAT), node("Conv", ["xf", "w"], ["c1"]),
+             node("Mul", ["c1", "k"], ["m"]), node("Sign", ["m"], ["y"])]
+    m = model(nodes, [c("w", w), c("k", [1.0, -1.0, 2.0, 0.5])],
+              vi("x", TensorProto.UINT8, [None, 1, 6, 6]), vi("y", TensorProto.FLOAT, [None, 4, 4, 4]),
+              domains=())
+    save("onnx_mul_over_w", "onnx", m, nhwc(x), None, False,
+         "Mul by a [C] vector on NCHW broadcasts over W: refused, not taken per channel",
+         refused="neither one value nor one per channel")
+    nodes = [node("Cast", ["x"], ["xf"], to=TensorProto.FLOAT),
+             node("Conv", ["xf", "w"], ["c1"], pads=[1, 1, 1, 1]),
+             node("Sign", ["c1"], ["s1"]),
+             node("Transpose", ["s1"], ["t"], perm=[0, 1, 3, 2]),
+             node("Flatten", ["t"], ["y"])]
+    m = model(nodes, [c("w", w)], vi("x", TensorProto.UINT8, [None, 1, 6, 6]),
+              vi("y", TensorProto.FLOAT, [None, 144]), domains=())
+    save("onnx_transpose_hw", "onnx", m, nhwc(x), None, False,
+         "a Transpose swapping H and W moves data: refused", refused="Transpose that moves data")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     Q.self_check()
@@ -284,6 +388,8 @@ def main():
     qonnx_binary_weights(rng)
     brevitas_wscale(rng)
     brevitas_act_perchannel(rng)
+    torch_pools()
+    audit_refusals(rng)
     with open(os.path.join(OUT, "wild.json"), "w") as f:
         json.dump(manifest, f, indent=1)
         f.write("\n")

@@ -210,6 +210,8 @@ static void shape_str(const struct cv_act *x, char *buf, size_t len)
 {
 	if (x->rank == 2)
 		snprintf(buf, len, "[N,%u]", x->flat ? x->c * x->h * x->w : x->c);
+	else if (x->nhwc)
+		snprintf(buf, len, "[N,%u,%u,%u] (NHWC)", x->h, x->w, x->c);
 	else
 		snprintf(buf, len, "[N,%u,%u,%u]", x->c, x->h, x->w);
 }
@@ -233,7 +235,7 @@ int cv_chan_operand(struct cv *cv, const Onnx__NodeProto *n, const struct cv_con
 
 		if (k->dims[j] == 1)
 			continue;
-		if (ax == 1 && !flat && k->dims[j] == x->c) {
+		if (ax == (r == 4 && x->nhwc ? 3 : 1) && !flat && k->dims[j] == x->c) {
 			*cnt = x->c;
 			continue;
 		}

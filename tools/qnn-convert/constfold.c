@@ -69,10 +69,84 @@ static size_t bcast_index(const struct cv_const *src, int nd, const int64_t *od,
 
 typedef double (*fn3)(double, double, double);
 
+static int is_int_type(int t)
+{
+	switch (t) {
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT8:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT16:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT16:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT32:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT32:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT64:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT64:
+		return 1;
+	}
+	return 0;
+}
+
+/* The range of an integer type, for Cast. */
+static int int_range(int t, double *lo, double *hi)
+{
+	switch (t) {
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT8: *lo = -128; *hi = 127; return 1;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8: *lo = 0; *hi = 255; return 1;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT16: *lo = -32768; *hi = 32767; return 1;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT16: *lo = 0; *hi = 65535; return 1;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT32: *lo = -2147483648.0; *hi = 2147483647.0; return 1;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT32: *lo = 0; *hi = 4294967295.0; return 1;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT64:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT64:
+		*lo = t == ONNX__TENSOR_PROTO__DATA_TYPE__INT64 ? -9007199254740992.0 : 0;
+		*hi = 9007199254740992.0;	/* exact in a double */
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Cast of a constant: to float truncates to float32 precision, to an integer
+ * type toward zero (values out of the type's range are refused: ONNX leaves
+ * them undefined), to bool tests != 0; other targets are refused.
+ */
+static int fold_cast(struct cv *cv, const Onnx__NodeProto *n, const struct cv_const *x)
+{
+	int to = (int)cv_attr_i(n, "to", 0);
+	double lo = 0, hi = 0;
+	struct cv_const out;
+
+	if (to != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT && to != ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE &&
+	    to != ONNX__TENSOR_PROTO__DATA_TYPE__BOOL && !int_range(to, &lo, &hi))
+		return cv_node_fail(cv, n, "Cast to data type %d is not supported", to);
+	if (cv_const_alloc(&out, x->ndim, x->dims))
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	out.onnx_type = to;
+	for (size_t i = 0; i < x->n; i++) {
+		double v = x->v[i];
+
+		if (to == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT) {
+			v = (float)v;
+		} else if (to == ONNX__TENSOR_PROTO__DATA_TYPE__BOOL) {
+			v = v != 0;
+		} else if (to != ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE) {
+			v = trunc(v);
+			if (!(v >= lo && v <= hi)) {
+				cv_const_free(&out);
+				return cv_node_fail(cv, n, "value %g does not fit the Cast's integer "
+						    "type %d", x->v[i], to);
+			}
+		}
+		out.v[i] = v;
+	}
+	return out_const(cv, n, 0, &out);
+}
+
 static double f_add(double x, double y, double z) { (void)z; return x + y; }
 static double f_sub(double x, double y, double z) { (void)z; return x - y; }
 static double f_mul(double x, double y, double z) { (void)z; return x * y; }
 static double f_div(double x, double y, double z) { (void)z; return x / y; }
+/* ONNX Div on integer tensors truncates (the reference casts the quotient) */
+static double f_idiv(double x, double y, double z) { (void)z; return trunc(x / y); }
 static double f_ge(double x, double y, double z) { (void)z; return x >= y; }
 static double f_gt(double x, double y, double z) { (void)z; return x > y; }
 static double f_le(double x, double y, double z) { (void)z; return x <= y; }
@@ -280,6 +354,8 @@ static int fold_dequant(struct cv *cv, const Onnx__NodeProto *n)
 
 	if (!s)
 		return cv_node_fail(cv, n, "scale must be a constant");
+	if (cv_attr_i(n, "block_size", 0))
+		return cv_node_fail(cv, n, "blocked dequantization (block_size) is not supported");
 	if (axis < 0)
 		axis += x->ndim;
 	if (s->n != 1 && (axis >= x->ndim || (int64_t)s->n != x->dims[axis]))
@@ -375,8 +451,10 @@ int cv_constfold(struct cv *cv, const Onnx__NodeProto *n)
 	}
 	if (!cv_is_default_domain(n))
 		return 0;
-	if (!strcmp(op, "Identity") || !strcmp(op, "Cast"))
+	if (!strcmp(op, "Identity") || !strcmp(op, "Dropout"))
 		return copy_reshaped(cv, n, x, x->ndim, x->dims) ?: 1;
+	if (!strcmp(op, "Cast"))
+		return fold_cast(cv, n, x) ?: 1;
 	if (!strcmp(op, "Add"))
 		return elementwise(cv, n, f_add, 2) ?: 1;
 	if (!strcmp(op, "Sub"))
@@ -384,7 +462,7 @@ int cv_constfold(struct cv *cv, const Onnx__NodeProto *n)
 	if (!strcmp(op, "Mul"))
 		return elementwise(cv, n, f_mul, 2) ?: 1;
 	if (!strcmp(op, "Div"))
-		return elementwise(cv, n, f_div, 2) ?: 1;
+		return elementwise(cv, n, is_int_type(x->onnx_type) ? f_idiv : f_div, 2) ?: 1;
 	if (!strcmp(op, "GreaterOrEqual"))
 		return elementwise(cv, n, f_ge, 2) ?: 1;
 	if (!strcmp(op, "Greater"))

@@ -94,7 +94,7 @@ static uint32_t out_size(uint32_t in, uint32_t k, uint32_t s, uint32_t pb, uint3
 
 /* kernel/stride/pads/dilations attributes of Conv and pools. */
 static int geometry(struct cv *cv, const Onnx__NodeProto *n, const struct cv_act *x,
-		    uint32_t kh, uint32_t kw, struct qnn_layer_desc *l, int is_pool)
+		    uint32_t kh, uint32_t kw, struct qnn_layer_desc *l, int is_pool, int *overhang)
 {
 	int64_t v[8];
 	char buf[32];
@@ -147,15 +147,25 @@ static int geometry(struct cv *cv, const Onnx__NodeProto *n, const struct cv_act
 	for (int i = 0; i < 4; i++)	/* a preceding Pad node */
 		l->pad[i] += x->xpad[i];
 	if (is_pool && cv_attr_i(n, "ceil_mode", 0)) {
-		/* ceil_mode: extra bottom/right padding; pools never pick padded taps */
+		/*
+		 * ceil_mode: extra bottom/right padding for the last window, which
+		 * ONNX (and PyTorch) keep only if it starts inside the input or its
+		 * begin padding. Max-pools never pick padded taps; an average pool
+		 * would divide that window wrongly, so the caller refuses it.
+		 */
 		uint32_t in[2] = { x->h, x->w }, k[2] = { kh, kw };
 
 		for (int i = 0; i < 2; i++) {
-			int64_t span = in[i] + l->pad[i] + l->pad[i + 2] - k[i];
-			int64_t rem = span % l->stride[i];
+			int64_t span = (int64_t)in[i] + l->pad[i] + l->pad[i + 2] - k[i];
+			int64_t s = l->stride[i], o = span < 0 ? 0 : (span + s - 1) / s + 1;
 
-			if (rem)
-				l->pad[i + 2] += l->stride[i] - (uint32_t)rem;
+			if (o > 1 && (o - 1) * s >= (int64_t)in[i] + l->pad[i])
+				o--;
+			if (span >= 0 && (o - 1) * s > span) {
+				l->pad[i + 2] += (uint32_t)((o - 1) * s - span);
+				if (overhang)
+					*overhang = 1;
+			}
 		}
 	}
 	return 0;
@@ -199,6 +209,9 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 		B = cv_in_const(cv, n, 2);
 		if (!B)
 			return cv_node_fail(cv, n, "bias must be constant");
+		if (B->n != 1 && B->n != (size_t)(conv ? (W->ndim ? W->dims[0] : 0) :
+			(W->ndim == 2 ? W->dims[cv_attr_i(n, "transB", 0) ? 0 : 1] : 0)))
+			return cv_node_fail(cv, n, "bias has %zu values, not one per output", B->n);
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p)
@@ -218,7 +231,7 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 			return cv_node_fail(cv, n, "weights %ux%ux%ux%u, group %u do not fit %u input "
 					    "channels", O, Cg, KH, KW, G, x->c);
 		}
-		err = geometry(cv, n, x, KH, KW, &p->l, 0);
+		err = geometry(cv, n, x, KH, KW, &p->l, 0, NULL);
 		if (err) {
 			free(p);
 			return err;
@@ -437,6 +450,8 @@ static int lower_batchnorm(struct cv *cv, const Onnx__NodeProto *n)
 		return cv_node_fail(cv, n, "scale, bias, mean and variance must be constants");
 	if ((n->n_output > 1 && n->output[1][0]) || cv_attr_i(n, "training_mode", 0))
 		return cv_node_fail(cv, n, "training-mode batch-norm");
+	if (!cv_attr_i(n, "spatial", 1))
+		return cv_node_fail(cv, n, "spatial=0 (per-position statistics, opset < 9)");
 	C = xv->a.c;
 	if (g->n != C || bb->n != C || m->n != C || var->n != C)
 		return cv_node_fail(cv, n, "parameters do not have %u channels", C);
@@ -493,8 +508,13 @@ static int lower_arith(struct cv *cv, const Onnx__NodeProto *n)
 	kv = malloc(cnt * sizeof(double));
 	if (!kv)
 		return cv_fail(cv, -ENOMEM, "out of memory");
-	for (size_t i = 0; i < cnt; i++)
+	for (size_t i = 0; i < cnt; i++) {
+		if (div && k->v[i] == 0) {
+			free(kv);
+			return cv_node_fail(cv, n, "division by zero");
+		}
 		kv[i] = div ? 1.0 / k->v[i] : k->v[i];
+	}
 	err = act_forward(cv, xv, n->output[0]);
 	if (err) {
 		free(kv);
@@ -543,7 +563,8 @@ static int lower_add2(struct cv *cv, const Onnx__NodeProto *n)
 		return cv_node_fail(cv, n, "%s", cv->err);
 	u = &cv->vals[ui];
 	v = &cv->vals[vi];
-	if (u->a.h != v->a.h || u->a.w != v->a.w || u->a.c != v->a.c || u->a.flat != v->a.flat)
+	if (u->a.h != v->a.h || u->a.w != v->a.w || u->a.c != v->a.c || u->a.flat != v->a.flat ||
+	    u->a.rank != v->a.rank || u->a.nhwc != v->a.nhwc)
 		return cv_node_fail(cv, n, "operands have different shapes (broadcasting residuals "
 				    "is not supported)");
 	if (u->a.clamped || v->a.clamped)
@@ -684,7 +705,7 @@ static int lower_quantizer(struct cv *cv, const Onnx__NodeProto *n, struct cv_qf
 static int lower_pool(struct cv *cv, const Onnx__NodeProto *n)
 {
 	struct cv_value *xv = in_act(cv, n, 0), *o;
-	int maxp = is_op(n, "MaxPool"), glob = is_op(n, "GlobalAveragePool");
+	int maxp = is_op(n, "MaxPool"), glob = is_op(n, "GlobalAveragePool"), overhang = 0;
 	struct qnn_layer_desc l = { 0 };
 	int64_t ks[8];
 	uint32_t kh, kw, oh, ow;
@@ -719,9 +740,12 @@ static int lower_pool(struct cv *cv, const Onnx__NodeProto *n)
 		kw = (uint32_t)ks[1];
 		if (!kh || !kw || kh > 64 || kw > 64)
 			return cv_node_fail(cv, n, "bad kernel_shape");
-		err = geometry(cv, n, &xv->a, kh, kw, &l, 1);
+		err = geometry(cv, n, &xv->a, kh, kw, &l, 1, &overhang);
 		if (err)
 			return err;
+		if (overhang && !maxp)
+			return cv_node_fail(cv, n, "ceil_mode adds a partial window at the end, whose "
+					    "divisor differs from the others (not supported)");
 	}
 	if (maxp) {
 		if (n->n_output > 1 && n->output[1][0])
@@ -863,21 +887,33 @@ static int set_shape(struct cv *cv, const Onnx__NodeProto *n, struct cv_act *x, 
 }
 
 /*
- * A rank-4 Transpose: the new dims d, the channels now on axis cpos. The
- * storage H x W x C stays when the non-unit dims keep their storage order.
+ * A rank-4 Transpose by perm (new dims d). The storage H x W x C stays when
+ * the channels land on axis 1 (NCHW) or 3 (NHWC) and H stays before W on
+ * the other two axes (or one of them is 1). Axes are followed by identity,
+ * not by size: swapping a 4x4 map's H and W moves data.
  */
 static int transpose_to(struct cv *cv, const Onnx__NodeProto *n, struct cv_act *x,
-			const int64_t *d, int cpos)
+			const int64_t *perm, const int64_t *d)
 {
-	int nh = cpos == 3 || (cpos != 1 && x->nhwc);
-	int64_t h = nh ? d[1] : d[2], w = nh ? d[2] : d[3], c = nh ? d[3] : d[1];
+	/* old axis -> 'C', 'H', 'W' */
+	const char *lab = x->nhwc ? "NHWC" : "NCHW";
+	char nl[4];
+	int cpos = -1, sp[2], ns = 0;
 
-	if (c != x->c || h * w != (int64_t)x->h * x->w || (h != x->h && h != 1 && w != 1))
+	for (int i = 0; i < 4; i++) {
+		nl[i] = lab[perm[i]];
+		if (nl[i] == 'C')
+			cpos = i;
+		else if (i)
+			sp[ns++] = i;
+	}
+	if (nl[0] != 'N' || cpos < 1 || ns != 2 || (cpos == 2 && x->c * x->h * x->w > 1) ||
+	    (nl[sp[0]] == 'W' && x->h != 1 && x->w != 1))
 		return cv_node_fail(cv, n, "Transpose that moves data (only NCHW <-> NHWC and "
 				    "moves of unit axes are layout no-ops for qnn)");
-	x->h = (uint32_t)h;
-	x->w = (uint32_t)w;
-	x->nhwc = nh;
+	x->h = (uint32_t)d[sp[0]];
+	x->w = (uint32_t)d[sp[1]];
+	x->nhwc = cpos == 3;
 	return 0;
 }
 
@@ -931,23 +967,13 @@ static int lower_shape(struct cv *cv, const Onnx__NodeProto *n)
 			return cv_node_fail(cv, n, "Transpose that moves data");
 		if (nin == 4 && (d[0] != 1 || perm[0] != 0))
 			return cv_node_fail(cv, n, "Transpose of the batch axis");
-		/* NCHW <-> NHWC and unit-axis moves keep qnn's storage: set_shape decides */
+		/* NCHW <-> NHWC and unit-axis moves keep qnn's storage */
 		if (nin == 4) {
-			int64_t c = xv->a.c;
-			int cpos = -1;
-
-			for (int i = 1; i < 4; i++)
-				if (perm[i] == (xv->a.nhwc ? 3 : 1))
-					cpos = i;
-			if (c > 1 && xv->a.h * xv->a.w > 1 && cpos != 1 && cpos != 3)
-				return cv_node_fail(cv, n, "Transpose that moves data");
-			nd = 4;
 			err = act_forward(cv, xv, n->output[0]);
 			if (err)
 				return err;
 			xv = cv_find(cv, n->output[0]);
-			/* the channels follow their axis: NCHW if it lands on 1, NHWC on 3 */
-			return transpose_to(cv, n, &xv->a, d, cpos);
+			return transpose_to(cv, n, &xv->a, perm, d);
 		}
 		nd = np;
 	} else {	/* Squeeze / Unsqueeze: axes attribute (< 13) or input (13+) */
@@ -1110,6 +1136,22 @@ static int is_quantizer(const Onnx__NodeProto *n)
 	return is_op(n, "Sign") || is_op(n, "QuantizeLinear");
 }
 
+static int layout_op(const Onnx__NodeProto *n)
+{
+	static const char *const ops[] = { "Conv", "BatchNormalization", "MaxPool", "AveragePool",
+					   "GlobalAveragePool", "GlobalMaxPool", "Pad" };
+
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (is_op(n, ops[i]))
+			return 1;
+	if (cv_is_qonnx(n) && !strcmp(n->op_type, "MultiThreshold")) {
+		char buf[16];
+
+		return !strcmp(cv_attr_s(n, "data_layout", "NCHW", buf, sizeof(buf)), "NCHW");
+	}
+	return 0;
+}
+
 static int lower_node(struct cv *cv, const Onnx__NodeProto *n)
 {
 	struct cv_qfn f;
@@ -1121,6 +1163,14 @@ static int lower_node(struct cv *cv, const Onnx__NodeProto *n)
 		return r < 0 ? r : 0;
 	if (n->n_output < 1)
 		return cv_node_fail(cv, n, "node without outputs");
+	if (layout_op(n)) {	/* ops that read axis 1 as the channels, 2-3 as H, W */
+		struct cv_value *xv = cv_find(cv, n->input[0]);
+
+		if (xv && xv->kind == CV_ACT && xv->a.rank == 4 && xv->a.nhwc && xv->a.c > 1)
+			return cv_node_fail(cv, n, "input is an NHWC tensor; ONNX's %s reads it as "
+					    "NCHW (only a Transpose to NCHW is supported before it)",
+					    n->op_type);
+	}
 	if (is_op(n, "Conv") || is_op(n, "Gemm") || is_op(n, "MatMul"))
 		return lower_linear(cv, n);
 	if (is_op(n, "BatchNormalization"))
@@ -1144,9 +1194,23 @@ static int lower_node(struct cv *cv, const Onnx__NodeProto *n)
 		return lower_shape(cv, n);
 	if (is_op(n, "Identity") || is_op(n, "Cast") || is_op(n, "Dropout")) {
 		struct cv_value *xv = in_act(cv, n, 0);
+		int64_t to = cv_attr_i(n, "to", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT);
 
 		if (!xv)
 			return -ENOTSUP;
+		/* every value qnn tracks is exact in float32 or double; not in narrower types */
+		if (is_op(n, "Cast") && to != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT &&
+		    to != ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE)
+			return cv_node_fail(cv, n, "Cast of an activation to data type %lld (only to "
+					    "float or double, which keep its values)", (long long)to);
+		if (is_op(n, "Dropout") && n->n_input > 2 && n->input[2][0]) {
+			const struct cv_const *tm = cv_in_const(cv, n, 2);
+
+			if (!tm || tm->v[0] != 0)
+				return cv_node_fail(cv, n, "Dropout in training mode");
+		}
+		if (is_op(n, "Dropout") && n->n_output > 1 && n->output[1][0])
+			return cv_node_fail(cv, n, "the mask output is not supported");
 		return act_forward(cv, xv, n->output[0]);
 	}
 	if (is_op(n, "DequantizeLinear"))
@@ -1315,7 +1379,7 @@ static int lower_outputs(struct cv *cv)
 			return cv_fail(cv, -ENOTSUP, "graph output \"%s\" is %s", name,
 				       v ? "a constant" : "not produced by a supported node");
 		x = &v->a;
-		if (x->flat && x->h * x->w > 1 && x->c > 1)
+		if (x->flat == 1 && x->h * x->w > 1 && x->c > 1)
 			return cv_fail(cv, -ENOTSUP, "graph output \"%s\": a flattened feature map "
 				       "(NCHW order) is not supported", name);
 		if (x->pend) {

@@ -207,8 +207,8 @@ static int qfn_multithreshold(struct cv *cv, const Onnx__NodeProto *n, uint32_t 
 
 	if (!th || th->ndim != 2)
 		return cv_node_fail(cv, n, "thresholds must be a constant C x T matrix");
-	if (strcmp(layout, "NCHW") && strcmp(layout, "NC"))
-		return cv_node_fail(cv, n, "data_layout \"%s\" (only NCHW/NC activations)", layout);
+	if (strcmp(layout, "NCHW") && strcmp(layout, "NC") && strcmp(layout, "NHWC"))
+		return cv_node_fail(cv, n, "data_layout \"%s\" (NCHW, NC or NHWC)", layout);
 	rows = (size_t)th->dims[0];
 	nt = (size_t)th->dims[1];
 	if ((rows != 1 && rows != c) || nt < 1 || nt > CV_MAXT)
@@ -340,8 +340,15 @@ int cv_qfn_from_node(struct cv *cv, const Onnx__NodeProto *n, const struct cv_ac
 	if (cv_is_qonnx(n)) {
 		if (!strcmp(op, "Quant") || !strcmp(op, "IntQuant"))
 			return qfn_quant(cv, n, x, f) ?: 1;
-		if (!strcmp(op, "MultiThreshold"))
+		if (!strcmp(op, "MultiThreshold")) {
+			char buf[16];
+
+			/* NHWC: thresholds per last axis; the channels there only if x is NHWC */
+			if (!strcmp(cv_attr_s(n, "data_layout", "NCHW", buf, sizeof(buf)), "NHWC") &&
+			    x->rank == 4 && !x->nhwc && x->c > 1 && x->h * x->w > 1)
+				return cv_node_fail(cv, n, "data_layout NHWC on an NCHW tensor");
 			return qfn_multithreshold(cv, n, c, f) ?: 1;
+		}
 		if (!strcmp(op, "Trunc"))
 			return qfn_trunc(cv, n, c, f) ?: 1;
 		if (!strcmp(op, "BipolarQuant")) {
