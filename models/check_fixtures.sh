@@ -40,11 +40,12 @@ for m, style in (("manifest.json", "qnn"), ("wild.json", None)):
         continue
     for e in json.load(open(p)):
         print("\t".join([e["name"], "1" if e["exact"] else "0", e.get("style", style) or "-",
-                         e.get("verbose", "") or "-", e.get("refused", "") or "-"]))
+                         e.get("verbose", "") or "-", e.get("refused", "") or "-",
+                         e.get("data", e["name"])]))
 PY
 )
 declare -A st_total st_conv st_agree st_refused
-while IFS=$'\t' read -r name exact style vpat rpat; do
+while IFS=$'\t' read -r name exact style vpat rpat data; do
 	[ -n "$name" ] || continue
 	[ "$vpat" = - ] && vpat=
 	[ "$rpat" = - ] && rpat=
@@ -81,11 +82,11 @@ while IFS=$'\t' read -r name exact style vpat rpat; do
 		tap FAIL "fixture $name ($style): qnn-convert -v shows what the manifest says" "$msg"
 		continue
 	fi
-	if ! msg=$("$run" -q -b 3 -o "$work/$name.out" "$work/$name.qnn" "$fix/$name.in" 2>&1); then
+	if ! msg=$("$run" -q -b 3 -o "$work/$name.out" "$work/$name.qnn" "$fix/$data.in" 2>&1); then
 		tap FAIL "fixture $name ($style, $kind): run" "$msg"
 		continue
 	fi
-	if msg=$("$python" "$here/compare_outputs.py" "$work/$name.out" "$fix/$name.ref" "$exact"); then
+	if msg=$("$python" "$here/compare_outputs.py" "$work/$name.out" "$fix/$data.ref" "$exact"); then
 		st_agree[$style]=$(( ${st_agree[$style]:-0} + 1 ))
 		tap OK "fixture $name ($style, $kind) matches its reference"
 	else

@@ -378,6 +378,233 @@ def audit_refusals(rng):
          "a Transpose swapping H and W moves data: refused", refused="Transpose that moves data")
 
 
+# ------------------------------------------------------------ opset rewrites
+
+# First default-domain opset where each op (with the attributes used) exists.
+OP_MIN = {"Sign": 9, "Where": 9, "GreaterOrEqual": 12, "LessOrEqual": 12,
+          "QuantizeLinear": 10, "DequantizeLinear": 10, "Shape": 7, "Range": 11}
+IR_FOR = {18: 8, 19: 9, 20: 9, 21: 10}
+
+
+def _const_of(m, name):
+    for t in m.graph.initializer:
+        if t.name == name:
+            return numpy_helper.to_array(t)
+    for n in m.graph.node:
+        if n.op_type == "Constant" and n.output[0] == name:
+            return numpy_helper.to_array(n.attribute[0].t)
+    raise KeyError(name)
+
+
+def rewrite_opset(m, target):
+    """The same model written for default-domain opset `target`: each
+    version-dependent op in the form that opset defines (Clip min/max and
+    Pad pads/value as attributes before 11, inputs from 11; Squeeze and
+    Unsqueeze axes as attributes before 13, inputs from 13; Dropout's ratio
+    attribute before 12; BatchNormalization's spatial before 9; Reshape's
+    allowzero from 14; Pad's axes input from 18; Constant value_float only
+    from 12). None when an op of the model does not exist at `target`."""
+    m = onnx.ModelProto.FromString(m.SerializeToString())
+    g = m.graph
+    k = [0]
+
+    def new_init(arr, dtype):
+        k[0] += 1
+        name = f"opset_rw_{k[0]}"
+        g.initializer.append(numpy_helper.from_array(np.asarray(arr, dtype=dtype), name))
+        return name
+
+    def attr(n, name):
+        for a in n.attribute:
+            if a.name == name:
+                return a
+        return None
+
+    def drop_attr(n, name):
+        a = attr(n, name)
+        if a is not None:
+            n.attribute.remove(a)
+        return a
+
+    for n in g.node:
+        if n.domain not in ("", "ai.onnx"):
+            continue
+        op = n.op_type
+        if OP_MIN.get(op, 7) > target:
+            return None
+        if op in ("MaxPool", "AveragePool") and target < 10 and (
+                attr(n, "ceil_mode") or attr(n, "dilations")):
+            return None
+        if op == "DequantizeLinear" and target < 13 and attr(n, "axis"):
+            return None
+        if op == "Clip":
+            if target < 11:
+                ins = list(n.input)
+                for i, an in ((1, "min"), (2, "max")):
+                    if len(ins) > i and ins[i]:
+                        n.attribute.append(helper.make_attribute(an, float(_const_of(m, ins[i]))))
+                del n.input[1:]
+            else:
+                lo, hi = drop_attr(n, "min"), drop_attr(n, "max")
+                if lo is not None or hi is not None:
+                    del n.input[1:]
+                    n.input.append(new_init(lo.f, np.float32) if lo is not None else "")
+                    if hi is not None:
+                        n.input.append(new_init(hi.f, np.float32))
+        elif op in ("Squeeze", "Unsqueeze"):
+            if target < 13 and len(n.input) > 1:
+                ax = _const_of(m, n.input[1])
+                del n.input[1:]
+                n.attribute.append(helper.make_attribute("axes", [int(a) for a in ax]))
+            elif target >= 13:
+                a = drop_attr(n, "axes")
+                if a is not None:
+                    n.input.append(new_init(list(a.ints), np.int64))
+        elif op == "Pad":
+            if target < 11:
+                if len(n.input) > 1:
+                    pads = _const_of(m, n.input[1])
+                    val = float(_const_of(m, n.input[2])) if len(n.input) > 2 and n.input[2] else 0.0
+                    if len(n.input) > 3 and n.input[3]:
+                        return None
+                    del n.input[1:]
+                    n.attribute.append(helper.make_attribute("pads", [int(p) for p in pads]))
+                    n.attribute.append(helper.make_attribute("value", val))
+            else:
+                pads, val = drop_attr(n, "pads"), drop_attr(n, "value")
+                if pads is not None:
+                    n.input.append(new_init(list(pads.ints), np.int64))
+                    n.input.append(new_init(val.f if val is not None else 0.0, np.float32))
+                if target >= 18 and len(n.input) == 3:   # the axes form: H and W only
+                    p = _const_of(m, n.input[1])
+                    if len(p) == 8 and not p[0] and not p[1] and not p[4] and not p[5]:
+                        n.input[1] = new_init([p[2], p[3], p[6], p[7]], np.int64)
+                        n.input.append(new_init([2, 3], np.int64))
+        elif op == "Dropout":
+            if target < 12:
+                del n.input[1:]
+            drop_attr(n, "seed")
+        elif op == "BatchNormalization":
+            if target < 9 and attr(n, "spatial") is None:
+                n.attribute.append(helper.make_attribute("spatial", 1))
+            if target >= 9:
+                drop_attr(n, "spatial")
+        elif op == "Reshape":
+            if target >= 14 and attr(n, "allowzero") is None:
+                n.attribute.append(helper.make_attribute("allowzero", 0))
+            elif target < 14:
+                drop_attr(n, "allowzero")
+        elif op == "Constant" and target < 12:
+            a = n.attribute[0]
+            if a.name == "value_float":
+                n.ClearField("attribute")
+                n.attribute.append(helper.make_attribute(
+                    "value", numpy_helper.from_array(np.asarray(a.f, np.float32))))
+            elif a.name != "value":
+                return None
+    for o in m.opset_import:
+        if o.domain in ("", "ai.onnx"):
+            o.version = target
+    m.ir_version = IR_FOR.get(target, min(m.ir_version, 8) if target > 8 else 3)
+    if m.ir_version < 4:    # IR 3: initializers are graph inputs too, as old exporters wrote
+        have = {i.name for i in g.input}
+        for t in g.initializer:
+            if t.name not in have:
+                g.input.append(helper.make_tensor_value_info(t.name, t.data_type, list(t.dims)))
+    if target <= 17:
+        onnx.checker.check_model(m)
+    return m
+
+
+def rename_domain(m, domain):
+    """The QONNX ops of m under another domain name (Brevitas' legacy
+    onnx.brevitas, FINN's, ...)."""
+    m = onnx.ModelProto.FromString(m.SerializeToString())
+    for n in m.graph.node:
+        if n.domain == QD:
+            n.domain = domain
+    for o in m.opset_import:
+        if o.domain == QD:
+            o.domain = domain
+    return m
+
+
+def opset_fixture_base(rng):
+    """Version-dependent ops in one graph (Pad, Clip, Squeeze, Unsqueeze,
+    Dropout, BatchNormalization, Reshape, Constant) around BipolarQuant /
+    Quant, so that it can be written for every opset 7..21."""
+    x = rng.integers(0, 256, (N, 1, 6, 6)).astype(np.uint8)
+    w1 = rng.choice([-1.0, 1.0], (6, 1, 3, 3))
+    g, b = rng.uniform(0.5, 1.5, 6), rng.normal(size=6) * 0.5
+    mu, var = rng.uniform(-30, 30, 6), rng.uniform(50, 400, 6)
+    w2 = rng.choice([-1.0, 1.0], (8, 6, 3, 3))
+    w3 = rng.choice([-1.0, 1.0], (8, 5))
+    a = Q.conv(x.astype(np.float64), w1, pad=1)
+    a = (a - mu.reshape(1, 6, 1, 1)) / np.sqrt(var.reshape(1, 6, 1, 1) + 1e-5) * \
+        g.reshape(1, 6, 1, 1) + b.reshape(1, 6, 1, 1)
+    a = Q.bipolar_quant(a, 1.0)
+    a = Q.conv(a, w2, stride=2, pad=1)                 # the Pad node, zero padding
+    a = np.clip(a, -4.0, 5.0)
+    a = Q.quant(a, 2.0, 0.0, 3, 1, 0)
+    ref = a.max(axis=(2, 3)) @ w3
+    nodes = [
+        node("Cast", ["x"], ["xf"], to=TensorProto.FLOAT),
+        node("Conv", ["xf", "w1"], ["c1"], pads=[1, 1, 1, 1]),
+        node("BatchNormalization", ["c1", "g", "b", "mu", "var"], ["bn"], epsilon=1e-5),
+        node("BipolarQuant", ["bn", "one"], ["a1"], domain=QD),
+        node("Dropout", ["a1"], ["d1"]),
+        node("Pad", ["d1", "pads", "padv"], ["p1"], mode="constant"),
+        node("Conv", ["p1", "w2"], ["c2"], strides=[2, 2]),
+        node("Clip", ["c2", "lo", "hi"], ["cl"]),
+        qnode(["cl", "two", "z0", "b3"], "a2"),
+        node("MaxPool", ["a2"], ["mp"], kernel_shape=[3, 3]),
+        node("Squeeze", ["mp", "ax23"], ["sq"]),
+        node("Unsqueeze", ["sq", "ax23"], ["u"]),
+        node("Reshape", ["u", "shape"], ["r"]),
+        node("MatMul", ["r", "w3"], ["y"]),
+    ]
+    inits = [c("w1", w1), c("g", g), c("b", b), c("mu", mu), c("var", var), c("one", 1.0),
+             c("pads", [0, 0, 1, 1, 0, 0, 1, 1], np.int64), c("padv", 0.0), c("w2", w2),
+             c("lo", -4.0), c("hi", 5.0), c("two", 2.0), c("z0", 0.0), c("b3", 3.0),
+             c("shape", [0, -1], np.int64), c("ax23", [2, 3], np.int64), c("w3", w3)]
+    m = model(nodes, inits, vi("x", TensorProto.UINT8, [None, 1, 6, 6]),
+              vi("y", TensorProto.FLOAT, [None, 5]))
+    save("opset_ops", "onnx", m, nhwc(x), ref, False,
+         "version-dependent ops (Pad, Clip, Squeeze/Unsqueeze, Dropout, BatchNormalization, "
+         "Reshape) around QONNX quantizers; rewritten for opsets 7..21 (opsetN_opset_ops)")
+    return m
+
+
+def opset_fixtures(rng):
+    """Fixtures rewritten for every default-domain opset 7..21 in which
+    their ops exist, compared with the original's reference (data reused)."""
+    srcs = [("opset_ops", opset_fixture_base(rng))]
+    exact = {e["name"]: e["exact"] for e in manifest}
+    with open(os.path.join(OUT, "manifest.json")) as f:
+        exact.update({e["name"]: e["exact"] for e in json.load(f)})
+    for name in ("w1a1_cnn", "relu_clip", "misc_ops", "qdq_int8", "pool_before_bn"):
+        srcs.append((name, onnx.load(os.path.join(OUT, name + ".onnx"))))
+    for name, m in srcs:
+        done = []
+        for t in range(7, 22):
+            m2 = rewrite_opset(m, t)
+            if m2 is None:
+                continue
+            onnx.save(m2, os.path.join(OUT, f"opset{t}_{name}.onnx"))
+            manifest.append({"name": f"opset{t}_{name}", "style": "opsets", "data": name,
+                             "images": N, "exact": exact[name],
+                             "covers": f"{name} written for opset {t}"})
+            done.append(t)
+        print(f"{name}: opsets {done}")
+    base = onnx.load(os.path.join(OUT, "qonnx_quant.onnx"))
+    for dom in ("onnx.brevitas", "finn.custom_op.general", "finn", "qonnx"):
+        tag = dom.replace(".", "_")
+        onnx.save(rename_domain(base, dom), os.path.join(OUT, f"domain_{tag}.onnx"))
+        manifest.append({"name": f"domain_{tag}", "style": "opsets", "data": "qonnx_quant",
+                         "images": N, "exact": exact["qonnx_quant"],
+                         "covers": f"qonnx_quant with its QONNX ops in domain {dom}"})
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     Q.self_check()
@@ -390,6 +617,7 @@ def main():
     brevitas_act_perchannel(rng)
     torch_pools()
     audit_refusals(rng)
+    opset_fixtures(rng)
     with open(os.path.join(OUT, "wild.json"), "w") as f:
         json.dump(manifest, f, indent=1)
         f.write("\n")

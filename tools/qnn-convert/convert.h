@@ -69,7 +69,8 @@ struct cv_act {
 				 * that qnn's NHWC storage makes a no-op); else NCHW */
 	int flat;		/* ONNX Flatten'ed: logically C*H*W in NCHW order (1)
 				 * or H*W*C in NHWC order (2, qnn's own) */
-	uint32_t xpad[4];	/* a Pad (zeros) for the next Conv/AveragePool: t l b r */
+	uint32_t xpad[4];	/* a Pad for the next Conv/AveragePool: t l b r */
+	double xpadv;		/* its value: 0, or the +1 level of a bipolar input */
 	double *a, *b;		/* per channel (c entries) */
 	/* A Relu/Clip seen but not yet applied: applied by the next quantizer. */
 	int clamped;

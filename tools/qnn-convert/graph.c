@@ -178,13 +178,18 @@ int cv_attr_ints(const Onnx__NodeProto *n, const char *name, int64_t *out, int m
 	return (int)a->n_ints;
 }
 
-/* QONNX custom ops as Brevitas and FINN export them. */
+/*
+ * QONNX custom ops as Brevitas and FINN export them, under every domain name
+ * QONNX itself reads as its own: qonnx.custom_op.general (and its
+ * submodules), FINN's finn.custom_op.*, the bare names, and Brevitas'
+ * legacy onnx.brevitas.
+ */
 int cv_is_qonnx(const Onnx__NodeProto *n)
 {
 	const char *d = n->domain;
 
 	return d && (!strncmp(d, "qonnx.custom_op", 15) || !strncmp(d, "finn.custom_op", 14) ||
-		     !strcmp(d, "finn") || !strcmp(d, "qonnx"));
+		     !strcmp(d, "finn") || !strcmp(d, "qonnx") || !strcmp(d, "onnx.brevitas"));
 }
 
 const struct cv_const *cv_in_const(struct cv *cv, const Onnx__NodeProto *n, size_t i)

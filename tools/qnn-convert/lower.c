@@ -373,7 +373,18 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 
 		p->acc_bound = (double)KH * KW * Cg * qw.maxabs * qmax;
 	}
-	if (any_pad(&p->l)) {
+	if (any_pad(&p->l) && x->xpadv != 0) {
+		/* a Pad with the +1 level of a bipolar input: qnn's own padding */
+		if (any_pad(&p->l) && (p->l.pad[0] != x->xpad[0] || p->l.pad[1] != x->xpad[1] ||
+				       p->l.pad[2] != x->xpad[2] || p->l.pad[3] != x->xpad[3])) {
+			cv_qweights_free(&qw);
+			free(sbo);
+			free(p->node);
+			free(p);
+			return cv_node_fail(cv, n, "the conv's own zero padding after a Pad with "
+					    "value %g", x->xpadv);
+		}
+	} else if (any_pad(&p->l)) {
 		int bip = x->dtype == QNN_DT_BITS &&
 			  (x->enc == QNN_ENC_BIPOLAR || x->enc == QNN_ENC_BIPOLAR_BRANCHES);
 
@@ -765,6 +776,9 @@ static int lower_pool(struct cv *cv, const Onnx__NodeProto *n)
 			if (attr_pad && !cv_attr_i(n, "count_include_pad", 0))
 				return cv_node_fail(cv, n, "padding with count_include_pad=0 (the "
 						    "divisor would vary per position)");
+			if (xv->a.xpadv != 0)
+				return cv_node_fail(cv, n, "average pool after a Pad with value %g",
+						    xv->a.xpadv);
 			for (uint32_t c = 0; c < xv->a.c; c++)
 				if (xv->a.b[c] != 0)
 					return cv_node_fail(cv, n, "padding of a value with offset");
@@ -1036,33 +1050,87 @@ static int lower_shape(struct cv *cv, const Onnx__NodeProto *n)
 static int lower_pad(struct cv *cv, const Onnx__NodeProto *n)
 {
 	struct cv_value *xv = in_act(cv, n, 0);
-	const struct cv_const *p = cv_in_const(cv, n, 1);
-	const struct cv_const *k = n->n_input > 2 && n->input[2][0] ? cv_in_const(cv, n, 2) : NULL;
 	char buf[32];
 	const char *mode = cv_attr_s(n, "mode", "constant", buf, sizeof(buf));
-	int err;
+	double p[8] = { 0 }, val = 0;
+	int64_t ax[4] = { 0, 1, 2, 3 }, pv[8];
+	int na = 4, np, err;
 
 	if (!xv)
 		return -ENOTSUP;
-	if (strcmp(mode, "constant") || (k && k->v[0] != 0) ||
-	    (n->n_input > 2 && n->input[2][0] && !k))
-		return cv_node_fail(cv, n, "only constant zero padding is supported");
-	if (!p || p->n != 8 || p->v[0] || p->v[1] || p->v[4] || p->v[5])
-		return cv_node_fail(cv, n, "pads must be a constant padding H and W only");
+	if (strcmp(mode, "constant"))
+		return cv_node_fail(cv, n, "mode \"%s\" (only constant padding)", mode);
+	if (xv->a.rank != 4)
+		return cv_node_fail(cv, n, "padding a rank-%d value", xv->a.rank);
+	if (n->n_input > 1 && n->input[1][0]) {	/* opset 11+: pads, constant_value, axes */
+		const struct cv_const *pk = cv_in_const(cv, n, 1), *k = NULL, *axk = NULL;
+
+		if (n->n_input > 2 && n->input[2][0] && !(k = cv_in_const(cv, n, 2)))
+			return cv_node_fail(cv, n, "constant_value must be a constant");
+		if (n->n_input > 3 && n->input[3][0]) {
+			axk = cv_in_const(cv, n, 3);
+			if (!axk || axk->n > 4)
+				return cv_node_fail(cv, n, "axes must be a constant");
+			na = (int)axk->n;
+			for (int i = 0; i < na; i++)
+				ax[i] = (int64_t)axk->v[i] < 0 ? (int64_t)axk->v[i] + 4 : (int64_t)axk->v[i];
+		}
+		if (!pk || pk->n != (size_t)(2 * na))
+			return cv_node_fail(cv, n, "pads must be a constant with 2 values per axis");
+		for (int i = 0; i < 2 * na; i++)
+			pv[i] = (int64_t)pk->v[i];
+		val = k ? k->v[0] : 0;
+	} else {	/* opset < 11: attributes pads and value */
+		if (cv_attr_ints(n, "pads", pv, 8) != 8)
+			return cv_node_fail(cv, n, "pads must have 8 entries (rank 4)");
+		val = cv_attr_f(n, "value", 0.0);
+	}
+	for (int i = 0; i < na; i++) {
+		if (ax[i] < 0 || ax[i] > 3)
+			return cv_node_fail(cv, n, "bad axes");
+		p[ax[i]] = (double)pv[i];
+		p[ax[i] + 4] = (double)pv[i + na];
+	}
+	np = xv->a.nhwc;	/* the spatial axes: 2, 3 (NCHW) or 1, 2 (NHWC) */
+	if (p[0] || p[4] || p[np ? 3 : 1] || p[np ? 7 : 5])
+		return cv_node_fail(cv, n, "padding the batch or channel axis");
 	for (int i = 0; i < 8; i++)
-		if (p->v[i] < 0 || p->v[i] > 64)
-			return cv_node_fail(cv, n, "bad pads");
-	for (uint32_t c = 0; c < xv->a.c; c++)
-		if ((p->v[2] || p->v[3] || p->v[6] || p->v[7]) && xv->a.b[c] != 0)
-			return cv_node_fail(cv, n, "zero padding of a value whose zero is not code 0");
-	err = act_forward(cv, xv, n->output[0]);
-	if (err)
-		return err;
-	xv = cv_find(cv, n->output[0]);
-	xv->a.xpad[0] += (uint32_t)p->v[2];
-	xv->a.xpad[1] += (uint32_t)p->v[3];
-	xv->a.xpad[2] += (uint32_t)p->v[6];
-	xv->a.xpad[3] += (uint32_t)p->v[7];
+		if (p[i] < 0 || p[i] > 64)
+			return cv_node_fail(cv, n, "pads %g (0 to 64; no cropping)", p[i]);
+	{
+		double t = p[np ? 1 : 2], l = p[np ? 2 : 3], bo = p[np ? 5 : 6], r = p[np ? 6 : 7];
+		int any = t || l || bo || r;
+
+		if (any && val != 0) {
+			/* a bipolar value padded with the real value of its +1 code (Larq's
+			 * one-padding): qnn's native padding, no ZERO_PAD */
+			int ok = xv->a.dtype == QNN_DT_BITS && xv->a.enc == QNN_ENC_BIPOLAR;
+
+			for (uint32_t c = 0; ok && c < xv->a.c; c++)
+				ok = fabs(xv->a.a[c] + xv->a.b[c] - val) <= 1e-12 * fmax(1, fabs(val));
+			if (!ok)
+				return cv_node_fail(cv, n, "padding with %g: only zeros, or a bipolar "
+						    "value padded with its +1 level, are supported", val);
+		} else if (any) {
+			for (uint32_t c = 0; c < xv->a.c; c++)
+				if (xv->a.b[c] != 0)
+					return cv_node_fail(cv, n, "zero padding of a value whose zero "
+							    "is not code 0");
+		}
+		if (any && (xv->a.xpad[0] | xv->a.xpad[1] | xv->a.xpad[2] | xv->a.xpad[3]) &&
+		    xv->a.xpadv != val)
+			return cv_node_fail(cv, n, "two Pads with different values");
+		err = act_forward(cv, xv, n->output[0]);
+		if (err)
+			return err;
+		xv = cv_find(cv, n->output[0]);
+		xv->a.xpad[0] += (uint32_t)t;
+		xv->a.xpad[1] += (uint32_t)l;
+		xv->a.xpad[2] += (uint32_t)bo;
+		xv->a.xpad[3] += (uint32_t)r;
+		if (any)
+			xv->a.xpadv = val;
+	}
 	return 0;
 }
 
