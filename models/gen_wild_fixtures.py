@@ -280,8 +280,7 @@ def torch_export(name, style, net, x, opset, exact, note, in_names=("x",), verbo
                  refused=None, dynamic=True, qnn_in=None, **kw):
     """Exports net (eval mode) as torch.onnx.export writes it; the reference
     is PyTorch's own forward pass in float64 (so the oracle's rounding never
-    decides a threshold) -- or in float32 with ref32, for graphs whose float
-    arithmetic (e.g. x / 255) is part of the model."""
+    decides a threshold)."""
     import torch
     import qlayers
     net.eval()
@@ -294,10 +293,7 @@ def torch_export(name, style, net, x, opset, exact, note, in_names=("x",), verbo
                       output_names=["y"], dynamic_axes=dyn,
                       custom_opsets={qlayers.QONNX_DOMAIN: 1}, **kw)
     with torch.no_grad():
-        if kw.pop("ref32", False):
-            ref = net(x).double().numpy()
-        else:
-            ref = net.double()(x.double() if x.is_floating_point() else x).numpy()
+        ref = net.double()(x.double() if x.is_floating_point() else x).numpy()
     xin = qnn_in if qnn_in is not None else nhwc(x.numpy())
     save(name, style, None, xin, nhwc(ref) if ref.ndim == 4 else ref, exact, note,
          verbose=verbose, refused=refused)
@@ -376,6 +372,324 @@ def audit_refusals(rng):
               vi("y", TensorProto.FLOAT, [None, 144]), domains=())
     save("onnx_transpose_hw", "onnx", m, nhwc(x), None, False,
          "a Transpose swapping H and W moves data: refused", refused="Transpose that moves data")
+
+
+# ------------------------------------------------- float inputs, as exported
+
+def torch_float_inputs():
+    """Plain PyTorch exports whose input is float, preprocessed in the graph."""
+    import torch
+    import torch.nn as nn
+    from qlayers import BinAct, QConv2d, QLinear, QuantAct
+    PreU8, ViewNet = _torch_helpers()
+
+    class Pre(nn.Module):
+        def __init__(self, pre, *layers):
+            super().__init__()
+            self.pre = pre
+            self.body = nn.Sequential(*layers)
+
+        def forward(self, x):
+            return self.body(self.pre(x))
+
+    class Div255(nn.Module):
+        def forward(self, x):
+            return x / 255.0
+
+    class Normalize(nn.Module):
+        def __init__(self, mean, std):
+            super().__init__()
+            self.register_buffer("mean", torch.tensor(mean).view(1, -1, 1, 1))
+            self.register_buffer("std", torch.tensor(std).view(1, -1, 1, 1))
+
+        def forward(self, x):
+            return (x - self.mean) / self.std
+
+    # x / 255 before a binary conv (no input quantizer): the conv runs on the
+    # float input, batch-norm + Sign become float thresholds on its sums
+    net = Pre(Div255(), QConv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), BinAct(),
+              QConv2d(16, 16, 3, padding=1), nn.BatchNorm2d(16), BinAct(), nn.MaxPool2d(2),
+              nn.Flatten(), QLinear(16 * 4 * 4, 10), nn.BatchNorm1d(10))
+    gen = seeded(net, 31)
+    x = torch.randint(0, 256, (N, 1, 8, 8), generator=gen).float()
+    torch_export("torch_div255", "pytorch", net, x, 13, False,
+                 "float input / 255 in the graph, then a binary conv + batch-norm + Sign "
+                 "(float conv, float thresholds), max-pool, dense, batch-norm logits",
+                 verbose=r"f32 .*->.*bipolar1")
+    # per-channel normalisation, a ReLU, then an 8-bit input quantizer
+    net = Pre(nn.Sequential(Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]), nn.ReLU(),
+                            QuantAct(8, scale=1 / 32.0)),
+              QConv2d(3, 12, 3, wbits=2), nn.BatchNorm2d(12), QuantAct(2),
+              nn.Flatten(), QLinear(12 * 4 * 4, 10))
+    gen = seeded(net, 32)
+    x = torch.rand((N, 3, 6, 6), generator=gen) * 1.2 - 0.1
+    torch_export("torch_normalize_quant", "pytorch", net, x, 13, False,
+                 "(x - mean) / std per channel, ReLU, then an 8-bit Quant on the float input "
+                 "(folded into float thresholds)")
+    # two linear layers with no quantizer between them
+    net = Pre(nn.Identity(), QConv2d(1, 8, 3), nn.BatchNorm2d(8), BinAct(), nn.Flatten(),
+              QLinear(8 * 6 * 6, 32), QLinear(32, 10))
+    gen = seeded(net, 33)
+    x = torch.randint(0, 256, (N, 1, 8, 8), generator=gen, dtype=torch.uint8)
+    torch_export("torch_two_linear", "pytorch", PreU8(net), x, 13, False,
+                 "two dense layers in a row without a quantizer: the second runs on the "
+                 "first's sums as floats (exact integers)")
+    # x.view(x.size(0), -1): Shape/Gather/Unsqueeze/Concat -> Reshape
+    net = ViewNet(QConv2d(1, 8, 3), nn.BatchNorm2d(8), BinAct(), QLinear(8 * 6 * 6, 10))
+    gen = seeded(net, 34)
+    x = torch.randint(0, 256, (N, 1, 8, 8), generator=gen, dtype=torch.uint8)
+    torch_export("torch_view_dynamic", "pytorch", net, x, 13, False,
+                 "x.view(x.size(0), -1) exported with a dynamic batch: Shape, Gather, "
+                 "Unsqueeze, Concat feeding Reshape")
+
+
+def _torch_helpers():
+    import torch
+    import torch.nn as nn
+
+    class PreU8(nn.Module):
+        """uint8 image -> float, then the net."""
+
+        def __init__(self, net):
+            super().__init__()
+            self.net = net
+
+        def forward(self, x):
+            dt = next(self.net.parameters()).dtype
+            return self.net(x.to(dt))
+
+    class ViewNet(nn.Module):
+        def __init__(self, conv, bn, act, fc):
+            super().__init__()
+            self.conv, self.bn, self.act, self.fc = conv, bn, act, fc
+
+        def forward(self, x):
+            x = self.act(self.bn(self.conv(x.to(self.conv.weight.dtype))))
+            return self.fc(x.view(x.size(0), -1))
+    return PreU8, ViewNet
+
+
+def qonnx_float_inputs(rng):
+    """QONNX graphs with float inputs as Brevitas, QKeras and FINN write them."""
+    # Brevitas: an 8-bit Quant on the float input behind a Flatten
+    x = (rng.uniform(-2.2, 2.2, (N, 1, 6, 6))).astype(np.float32)
+    wf1 = rng.normal(size=(36, 16)) * 4
+    sw1 = np.array(2.0 ** rng.integers(-3, 0, 16)).reshape(1, 16)
+    b1 = rng.normal(size=16)
+    wf2 = rng.normal(size=(16, 5))
+    a = Q.quant(x.reshape(N, -1).astype(np.float64), 2.0 ** -6, 0.0, 8, 1, 0)
+    w1 = Q.quant(wf1, sw1, 0.0, 4, 1, 1)
+    a = a @ w1 + b1
+    a = Q.quant(a, 0.5, 0.0, 4, 0, 0)
+    w2 = Q.quant(wf2, 1.0, 0.0, 2, 1, 1)
+    ref = a @ w2
+    nodes = [
+        node("Flatten", ["x"], ["f"]),
+        qnode(["f", "sx", "z0", "b8"], "xq"),
+        qnode(["wf1", "sw1", "z0", "b4"], "w1", narrow=1),
+        node("MatMul", ["xq", "w1"], ["m1"]),
+        node("Add", ["m1", "b1"], ["a1"]),
+        qnode(["a1", "half", "z0", "b4"], "q1", signed=0),
+        qnode(["wf2", "one", "z0", "b2"], "w2", narrow=1),
+        node("MatMul", ["q1", "w2"], ["y"]),
+    ]
+    inits = [c("sx", 2.0 ** -6), c("z0", 0.0), c("b8", 8.0), c("wf1", wf1), c("sw1", sw1),
+             c("b4", 4.0), c("b1", b1), c("half", 0.5), c("wf2", wf2), c("one", 1.0),
+             c("b2", 2.0)]
+    m = model(nodes, inits, vi("x", TensorProto.FLOAT, [None, 1, 6, 6]),
+              vi("y", TensorProto.FLOAT, [None, 5]))
+    save("brevitas_flatten_input", "brevitas", m, nhwc(x), ref, False,
+         "an 8-bit Quant on the float input behind a Flatten (values past the range "
+         "clamp), per-channel 4-bit weights, 4-bit activations")
+
+    # Brevitas: re-quantizing after a max-pool (QuantMaxPool then QuantIdentity)
+    x = rng.integers(0, 256, (N, 1, 8, 8)).astype(np.uint8)
+    wf1 = rng.normal(size=(6, 1, 3, 3))
+    wf2 = rng.normal(size=(4, 6, 3, 3))
+    w1 = Q.quant(wf1, 0.5, 0.0, 3, 1, 1)
+    w2 = Q.quant(wf2, 1.0, 0.0, 1, 1, 1)
+    a = Q.quant(Q.conv(x.astype(np.float64), w1, pad=1), 16.0, 0.0, 4, 0, 0)
+    a = a.reshape(N, 6, 4, 2, 4, 2).max(axis=(3, 5))
+    a = Q.quant(a, 48.0, 0.0, 2, 0, 0, "HALF_UP")
+    ref = Q.conv(a, w2)
+    nodes = [
+        node("Cast", ["x"], ["xf"], to=TensorProto.FLOAT),
+        qnode(["wf1", "half", "z0", "b3"], "w1", narrow=1),
+        node("Conv", ["xf", "w1"], ["c1"], pads=[1, 1, 1, 1]),
+        qnode(["c1", "s16", "z0", "b4"], "q1", signed=0),
+        node("MaxPool", ["q1"], ["p1"], kernel_shape=[2, 2], strides=[2, 2]),
+        qnode(["p1", "s48", "z0", "b2"], "q2", signed=0, mode="HALF_UP"),
+        qnode(["wf2", "one", "z0", "b1"], "w2", narrow=1),
+        node("Conv", ["q2", "w2"], ["y"]),
+    ]
+    inits = [c("wf1", wf1), c("half", 0.5), c("z0", 0.0), c("b3", 3.0), c("s16", 16.0),
+             c("b4", 4.0), c("s48", 48.0), c("b2", 2.0), c("wf2", wf2), c("one", 1.0),
+             c("b1", 1.0)]
+    m = model(nodes, inits, vi("x", TensorProto.UINT8, [None, 1, 8, 8]),
+              vi("y", TensorProto.FLOAT, [None, 4, 2, 2]))
+    save("brevitas_requant_maxpool", "brevitas", m, nhwc(x), nhwc(ref), True,
+         "a Quant after a MaxPool of a quantized tensor (re-quantizing 4 bits to 2, HALF_UP)")
+
+    # QKeras via qonnx/tf2onnx: NHWC input, Transposes, Identity, MatMul + Add
+    h = 8
+    x = rng.uniform(-1, 1, (N, h, h, 1)).astype(np.float32)
+    wf1 = rng.normal(size=(8, 1, 3, 3))
+    bb1 = rng.normal(size=8) * 0.3
+    wf2 = rng.normal(size=(8, 8, 3, 3))
+    al2 = (2.0 ** rng.integers(-2, 1, 8)).reshape(8, 1, 1, 1)
+    wf3 = rng.normal(size=(4 * 4 * 8, 6))
+    b3 = rng.normal(size=6)
+    xn = x.transpose(0, 3, 1, 2).astype(np.float64)
+    a = Q.quant(xn, 2.0 ** -7, 0.0, 8, 1, 0)                # quantized_bits(8, 0)
+    w1 = Q.quant(wf1, 1.0, 0.0, 1, 1, 1)                   # binary
+    a = Q.conv(a, w1, pad=1) + bb1.reshape(1, 8, 1, 1)
+    a = Q.quant(a, 1.0, 0.0, 1, 1, 1)                      # binary activation
+    w2 = Q.quant(wf2, al2, 0.0, 1, 1, 1)                   # binary, alpha per channel
+    a = Q.conv(a, w2, stride=2, pad=1)
+    a = Q.quant(a, 1.0, 0.0, 1, 1, 1)
+    a = a.transpose(0, 2, 3, 1).reshape(N, -1)              # Keras flattens NHWC
+    w3 = Q.quant(wf3, 1.0, 0.0, 1, 1, 1)
+    ref = a @ w3 + b3
+    nodes = [
+        node("Transpose", ["x"], ["xt"], perm=[0, 3, 1, 2]),
+        node("Identity", ["xt"], ["xi"]),
+        qnode(["xi", "s7", "z0", "b8"], "xq"),
+        qnode(["wf1", "one", "z0", "b1"], "w1", narrow=1),
+        node("Conv", ["xq", "w1"], ["c1"], pads=[1, 1, 1, 1]),
+        node("Add", ["c1", "bb1"], ["c1b"]),
+        qnode(["c1b", "one", "z0", "b1"], "a1", narrow=1),
+        qnode(["wf2", "al2", "z0", "b1"], "w2", narrow=1),
+        node("Conv", ["a1", "w2"], ["c2"], pads=[1, 1, 1, 1], strides=[2, 2]),
+        qnode(["c2", "one", "z0", "b1"], "a2", narrow=1),
+        node("Transpose", ["a2"], ["t2"], perm=[0, 2, 3, 1]),
+        node("Reshape", ["t2", "shape"], ["r"]),
+        qnode(["wf3", "one", "z0", "b1"], "w3", narrow=1),
+        node("MatMul", ["r", "w3"], ["m3"]),
+        node("Add", ["m3", "b3"], ["y"]),
+    ]
+    inits = [c("s7", 2.0 ** -7), c("z0", 0.0), c("b8", 8.0), c("wf1", wf1), c("one", 1.0),
+             c("b1", 1.0), c("bb1", bb1.reshape(1, 8, 1, 1)), c("wf2", wf2), c("al2", al2),
+             c("shape", [-1, 128], np.int64), c("wf3", wf3), c("b3", b3)]
+    m = model(nodes, inits, vi("x", TensorProto.FLOAT, [None, h, h, 1]),
+              vi("y", TensorProto.FLOAT, [None, 6]))
+    save("qkeras_cnn", "qkeras", m, x, ref, False,
+         "QKeras through tf2onnx: NHWC float input behind Transpose + Identity, "
+         "quantized_bits(8) input, binary weights/activations (1-bit narrow Quant), alpha per "
+         "channel, NHWC flatten before a MatMul + Add")
+
+    # QKeras MLP: Dense = MatMul + Add, binary everything, 8-bit input
+    x = rng.uniform(-1.5, 1.5, (N, 20)).astype(np.float32)
+    wf1 = rng.normal(size=(20, 24))
+    b1 = rng.normal(size=24)
+    wf2 = rng.normal(size=(24, 4))
+    b2 = rng.normal(size=4)
+    a = Q.quant(x.astype(np.float64), 2.0 ** -6, 0.0, 8, 1, 1)
+    a = a @ Q.quant(wf1, 1.0, 0.0, 1, 1, 1) + b1
+    a = Q.quant(a, 1.0, 0.0, 1, 1, 0)
+    ref = a @ Q.quant(wf2, 1.0, 0.0, 1, 1, 1) + b2
+    nodes = [
+        qnode(["x", "s6", "z0", "b8"], "xq", narrow=1),
+        qnode(["wf1", "one", "z0", "b1"], "w1", narrow=1),
+        node("MatMul", ["xq", "w1"], ["m1"]),
+        node("Add", ["m1", "bias1"], ["a1"]),
+        qnode(["a1", "one", "z0", "b1"], "q1"),
+        qnode(["wf2", "one", "z0", "b1"], "w2", narrow=1),
+        node("MatMul", ["q1", "w2"], ["m2"]),
+        node("Add", ["m2", "bias2"], ["y"]),
+    ]
+    inits = [c("s6", 2.0 ** -6), c("z0", 0.0), c("b8", 8.0), c("wf1", wf1), c("one", 1.0),
+             c("b1", 1.0), c("bias1", b1), c("wf2", wf2), c("bias2", b2)]
+    m = model(nodes, inits, vi("x", TensorProto.FLOAT, [None, 20]),
+              vi("y", TensorProto.FLOAT, [None, 4]))
+    save("qkeras_mlp", "qkeras", m, x, ref, False,
+         "QKeras dense net: 8-bit narrow input quantizer on the float input, binary "
+         "weights (narrow=1), binary activation (narrow=0), MatMul + Add")
+
+    # FINN (streamlined TFC): MultiThreshold binarizes the raw image
+    x = rng.uniform(0, 1, (N, 1, 8, 8)).astype(np.float32)
+    w1 = rng.choice([-1.0, 1.0], (64, 32))
+    t1 = np.sort(rng.uniform(-6, 6, (32, 1)), axis=1)
+    w2 = rng.choice([-1.0, 1.0], (32, 10))
+    sc, bias = rng.uniform(0.1, 0.5, 10), rng.normal(size=10)
+    a = Q.multithreshold(x.reshape(N, 64).astype(np.float64), np.array([[0.5]]), 2.0, -1.0)
+    a = Q.multithreshold(a @ w1, t1, 2.0, -1.0)
+    ref = (a @ w2) * sc + bias
+    nodes = [
+        node("Reshape", ["x", "shape"], ["r"]),
+        node("MultiThreshold", ["r", "tin"], ["a0"], domain="finn.custom_op.general",
+             out_dtype="BIPOLAR", out_scale=2.0, out_bias=-1.0, data_layout="NC"),
+        node("MatMul", ["a0", "w1"], ["m1"]),
+        node("MultiThreshold", ["m1", "t1"], ["a1"], domain="finn.custom_op.general",
+             out_dtype="BIPOLAR", out_scale=2.0, out_bias=-1.0, data_layout="NC"),
+        node("MatMul", ["a1", "w2"], ["m2"]),
+        node("Mul", ["m2", "sc"], ["s2"]),
+        node("Add", ["s2", "bias"], ["y"]),
+    ]
+    inits = [c("shape", [1, 64], np.int64), c("tin", [[0.5]]), c("w1", w1), c("t1", t1),
+             c("w2", w2), c("sc", sc), c("bias", bias)]
+    m = model(nodes, inits, vi("x", TensorProto.FLOAT, [1, 1, 8, 8]),
+              vi("y", TensorProto.FLOAT, [1, 10]), domains=("finn.custom_op.general",))
+    save("finn_tfc", "finn", m, nhwc(x), ref, False,
+         "FINN streamlined TFC: MultiThreshold binarizes the float image (x >= 0.5), "
+         "bipolar MatMuls, per-channel MultiThreshold, Mul + Add; batch 1 Reshape")
+
+    # FINN on a uint8 image: MultiThreshold on the integer input
+    x = rng.integers(0, 256, (N, 1, 6, 6)).astype(np.uint8)
+    tin = np.sort(rng.uniform(0, 255, (1, 3)), axis=1)
+    w1 = rng.choice([-1.0, 1.0], (5, 1, 3, 3))
+    t1 = rng.uniform(-8, 8, (5, 1))
+    a = Q.multithreshold(x.astype(np.float64), tin)        # 0..3
+    a = Q.multithreshold(Q.conv(a, w1), t1, 2.0, -1.0)
+    ref = a
+    nodes = [
+        node("Cast", ["x"], ["xf"], to=TensorProto.FLOAT),
+        node("MultiThreshold", ["xf", "tin"], ["a0"], domain="finn.custom_op.general",
+             out_dtype="UINT2"),
+        node("Conv", ["a0", "w1"], ["c1"]),
+        node("MultiThreshold", ["c1", "t1"], ["y"], domain="finn.custom_op.general",
+             out_dtype="BIPOLAR", out_scale=2.0, out_bias=-1.0),
+    ]
+    m = model(nodes, [c("tin", tin), c("w1", w1), c("t1", t1)],
+              vi("x", TensorProto.UINT8, [None, 1, 6, 6]), vi("y", TensorProto.FLOAT, [None, 5, 4, 4]),
+              domains=("finn.custom_op.general",))
+    save("finn_uint8_multithreshold", "finn", m, nhwc(x), nhwc(ref), True,
+         "MultiThreshold with non-uniform thresholds straight on a uint8 image")
+
+    # tf2onnx's QDQ int8 export: NHWC float input, QuantizeLinear at the input
+    x = rng.uniform(0, 1, (N, 7, 7, 1)).astype(np.float32)
+    sx, w1 = 1.0 / 255, rng.integers(-127, 128, (6, 1, 3, 3))
+    ws1 = 2.0 ** rng.integers(-9, -6, 6)
+    sa, za = 1.0 / 16, 128
+    w2 = rng.integers(-127, 128, (5 * 5 * 6, 4))
+    ws2 = 2.0 ** -8
+    xn = x.transpose(0, 3, 1, 2).astype(np.float64)
+    a = np.clip(np.round(xn / np.float32(sx)), 0, 255) * np.float32(sx)
+    a = Q.conv(a, w1 * ws1[:, None, None, None])
+    a = (np.clip(np.round(a / sa) + za, 0, 255) - za) * sa
+    a = a.transpose(0, 2, 3, 1).reshape(N, -1)
+    ref = a @ (w2 * ws2)
+    nodes = [
+        node("Transpose", ["x"], ["xt"], perm=[0, 3, 1, 2]),
+        node("QuantizeLinear", ["xt", "sx", "zx"], ["xq"]),
+        node("DequantizeLinear", ["xq", "sx", "zx"], ["xd"]),
+        node("DequantizeLinear", ["w1", "ws1", "wz1"], ["w1d"], axis=0),
+        node("Conv", ["xd", "w1d"], ["c1"]),
+        node("QuantizeLinear", ["c1", "sa", "za"], ["aq"]),
+        node("DequantizeLinear", ["aq", "sa", "za"], ["ad"]),
+        node("Transpose", ["ad"], ["at"], perm=[0, 2, 3, 1]),
+        node("Reshape", ["at", "shape"], ["r"]),
+        node("DequantizeLinear", ["w2", "ws2", "wz2"], ["w2d"]),
+        node("MatMul", ["r", "w2d"], ["y"]),
+    ]
+    inits = [c("sx", sx), c("zx", 0, np.uint8), c("w1", w1, np.int8), c("ws1", ws1),
+             c("wz1", np.zeros(6), np.int8), c("sa", sa), c("za", za, np.uint8),
+             c("shape", [-1, 150], np.int64), c("w2", w2, np.int8), c("ws2", ws2),
+             c("wz2", 0, np.int8)]
+    m = model(nodes, inits, vi("x", TensorProto.FLOAT, [None, 7, 7, 1]),
+              vi("y", TensorProto.FLOAT, [None, 4]), domains=())
+    save("tf2onnx_qdq_nhwc", "tf2onnx", m, x, ref, False,
+         "tf2onnx QDQ export: NHWC float input, Transpose, QuantizeLinear/DequantizeLinear "
+         "around per-channel int8 convs, NHWC flatten, MatMul")
 
 
 # ------------------------------------------------------------ opset rewrites
@@ -617,6 +931,8 @@ def main():
     brevitas_act_perchannel(rng)
     torch_pools()
     audit_refusals(rng)
+    torch_float_inputs()
+    qonnx_float_inputs(rng)
     opset_fixtures(rng)
     with open(os.path.join(OUT, "wild.json"), "w") as f:
         json.dump(manifest, f, indent=1)

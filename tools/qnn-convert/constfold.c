@@ -162,7 +162,7 @@ static int elementwise(struct cv *cv, const Onnx__NodeProto *n, fn3 f, int nin)
 	int64_t d[CV_MAXDIM];
 
 	for (int i = 0; i < nin; i++)
-		in[i] = cv_in_const(cv, n, i);
+		in[i] = cv_in_const_any(cv, n, i);
 	tmp = *in[0];
 	if (!bcast_dims(in[0], in[1], &nd, d))
 		return cv_node_fail(cv, n, "inputs cannot be broadcast together");
@@ -180,6 +180,10 @@ static int elementwise(struct cv *cv, const Onnx__NodeProto *n, fn3 f, int nin)
 		double z = nin == 3 ? in[2]->v[bcast_index(in[2], nd, d, i)] : 0;
 
 		out.v[i] = f(x, y, z);
+	}
+	if (cv_const_bdep_from(&out, in, nin)) {
+		cv_const_free(&out);
+		return cv_fail(cv, -ENOMEM, "out of memory");
 	}
 	if (f == f_where)
 		out.onnx_type = in[1]->onnx_type;
@@ -203,6 +207,14 @@ static int copy_reshaped(struct cv *cv, const Onnx__NodeProto *n, const struct c
 	}
 	memcpy(out.v, x->v, x->n * sizeof(double));
 	out.onnx_type = x->onnx_type;
+	if (x->bdep) {
+		out.bdep = malloc(x->n + 1);
+		if (!out.bdep) {
+			cv_const_free(&out);
+			return cv_fail(cv, -ENOMEM, "out of memory");
+		}
+		memcpy(out.bdep, x->bdep, x->n);
+	}
 	return out_const(cv, n, 0, &out);
 }
 
@@ -287,8 +299,8 @@ static double round_even(double x)
 
 static int fold_quant(struct cv *cv, const Onnx__NodeProto *n)
 {
-	const struct cv_const *x = cv_in_const(cv, n, 0), *s = cv_in_const(cv, n, 1);
-	const struct cv_const *z = cv_in_const(cv, n, 2), *bw = cv_in_const(cv, n, 3);
+	const struct cv_const *x = cv_in_const_any(cv, n, 0), *s = cv_in_const_any(cv, n, 1);
+	const struct cv_const *z = cv_in_const_any(cv, n, 2), *bw = cv_in_const_any(cv, n, 3);
 	char buf[32];
 	const char *mname = cv_attr_s(n, "rounding_mode", "ROUND", buf, sizeof(buf));
 	int sgn = (int)cv_attr_i(n, "signed", 1), nar = (int)cv_attr_i(n, "narrow", 0);
@@ -330,7 +342,7 @@ static int fold_quant(struct cv *cv, const Onnx__NodeProto *n)
 
 static int fold_bipolar(struct cv *cv, const Onnx__NodeProto *n)
 {
-	const struct cv_const *x = cv_in_const(cv, n, 0), *s = cv_in_const(cv, n, 1);
+	const struct cv_const *x = cv_in_const_any(cv, n, 0), *s = cv_in_const_any(cv, n, 1);
 	struct cv_const out;
 	int nd;
 	int64_t d[CV_MAXDIM];
@@ -347,8 +359,8 @@ static int fold_bipolar(struct cv *cv, const Onnx__NodeProto *n)
 /* DequantizeLinear(x, scale, zp[, axis]) on constant (e.g. int8) weights. */
 static int fold_dequant(struct cv *cv, const Onnx__NodeProto *n)
 {
-	const struct cv_const *x = cv_in_const(cv, n, 0), *s = cv_in_const(cv, n, 1);
-	const struct cv_const *z = cv_in_const(cv, n, 2);
+	const struct cv_const *x = cv_in_const_any(cv, n, 0), *s = cv_in_const_any(cv, n, 1);
+	const struct cv_const *z = cv_in_const_any(cv, n, 2);
 	int64_t axis = cv_attr_i(n, "axis", 1);
 	struct cv_const out;
 
@@ -371,6 +383,174 @@ static int fold_dequant(struct cv *cv, const Onnx__NodeProto *n)
 			c = (i / inner) % (size_t)x->dims[axis];
 		}
 		out.v[i] = (x->v[i] - (z ? z->v[z->n == 1 ? 0 : c] : 0)) * s->v[s->n == 1 ? 0 : c];
+	}
+	return out_const(cv, n, 0, &out);
+}
+
+/* Per-element batch dependence for ops that move elements: out[i] <- x[src[i]]. */
+static int take_bdep(struct cv_const *out, const struct cv_const *x, const size_t *src)
+{
+	if (!x->bdep)
+		return 0;
+	out->bdep = malloc(out->n + 1);
+	if (!out->bdep)
+		return -ENOMEM;
+	for (size_t i = 0; i < out->n; i++)
+		out->bdep[i] = x->bdep[src[i]];
+	return 0;
+}
+
+/* Gather(data, indices, axis) of constants (shape arithmetic: x.size(0)). */
+static int fold_gather(struct cv *cv, const Onnx__NodeProto *n, const struct cv_const *x)
+{
+	const struct cv_const *idx = cv_in_const_any(cv, n, 1);
+	int64_t axis = cv_attr_i(n, "axis", 0), d[CV_MAXDIM];
+	size_t outer = 1, inner = 1, *src;
+	int nd = 0;
+	struct cv_const out;
+
+	if (axis < 0)
+		axis += x->ndim;
+	if (!idx || axis < 0 || axis >= x->ndim || x->ndim + idx->ndim - 1 > CV_MAXDIM)
+		return cv_node_fail(cv, n, "bad axis or indices");
+	for (int i = 0; i < axis; i++)
+		outer *= (size_t)(d[nd++] = x->dims[i]);
+	for (int i = 0; i < idx->ndim; i++)
+		d[nd++] = idx->dims[i];
+	for (int i = (int)axis + 1; i < x->ndim; i++)
+		inner *= (size_t)(d[nd++] = x->dims[i]);
+	if (cv_const_alloc(&out, nd, d))
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	src = malloc(out.n * sizeof(size_t) + 1);
+	if (!src) {
+		cv_const_free(&out);
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	}
+	out.onnx_type = x->onnx_type;
+	for (size_t o = 0, i = 0; o < outer; o++)
+		for (size_t j = 0; j < idx->n; j++) {
+			int64_t k = (int64_t)idx->v[j];
+
+			if (k < 0)
+				k += x->dims[axis];
+			if (k < 0 || k >= x->dims[axis]) {
+				free(src);
+				cv_const_free(&out);
+				return cv_node_fail(cv, n, "index %lld out of range", (long long)idx->v[j]);
+			}
+			for (size_t e = 0; e < inner; e++, i++) {
+				src[i] = (o * (size_t)x->dims[axis] + (size_t)k) * inner + e;
+				out.v[i] = x->v[src[i]];
+			}
+		}
+	if (take_bdep(&out, x, src)) {
+		free(src);
+		cv_const_free(&out);
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	}
+	free(src);
+	return out_const(cv, n, 0, &out);
+}
+
+/* Concat of constants along axis. */
+static int fold_concat(struct cv *cv, const Onnx__NodeProto *n)
+{
+	const struct cv_const *x = cv_in_const_any(cv, n, 0);
+	int64_t axis = cv_attr_i(n, "axis", 0), d[CV_MAXDIM];
+	size_t outer = 1, at = 0;
+	struct cv_const out;
+	int bd = 0;
+
+	if (axis < 0)
+		axis += x->ndim;
+	if (axis < 0 || axis >= x->ndim)
+		return cv_node_fail(cv, n, "bad axis");
+	memcpy(d, x->dims, sizeof(d));
+	d[axis] = 0;
+	for (size_t i = 0; i < n->n_input; i++) {
+		const struct cv_const *k = cv_in_const_any(cv, n, i);
+
+		if (!k || k->ndim != x->ndim)
+			return cv_node_fail(cv, n, "inputs of different ranks");
+		for (int j = 0; j < x->ndim; j++)
+			if (j != axis && k->dims[j] != x->dims[j])
+				return cv_node_fail(cv, n, "inputs of different shapes");
+		d[axis] += k->dims[axis];
+		bd |= k->bdep != NULL;
+	}
+	for (int i = 0; i < axis; i++)
+		outer *= (size_t)x->dims[i];
+	if (cv_const_alloc(&out, x->ndim, d))
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	out.onnx_type = x->onnx_type;
+	if (bd && !(out.bdep = calloc(out.n + 1, 1))) {
+		cv_const_free(&out);
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	}
+	for (size_t o = 0; o < outer; o++)
+		for (size_t i = 0; i < n->n_input; i++) {
+			const struct cv_const *k = cv_in_const_any(cv, n, i);
+			size_t chunk = k->n / outer;
+
+			memcpy(out.v + at, k->v + o * chunk, chunk * sizeof(double));
+			if (k->bdep)
+				memcpy(out.bdep + at, k->bdep + o * chunk, chunk);
+			at += chunk;
+		}
+	return out_const(cv, n, 0, &out);
+}
+
+/* Slice of a 1-D constant (starts/ends/axes/steps as inputs, or attributes < 10). */
+static int fold_slice(struct cv *cv, const Onnx__NodeProto *n, const struct cv_const *x)
+{
+	const struct cv_const *st = cv_in_const_any(cv, n, 1), *en = cv_in_const_any(cv, n, 2);
+	const struct cv_const *ax = n->n_input > 3 && n->input[3][0] ? cv_in_const_any(cv, n, 3) : NULL;
+	const struct cv_const *sp = n->n_input > 4 && n->input[4][0] ? cv_in_const_any(cv, n, 4) : NULL;
+	int64_t a[1], b[1], len = x->ndim == 1 ? x->dims[0] : -1, step = 1, s0, e0, cnt = 0;
+	size_t *src;
+	struct cv_const out;
+	int err;
+
+	if (len < 0)
+		return cv_node_fail(cv, n, "Slice of a constant of rank %d (only 1-D)", x->ndim);
+	if (st && en) {
+		if (st->n != 1 || en->n != 1 || (ax && (ax->n != 1 || ax->v[0] > 0 || ax->v[0] < -1)) ||
+		    (sp && sp->n != 1))
+			return cv_node_fail(cv, n, "one axis only");
+		s0 = (int64_t)st->v[0];
+		e0 = en->v[0] > 9e15 ? INT64_MAX : en->v[0] < -9e15 ? INT64_MIN : (int64_t)en->v[0];
+		step = sp ? (int64_t)sp->v[0] : 1;
+	} else if (cv_attr_ints(n, "starts", a, 1) == 1 && cv_attr_ints(n, "ends", b, 1) == 1) {
+		s0 = a[0];
+		e0 = b[0];
+	} else {
+		return cv_node_fail(cv, n, "starts and ends must be constants");
+	}
+	if (step <= 0)
+		return cv_node_fail(cv, n, "steps other than positive");
+	if (s0 < 0)
+		s0 += len;
+	if (e0 < 0 && e0 != INT64_MIN)
+		e0 += len;
+	s0 = s0 < 0 ? 0 : s0 > len ? len : s0;
+	e0 = e0 < 0 ? 0 : e0 > len ? len : e0;
+	src = malloc(((size_t)len + 1) * sizeof(size_t));
+	if (!src)
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	for (int64_t i = s0; i < e0; i += step)
+		src[cnt++] = (size_t)i;
+	if (cv_const_alloc(&out, 1, &cnt)) {
+		free(src);
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	}
+	out.onnx_type = x->onnx_type;
+	for (int64_t i = 0; i < cnt; i++)
+		out.v[i] = x->v[src[i]];
+	err = take_bdep(&out, x, src);
+	free(src);
+	if (err) {
+		cv_const_free(&out);
+		return cv_fail(cv, -ENOMEM, "out of memory");
 	}
 	return out_const(cv, n, 0, &out);
 }
@@ -403,7 +583,31 @@ static int fold_unary(struct cv *cv, const Onnx__NodeProto *n, const struct cv_c
 	return out_const(cv, n, 0, &out);
 }
 
+static int constfold_node(struct cv *cv, const Onnx__NodeProto *n);
+
+/*
+ * Folds n; an output computed from batch-dependent inputs is batch-dependent
+ * (element by element where the op says so, else as a whole).
+ */
 int cv_constfold(struct cv *cv, const Onnx__NodeProto *n)
+{
+	const struct cv_const *in[8] = { 0 };
+	int r = constfold_node(cv, n), nin = 0;
+
+	if (r <= 0)
+		return r;
+	for (size_t i = 0; i < n->n_input && nin < 8; i++)
+		in[nin++] = cv_in_const_any(cv, n, i);
+	for (size_t o = 0; o < n->n_output; o++) {
+		struct cv_value *v = cv_find(cv, n->output[o]);
+
+		if (v && v->kind == CV_CONST && !v->k.bdep && cv_const_bdep_from(&v->k, in, nin))
+			return cv_fail(cv, -ENOMEM, "out of memory");
+	}
+	return 1;
+}
+
+static int constfold_node(struct cv *cv, const Onnx__NodeProto *n)
 {
 	const char *op = n->op_type;
 	const struct cv_const *x;
@@ -437,11 +641,11 @@ int cv_constfold(struct cv *cv, const Onnx__NodeProto *n)
 		return cv_node_fail(cv, n, "Constant without a supported value attribute");
 	}
 	for (size_t i = 0; i < n->n_input; i++)
-		if (n->input[i][0] && !cv_in_const(cv, n, i))
+		if (n->input[i][0] && !cv_in_const_any(cv, n, i))
 			return 0;
 	if (!n->n_input)
 		return 0;
-	x = cv_in_const(cv, n, 0);
+	x = cv_in_const_any(cv, n, 0);
 	if (cv_is_qonnx(n)) {
 		if (!strcmp(op, "Quant") || !strcmp(op, "IntQuant"))
 			return fold_quant(cv, n) ?: 1;
@@ -480,11 +684,17 @@ int cv_constfold(struct cv *cv, const Onnx__NodeProto *n)
 		return fold_unary(cv, n, x) ?: 1;
 	if (!strcmp(op, "Transpose"))
 		return fold_transpose(cv, n, x) ?: 1;
+	if (!strcmp(op, "Gather"))
+		return fold_gather(cv, n, x) ?: 1;
+	if (!strcmp(op, "Concat"))
+		return fold_concat(cv, n) ?: 1;
+	if (!strcmp(op, "Slice"))
+		return fold_slice(cv, n, x) ?: 1;
 	if (!strcmp(op, "DequantizeLinear"))
 		return fold_dequant(cv, n) ?: 1;
 	if (!strcmp(op, "Reshape")) {
 		int64_t d[CV_MAXDIM];
-		int nd = cv_reshape_dims(cv_in_const(cv, n, 1), x->dims, x->ndim, x->n,
+		int nd = cv_reshape_dims(cv_in_const_any(cv, n, 1), x->dims, x->ndim, x->n,
 					 (int)cv_attr_i(n, "allowzero", 0), d);
 
 		if (nd < 0)
@@ -503,7 +713,7 @@ int cv_constfold(struct cv *cv, const Onnx__NodeProto *n)
 	if (!strcmp(op, "Squeeze") || !strcmp(op, "Unsqueeze")) {
 		int64_t ax[CV_MAXDIM], d[CV_MAXDIM];
 		int na = cv_attr_ints(n, "axes", ax, CV_MAXDIM), nd = 0;
-		const struct cv_const *axc = cv_in_const(cv, n, 1);
+		const struct cv_const *axc = cv_in_const_any(cv, n, 1);
 
 		if (na < 0 && axc) {
 			na = (int)axc->n;

@@ -196,15 +196,19 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 	xi = vidx(cv, xv);
 	if (!W)
 		return cv_node_fail(cv, n, "weights must be constant (after folding)");
-	if (x->pend)
-		return cv_node_fail(cv, n, "input comes straight from another linear layer; qnn needs "
-				    "a quantizer (Sign, Quant, MultiThreshold, ...) in between");
-	if (x->dtype == QNN_DT_I32)
-		return cv_node_fail(cv, n, "input is a 32-bit accumulator (e.g. a residual Add) "
-				    "without a quantizer after it");
 	if (x->clamped)
-		return cv_node_fail(cv, n, "input has a Relu/Clip without a quantizer after it");
-	percs = x->dtype != QNN_DT_F32 && !uniform(x->a, x->c);
+		return cv_node_fail(cv, n, "input has a Relu/Clip without a quantizer after it "
+				    "(a float Relu between layers is not supported)");
+	if (x->pend || x->dtype == QNN_DT_I32) {
+		/* another linear layer's sums (or an I32 sum) with no quantizer between:
+		 * this layer runs on them as floats, exact for integers below 2^24 */
+		err = act_to_f32(cv, xv);
+		if (err)
+			return cv_node_fail(cv, n, "%s", cv->err);
+		xv = &cv->vals[xi];
+		x = &xv->a;
+	}
+	percs = !uniform(x->a, x->c);
 	if (n->n_input > 2 && n->input[2][0]) {
 		B = cv_in_const(cv, n, 2);
 		if (!B)
@@ -438,10 +442,6 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 		cv_qweights_free(&qw);
 		return cv_node_fail(cv, n, "bias has %zu values for %u outputs", B->n, O);
 	}
-	if (x->dtype == QNN_DT_F32) {	/* float conv: real = acc exactly */
-		for (uint32_t o = 0; o < O; o++)
-			ov->a.a[o] = qw.scale[o];
-	}
 	cv_qweights_free(&qw);
 	return 0;
 }
@@ -505,12 +505,13 @@ static int lower_arith(struct cv *cv, const Onnx__NodeProto *n)
 	kfirst = v0->kind == CV_CONST;
 	xv = kfirst ? v1 : v0;
 	k = kfirst ? &v0->k : &v1->k;
+	if (k->bdep)
+		return cv_node_fail(cv, n, "the constant depends on the batch size (Shape of an "
+				    "activation): qnn runs one image at a time");
 	if (xv->kind != CV_ACT || (kfirst ? v1 : v0)->kind == CV_CONST)
 		return cv_node_fail(cv, n, "operands unsupported");
 	if (div && kfirst)
 		return cv_node_fail(cv, n, "division by an activation");
-	if (xv->a.dtype == QNN_DT_F32 && !xv->a.pend)
-		return cv_node_fail(cv, n, "arithmetic on a float activation is not supported");
 	err = cv_chan_operand(cv, n, k, &xv->a, "constant operand", &cnt);
 	if (err)
 		return err;
@@ -616,6 +617,59 @@ static int lower_add2(struct cv *cv, const Onnx__NodeProto *n)
 }
 
 /* Sign, Quant, BipolarQuant, MultiThreshold, Trunc, QuantizeLinear. */
+/*
+ * A uniform 8-bit quantizer with zero point 0 straight on a float input
+ * (real = x exactly): libqnn's QUANTIZE op computes the same
+ * clamp(round_half_even(x / s)) in float32 as the graph does, into I8/U8
+ * codes whose zero is 0 (so a signed input can be zero-padded).
+ */
+static int lower_quantize_op(struct cv *cv, const Onnx__NodeProto *n, const struct cv_qfn *f,
+			     size_t xi)
+{
+	struct cv_act *x = &cv->vals[xi].a, in = *x;
+	struct qnn_layer_desc l = { 0 };
+	uint32_t dims[4] = { 1, 1, 1, (uint32_t)f->noab };
+	enum qnn_dtype dt = f->ulo < 0 ? QNN_DT_I8 : QNN_DT_U8;
+	struct cv_value *o;
+	float *s = malloc(f->noab * sizeof(float) + 1);
+	int err;
+
+	if (!s)
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < f->noab; i++)
+		s[i] = (float)f->us[i];
+	l.op = QNN_OP_QUANTIZE;
+	l.name = cv_node_name(n);
+	l.inputs[0] = x->tensor;
+	l.scale = cv_emit_const(cv, QNN_DT_F32, QNN_ENC_NONE, 0, dims, s);
+	free(s);
+	if (l.scale < 0)
+		return l.scale;
+	o = new_act(cv, n, xi, x->h, x->w, x->c);
+	if (!o)
+		return -ENOMEM;
+	o->a.dtype = dt;
+	o->a.enc = QNN_ENC_NONE;
+	o->a.bits = 0;
+	o->a.flat = cv->vals[xi].a.flat;
+	o->a.nhwc = cv->vals[xi].a.nhwc;
+	o->a.clamped = 0;
+	for (uint32_t c = 0; c < o->a.c; c++) {
+		o->a.a[c] = f->oa[f->noab > 1 ? c : 0];
+		o->a.b[c] = f->ob[f->noab > 1 ? c : 0] - f->ulo * o->a.a[c];
+	}
+	l.output = cv_emit_act_tensor(cv, n->output[0], dt, QNN_ENC_NONE, 0, o->a.h, o->a.w, o->a.c);
+	if (l.output < 0)
+		return l.output;
+	o = cv_find(cv, n->output[0]);
+	o->a.tensor = l.output;
+	err = cv_emit_layer(cv, &l);
+	if (err < 0)
+		return err;
+	verbose_layer(cv, &l, &in, &o->a, NULL);
+	return 0;
+}
+
 static int lower_quantizer(struct cv *cv, const Onnx__NodeProto *n, struct cv_qfn *f)
 {
 	struct cv_value *xv = in_act(cv, n, 0), *o;
@@ -630,9 +684,27 @@ static int lower_quantizer(struct cv *cv, const Onnx__NodeProto *n, struct cv_qf
 		return -ENOTSUP;
 	xi = vidx(cv, xv);
 	x = &xv->a;
-	if (x->pend && x->pend->in_dtype == QNN_DT_F32)
-		return cv_node_fail(cv, n, "quantizer after a layer with a float input; make the "
-				    "graph input uint8/int8 or put a Quant/QuantizeLinear on it");
+	if (x->dtype == QNN_DT_F32 && !x->pend && !x->clamped && f->uniform &&
+	    ((f->ulo == -128 && f->uhi == 127) || (f->ulo == 0 && f->uhi == 255))) {
+		int plain = 1;
+
+		for (uint32_t c = 0; c < x->c; c++)
+			plain &= x->a[c] == 1 && x->b[c] == 0;
+		if (plain)
+			return lower_quantize_op(cv, n, f, xi);
+	}
+	if (x->pend && x->pend->in_dtype == QNN_DT_F32) {
+		/* a float conv: its raw F32 sums, then a float THRESHOLD */
+		int clamped = xv->a.clamped;
+
+		xv->a.clamped = 0;
+		err = act_materialize_raw_f32(cv, xv);
+		xv = &cv->vals[xi];
+		xv->a.clamped = clamped;
+		x = &xv->a;
+		if (err)
+			return err;
+	}
 	if (x->pend && xv->uses > 1) {
 		/* the accumulator has other consumers: emit it once as I32 */
 		int clamped = xv->a.clamped;
@@ -645,11 +717,14 @@ static int lower_quantizer(struct cv *cv, const Onnx__NodeProto *n, struct cv_qf
 		if (err)
 			return err;
 	}
-	if (!x->pend && x->dtype != QNN_DT_I32)
-		return cv_node_fail(cv, n, "quantizer on a %s activation; qnn thresholds "
-				    "accumulators (put it after Conv/Gemm/MatMul, batch-norm "
-				    "or a residual Add)", x->dtype == QNN_DT_F32 ? "float" :
-				    "quantized");
+	if (!x->pend && x->dtype != QNN_DT_I32 && x->dtype != QNN_DT_F32) {
+		/* re-quantizing bits or bytes: their values as floats, then thresholds */
+		err = act_to_f32(cv, xv);
+		xv = &cv->vals[xi];
+		x = &xv->a;
+		if (err)
+			return err;
+	}
 	if (f->bipolar)
 		bits = 1;
 	else
@@ -657,7 +732,8 @@ static int lower_quantizer(struct cv *cv, const Onnx__NodeProto *n, struct cv_qf
 			;
 	if (bits > 8)
 		return cv_node_fail(cv, n, "%zu levels need more than 8 bits", f->nt + 1);
-	err = act_thresholds(cv, f, x, bits, &th, &neg);
+	err = x->dtype == QNN_DT_F32 && !x->pend ? act_thresholds_f32(cv, f, x, bits, &th, &neg) :
+		act_thresholds(cv, f, x, bits, &th, &neg);
 	if (err)
 		return err;
 	xv = &cv->vals[xi];
@@ -733,7 +809,8 @@ static int lower_pool(struct cv *cv, const Onnx__NodeProto *n)
 		int clamped = xv->a.clamped;
 
 		xv->a.clamped = 0;
-		err = act_materialize(cv, xv, QNN_DT_I32);
+		err = xv->a.pend->in_dtype == QNN_DT_F32 ? act_materialize_raw_f32(cv, xv) :
+			act_materialize(cv, xv, QNN_DT_I32);
 		xv = &cv->vals[xi];
 		xv->a.clamped = clamped;
 		if (err)
@@ -765,8 +842,7 @@ static int lower_pool(struct cv *cv, const Onnx__NodeProto *n)
 			if (xv->a.a[c] < 0)
 				return cv_node_fail(cv, n, "channel %u has a negative scale before "
 						    "max-pool (max would become min)", c);
-		if (xv->a.dtype == QNN_DT_F32 && xv->a.pend)
-			return cv_node_fail(cv, n, "max-pool of a float accumulator");
+
 	} else if (!glob) {
 		if (any_pad(&l)) {
 			int attr_pad = 0;
@@ -952,10 +1028,15 @@ static int lower_shape(struct cv *cv, const Onnx__NodeProto *n)
 		d[0] = 1;
 		d[1] = (int64_t)xv->a.c * xv->a.h * xv->a.w;
 	} else if (is_op(n, "Reshape")) {
-		const struct cv_const *s = cv_in_const(cv, n, 1);
+		const struct cv_const *s = cv_in_const_any(cv, n, 1);
 
 		if (!s)
-			return cv_node_fail(cv, n, "target shape must be constant");
+			return cv_node_fail(cv, n, "target shape must be constant (or computed from "
+					    "Shape with Gather/Slice/Concat/Unsqueeze/arithmetic)");
+		for (size_t i = 1; s->bdep && i < s->n; i++)
+			if (s->bdep[i])
+				return cv_node_fail(cv, n, "target dimension %zu depends on the batch "
+						    "size", i);
 		nd = cv_reshape_dims(s, in, nin, (size_t)xv->a.c * xv->a.h * xv->a.w,
 				     (int)cv_attr_i(n, "allowzero", 0), d);
 		/* a batch of one exported as a literal 1 or -1 is the batch axis */
@@ -1044,6 +1125,42 @@ static int lower_shape(struct cv *cv, const Onnx__NodeProto *n)
 		return err;
 	xv = cv_find(cv, n->output[0]);
 	return set_shape(cv, n, &xv->a, nd, d);
+}
+
+/*
+ * Shape of an activation: a constant, with N = 1 (qnn runs one image at a
+ * time) marked batch-dependent, so only a Reshape's batch dimension may use
+ * it. PyTorch's x.view(x.size(0), -1) exports as Shape, Gather, Unsqueeze,
+ * Concat, Reshape.
+ */
+static int lower_shape_of(struct cv *cv, const Onnx__NodeProto *n)
+{
+	struct cv_value *xv = in_act(cv, n, 0), *o;
+	int64_t d[4], start = cv_attr_i(n, "start", 0), end, nd;
+	int r;
+
+	if (!xv)
+		return -ENOTSUP;
+	r = act_dims(&xv->a, d);
+	end = cv_attr_i(n, "end", r);
+	start = start < 0 ? start + r : start;
+	end = end < 0 ? end + r : end;
+	start = start < 0 ? 0 : start > r ? r : start;
+	end = end < start ? start : end > r ? r : end;
+	nd = end - start;
+	o = cv_add(cv, n->output[0]);
+	if (!o || cv_const_alloc(&o->k, 1, &nd))
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	o->kind = CV_CONST;
+	o->k.onnx_type = ONNX__TENSOR_PROTO__DATA_TYPE__INT64;
+	o->k.bdep = calloc((size_t)nd + 1, 1);
+	if (!o->k.bdep)
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	for (int64_t i = 0; i < nd; i++) {
+		o->k.v[i] = (double)d[start + i];
+		o->k.bdep[i] = start + i == 0;
+	}
+	return 0;
 }
 
 /* Pad with zeros on H and W: handed to the next Conv / AveragePool. */
@@ -1151,9 +1268,6 @@ static int lower_clamp(struct cv *cv, const Onnx__NodeProto *n)
 		lo = a ? a->v[0] : cv_attr_f(n, "min", -INFINITY);
 		hi = b ? b->v[0] : cv_attr_f(n, "max", INFINITY);
 	}
-	if (xv->a.dtype == QNN_DT_F32 && !xv->a.pend)
-		return cv_node_fail(cv, n, "on a float activation (qnn folds Relu/Clip into the "
-				    "next quantizer's thresholds)");
 	err = act_forward(cv, xv, n->output[0]);
 	if (err)
 		return err;
@@ -1257,6 +1371,8 @@ static int lower_node(struct cv *cv, const Onnx__NodeProto *n)
 		return lower_pad(cv, n);
 	if (is_op(n, "MaxPool") || is_op(n, "AveragePool") || is_op(n, "GlobalAveragePool"))
 		return lower_pool(cv, n);
+	if (is_op(n, "Shape"))
+		return lower_shape_of(cv, n);
 	if (is_op(n, "Flatten") || is_op(n, "Reshape") || is_op(n, "Transpose") ||
 	    is_op(n, "Squeeze") || is_op(n, "Unsqueeze"))
 		return lower_shape(cv, n);
@@ -1300,53 +1416,30 @@ static int lower_node(struct cv *cv, const Onnx__NodeProto *n)
 }
 
 /*
- * A float graph input whose only consumer is an 8-bit-or-less quantizer
- * (Quant, QuantizeLinear) becomes a U8/I8 qnn input holding the codes; the
- * quantizer node is then skipped.
+ * A rank-4 graph input is NHWC (as tf2onnx and QKeras write them) when every
+ * consumer is a Transpose to NCHW: qnn's storage is NHWC, so it then needs
+ * no data movement at all.
  */
-static const Onnx__NodeProto *input_quantizer(struct cv *cv, const char *name, int *sgn,
-					      double *scale, double *zp)
+static int input_is_nhwc(struct cv *cv, const char *name)
 {
-	const Onnx__NodeProto *found = NULL;
-	int users = 0;
+	int users = 0, tr = 0;
 
 	for (size_t i = 0; i < cv->g->n_node; i++) {
 		const Onnx__NodeProto *n = cv->g->node[i];
+		int64_t perm[8];
 
-		for (size_t j = 0; j < n->n_input; j++)
-			if (!strcmp(n->input[j], name)) {
-				users++;
-				if (j == 0)
-					found = n;
-			}
+		for (size_t j = 0; j < n->n_input; j++) {
+			if (strcmp(n->input[j], name))
+				continue;
+			users++;
+			tr += is_op(n, "Transpose") && j == 0 && cv_attr_ints(n, "perm", perm, 8) == 4 &&
+			      perm[0] == 0 && perm[1] == 3 && perm[2] == 1 && perm[3] == 2;
+		}
 	}
-	if (users != 1 || !found)
-		return NULL;
-	if (cv_is_qonnx(found) && !strcmp(found->op_type, "Quant")) {
-		const struct cv_const *s = cv_in_const(cv, found, 1), *z = cv_in_const(cv, found, 2);
-		const struct cv_const *b = cv_in_const(cv, found, 3);
-
-		if (!s || !z || !b || s->n != 1 || z->n != 1 || b->n != 1 || b->v[0] > 8 || z->v[0] != 0)
-			return NULL;
-		*sgn = (int)cv_attr_i(found, "signed", 1);
-		*scale = s->v[0];
-		*zp = 0;
-		return found;
-	}
-	if (is_op(found, "QuantizeLinear")) {
-		const struct cv_const *s = cv_in_const(cv, found, 1), *z = cv_in_const(cv, found, 2);
-
-		if (!s || s->n != 1 || (z && z->n != 1))
-			return NULL;
-		*sgn = z && z->onnx_type == ONNX__TENSOR_PROTO__DATA_TYPE__INT8;
-		*scale = 1.0;	/* its output is the integer code */
-		*zp = z ? z->v[0] : 0;
-		return found;
-	}
-	return NULL;
+	return users && users == tr;
 }
 
-static int lower_inputs(struct cv *cv, const Onnx__NodeProto **skip)
+static int lower_inputs(struct cv *cv)
 {
 	int nin = 0;
 
@@ -1359,7 +1452,7 @@ static int lower_inputs(struct cv *cv, const Onnx__NodeProto **skip)
 		uint32_t h, w, c;
 		enum qnn_dtype dt;
 		double a = 1, b = 0;
-		const Onnx__NodeProto *q = NULL;
+		int nhwc;
 
 		if (cv_find(cv, vi->name))
 			continue;	/* an initializer listed as input (old exporters) */
@@ -1377,9 +1470,10 @@ static int lower_inputs(struct cv *cv, const Onnx__NodeProto **skip)
 					       "fixed size", vi->name, j);
 			d[j] = sh->dim[j]->dim_value;
 		}
-		c = (uint32_t)d[1];
-		h = sh->n_dim == 4 ? (uint32_t)d[2] : 1;
-		w = sh->n_dim == 4 ? (uint32_t)d[3] : 1;
+		nhwc = sh->n_dim == 4 && input_is_nhwc(cv, vi->name);
+		c = (uint32_t)d[nhwc ? 3 : 1];
+		h = sh->n_dim == 4 ? (uint32_t)d[nhwc ? 1 : 2] : 1;
+		w = sh->n_dim == 4 ? (uint32_t)d[nhwc ? 2 : 3] : 1;
 		switch (tt->elem_type) {
 		case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8:
 			dt = QNN_DT_U8;
@@ -1387,30 +1481,23 @@ static int lower_inputs(struct cv *cv, const Onnx__NodeProto **skip)
 		case ONNX__TENSOR_PROTO__DATA_TYPE__INT8:
 			dt = QNN_DT_I8;
 			break;
-		case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT: {
-			int sgn;
-			double s, zp;
-
+		case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT:
+			/* floats as the user has them: preprocessing and the first
+			 * quantizer fold into a THRESHOLD on the F32 input */
 			dt = QNN_DT_F32;
-			q = input_quantizer(cv, vi->name, &sgn, &s, &zp);
-			if (q) {
-				dt = sgn ? QNN_DT_I8 : QNN_DT_U8;
-				a = s;
-				b = -zp * s;
-			}
 			break;
-		}
 		default:
 			return cv_fail(cv, -ENOTSUP, "graph input \"%s\": element type %d (float, "
 				       "uint8 or int8)", vi->name, tt->elem_type);
 		}
-		v = cv_add(cv, q ? q->output[0] : vi->name);
+		v = cv_add(cv, vi->name);
 		if (!v)
 			return cv_fail(cv, -ENOMEM, "out of memory");
 		v->kind = CV_ACT;
 		v->a.h = h;
 		v->a.w = w;
 		v->a.rank = (int)sh->n_dim;
+		v->a.nhwc = nhwc;
 		v->a.dtype = dt;
 		if (act_init(cv, &v->a, c, a, b))
 			return -ENOMEM;
@@ -1423,9 +1510,7 @@ static int lower_inputs(struct cv *cv, const Onnx__NodeProto **skip)
 		if (cv->opts.verbose)
 			fprintf(stderr, "  input  \"%s\": %ux%ux%u %s%s\n", vi->name, h, w, c,
 				dt == QNN_DT_U8 ? "u8" : dt == QNN_DT_I8 ? "i8" : "f32",
-				q ? " (codes of the quantizer that follows it)" : "");
-		if (q)
-			skip[nin] = q;
+				nhwc ? " (NHWC)" : "");
 		nin++;
 		if (nin > 16)
 			return cv_fail(cv, -E2BIG, "more than 16 graph inputs");
@@ -1508,7 +1593,6 @@ static int lower_outputs(struct cv *cv)
 
 int cv_lower(struct cv *cv)
 {
-	const Onnx__NodeProto *skip[17] = { 0 };
 	int err;
 
 	for (size_t i = 0; i < cv->g->n_initializer; i++) {
@@ -1521,7 +1605,7 @@ int cv_lower(struct cv *cv)
 		if (err)
 			return err;
 	}
-	err = lower_inputs(cv, skip);
+	err = lower_inputs(cv);
 	if (err)
 		return err;
 	/* consumer counts decide whether a pending layer may move to an alias */
@@ -1537,12 +1621,7 @@ int cv_lower(struct cv *cv)
 	}
 	for (size_t i = 0; i < cv->g->n_node; i++) {
 		const Onnx__NodeProto *n = cv->g->node[i];
-		int skipped = 0;
 
-		for (int j = 0; j < 17 && skip[j]; j++)
-			skipped |= skip[j] == n;
-		if (skipped)
-			continue;
 		err = lower_node(cv, n);
 		if (err)
 			return err;

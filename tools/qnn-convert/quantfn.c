@@ -21,6 +21,7 @@ void cv_qfn_free(struct cv_qfn *f)
 	free(f->incl);
 	free(f->oa);
 	free(f->ob);
+	free(f->us);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -117,6 +118,17 @@ static void round_ge(double m, double *t, unsigned char *incl)
 	cv_round_ge(CV_RM_ROUND, m, t, incl);
 }
 
+/* Records a uniform zero-point-0 quantizer (scales: oa) for the QUANTIZE op. */
+static void uniform_info(struct cv_qfn *f, int ok, double lo, double hi)
+{
+	if (!ok || !(f->us = malloc(f->noab * sizeof(double))))
+		return;
+	memcpy(f->us, f->oa, f->noab * sizeof(double));
+	f->uniform = 1;
+	f->ulo = lo;
+	f->uhi = hi;
+}
+
 /* Per-channel or per-tensor constant: values for channel count c (1 or c). */
 static int chan_const(struct cv *cv, const Onnx__NodeProto *n, size_t i, const struct cv_act *x,
 		      const struct cv_const **k, size_t *cnt, const char *what)
@@ -192,6 +204,7 @@ static int qfn_quant(struct cv *cv, const Onnx__NodeProto *n, const struct cv_ac
 		f->oa[ch] = sc;
 		f->ob[ch] = (lo - zp) * sc;
 	}
+	uniform_info(f, mode == CV_RM_ROUND && !f->bipolar && z->n == 1 && z->v[0] == 0, lo, hi);
 	return 0;
 }
 
@@ -325,6 +338,8 @@ static int qfn_quantizelinear(struct cv *cv, const Onnx__NodeProto *n, uint32_t 
 		f->t[j] = tv * s->v[0];
 		f->incl[j] = inc;
 	}
+	f->oa[0] = s->v[0];
+	uniform_info(f, !z || z->v[0] == 0, lo, hi);
 	f->oa[0] = 1;
 	f->ob[0] = lo;
 	return 0;
