@@ -157,8 +157,9 @@ struct qnn_load_opts {
 };
 
 /*
- * Loads and fully validates a .qnn file. The file is mmap'ed read-only and
- * its constant data (weights, thresholds) is used in place. A corrupt,
+ * Loads and fully validates a .qnn file. The file is read into a private
+ * copy (rewriting or truncating it afterwards changes nothing) whose constant
+ * data (weights, thresholds) is used in place. A corrupt,
  * truncated or hostile file fails with -EBADMSG (format), -EPROTO (checksum),
  * -ENOTSUP (newer version / unknown op), -EINVAL (inconsistent shapes) or
  * -E2BIG (sizes over the limits of docs/model-format.md); the context's
@@ -212,6 +213,8 @@ int qnn_model_layer(const struct qnn_model *model, unsigned int index,
  * inputs[i] points to `batch` images of model input i, back to back
  * (qnn_tensor_info.bytes each); outputs[i] receives `batch` images of output
  * i. Runs on one model are serialized; different models run concurrently.
+ * Packed inputs keep their tail bits zero (docs/layout.md); one that does not
+ * fails the run with -EINVAL.
  */
 struct qnn_run_opts {
 	size_t sz;		/* sizeof(struct qnn_run_opts) */
