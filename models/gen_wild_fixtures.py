@@ -692,6 +692,150 @@ def qonnx_float_inputs(rng):
          "around per-channel int8 convs, NHWC flatten, MatMul")
 
 
+# ------------------------------------------------------- ops users hit
+
+def torch_heads():
+    """Classifier heads and reductions as PyTorch exports them."""
+    import torch
+    import torch.nn as nn
+    from qlayers import BinAct, QConv2d, QLinear
+    PreU8, _ = _torch_helpers()
+
+    class Head(nn.Module):
+        def __init__(self, body, how):
+            super().__init__()
+            self.body, self.how = body, how
+
+        def forward(self, x):
+            y = self.body(x)
+            if self.how == "argmax":
+                return torch.softmax(y, dim=1).argmax(dim=1)
+            if self.how == "topk":
+                return torch.topk(y, 3, dim=1).indices
+            return torch.softmax(y, dim=1)
+
+    def body():
+        return nn.Sequential(QConv2d(1, 8, 3), nn.BatchNorm2d(8), BinAct(), nn.Flatten(),
+                             QLinear(8 * 6 * 6, 10), nn.BatchNorm1d(10))
+    for how, note, ref in (("argmax", "softmax then argmax(dim=1): Softmax dropped, TOPK k=1", None),
+                           ("topk", "topk(3).indices: TOPK k=3 (values unused)", None),
+                           ("softmax", "a Softmax output: qnn computes no exp", "computes no exponentials")):
+        net = PreU8(Head(body(), how))
+        gen = seeded(net, 41)
+        x = torch.randint(0, 256, (N, 1, 8, 8), generator=gen, dtype=torch.uint8)
+        torch_export(f"torch_{how}", "pytorch", net, x, 13, True, note, refused=ref)
+
+    class Reduce(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c1 = QConv2d(1, 6, 3)
+            self.b1 = nn.BatchNorm2d(6)
+            self.c2 = QConv2d(6, 6, 3, wbits=2)
+            self.b2 = nn.BatchNorm2d(6)
+            self.q = BinAct()
+
+        def forward(self, x):
+            x = x.to(self.c1.weight.dtype)
+            a = self.q(self.b1(self.c1(x)))
+            m = torch.amax(a, dim=(2, 3), keepdim=True)            # ReduceMax
+            y = self.b2(self.c2(a))
+            return y.mean(dim=(2, 3)) + m.flatten(1) * 0.5         # ReduceMean
+    net = Reduce()
+    gen = seeded(net, 42)
+    x = torch.randint(0, 256, (N, 1, 8, 8), generator=gen, dtype=torch.uint8)
+    torch_export("torch_reduce", "pytorch", net, x, 13, False,
+                 "mean over (2, 3) (ReduceMean, keepdims 0) and amax over (2, 3) (ReduceMax) "
+                 "of feature maps, added (different scales: in float)")
+
+
+def qonnx_ops(rng):
+    """Residual adds of different scales (Brevitas), Larq's one-padding."""
+    x = rng.integers(0, 256, (N, 1, 6, 6)).astype(np.uint8)
+    wf1 = rng.normal(size=(4, 1, 3, 3))
+    wf2 = rng.normal(size=(4, 4, 3, 3))
+    wf3 = rng.normal(size=(3, 4, 1, 1))
+    w1 = Q.quant(wf1, 1.0, 0.0, 1, 1, 1)
+    w2 = Q.quant(wf2, 0.5, 0.0, 2, 1, 1)
+    w3 = Q.quant(wf3, 1.0, 0.0, 2, 1, 1)
+    u = Q.quant(Q.conv(x.astype(np.float64), w1, pad=1), 64.0, 0.0, 4, 0, 0)
+    v = Q.quant(Q.conv(u, w2, pad=1), 48.0, 0.0, 3, 1, 0)
+    a = Q.quant(u + v, 100.0, 0.0, 3, 1, 0)
+    ref = Q.conv(a, w3)
+    nodes = [
+        node("Cast", ["x"], ["xf"], to=TensorProto.FLOAT),
+        qnode(["wf1", "one", "z0", "b1"], "w1", narrow=1),
+        node("Conv", ["xf", "w1"], ["c1"], pads=[1, 1, 1, 1]),
+        qnode(["c1", "s64", "z0", "b4"], "u", signed=0),
+        qnode(["wf2", "half", "z0", "b2"], "w2", narrow=1),
+        node("Conv", ["u", "w2"], ["c2"], pads=[1, 1, 1, 1]),
+        qnode(["c2", "s48", "z0", "b3"], "v"),
+        node("Add", ["u", "v"], ["r"]),
+        qnode(["r", "s100", "z0", "b3"], "a"),
+        qnode(["wf3", "one", "z0", "b2"], "w3", narrow=1),
+        node("Conv", ["a", "w3"], ["y"]),
+    ]
+    inits = [c("wf1", wf1), c("one", 1.0), c("z0", 0.0), c("b1", 1.0), c("s64", 64.0),
+             c("b4", 4.0), c("wf2", wf2), c("half", 0.5), c("b2", 2.0), c("s48", 48.0),
+             c("b3", 3.0), c("s100", 100.0), c("wf3", wf3)]
+    m = model(nodes, inits, vi("x", TensorProto.UINT8, [None, 1, 6, 6]),
+              vi("y", TensorProto.FLOAT, [None, 3, 6, 6]))
+    save("brevitas_residual_scales", "brevitas", m, nhwc(x), nhwc(ref), False,
+         "residual Add of a 4-bit (scale 64) and a signed 3-bit (scale 48) tensor: added "
+         "as real values in float, then re-quantized")
+
+    # Larq (tf2onnx): Sign activations, padding "same" with pad_values=1
+    x = rng.integers(0, 256, (N, 1, 6, 6)).astype(np.uint8)
+    w1 = rng.choice([-1.0, 1.0], (6, 1, 3, 3))
+    t1 = rng.uniform(-200, 200, (1, 6, 1, 1)) + 0.5
+    w2 = rng.choice([-1.0, 1.0], (4, 6, 3, 3))
+    t2 = rng.uniform(-10, 10, (1, 4, 1, 1)) + 0.5
+    a = np.where(Q.conv(x.astype(np.float64), w1) - t1 >= 0, 1.0, -1.0)
+    a = np.where(Q.conv(a, w2, pad=1, pad_value=1.0) - t2 >= 0, 1.0, -1.0)
+    ref = a
+    nodes = [
+        node("Cast", ["x"], ["xf"], to=TensorProto.FLOAT),
+        node("Conv", ["xf", "w1"], ["c1"]),
+        node("Sub", ["c1", "t1"], ["d1"]),
+        node("Sign", ["d1"], ["a1"]),
+        node("Pad", ["a1", "pads", "one"], ["p1"], mode="constant"),
+        node("Conv", ["p1", "w2"], ["c2"]),
+        node("Sub", ["c2", "t2"], ["d2"]),
+        node("Sign", ["d2"], ["y"]),
+    ]
+    inits = [c("w1", w1), c("t1", t1), c("pads", [0, 0, 1, 1, 0, 0, 1, 1], np.int64),
+             c("one", 1.0), c("w2", w2), c("t2", t2)]
+    m = model(nodes, inits, vi("x", TensorProto.UINT8, [None, 1, 6, 6]),
+              vi("y", TensorProto.FLOAT, [None, 4, 4, 4]), domains=())
+    save("larq_onepad", "larq", m, nhwc(x), nhwc(ref), True,
+         "Larq's one-padding: Pad with value 1 of a Sign output before a binary conv "
+         "(qnn's native padding)")
+
+    # not supported: PRelu before Sign (ReActNet), 1-D conv, Concat of activations
+    x = rng.integers(0, 256, (N, 1, 6, 6)).astype(np.uint8)
+    w1 = rng.choice([-1.0, 1.0], (4, 1, 3, 3))
+    nodes = [node("Cast", ["x"], ["xf"], to=TensorProto.FLOAT), node("Conv", ["xf", "w1"], ["c1"]),
+             node("PRelu", ["c1", "slope"], ["p"]), node("Sign", ["p"], ["y"])]
+    m = model(nodes, [c("w1", w1), c("slope", np.full((4, 1, 1), 0.25))],
+              vi("x", TensorProto.UINT8, [None, 1, 6, 6]), vi("y", TensorProto.FLOAT, [None, 4, 4, 4]),
+              domains=())
+    save("onnx_prelu", "onnx", m, nhwc(x), None, False, "PRelu before Sign (ReActNet): not yet",
+         refused="(PRelu): operator is not supported")
+    nodes = [node("Cast", ["x"], ["xf"], to=TensorProto.FLOAT), node("Conv", ["xf", "w1"], ["c1"]),
+             node("Sign", ["c1"], ["s"]), node("Concat", ["s", "s"], ["y"], axis=1)]
+    m = model(nodes, [c("w1", w1)], vi("x", TensorProto.UINT8, [None, 1, 6, 6]),
+              vi("y", TensorProto.FLOAT, [None, 8, 4, 4]), domains=())
+    save("onnx_concat", "onnx", m, nhwc(x), None, False, "Concat of activations: not yet",
+         refused="(Concat)")
+    x1 = rng.integers(0, 256, (N, 2, 16)).astype(np.uint8)
+    nodes = [node("Cast", ["x"], ["xf"], to=TensorProto.FLOAT),
+             node("Conv", ["xf", "w"], ["c1"]), node("Sign", ["c1"], ["y"])]
+    m = model(nodes, [c("w", rng.choice([-1.0, 1.0], (4, 2, 3)))],
+              vi("x", TensorProto.UINT8, [None, 2, 16]), vi("y", TensorProto.FLOAT, [None, 4, 14]),
+              domains=())
+    save("onnx_conv1d", "onnx", m, x1.transpose(0, 2, 1), None, False, "1-D conv: not yet",
+         refused="rank 3")
+
+
 # ------------------------------------------------------------ opset rewrites
 
 # First default-domain opset where each op (with the attributes used) exists.
@@ -933,6 +1077,8 @@ def main():
     audit_refusals(rng)
     torch_float_inputs()
     qonnx_float_inputs(rng)
+    torch_heads()
+    qonnx_ops(rng)
     opset_fixtures(rng)
     with open(os.path.join(OUT, "wild.json"), "w") as f:
         json.dump(manifest, f, indent=1)

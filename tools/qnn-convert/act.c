@@ -172,6 +172,70 @@ int act_to_f32(struct cv *cv, struct cv_value *v)
 }
 
 /*
+ * v as F32 real values (a = 1, b = 0): a pending layer with its F32 output
+ * transform, bits or integers through a DEQUANT with scale a and bias b.
+ * A float value still carrying a map is refused (qnn has no float affine op).
+ */
+int act_real_f32(struct cv *cv, struct cv_value *v)
+{
+	struct qnn_layer_desc l = { 0 };
+	uint32_t dims[4] = { 1, 1, 1, v->a.c };
+	struct cv_act in;
+	char name[300];
+	float *s, *b;
+	int id, err;
+
+	if (v->a.pend)
+		return act_materialize(cv, v, QNN_DT_F32);
+	if (v->a.dtype == QNN_DT_F32) {
+		for (uint32_t c = 0; c < v->a.c; c++)
+			if (v->a.a[c] != 1 || v->a.b[c] != 0)
+				return cv_fail(cv, -ENOTSUP, "value \"%s\": a float with a scale or "
+					       "offset still to apply", v->name);
+		return 0;
+	}
+	s = malloc(v->a.c * sizeof(float) + 1);
+	b = malloc(v->a.c * sizeof(float) + 1);
+	if (!s || !b) {
+		free(s);
+		free(b);
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	}
+	for (uint32_t c = 0; c < v->a.c; c++) {
+		s[c] = (float)v->a.a[c];
+		b[c] = (float)v->a.b[c];
+	}
+	l.scale = cv_emit_const(cv, QNN_DT_F32, QNN_ENC_NONE, 0, dims, s);
+	l.bias = l.scale > 0 ? cv_emit_const(cv, QNN_DT_F32, QNN_ENC_NONE, 0, dims, b) : -1;
+	free(s);
+	free(b);
+	if (l.scale < 0 || l.bias < 0)
+		return l.scale < 0 ? l.scale : l.bias;
+	snprintf(name, sizeof(name), "%.250s#real", v->name);
+	id = cv_emit_act_tensor(cv, name, QNN_DT_F32, QNN_ENC_NONE, 0, v->a.h, v->a.w, v->a.c);
+	if (id < 0)
+		return id;
+	l.op = QNN_OP_DEQUANT;
+	l.name = name;
+	l.inputs[0] = v->a.tensor;
+	l.output = id;
+	err = cv_emit_layer(cv, &l);
+	if (err < 0)
+		return err;
+	in = v->a;
+	v->a.tensor = id;
+	v->a.dtype = QNN_DT_F32;
+	v->a.enc = QNN_ENC_NONE;
+	v->a.bits = 0;
+	for (uint32_t c = 0; c < v->a.c; c++) {
+		v->a.a[c] = 1;
+		v->a.b[c] = 0;
+	}
+	verbose_layer(cv, &l, &in, &v->a, NULL);
+	return 0;
+}
+
+/*
  * Emits the pending conv/dense of v with output dtype I32 (raw accumulator,
  * the affine map stays on the value) or F32 (acc * a + b applied: the value
  * becomes plain real numbers).

@@ -570,9 +570,14 @@ static int lower_add2(struct cv *cv, const Onnx__NodeProto *n)
 	if (!v)
 		return -ENOTSUP;
 	vi = vidx(cv, v);
-	if ((err = act_materialize(cv, &cv->vals[ui], QNN_DT_I32)) ||
-	    (err = act_materialize(cv, &cv->vals[vi], QNN_DT_I32)))
-		return cv_node_fail(cv, n, "%s", cv->err);
+	for (int i = 0; i < 2; i++) {
+		struct cv_value *x = &cv->vals[i ? vi : ui];
+
+		err = !x->a.pend ? 0 : x->a.pend->in_dtype == QNN_DT_F32 ?
+			act_materialize_raw_f32(cv, x) : act_materialize(cv, x, QNN_DT_I32);
+		if (err)
+			return cv_node_fail(cv, n, "%s", cv->err);
+	}
 	u = &cv->vals[ui];
 	v = &cv->vals[vi];
 	if (u->a.h != v->a.h || u->a.w != v->a.w || u->a.c != v->a.c || u->a.flat != v->a.flat ||
@@ -581,14 +586,21 @@ static int lower_add2(struct cv *cv, const Onnx__NodeProto *n)
 				    "is not supported)");
 	if (u->a.clamped || v->a.clamped)
 		return cv_node_fail(cv, n, "operand with a Relu/Clip not followed by a quantizer");
-	for (uint32_t c = 0; c < u->a.c; c++)
-		if (fabs(u->a.a[c] - v->a.a[c]) > 1e-9 * fabs(u->a.a[c]))
-			return cv_node_fail(cv, n, "operands have different scales (%g and %g in "
-					    "channel %u); qnn adds integers of one scale",
-					    u->a.a[c], v->a.a[c], c);
+	{
+		int same = (u->a.dtype == QNN_DT_F32) == (v->a.dtype == QNN_DT_F32);
+
+		for (uint32_t c = 0; same && c < u->a.c; c++)
+			same = fabs(u->a.a[c] - v->a.a[c]) <= 1e-9 * fabs(u->a.a[c]);
+		if (!same) {
+			/* different scales: add the real values, in float */
+			if ((err = act_real_f32(cv, &cv->vals[ui])) ||
+			    (err = act_real_f32(cv, &cv->vals[vi])))
+				return cv_node_fail(cv, n, "%s", cv->err);
+			u = &cv->vals[ui];
+			v = &cv->vals[vi];
+		}
+	}
 	dt = u->a.dtype == QNN_DT_F32 || v->a.dtype == QNN_DT_F32 ? QNN_DT_F32 : QNN_DT_I32;
-	if (dt == QNN_DT_F32 && (u->a.dtype != QNN_DT_F32 || v->a.dtype != QNN_DT_F32))
-		return cv_node_fail(cv, n, "adding a float and an integer activation");
 	o = new_act(cv, n, ui, u->a.h, u->a.w, u->a.c);
 	if (!o)
 		return -ENOMEM;
@@ -789,10 +801,21 @@ static int lower_quantizer(struct cv *cv, const Onnx__NodeProto *n, struct cv_qf
 	return 0;
 }
 
+static int lower_pool_kind(struct cv *cv, const Onnx__NodeProto *n, int maxp, int glob);
+
 static int lower_pool(struct cv *cv, const Onnx__NodeProto *n)
 {
+	int gmax = is_op(n, "GlobalMaxPool");
+
+	return lower_pool_kind(cv, n, is_op(n, "MaxPool") || gmax,
+			       is_op(n, "GlobalAveragePool") || gmax);
+}
+
+/* maxp: max (else average); glob: over all of H x W (global pool, ReduceMean/Max) */
+static int lower_pool_kind(struct cv *cv, const Onnx__NodeProto *n, int maxp, int glob)
+{
 	struct cv_value *xv = in_act(cv, n, 0), *o;
-	int maxp = is_op(n, "MaxPool"), glob = is_op(n, "GlobalAveragePool"), overhang = 0;
+	int overhang = 0;
 	struct qnn_layer_desc l = { 0 };
 	int64_t ks[8];
 	uint32_t kh, kw, oh, ow;
@@ -874,6 +897,8 @@ static int lower_pool(struct cv *cv, const Onnx__NodeProto *n)
 		l.op = QNN_OP_MAXPOOL;
 		l.kernel[0] = kh;
 		l.kernel[1] = kw;
+		if (glob)
+			l.stride[0] = l.stride[1] = 1;
 	} else {
 		/* integer inputs: exact I32 window sums, the 1/(KH*KW) joins the scale */
 		l.op = glob ? QNN_OP_GLOBAL_AVGPOOL : QNN_OP_AVGPOOL;
@@ -1318,6 +1343,180 @@ static int is_quantizer(const Onnx__NodeProto *n)
 	return is_op(n, "Sign") || is_op(n, "QuantizeLinear");
 }
 
+/* Every consumer of value `name` is one of ops[] (and it is no graph output). */
+static int only_used_by(struct cv *cv, const char *name, const char *const *ops, int nops)
+{
+	int users = 0;
+
+	for (size_t i = 0; i < cv->g->n_output; i++)
+		if (!strcmp(cv->g->output[i]->name, name))
+			return 0;
+	for (size_t i = 0; i < cv->g->n_node; i++) {
+		const Onnx__NodeProto *n = cv->g->node[i];
+
+		for (size_t j = 0; j < n->n_input; j++) {
+			int ok = 0;
+
+			if (strcmp(n->input[j], name))
+				continue;
+			for (int k = 0; k < nops; k++)
+				ok |= is_op(n, ops[k]) && j == 0;
+			if (!ok)
+				return 0;
+			users++;
+		}
+	}
+	return users > 0;
+}
+
+/* The class axis of a classifier head: the channels of [N, C] or [N, C, 1, 1]. */
+static int class_axis_ok(const struct cv_act *x, int64_t axis)
+{
+	int r = x->rank;
+
+	if (axis < 0)
+		axis += r;
+	if (x->flat == 1 && x->h * x->w > 1 && x->c > 1)
+		return 0;
+	if (r == 2)
+		return axis == 1;
+	return x->h == 1 && x->w == 1 && axis == (x->nhwc ? 3 : 1);
+}
+
+/*
+ * Softmax / LogSoftmax are monotone along the class axis: before an ArgMax
+ * or a TopK's indices they change nothing, so they are dropped there. qnn
+ * has no exp: anywhere else they are refused.
+ */
+static int lower_softmax(struct cv *cv, const Onnx__NodeProto *n)
+{
+	static const char *const next[] = { "ArgMax", "TopK" };
+	struct cv_value *xv = in_act(cv, n, 0);
+	int64_t axis = cv_attr_i(n, "axis", cv->opset >= 13 ? -1 : 1);
+
+	if (!xv)
+		return -ENOTSUP;
+	if (!class_axis_ok(&xv->a, axis))
+		return cv_node_fail(cv, n, "softmax over axis %lld of a feature map", (long long)axis);
+	if (!only_used_by(cv, n->output[0], next, 2))
+		return cv_node_fail(cv, n, "qnn computes no exponentials; a %s is only supported "
+				    "right before ArgMax/TopK (whose answer it does not change): "
+				    "drop it from the exported model and apply it to qnn's outputs",
+				    n->op_type);
+	return act_forward(cv, xv, n->output[0]);
+}
+
+/*
+ * ArgMax / TopK (indices) over the classes: libqnn's TOPK on the real values
+ * (F32: acc * a + b), ties to the lower index as ONNX says.
+ */
+static int lower_topk(struct cv *cv, const Onnx__NodeProto *n)
+{
+	struct cv_value *xv = in_act(cv, n, 0), *o;
+	struct qnn_layer_desc l = { 0 };
+	int argmax = is_op(n, "ArgMax"), err;
+	int64_t axis = cv_attr_i(n, "axis", argmax ? 0 : -1), k = 1;
+	size_t xi;
+	struct cv_act in;
+
+	if (!xv)
+		return -ENOTSUP;
+	xi = vidx(cv, xv);
+	if (!class_axis_ok(&xv->a, axis))
+		return cv_node_fail(cv, n, "axis %lld is not the class axis of a [N, C] value",
+				    (long long)axis);
+	if (argmax && cv_attr_i(n, "select_last_index", 0))
+		return cv_node_fail(cv, n, "select_last_index=1 (ties go to the first index)");
+	if (!argmax) {
+		const struct cv_const *kk = n->n_input > 1 ? cv_in_const(cv, n, 1) : NULL;
+		int64_t ka;
+
+		if (cv_attr_ints(n, "k", &ka, 1) == 1)
+			k = ka;		/* opset < 10 */
+		else if (kk && kk->n == 1)
+			k = (int64_t)kk->v[0];
+		else
+			return cv_node_fail(cv, n, "K must be a constant");
+		if (!cv_attr_i(n, "largest", 1) || !cv_attr_i(n, "sorted", 1))
+			return cv_node_fail(cv, n, "only largest=1, sorted=1");
+		if (n->n_output < 2 || !n->output[1][0])
+			return cv_node_fail(cv, n, "no Indices output");
+		for (size_t i = 0; i < cv->g->n_node; i++)
+			for (size_t j = 0; j < cv->g->node[i]->n_input; j++)
+				if (n->output[0][0] && !strcmp(cv->g->node[i]->input[j], n->output[0]))
+					return cv_node_fail(cv, n, "the Values output is not supported "
+							    "(only the Indices)");
+		for (size_t i = 0; i < cv->g->n_output; i++)
+			if (n->output[0][0] && !strcmp(cv->g->output[i]->name, n->output[0]))
+				return cv_node_fail(cv, n, "the Values output is not supported "
+						    "(only the Indices)");
+	}
+	if (k < 1 || k > xv->a.c)
+		return cv_node_fail(cv, n, "K = %lld outside 1..%u", (long long)k, xv->a.c);
+	err = act_real_f32(cv, xv);
+	if (err)
+		return cv_node_fail(cv, n, "%s", cv->err);
+	xv = &cv->vals[xi];
+	in = xv->a;
+	l.op = QNN_OP_TOPK;
+	l.name = cv_node_name(n);
+	l.inputs[0] = xv->a.tensor;
+	l.k = (uint32_t)k;
+	o = cv_add(cv, n->output[argmax ? 0 : 1]);
+	if (!o)
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	xv = &cv->vals[xi];
+	o->kind = CV_ACT;
+	o->a.h = o->a.w = 1;
+	o->a.rank = 2;	/* keepdims or not: [N, 1] and [N] hold one value per image */
+	o->a.dtype = QNN_DT_I32;
+	if (act_init(cv, &o->a, (uint32_t)k, 1, 0))
+		return -ENOMEM;
+	l.output = cv_emit_act_tensor(cv, n->output[argmax ? 0 : 1], QNN_DT_I32, QNN_ENC_NONE, 0,
+				      1, 1, (uint32_t)k);
+	if (l.output < 0)
+		return l.output;
+	o = cv_find(cv, n->output[argmax ? 0 : 1]);
+	o->a.tensor = l.output;
+	err = cv_emit_layer(cv, &l);
+	if (err < 0)
+		return err;
+	verbose_layer(cv, &l, &in, &o->a, NULL);
+	return 0;
+}
+
+/* ReduceMean / ReduceMax over H and W: global average / max pools. */
+static int lower_reduce(struct cv *cv, const Onnx__NodeProto *n)
+{
+	struct cv_value *xv = in_act(cv, n, 0);
+	int64_t ax[8];
+	int na = cv_attr_ints(n, "axes", ax, 8), hw = 0, err;
+
+	if (!xv)
+		return -ENOTSUP;
+	if (na < 0 && n->n_input > 1 && n->input[1][0]) {	/* opset 18: axes input */
+		const struct cv_const *a = cv_in_const(cv, n, 1);
+
+		if (!a || a->n > 8)
+			return cv_node_fail(cv, n, "axes must be a constant");
+		na = (int)a->n;
+		for (int i = 0; i < na; i++)
+			ax[i] = (int64_t)a->v[i];
+	}
+	if (xv->a.rank != 4 || xv->a.nhwc)
+		return cv_node_fail(cv, n, "only over H and W of an NCHW feature map");
+	for (int i = 0; i < na; i++)
+		hw |= 1 << (ax[i] < 0 ? ax[i] + 4 : ax[i]);
+	if (hw != 12 || na != 2)
+		return cv_node_fail(cv, n, "only over axes 2 and 3 (H, W): a global pool");
+	err = lower_pool_kind(cv, n, !is_op(n, "ReduceMean"), 1);
+	if (err)
+		return err;
+	if (!cv_attr_i(n, "keepdims", 1))
+		cv_find(cv, n->output[0])->a.rank = 2;
+	return 0;
+}
+
 static int layout_op(const Onnx__NodeProto *n)
 {
 	static const char *const ops[] = { "Conv", "BatchNormalization", "MaxPool", "AveragePool",
@@ -1369,8 +1568,15 @@ static int lower_node(struct cv *cv, const Onnx__NodeProto *n)
 		return lower_clamp(cv, n);
 	if (is_op(n, "Pad"))
 		return lower_pad(cv, n);
-	if (is_op(n, "MaxPool") || is_op(n, "AveragePool") || is_op(n, "GlobalAveragePool"))
+	if (is_op(n, "MaxPool") || is_op(n, "AveragePool") || is_op(n, "GlobalAveragePool") ||
+	    is_op(n, "GlobalMaxPool"))
 		return lower_pool(cv, n);
+	if (is_op(n, "ReduceMean") || is_op(n, "ReduceMax"))
+		return lower_reduce(cv, n);
+	if (is_op(n, "Softmax") || is_op(n, "LogSoftmax"))
+		return lower_softmax(cv, n);
+	if (is_op(n, "ArgMax") || is_op(n, "TopK"))
+		return lower_topk(cv, n);
 	if (is_op(n, "Shape"))
 		return lower_shape_of(cv, n);
 	if (is_op(n, "Flatten") || is_op(n, "Reshape") || is_op(n, "Transpose") ||
