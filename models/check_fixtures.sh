@@ -160,16 +160,21 @@ fi
 # message, never a crash (run with the ASan+UBSan build when given).
 if [ -n "${MUTATIONS:-}" ]; then
 	mut=$work/mutated
+	rm -rf "$mut"
 	mkdir -p "$mut"
 	crashed=""
-	"$python" - "$fix/w1a1_cnn.onnx" "$mut" "$MUTATIONS" <<'PY'
-import random, sys
-src, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-data = open(src, "rb").read()
+	# the original CNN and models on the new paths (float inputs, NHWC,
+	# shape chains, heads, QONNX 1-bit): MUTATIONS mutants in all
+	"$python" - "$mut" "$MUTATIONS" "$fix/w1a1_cnn.onnx" "$fix/qkeras_cnn.onnx" \
+		"$fix/torch_view_dynamic.onnx" "$fix/torch_div255.onnx" "$fix/finn_tfc.onnx" \
+		"$fix/qonnx_1bit.onnx" "$fix/torch_argmax.onnx" <<'PY'
+import os, random, sys
+out, n, srcs = sys.argv[1], int(sys.argv[2]), [p for p in sys.argv[3:] if os.path.exists(p)]
 rng = random.Random(42)
 for i in range(n):
+    data = open(srcs[i % len(srcs)], "rb").read()
     b = bytearray(data)
-    kind = i % 3
+    kind = (i // len(srcs)) % 3
     if kind == 0:       # flip a few bytes
         for _ in range(rng.randint(1, 8)):
             b[rng.randrange(len(b))] = rng.randrange(256)
