@@ -93,7 +93,7 @@ TEST(high_priority_overtakes_queued_jobs)
 	int fa = qnn_open(), fb = qnn_open(), fc = qnn_open();
 	uint64_t depth = 0, n, ida[200], idb, idc;
 	struct drm_qnn_wait w;
-	unsigned int behind = 0;
+	unsigned int behind = 0, undone = 0, queued;
 
 	ASSERT_LE(0, fa);
 	ASSERT_LE(0, fb);
@@ -101,9 +101,16 @@ TEST(high_priority_overtakes_queued_jobs)
 	ASSERT_EQ(0, qnn_get_param(fa, DRM_QNN_PARAM_QUEUE_DEPTH, &depth));
 	n = depth + 16;
 	ASSERT_GE(200, n);
-	ASSERT_EQ(0, sim_knob(fa, "delay_us", 15000));
+	ASSERT_EQ(0, sim_knob(fa, "delay_us", 30000));
 	for (uint64_t i = 0; i < n; i++)
 		ASSERT_EQ(0, submit_prio(fa, DRM_QNN_PRIORITY_NORMAL, &ida[i]));
+	/* A's jobs beyond the ring's depth - 1 wait in the scheduler */
+	for (uint64_t i = 0; i < n; i++)
+		undone += poll_job(fa, ida[i], &w) == -ETIME;
+	queued = undone > depth - 1 ? undone - (depth - 1) : 0;
+	if (queued < 4)
+		SKIP(goto out, "host too slow: only %u jobs queued behind the ring",
+		     queued);
 	ASSERT_EQ(0, submit_prio(fb, DRM_QNN_PRIORITY_HIGH, &idb));
 	ASSERT_EQ(0, submit_prio(fc, DRM_QNN_PRIORITY_NORMAL, &idc));
 
@@ -111,13 +118,15 @@ TEST(high_priority_overtakes_queued_jobs)
 	EXPECT_EQ(DRM_QNN_JOB_COMPLETED, w.status);
 	for (uint64_t i = 0; i < n; i++)
 		behind += poll_job(fa, ida[i], &w) == -ETIME;
-	TH_LOG("HIGH job done with %u of %llu earlier NORMAL jobs still queued",
-	       behind, (unsigned long long)n);
-	EXPECT_LE(8, behind);
+	TH_LOG("HIGH job done with %u of %llu earlier NORMAL jobs still queued (%u were queued behind the ring at its SUBMIT)",
+	       behind, (unsigned long long)n, queued);
+	/* it waited for one slot, not for the queue */
+	EXPECT_LE(queued - 2, behind);
 
 	ASSERT_EQ(0, job_wait(fc, idc, 60000, &w));
 	EXPECT_EQ(DRM_QNN_JOB_COMPLETED, w.status);
 	EXPECT_EQ(0, poll_job(fa, ida[n - 1], &w));
+out:
 	EXPECT_EQ(0, sim_knob(fa, "delay_us", 0));
 	close(fa);
 	close(fb);
