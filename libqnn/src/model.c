@@ -16,7 +16,6 @@
 #include "internal.h"
 
 int qnn_opts_ok(const void *opts, size_t known);
-const char *qnn_op_name(uint32_t op);
 
 /*
  * Places every layer on the first backend that supports it. Running a graph
@@ -59,7 +58,6 @@ static int finish_load(struct qnn_ctx *ctx, struct qnn_model *m, const char *wha
 		qnn_model_free(m);
 		return ret;
 	}
-	pthread_mutex_init(&m->run_lock, NULL);
 	snprintf(m->backend, sizeof(m->backend), "%s", ctx->backend);
 	*out = m;
 	return 0;
@@ -157,9 +155,6 @@ void qnn_model_free(struct qnn_model *m)
 	if (m->map && m->map != MAP_FAILED)
 		munmap(m->map, m->file_size);
 	free(m->copy);
-	free(m->arena);
-	if (m->backend[0])
-		pthread_mutex_destroy(&m->run_lock);
 	free(m);
 }
 
@@ -249,6 +244,19 @@ int qnn_model_layer(const struct qnn_model *m, unsigned int index,
 	return 0;
 }
 
+int qnn_model_plan_info(const struct qnn_model *m, struct qnn_plan_info *info)
+{
+	struct qnn_plan_info pi;
+
+	if (!m || !info || info->sz < offsetof(struct qnn_plan_info, act_peak_bytes))
+		return -EINVAL;
+	memset(&pi, 0, sizeof(pi));
+	pi.sz = info->sz;
+	m->l[0].placed->plan_info(m, &pi);
+	memcpy(info, &pi, info->sz < sizeof(pi) ? info->sz : sizeof(pi));
+	return 0;
+}
+
 /* ---- running ---- */
 
 static int run_checked(struct qnn_model *m, unsigned int batch,
@@ -256,7 +264,6 @@ static int run_checked(struct qnn_model *m, unsigned int batch,
 		       const struct qnn_run_opts *opts)
 {
 	unsigned int threads = 0;
-	int ret;
 
 	if (!m)
 		return -EINVAL;
@@ -272,10 +279,8 @@ static int run_checked(struct qnn_model *m, unsigned int batch,
 	for (uint32_t i = 0; i < m->nout; i++)
 		if (!outputs[i])
 			return qnn_ctx_err(m->ctx, -EINVAL, "run: output %u is NULL", i);
-	pthread_mutex_lock(&m->run_lock);
-	ret = m->l[0].placed->run(m, batch, inputs, outputs, threads);
-	pthread_mutex_unlock(&m->run_lock);
-	return ret;
+	/* no model lock: the backend keeps each run's state apart */
+	return m->l[0].placed->run(m, batch, inputs, outputs, threads);
 }
 
 int qnn_run(struct qnn_model *m, const void *const *inputs, void *const *outputs)
