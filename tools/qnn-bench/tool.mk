@@ -35,7 +35,7 @@ ifeq ($(BENCH_CNV),)
 BENCH_DEFS	:= -DQNN_BENCH_NO_CNV
 BENCH_LIBQNN	:=
 else
-BENCH_SRCS	+= $(BENCH_CNV)
+BENCH_SRCS	+= $(BENCH_CNV) qnn-bench/peer.c
 BENCH_DEFS	:=
 BENCH_LIBQNN	:= $(LIBO)/libqnn.a
 endif
