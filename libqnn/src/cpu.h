@@ -50,6 +50,7 @@ enum conv_mode {
 	CONV_TAPS,	/* word-aligned taps: kern im2col */
 	CONV_DENSE,	/* taps packed bit-dense (few channels) */
 	CONV_FLOAT,	/* F32 input */
+	CONV_INT8,	/* U8/I8 input, small window: i16gemm on byte values */
 };
 
 struct conv_plan {
@@ -81,6 +82,10 @@ struct conv_plan {
 	size_t pixw;		/* words per input pixel (all planes) */
 	size_t rows_per_task;
 	struct qnn_conv_geom geom;
+	/* CONV_INT8: windows of kk int16 values (taps x cg, zero-padded to even) */
+	size_t kk;
+	int16_t *wi16;		/* weights packed by qnn_i16_pack */
+	size_t *tapoff8;	/* per tap: byte offset from the window's first pixel */
 };
 
 size_t cpu_conv_scratch(const struct qnn_model *m, const struct qnn_layer *l);

@@ -25,6 +25,12 @@
 
 #define RPT_MAX 64	/* rows per task: im2col + accumulators stay in L1/L2 */
 #define DENSE_MAX_CG 256	/* bit-dense rows only for few channels per group */
+/*
+ * 8-bit input windows of at most this many values go through i16gemm: bit-
+ * planes would cost 8 popcount passes over words mostly empty at this size,
+ * i16gemm one multiply-add per value pair and 16 channels.
+ */
+#define INT8_MAX_K 128
 
 static int is_sign(unsigned int enc)
 {
@@ -65,6 +71,8 @@ void cpu_conv_free(struct conv_plan *p)
 	free(p->tht);
 	free(p->negmask);
 	free(p->tapoff);
+	free(p->wi16);
+	free(p->tapoff8);
 	free(p);
 }
 
@@ -81,6 +89,79 @@ static void insert_bits(uint64_t *dst, size_t dw, size_t at, const uint64_t *src
 		if (sh && wi + 1 < dw)
 			dst[wi + 1] |= src[k] >> (64 - sh);
 	}
+}
+
+/* BITS output: thresholds transposed with colconst folded in, negate mask */
+static int prepare_out(const struct qnn_model *m, const struct qnn_layer *l, struct conv_plan *p)
+{
+	const struct qnn_tensor *o = &m->t[l->out];
+
+	if (o->dtype == QNN_DT_BITS) {
+		/* acc + colconst >= t  <=>  acc >= t - colconst: fold it in once */
+		const int32_t *th = m->t[l->thresholds].data;
+		const struct qnn_tensor *ng = l->negate >= 0 ? &m->t[l->negate] : NULL;
+
+		p->nt = (1u << o->bits) - 1;
+		p->tht = malloc((size_t)p->nt * p->o * sizeof(int32_t));
+		p->negmask = calloc(o->cw, sizeof(uint64_t));
+		if (!p->tht || !p->negmask)
+			return -ENOMEM;
+		for (uint32_t oc = 0; oc < p->o; oc++) {
+			for (unsigned int t = 0; t < p->nt; t++) {
+				int64_t v = (int64_t)th[(size_t)oc * p->nt + t] - p->colconst[oc];
+
+				p->tht[(size_t)t * p->o + oc] = v > INT32_MAX ? INT32_MAX :
+								v < INT32_MIN ? INT32_MIN : (int32_t)v;
+			}
+			if (ng && ((const uint8_t *)ng->data)[ng->c == 1 ? 0 : oc])
+				p->negmask[oc / 64] |= 1ull << (oc % 64);
+		}
+	}
+	return 0;
+}
+
+/*
+ * CONV_INT8: the window's byte values times integer weights, exact in int32
+ * (no bit-plane algebra, so no colconst, row or padding terms: a padded tap
+ * is the value 0).
+ */
+static int prepare_int8(const struct qnn_model *m, struct qnn_layer *l, struct conv_plan *p)
+{
+	const struct qnn_tensor *x = &m->t[l->in[0]], *wt = &m->t[l->weights];
+	const uint64_t *wf = wt->data;
+	size_t k = (size_t)p->taps * p->cg, gw = (p->cg + 63) / 64;
+	int16_t *w = malloc(k * p->o * sizeof(*w));
+
+	p->mode = CONV_INT8;
+	p->pa = p->pb = 1;
+	p->kk = (k + 1) / 2 * 2;
+	p->kwp = p->row_words = (p->kk * sizeof(int16_t) + 7) / 8;
+	p->in_enc = x->dtype == QNN_DT_U8 ? QNN_ENC_UNSIGNED : QNN_ENC_SIGNED;
+	p->colconst = calloc(p->o, sizeof(int32_t));
+	p->wi16 = malloc(qnn_i16_pack_len(p->o, p->kk) * sizeof(int16_t));
+	p->tapoff8 = malloc(p->taps * sizeof(size_t));
+	if (!w || !p->colconst || !p->wi16 || !p->tapoff8) {
+		free(w);
+		return -ENOMEM;
+	}
+	for (uint32_t oc = 0; oc < p->o; oc++)
+		for (uint32_t t = 0; t < p->taps; t++)
+			for (uint32_t c = 0; c < p->cg; c++)
+				w[oc * k + (size_t)t * p->cg + c] = (int16_t)
+					qnn_bits_get(wf + ((size_t)oc * p->taps + t) * p->pb * gw,
+						     (uint32_t)gw, wt->bits, wt->enc, c);
+	qnn_i16_pack(p->o, k, p->kk, w, k, p->wi16);
+	free(w);
+	for (uint32_t ky = 0; ky < l->kh; ky++)
+		for (uint32_t kx = 0; kx < l->kw; kx++)
+			p->tapoff8[ky * l->kw + kx] = ((size_t)ky * l->dh * x->w + (size_t)kx * l->dw) * x->c;
+	p->geom = (struct qnn_conv_geom){
+		.n = 1, .h = x->h, .w = x->w, .c = x->c, .planes = 1,
+		.groups = 1, .kh = l->kh, .kw = l->kw, .sh = l->sh, .sw = l->sw,
+		.dh = l->dh, .dw = l->dw, .pt = l->pt, .pl = l->pl,
+		.oh = p->ho, .ow = p->wo,
+	};
+	return prepare_out(m, l, p);
 }
 
 int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t errlen)
@@ -117,6 +198,12 @@ int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t
 					p->wf[((size_t)oc * p->taps + t) * p->cg + c] = (float)
 						qnn_bits_get(wf + ((size_t)oc * p->taps + t) * p->pb * gw,
 							     (uint32_t)gw, p->pb, wt->enc, c);
+		return 0;
+	}
+	if ((x->dtype == QNN_DT_U8 || x->dtype == QNN_DT_I8) && p->g == 1 &&
+	    (size_t)p->taps * p->cg <= INT8_MAX_K && m->ctx->kern->i16gemm) {
+		if (prepare_int8(m, l, p))
+			goto nomem;
 		return 0;
 	}
 	if (x->dtype == QNN_DT_U8 || x->dtype == QNN_DT_I8) {
@@ -225,27 +312,8 @@ int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t
 					p->kwp, p->wpk + grp * p->wpk_group);
 		}
 	}
-	if (o->dtype == QNN_DT_BITS) {
-		/* acc + colconst >= t  <=>  acc >= t - colconst: fold it in once */
-		const int32_t *th = m->t[l->thresholds].data;
-		const struct qnn_tensor *ng = l->negate >= 0 ? &m->t[l->negate] : NULL;
-
-		p->nt = (1u << o->bits) - 1;
-		p->tht = malloc((size_t)p->nt * p->o * sizeof(int32_t));
-		p->negmask = calloc(o->cw, sizeof(uint64_t));
-		if (!p->tht || !p->negmask)
-			goto nomem;
-		for (uint32_t oc = 0; oc < p->o; oc++) {
-			for (unsigned int t = 0; t < p->nt; t++) {
-				int64_t v = (int64_t)th[(size_t)oc * p->nt + t] - p->colconst[oc];
-
-				p->tht[(size_t)t * p->o + oc] = v > INT32_MAX ? INT32_MAX :
-								v < INT32_MIN ? INT32_MIN : (int32_t)v;
-			}
-			if (ng && ((const uint8_t *)ng->data)[ng->c == 1 ? 0 : oc])
-				p->negmask[oc / 64] |= 1ull << (oc % 64);
-		}
-	}
+	if (prepare_out(m, l, p))
+		goto nomem;
 	p->pixw = (size_t)p->pa * x->cw;
 	p->tapoff = malloc(p->taps * sizeof(size_t));
 	if (!p->tapoff)
@@ -486,6 +554,9 @@ static void window_sums(const struct conv_plan *p, const struct qnn_conv_geom *g
 	}
 }
 
+static void finish_rows(struct cpu_exec *e, const struct conv_task *ct, int32_t *acc,
+			const uint64_t *mask, size_t row0, size_t nr);
+
 static void conv_rows(void *arg, size_t task, unsigned int worker)
 {
 	struct conv_task *ct = arg;
@@ -539,10 +610,21 @@ static void conv_rows(void *arg, size_t task, unsigned int worker)
 			}
 		}
 	}
+	finish_rows(e, ct, acc, p->wtap ? mask : NULL, row0, nr);
+}
+
+/* Padding correction, then thresholds or the output transform, per row. */
+static void finish_rows(struct cpu_exec *e, const struct conv_task *ct, int32_t *acc,
+			const uint64_t *mask, size_t row0, size_t nr)
+{
+	const struct conv_plan *p = e->l->conv;
+	const struct qnn_kern *k = e->k;
+	size_t mw = mask_words(p);
+
 	for (size_t r = 0; r < nr; r++) {
 		int32_t *a = acc + r * p->o;
 
-		if (p->wtap)
+		if (mask)
 			for (uint32_t t = 0; t < p->taps; t++)
 				if (mask[r * mw + t / 64] >> (t % 64) & 1)
 					for (uint32_t j = 0; j < p->o; j++)
@@ -556,8 +638,70 @@ static void conv_rows(void *arg, size_t task, unsigned int worker)
 		}
 		for (uint32_t j = 0; j < p->o; j++)
 			a[j] += p->colconst[j];
-		cpu_transform_row(e->m, l, a, ct->out + (row0 + r) * ct->out_pix);
+		cpu_transform_row(e->m, e->l, a, ct->out + (row0 + r) * ct->out_pix);
 	}
+}
+
+/*
+ * CONV_INT8 rows: each window's byte values as int16 (zeros for padded taps
+ * and the pad to kk), one i16gemm, then the usual epilogue.
+ */
+static void im2col_i16(const struct conv_plan *p, const struct qnn_conv_geom *g, int is_signed,
+		       const uint8_t *in, size_t row0, size_t nrows, int16_t *out)
+{
+	size_t c = g->c, k = (size_t)p->taps * c;
+
+	for (size_t r = row0; r < row0 + nrows; r++) {
+		size_t ox = r % g->ow, oy = r / g->ow % g->oh, n = r / (g->ow * g->oh);
+		int16_t *dst = out + (r - row0) * p->kk;
+
+		if (k < p->kk)
+			dst[k] = 0;
+		if (interior(g, oy, ox)) {
+			const uint8_t *base = in + ((n * g->h + oy * g->sh - g->pt) * g->w +
+						    ox * g->sw - g->pl) * c;
+
+			for (size_t t = 0; t < p->taps; t++)
+				for (size_t ch = 0; ch < c; ch++)
+					dst[t * c + ch] = is_signed ? (int8_t)base[p->tapoff8[t] + ch] :
+							  base[p->tapoff8[t] + ch];
+			continue;
+		}
+		for (size_t ky = 0; ky < g->kh; ky++) {
+			size_t y = oy * g->sh + ky * g->dh;
+
+			for (size_t kx = 0; kx < g->kw; kx++) {
+				size_t xx = ox * g->sw + kx * g->dw, t = ky * g->kw + kx;
+				const uint8_t *px;
+
+				if (y < g->pt || xx < g->pl || y - g->pt >= g->h || xx - g->pl >= g->w) {
+					for (size_t ch = 0; ch < c; ch++)
+						dst[t * c + ch] = 0;
+					continue;
+				}
+				px = in + ((n * g->h + y - g->pt) * g->w + xx - g->pl) * c;
+				for (size_t ch = 0; ch < c; ch++)
+					dst[t * c + ch] = is_signed ? (int8_t)px[ch] : px[ch];
+			}
+		}
+	}
+}
+
+static void conv_rows_int8(void *arg, size_t task, unsigned int worker)
+{
+	struct conv_task *ct = arg;
+	struct cpu_exec *e = ct->e;
+	const struct conv_plan *p = e->l->conv;
+	size_t row0 = task * ct->rpt, nr = ct->rows - row0 < ct->rpt ? ct->rows - row0 : ct->rpt;
+	uint8_t *s = e->scratch + (size_t)worker * e->scratch_bytes;
+	int16_t *buf = (int16_t *)s;
+	int32_t *acc = (int32_t *)(s + RPT_MAX * p->row_words * 8);
+	struct qnn_conv_geom g = p->geom;
+
+	g.n = e->batch;
+	im2col_i16(p, &g, p->in_enc == QNN_ENC_SIGNED, (const uint8_t *)ct->in, row0, nr, buf);
+	e->k->i16gemm(nr, p->o, p->kk, buf, p->kk, p->wi16, acc, p->o);
+	finish_rows(e, ct, acc, NULL, row0, nr);
 }
 
 static void pack_task(void *arg, size_t n, unsigned int worker)
@@ -672,7 +816,8 @@ void cpu_conv_run(struct cpu_exec *e)
 			ct.rpt = RPT_MAX;
 		if (!ct.rpt)
 			ct.rpt = 1;
-		cpu_tasks_w(e, (rows + ct.rpt - 1) / ct.rpt, conv_rows, &ct,
+		cpu_tasks_w(e, (rows + ct.rpt - 1) / ct.rpt,
+			    p->mode == CONV_INT8 ? conv_rows_int8 : conv_rows, &ct,
 			    rows * p->o * p->kwp * p->pa * p->pb);
 	}
 }

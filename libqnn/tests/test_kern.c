@@ -13,7 +13,7 @@
 #include "kern/kern.h"
 #include "kern_tap.h"
 
-#define TESTS_PER_TABLE 10
+#define TESTS_PER_TABLE 11
 
 /* m rows of kbits-bit packed data, stride ld words (>= words), tail zero */
 static uint64_t *rand_rows(uint64_t *s, size_t m, size_t kbits, size_t ld)
@@ -324,6 +324,50 @@ static int threshold_cases(const struct qnn_kern *t, const struct qnn_kern *ref,
 	return ok;
 }
 
+/*
+ * i16gemm on qnn_i16_pack()ed weights == the plain dot products of 8-bit
+ * values and weights (the oracle is written out here, not the scalar table):
+ * n around the 16/32-column blocks, m around the 4-row blocks, odd k.
+ */
+static int i16_cases(const struct qnn_kern *t, uint64_t *s)
+{
+	int ok = 1;
+
+	for (int it = 0; it < 300 && ok; it++) {
+		size_t m = rnd_range(s, 1, 13), n = rnd_range(s, 1, 70), k = rnd_range(s, 1, 80);
+		size_t kk = (k + 1) / 2 * 2, lda = kk + 2 * rnd_range(s, 0, 2), ldc = n + rnd_range(s, 0, 3);
+		int16_t *a = xcalloc(m * lda, 2), *w = xcalloc(n * k, 2);
+		int16_t *b = xcalloc(qnn_i16_pack_len(n, kk), 2);
+		int32_t *c = xcalloc(m * ldc, 4);
+		int sgn = rnd(s) & 1;
+
+		for (size_t i = 0; i < m; i++)
+			for (size_t j = 0; j < k; j++)
+				a[i * lda + j] = (int16_t)(sgn ? (int)rnd_range(s, 0, 255) - 128 :
+							   (int)rnd_range(s, 0, 255));
+		for (size_t i = 0; i < n * k; i++)
+			w[i] = (int16_t)((int)rnd_range(s, 0, 255) - 128);
+		qnn_i16_pack(n, k, kk, w, k, b);
+		t->i16gemm(m, n, kk, a, lda, b, c, ldc);
+		for (size_t i = 0; i < m && ok; i++)
+			for (size_t j = 0; j < n && ok; j++) {
+				int32_t v = 0;
+
+				for (size_t q = 0; q < k; q++)
+					v += a[i * lda + q] * w[j * k + q];
+				ok = c[i * ldc + j] == v;
+				if (!ok)
+					printf("# i16gemm m=%zu n=%zu k=%zu: c[%zu][%zu] = %d, want %d\n",
+					       m, n, k, i, j, c[i * ldc + j], v);
+			}
+		free(a);
+		free(w);
+		free(b);
+		free(c);
+	}
+	return ok;
+}
+
 static void test_table(struct tap *tp, const char *name, uint64_t seed)
 {
 	const struct qnn_kern *t = qnn_kern_select(name);
@@ -358,6 +402,8 @@ static void test_table(struct tap *tp, const char *name, uint64_t seed)
 	tap_ok(tp, conv_cases(t, ref, &s),
 	       "%s: conv via im2col (1x1..7x7, stride, pad, dilation, groups, batch) == scalar",
 	       name);
+	tap_ok(tp, i16_cases(t, &s), "%s: i16gemm (8-bit values x 8-bit weights) == dot products",
+	       name);
 }
 
 int main(void)
@@ -370,7 +416,7 @@ int main(void)
 
 	for (size_t i = 0; names[i]; i++)
 		nt += strcmp(names[i], "scalar") != 0;
-	printf("1..%zu\n", nt * TESTS_PER_TABLE + 3);
+	printf("1..%zu\n", nt * TESTS_PER_TABLE + 4);
 	printf("# seed 0x%llx (set QNN_TEST_SEED to vary)\n",
 	       (unsigned long long)seed);
 
@@ -384,6 +430,12 @@ int main(void)
 	       "unknown table name gives NULL");
 	unsetenv("QNN_KERNELS");
 
+	{
+		uint64_t s = seed;
+
+		tap_ok(&tp, i16_cases(qnn_kern_scalar(), &s),
+		       "scalar: i16gemm (8-bit values x 8-bit weights) == dot products");
+	}
 	for (size_t i = 0; names[i]; i++)
 		if (strcmp(names[i], "scalar"))
 			test_table(&tp, names[i], seed + i);

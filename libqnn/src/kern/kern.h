@@ -100,7 +100,28 @@ struct qnn_kern {
 	void (*threshold)(size_t n, const int32_t *acc, size_t nt,
 			  const int32_t *th, size_t ldt,
 			  const uint64_t *negmask, int flip, uint64_t *out);
+
+	/*
+	 * Integer GEMM for 8-bit first layers: U8/I8 pixels with few channels,
+	 * where bit-planes would cost 8 popcount GEMMs over mostly empty words
+	 * (docs/kernels.md, "The 8-bit first layer"):
+	 *   c[i * ldc + j] = sum_{k < kk} a[i * lda + k] * w_j[k]   (int32)
+	 * for i < m, j < n; kk even (rows zero-padded to it). Exact while
+	 * |a|, |w| <= 2^15 / 2 per product pair, i.e. for 8-bit values and
+	 * weights. b is w packed by qnn_i16_pack() (one layout, every table).
+	 */
+	void (*i16gemm)(size_t m, size_t n, size_t kk, const int16_t *a, size_t lda,
+			const int16_t *b, int32_t *c, size_t ldc);
 };
+
+/*
+ * Weights for i16gemm: pairs of k for 16 columns at a time, so one 32-bit
+ * broadcast of a row's pair multiplies 16 (AVX-512) or 8 (AVX2) columns:
+ *   dst[(q * np + j) * 2 + r] = w[j * ldw + 2q + r]   (0 past n or k)
+ * for q < kk / 2, j < np = n rounded up to 16. qnn_i16_pack_len() elements.
+ */
+size_t qnn_i16_pack_len(size_t n, size_t kk);
+void qnn_i16_pack(size_t n, size_t k, size_t kk, const int16_t *w, size_t ldw, int16_t *dst);
 
 /* The portable reference table; always available. */
 const struct qnn_kern *qnn_kern_scalar(void);

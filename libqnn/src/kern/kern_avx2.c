@@ -8,6 +8,7 @@
  * which never touches masked-out words.
  */
 #include <immintrin.h>
+#include <string.h>
 
 #include "kern.h"
 #include "kern_isa.h"
@@ -232,6 +233,43 @@ static void avx2_threshold(size_t n, const int32_t *acc, size_t nt,
 	}
 }
 
+/* i16gemm: as the AVX-512 one (kern_avx512.c), 8 columns per register */
+static void avx2_i16gemm(size_t m, size_t n, size_t kk, const int16_t *a, size_t lda,
+			 const int16_t *b, int32_t *c, size_t ldc)
+{
+	size_t np = (n + 15) / 16 * 16, kq = kk / 2;
+
+	for (size_t j0 = 0; j0 < n; j0 += 16) {
+		size_t nj = n - j0 < 16 ? n - j0 : 16;
+
+		for (size_t i = 0; i < m; i++) {
+			__m256i acc0 = _mm256_setzero_si256(), acc1 = acc0;
+			int32_t out[16];
+
+			for (size_t q = 0; q < kq; q++) {
+				const int16_t *w = b + (q * np + j0) * 2;
+				int32_t pair;
+				__m256i x;
+
+				memcpy(&pair, a + i * lda + 2 * q, 4);
+				x = _mm256_set1_epi32(pair);
+				acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(x,
+						_mm256_loadu_si256((const __m256i *)w)));
+				acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(x,
+						_mm256_loadu_si256((const __m256i *)(w + 16))));
+			}
+			if (nj == 16) {
+				_mm256_storeu_si256((__m256i *)(c + i * ldc + j0), acc0);
+				_mm256_storeu_si256((__m256i *)(c + i * ldc + j0 + 8), acc1);
+				continue;
+			}
+			_mm256_storeu_si256((__m256i *)out, acc0);
+			_mm256_storeu_si256((__m256i *)(out + 8), acc1);
+			memcpy(c + i * ldc + j0, out, nj * sizeof(*out));
+		}
+	}
+}
+
 static const struct qnn_kern avx2_table = {
 	.name = "avx2",
 	.popgemm = avx2_popgemm,
@@ -240,6 +278,7 @@ static const struct qnn_kern avx2_table = {
 	.pack_words = qnn_kern_pack_none,
 	.popgemm_packed = blocked_popgemm_planes,
 	.threshold = avx2_threshold,
+	.i16gemm = avx2_i16gemm,
 };
 
 const struct qnn_kern *qnn_kern_avx2(void)

@@ -479,6 +479,69 @@ void qnn_kern_threshold_avx512f(size_t n, const int32_t *acc, size_t nt,
 	}
 }
 
+/*
+ * i16gemm: 32 columns per pass in two registers of 16 int32; each k pair of
+ * a row is one 32-bit broadcast, vpmaddwd multiplies it with 16 columns'
+ * weight pairs and adds the two products. Four rows share each weight load.
+ */
+void qnn_kern_i16gemm_avx512bw(size_t m, size_t n, size_t kk, const int16_t *a, size_t lda,
+			       const int16_t *b, int32_t *c, size_t ldc)
+{
+	size_t np = (n + 15) / 16 * 16, kq = kk / 2;
+
+	for (size_t j0 = 0; j0 < n; j0 += 32) {
+		size_t nj = n - j0 < 32 ? n - j0 : 32;
+		__mmask16 m0 = (__mmask16)(nj >= 16 ? 0xffff : (1u << nj) - 1);
+		__mmask16 m1 = (__mmask16)(nj >= 32 ? 0xffff : nj > 16 ? (1u << (nj - 16)) - 1 : 0);
+		size_t i = 0;
+
+		for (; i + 4 <= m; i += 4) {
+			__m512i acc[4][2];
+
+			for (int r = 0; r < 4; r++)
+				acc[r][0] = acc[r][1] = _mm512_setzero_si512();
+			for (size_t q = 0; q < kq; q++) {
+				const int16_t *w = b + (q * np + j0) * 2;
+				__m512i w0 = _mm512_loadu_si512(w);
+				__m512i w1 = m1 ? _mm512_loadu_si512(w + 32) : w0;
+
+				for (int r = 0; r < 4; r++) {
+					int32_t pair;
+					__m512i x;
+
+					memcpy(&pair, a + (i + r) * lda + 2 * q, 4);
+					x = _mm512_set1_epi32(pair);
+					acc[r][0] = _mm512_add_epi32(acc[r][0], _mm512_madd_epi16(x, w0));
+					acc[r][1] = _mm512_add_epi32(acc[r][1], _mm512_madd_epi16(x, w1));
+				}
+			}
+			for (int r = 0; r < 4; r++) {
+				_mm512_mask_storeu_epi32(c + (i + r) * ldc + j0, m0, acc[r][0]);
+				if (m1)
+					_mm512_mask_storeu_epi32(c + (i + r) * ldc + j0 + 16, m1, acc[r][1]);
+			}
+		}
+		for (; i < m; i++) {
+			__m512i acc0 = _mm512_setzero_si512(), acc1 = acc0;
+
+			for (size_t q = 0; q < kq; q++) {
+				const int16_t *w = b + (q * np + j0) * 2;
+				int32_t pair;
+				__m512i x;
+
+				memcpy(&pair, a + i * lda + 2 * q, 4);
+				x = _mm512_set1_epi32(pair);
+				acc0 = _mm512_add_epi32(acc0, _mm512_madd_epi16(x, _mm512_loadu_si512(w)));
+				if (m1)
+					acc1 = _mm512_add_epi32(acc1, _mm512_madd_epi16(x, _mm512_loadu_si512(w + 32)));
+			}
+			_mm512_mask_storeu_epi32(c + i * ldc + j0, m0, acc0);
+			if (m1)
+				_mm512_mask_storeu_epi32(c + i * ldc + j0 + 16, m1, acc1);
+		}
+	}
+}
+
 static const struct qnn_kern avx512_table = {
 	.name = "avx512",
 	.popgemm = avx512_popgemm,
@@ -488,6 +551,7 @@ static const struct qnn_kern avx512_table = {
 	.pack = avx512_pack,
 	.popgemm_packed = avx512_popgemm_packed,
 	.threshold = qnn_kern_threshold_avx512f,
+	.i16gemm = qnn_kern_i16gemm_avx512bw,
 };
 
 const struct qnn_kern *qnn_kern_avx512(void)

@@ -194,6 +194,7 @@ static const struct qnn_kern lut512_table = {
 	.pack_words = qnn_kern_pack_none,
 	.popgemm_packed = blocked_popgemm_planes,
 	.threshold = qnn_kern_threshold_avx512f,
+	.i16gemm = qnn_kern_i16gemm_avx512bw,
 };
 
 const struct qnn_kern *qnn_kern_avx512bw(void)

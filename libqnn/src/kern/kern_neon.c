@@ -193,6 +193,7 @@ static const struct qnn_kern neon_table = {
 	.pack_words = qnn_kern_pack_none,
 	.popgemm_packed = blocked_popgemm_planes,
 	.threshold = neon_threshold,
+	.i16gemm = qnn_kern_i16gemm_scalar,	/* gcc vectorizes it well enough for a first layer */
 };
 
 const struct qnn_kern *qnn_kern_neon(void)

@@ -99,6 +99,38 @@ size_t qnn_kern_pack_none(size_t n, size_t kw, size_t pb)
 	return 0;
 }
 
+size_t qnn_i16_pack_len(size_t n, size_t kk)
+{
+	return (n + 15) / 16 * 16 * kk;
+}
+
+void qnn_i16_pack(size_t n, size_t k, size_t kk, const int16_t *w, size_t ldw, int16_t *dst)
+{
+	size_t np = (n + 15) / 16 * 16;
+
+	for (size_t q = 0; q < kk / 2; q++)
+		for (size_t j = 0; j < np; j++)
+			for (size_t r = 0; r < 2; r++)
+				dst[(q * np + j) * 2 + r] = j < n && 2 * q + r < k ?
+							    w[j * ldw + 2 * q + r] : 0;
+}
+
+void qnn_kern_i16gemm_scalar(size_t m, size_t n, size_t kk, const int16_t *a, size_t lda,
+			     const int16_t *b, int32_t *c, size_t ldc)
+{
+	size_t np = (n + 15) / 16 * 16;
+
+	for (size_t i = 0; i < m; i++)
+		for (size_t j = 0; j < n; j++) {
+			uint32_t s = 0;	/* wrapping, as kern.h says */
+
+			for (size_t q = 0; q < kk / 2; q++)
+				s += (uint32_t)((int32_t)a[i * lda + 2 * q] * b[(q * np + j) * 2]) +
+				     (uint32_t)((int32_t)a[i * lda + 2 * q + 1] * b[(q * np + j) * 2 + 1]);
+			c[i * ldc + j] = (int32_t)s;
+		}
+}
+
 static const struct qnn_kern scalar_table = {
 	.name = "scalar",
 	.popgemm = scalar_popgemm,
@@ -107,6 +139,7 @@ static const struct qnn_kern scalar_table = {
 	.pack_words = qnn_kern_pack_none,
 	.popgemm_packed = scalar_popgemm_planes,
 	.threshold = qnn_kern_threshold_scalar,
+	.i16gemm = qnn_kern_i16gemm_scalar,
 };
 
 const struct qnn_kern *qnn_kern_scalar(void)
