@@ -85,6 +85,15 @@ struct conv_plan {
 	/* CONV_INT8: windows of kk int16 values (taps x cg, zero-padded to even) */
 	size_t kk;
 	int16_t *wi16;		/* weights packed by qnn_i16_pack */
+	/*
+	 * ZERO_PAD by padding class: output pixels whose windows pad the same
+	 * taps share one correction per channel, folded into their own
+	 * threshold table (thtc), so a row needs no per-tap work.
+	 */
+	uint16_t *padclass;	/* per output pixel (ho x wo): its class, 0 = none */
+	unsigned int npadcls;
+	int32_t *padcorr;	/* npadcls x o: what +1 padding added */
+	int32_t *thtc;		/* BITS out: npadcls x nt x o thresholds */
 	size_t *tapoff8;	/* per tap: byte offset from the window's first pixel */
 };
 

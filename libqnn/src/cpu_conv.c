@@ -73,6 +73,9 @@ void cpu_conv_free(struct conv_plan *p)
 	free(p->tapoff);
 	free(p->wi16);
 	free(p->tapoff8);
+	free(p->padclass);
+	free(p->padcorr);
+	free(p->thtc);
 	free(p);
 }
 
@@ -89,6 +92,81 @@ static void insert_bits(uint64_t *dst, size_t dw, size_t at, const uint64_t *src
 		if (sh && wi + 1 < dw)
 			dst[wi + 1] |= src[k] >> (64 - sh);
 	}
+}
+
+#define PADCLASS_MAX 256
+
+static int32_t sat32(int64_t v)
+{
+	return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
+}
+
+/*
+ * Padding classes of a ZERO_PAD layer (taps <= 64): which taps of each
+ * output pixel's window are padding, the distinct sets numbered, each set's
+ * correction sum_t a0 * wtap[oc][t], and per class thresholds with it added
+ * (acc - corr >= th  <=>  acc >= th + corr; likewise <= for negated
+ * channels). Exact while accumulators stay PADCLASS-far from the int32
+ * limits. Without room for the classes (returns 0 leaving padclass NULL)
+ * rows are corrected tap by tap.
+ */
+static int prepare_padclass(const struct qnn_model *m, const struct qnn_layer *l,
+			    struct conv_plan *p)
+{
+	const struct qnn_tensor *x = &m->t[l->in[0]];
+	uint64_t cls[PADCLASS_MAX] = { 0 };
+	size_t npix = (size_t)p->ho * p->wo;
+
+	if (!p->wtap || p->taps > 64 || npix > SIZE_MAX / 2)
+		return 0;
+	p->padclass = malloc(npix * sizeof(*p->padclass));
+	if (!p->padclass)
+		return -ENOMEM;
+	p->npadcls = 1;
+	for (size_t oy = 0; oy < p->ho; oy++)
+		for (size_t ox = 0; ox < p->wo; ox++) {
+			uint64_t mask = 0;
+			unsigned int c;
+
+			for (size_t ky = 0; ky < l->kh; ky++)
+				for (size_t kx = 0; kx < l->kw; kx++) {
+					size_t y = oy * l->sh + ky * l->dh, xx = ox * l->sw + kx * l->dw;
+
+					if (y < l->pt || xx < l->pl || y - l->pt >= x->h || xx - l->pl >= x->w)
+						mask |= 1ull << (ky * l->kw + kx);
+				}
+			for (c = 0; c < p->npadcls && cls[c] != mask; c++)
+				;
+			if (c == p->npadcls) {
+				if (c == PADCLASS_MAX) {
+					free(p->padclass);
+					p->padclass = NULL;
+					return 0;
+				}
+				cls[p->npadcls++] = mask;
+			}
+			p->padclass[oy * p->wo + ox] = (uint16_t)c;
+		}
+	p->padcorr = calloc((size_t)p->npadcls * p->o, sizeof(int32_t));
+	if (!p->padcorr)
+		return -ENOMEM;
+	for (unsigned int c = 0; c < p->npadcls; c++)
+		for (uint32_t j = 0; j < p->o; j++)
+			for (uint32_t t = 0; t < p->taps; t++)
+				if (cls[c] >> t & 1)
+					p->padcorr[(size_t)c * p->o + j] += p->a0 * p->wtap[(size_t)j * p->taps + t];
+	if (p->tht) {
+		p->thtc = malloc((size_t)p->npadcls * p->nt * p->o * sizeof(int32_t));
+		if (!p->thtc)
+			return -ENOMEM;
+		for (unsigned int c = 0; c < p->npadcls; c++)
+			for (unsigned int t = 0; t < p->nt; t++)
+				for (uint32_t j = 0; j < p->o; j++)
+					p->thtc[((size_t)c * p->nt + t) * p->o + j] =
+						sat32((int64_t)p->tht[(size_t)t * p->o + j] +
+						      p->padcorr[(size_t)c * p->o + j]);
+	}
+	return 0;
 }
 
 /* BITS output: thresholds transposed with colconst folded in, negate mask */
@@ -148,7 +226,7 @@ static int prepare_int8(const struct qnn_model *m, struct qnn_layer *l, struct c
 		for (uint32_t t = 0; t < p->taps; t++)
 			for (uint32_t c = 0; c < p->cg; c++)
 				w[oc * k + (size_t)t * p->cg + c] = (int16_t)
-					qnn_bits_get(wf + ((size_t)oc * p->taps + t) * p->pb * gw,
+					qnn_bits_get(wf + ((size_t)oc * p->taps + t) * wt->bits * gw,
 						     (uint32_t)gw, wt->bits, wt->enc, c);
 	qnn_i16_pack(p->o, k, p->kk, w, k, p->wi16);
 	free(w);
@@ -312,7 +390,7 @@ int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t
 					p->kwp, p->wpk + grp * p->wpk_group);
 		}
 	}
-	if (prepare_out(m, l, p))
+	if (prepare_out(m, l, p) || prepare_padclass(m, l, p))
 		goto nomem;
 	p->pixw = (size_t)p->pa * x->cw;
 	p->tapoff = malloc(p->taps * sizeof(size_t));
@@ -330,6 +408,30 @@ int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t
 	return 0;
 nomem:
 	return qnn_fmt_err(err, errlen, -ENOMEM, "layer \"%s\": out of memory for weights", l->name);
+}
+
+/*
+ * Output coordinates of consecutive rows without a division per row: set
+ * once from the first row, then stepped.
+ */
+struct rowpos {
+	size_t ox, oy, n;
+};
+
+static inline struct rowpos rowpos_at(const struct qnn_conv_geom *g, size_t r)
+{
+	return (struct rowpos){ r % g->ow, r / g->ow % g->oh, r / (g->ow * g->oh) };
+}
+
+static inline void rowpos_next(const struct qnn_conv_geom *g, struct rowpos *q)
+{
+	if (++q->ox == g->ow) {
+		q->ox = 0;
+		if (++q->oy == g->oh) {
+			q->oy = 0;
+			q->n++;
+		}
+	}
 }
 
 /* Does output pixel (oy, ox)'s window lie inside the input (no padded tap)? */
@@ -357,8 +459,10 @@ static void im2col_dense(const struct conv_plan *p, const struct qnn_conv_geom *
 	size_t cw = (g->c + 63) / 64, mw = mask_words(p);
 	uint64_t tmp[DENSE_MAX_CG / 64];
 
-	for (size_t r = row0; r < row0 + nrows; r++) {
-		size_t ox = r % g->ow, oy = r / g->ow % g->oh, n = r / (g->ow * g->oh);
+	struct rowpos rp = rowpos_at(g, row0);
+
+	for (size_t r = row0; r < row0 + nrows; r++, rowpos_next(g, &rp)) {
+		size_t ox = rp.ox, oy = rp.oy, n = rp.n;
 		uint64_t *dst = out + (r - row0) * p->row_words;
 		uint64_t *mask = padmask ? padmask + (r - row0) * mw : NULL;
 
@@ -469,8 +573,10 @@ static void im2col_words(const struct conv_plan *p, const struct qnn_conv_geom *
 	size_t cw = (g->c + 63) / 64, gw = (p->cg + 63) / 64, mw = mask_words(p);
 	size_t goff = (size_t)group * p->cg / 64, planes = g->planes, kwp = p->kwp;
 
-	for (size_t r = row0; r < row0 + nrows; r++) {
-		size_t ox = r % g->ow, oy = r / g->ow % g->oh, n = r / (g->ow * g->oh);
+	struct rowpos rp = rowpos_at(g, row0);
+
+	for (size_t r = row0; r < row0 + nrows; r++, rowpos_next(g, &rp)) {
+		size_t ox = rp.ox, oy = rp.oy, n = rp.n;
 		uint64_t *dst = out + (r - row0) * p->row_words;
 		uint64_t *mask = padmask ? padmask + (r - row0) * mw : NULL;
 
@@ -533,8 +639,10 @@ struct conv_task {
 static void window_sums(const struct conv_plan *p, const struct qnn_conv_geom *g,
 			const int32_t *sums, size_t row0, size_t nr, int32_t *rt)
 {
-	for (size_t r = row0; r < row0 + nr; r++) {
-		size_t ox = r % g->ow, oy = r / g->ow % g->oh, n = r / (g->ow * g->oh);
+	struct rowpos rp = rowpos_at(g, row0);
+
+	for (size_t r = row0; r < row0 + nr; r++, rowpos_next(g, &rp)) {
+		size_t ox = rp.ox, oy = rp.oy, n = rp.n;
 		int32_t v = 0;
 
 		for (size_t ky = 0; ky < g->kh; ky++) {
@@ -576,11 +684,11 @@ static void conv_rows(void *arg, size_t task, unsigned int worker)
 	g.n = e->batch;
 	for (uint32_t grp = 0; grp < p->g; grp++) {
 		if (p->mode == CONV_TAPS && (p->g == 1 || p->cg % 64 == 0))
-			im2col_words(p, &g, grp, ct->in, row0, nr, buf, p->wtap ? mask : NULL);
+			im2col_words(p, &g, grp, ct->in, row0, nr, buf, p->wtap && !p->padclass ? mask : NULL);
 		else if (p->mode == CONV_TAPS)
-			qnn_im2col_bits(&g, grp, ct->in, row0, nr, buf, p->row_words, p->wtap ? mask : NULL);
+			qnn_im2col_bits(&g, grp, ct->in, row0, nr, buf, p->row_words, p->wtap && !p->padclass ? mask : NULL);
 		else
-			im2col_dense(p, &g, grp, ct->in, row0, nr, buf, p->wtap ? mask : NULL,
+			im2col_dense(p, &g, grp, ct->in, row0, nr, buf, p->wtap && !p->padclass ? mask : NULL,
 				     p->pixsum ? ct->sums : NULL, pop + RPT_MAX);
 		k->popgemm_packed(p->op, nr, p->og, p->kwp, p->pa, buf, p->row_words, p->kwp,
 				  p->pb, p->wpk ? p->wpk + grp * p->wpk_group :
@@ -610,7 +718,7 @@ static void conv_rows(void *arg, size_t task, unsigned int worker)
 			}
 		}
 	}
-	finish_rows(e, ct, acc, p->wtap ? mask : NULL, row0, nr);
+	finish_rows(e, ct, acc, p->wtap && !p->padclass ? mask : NULL, row0, nr);
 }
 
 /* Padding correction, then thresholds or the output transform, per row. */
@@ -621,9 +729,22 @@ static void finish_rows(struct cpu_exec *e, const struct conv_task *ct, int32_t 
 	const struct qnn_kern *k = e->k;
 	size_t mw = mask_words(p);
 
-	for (size_t r = 0; r < nr; r++) {
-		int32_t *a = acc + r * p->o;
+	size_t npix = (size_t)p->ho * p->wo, pix = row0 % npix;
 
+	for (size_t r = 0; r < nr; r++, pix = pix + 1 == npix ? 0 : pix + 1) {
+		int32_t *a = acc + r * p->o;
+		unsigned int c = p->padclass ? p->padclass[pix] : 0;
+
+		if (p->thtc) {
+			/* colconst and this pixel's padding folded into thtc */
+			k->threshold(p->o, a, p->nt, p->thtc + (size_t)c * p->nt * p->o, p->o,
+				     p->negmask, ct->out_enc == QNN_ENC_BIPOLAR,
+				     (uint64_t *)(ct->out + (row0 + r) * ct->out_pix));
+			continue;
+		}
+		if (c)
+			for (uint32_t j = 0; j < p->o; j++)
+				a[j] -= p->padcorr[(size_t)c * p->o + j];
 		if (mask)
 			for (uint32_t t = 0; t < p->taps; t++)
 				if (mask[r * mw + t / 64] >> (t % 64) & 1)
@@ -651,8 +772,10 @@ static void im2col_i16(const struct conv_plan *p, const struct qnn_conv_geom *g,
 {
 	size_t c = g->c, k = (size_t)p->taps * c;
 
-	for (size_t r = row0; r < row0 + nrows; r++) {
-		size_t ox = r % g->ow, oy = r / g->ow % g->oh, n = r / (g->ow * g->oh);
+	struct rowpos rp = rowpos_at(g, row0);
+
+	for (size_t r = row0; r < row0 + nrows; r++, rowpos_next(g, &rp)) {
+		size_t ox = rp.ox, oy = rp.oy, n = rp.n;
 		int16_t *dst = out + (r - row0) * p->kk;
 
 		if (k < p->kk)
@@ -661,10 +784,18 @@ static void im2col_i16(const struct conv_plan *p, const struct qnn_conv_geom *g,
 			const uint8_t *base = in + ((n * g->h + oy * g->sh - g->pt) * g->w +
 						    ox * g->sw - g->pl) * c;
 
-			for (size_t t = 0; t < p->taps; t++)
-				for (size_t ch = 0; ch < c; ch++)
-					dst[t * c + ch] = is_signed ? (int8_t)base[p->tapoff8[t] + ch] :
-							  base[p->tapoff8[t] + ch];
+			if (is_signed) {
+				for (size_t t = 0; t < p->taps; t++)
+					for (size_t ch = 0; ch < c; ch++)
+						dst[t * c + ch] = (int8_t)base[p->tapoff8[t] + ch];
+			} else if (c == 1) {
+				for (size_t t = 0; t < p->taps; t++)
+					dst[t] = base[p->tapoff8[t]];
+			} else {
+				for (size_t t = 0; t < p->taps; t++)
+					for (size_t ch = 0; ch < c; ch++)
+						dst[t * c + ch] = base[p->tapoff8[t] + ch];
+			}
 			continue;
 		}
 		for (size_t ky = 0; ky < g->kh; ky++) {
