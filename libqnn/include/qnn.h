@@ -157,8 +157,9 @@ struct qnn_load_opts {
 };
 
 /*
- * Loads and fully validates a .qnn file. The file is mmap'ed read-only and
- * its constant data (weights, thresholds) is used in place. A corrupt,
+ * Loads and fully validates a .qnn file. The file is read into a private
+ * copy (rewriting or truncating it afterwards changes nothing) whose constant
+ * data (weights, thresholds) is used in place. A corrupt,
  * truncated or hostile file fails with -EBADMSG (format), -EPROTO (checksum),
  * -ENOTSUP (newer version / unknown op), -EINVAL (inconsistent shapes) or
  * -E2BIG (sizes over the limits of docs/model-format.md); the context's
@@ -227,6 +228,8 @@ int qnn_model_plan_info(const struct qnn_model *model, struct qnn_plan_info *inf
  * (qnn_tensor_info.bytes each); outputs[i] receives `batch` images of output
  * i. Runs of one model from several threads proceed concurrently (each has
  * its own activation memory); they share the context's thread pool.
+ * Packed inputs keep their tail bits zero (docs/layout.md); one that does not
+ * fails the run with -EINVAL.
  */
 struct qnn_run_opts {
 	size_t sz;		/* sizeof(struct qnn_run_opts) */

@@ -30,7 +30,7 @@ struct qnn_tensor {
 	uint32_t cw;		/* BITS: words per plane per pixel */
 	size_t pix_bytes;	/* bytes of one pixel (all planes) */
 	size_t bytes;		/* whole tensor (constants) or one image */
-	const void *data;	/* constants: in the mapped file */
+	const void *data;	/* constants: in the model's file image */
 	size_t arena_off;	/* activations: naive layout offset (backends plan their own) */
 	int producer;		/* layer index, -1 graph input / constant */
 };
@@ -157,6 +157,10 @@ int32_t qnn_bits_get(const uint64_t *pix, uint32_t cw, unsigned int bits,
 void qnn_bits_set(uint64_t *pix, uint32_t cw, unsigned int bits,
 		  unsigned int enc, uint32_t c, int32_t v);
 int qnn_enc_range(unsigned int enc, unsigned int bits, int32_t *lo, int32_t *hi);
+/* Refuses (-EINVAL, message in ctx) packed inputs with tail bits set. */
+int qnn_check_input_tails(struct qnn_model *m, unsigned int batch, const void *const *inputs);
+/* Reads size bytes of fd into a 64-byte aligned buffer (free()). */
+int qnn_read_model_file(int fd, size_t size, void **buf);
 
 /* CPU feature probe (cpuinfo.c) */
 unsigned long long qnn_cpu_features(void);

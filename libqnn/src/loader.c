@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "format.h"
 #include "internal.h"
+#include "layout.h"
 
 struct parser {
 	const uint8_t *f;
@@ -188,6 +190,32 @@ static size_t dtype_size(unsigned int dt)
 
 static int cmp_name(const void *a, const void *b, void *arg);
 
+int qnn_read_model_file(int fd, size_t size, void **buf)
+{
+	uint8_t *p;
+	size_t got = 0;
+
+	/* aligned like a map, so constants are read in place from the copy */
+	p = aligned_alloc(QNN_ALIGN, (size + QNN_ALIGN - 1) / QNN_ALIGN * QNN_ALIGN);
+	if (!p)
+		return -ENOMEM;
+	while (got < size) {
+		ssize_t n = read(fd, p + got, size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int ret = n < 0 ? -errno : -EIO;	/* 0: shrank while we read */
+
+			free(p);
+			return ret;
+		}
+		got += (size_t)n;
+	}
+	*buf = p;
+	return 0;
+}
+
 static int parse_tensors(struct parser *p)
 {
 	struct qnn_model *m = p->m;
@@ -258,8 +286,9 @@ static int parse_tensors(struct parser *p)
 		t->bytes = qnn_tensor_bytes(&d);
 		if (!t->bytes || t->bytes > QNNF_MAX_TENSOR_BYTES)
 			TFAIL(-E2BIG, "size over the 2^31-byte limit");
-		t->cw = (t->c + 63) / 64;
-		t->pix_bytes = t->dtype == QNN_DT_BITS ? (size_t)t->bits * t->cw * 8 :
+		t->cw = (uint32_t)qnn_lay_cw(t->c);
+		t->pix_bytes = t->dtype == QNN_DT_BITS ?
+			       qnn_lay_pix_words(t->bits, t->cw) * sizeof(uint64_t) :
 			       (size_t)t->c * dtype_size(t->dtype);
 		if (t->is_const) {
 			if (off % QNNF_DATA_ALIGN)
@@ -273,6 +302,17 @@ static int parse_tensors(struct parser *p)
 				      (unsigned long long)dlen);
 			t->data = data + off;
 			cr[ncr++] = (struct range){ off, len, i };
+			if (t->dtype == QNN_DT_BITS) {
+				/* tails are zero (docs/layout.md); kernels count them, e.g. in XOR */
+				int plane;
+				long long px = qnn_lay_tail_pixel(t->data, (size_t)t->n * t->h * t->w,
+								  t->bits, t->c, &plane);
+
+				if (px >= 0)
+					TFAIL(-EBADMSG, "pixel %lld plane %d: tail bits (channels %u..%zu) set; "
+					      "docs/layout.md requires them zero", px, plane, t->c,
+					      (size_t)t->cw * 64 - 1);
+			}
 		} else {
 			if (off || len)
 				TFAIL(-EBADMSG, "activation with data offset/size");

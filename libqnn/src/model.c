@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Loading models (mmap, validate, plan), answering queries about them, and
+ * Loading models (read, validate, plan), answering queries about them, and
  * running them synchronously or through the context's runner thread.
  */
 #include <errno.h>
@@ -96,15 +96,14 @@ int qnn_model_load_file(struct qnn_ctx *ctx, const char *path,
 	}
 	m->ctx = ctx;
 	m->file_size = (size_t)st.st_size;
-	/* read-only private map: weights are used in place, never copied */
-	m->map = mmap(NULL, m->file_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	/* a private copy, not a map: a file rewritten or truncated later changes nothing */
+	ret = qnn_read_model_file(fd, m->file_size, &m->copy);
 	close(fd);
-	if (m->map == MAP_FAILED) {
-		ret = -errno;
+	if (ret) {
 		free(m);
-		return qnn_ctx_err(ctx, ret, "%s: mmap: %s", path, strerror(-ret));
+		return qnn_ctx_err(ctx, ret, "%s: read: %s", path, strerror(-ret));
 	}
-	m->file = m->map;
+	m->file = m->copy;
 	return finish_load(ctx, m, path, out);
 }
 
@@ -264,6 +263,7 @@ static int run_checked(struct qnn_model *m, unsigned int batch,
 		       const struct qnn_run_opts *opts)
 {
 	unsigned int threads = 0;
+	int ret;
 
 	if (!m)
 		return -EINVAL;
@@ -279,6 +279,9 @@ static int run_checked(struct qnn_model *m, unsigned int batch,
 	for (uint32_t i = 0; i < m->nout; i++)
 		if (!outputs[i])
 			return qnn_ctx_err(m->ctx, -EINVAL, "run: output %u is NULL", i);
+	ret = qnn_check_input_tails(m, batch, inputs);
+	if (ret)
+		return ret;
 	/* no model lock: the backend keeps each run's state apart */
 	return m->l[0].placed->run(m, batch, inputs, outputs, threads);
 }
