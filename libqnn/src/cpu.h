@@ -94,6 +94,15 @@ struct conv_plan {
 	unsigned int npadcls;
 	int32_t *padcorr;	/* npadcls x o: what +1 padding added */
 	int32_t *thtc;		/* BITS out: npadcls x nt x o thresholds */
+	/*
+	 * A 2D max-pool fused into this conv (cpu_conv_fuse_pool): a task
+	 * computes the pkh conv rows of one pool row, pools the accumulators
+	 * (max, or min for negated channels: thresholds are monotone) and
+	 * thresholds once per pool output; the conv output is never stored.
+	 */
+	int pool_out;		/* the pool's output tensor, -1: not fused */
+	uint32_t pkh, pkw, pho, pwo;
+	int32_t *psign;		/* per channel: +1, or -1 when negated */
 	size_t *tapoff8;	/* per tap: byte offset from the window's first pixel */
 };
 
@@ -101,6 +110,8 @@ size_t cpu_conv_scratch(const struct qnn_model *m, const struct qnn_layer *l);
 int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t errlen);
 void cpu_conv_free(struct conv_plan *p);
 void cpu_conv_run(struct cpu_exec *e);
+/* Fuses MAXPOOL `pool` (the conv's only consumer) into `conv`: 1 if done. */
+int cpu_conv_fuse_pool(struct qnn_model *m, struct qnn_layer *conv, const struct qnn_layer *pool);
 
 void cpu_pool_run(struct cpu_exec *e);
 void cpu_misc_run(struct cpu_exec *e);

@@ -77,6 +77,7 @@ void cpu_conv_free(struct conv_plan *p)
 	free(p->padclass);
 	free(p->padcorr);
 	free(p->thtc);
+	free(p->psign);
 	free(p);
 }
 
@@ -255,6 +256,7 @@ int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t
 	if (!p)
 		return qnn_fmt_err(err, errlen, -ENOMEM, "layer \"%s\": out of memory", l->name);
 	l->conv = p;
+	p->pool_out = -1;
 	p->c = x->c;
 	p->g = l->groups;
 	p->cg = x->c / l->groups;
@@ -629,6 +631,7 @@ static void im2col_words(const struct conv_plan *p, const struct qnn_conv_geom *
 
 struct conv_task {
 	struct cpu_exec *e;
+	int fused;		/* tasks are pool rows (conv_plan.pool_out) */
 	const uint64_t *in;
 	uint8_t *out;
 	size_t rows, rpt, out_pix;
@@ -670,6 +673,24 @@ static void window_sums(const struct conv_plan *p, const struct qnn_conv_geom *g
 static void finish_rows(struct cpu_exec *e, const struct conv_task *ct, int32_t *acc,
 			const uint64_t *mask, size_t row0, size_t nr);
 
+/* The conv rows of a task: a run of rpt rows, or the pkh rows under a pool row. */
+static void task_rows(const struct conv_task *ct, const struct conv_plan *p, size_t task,
+		      size_t *row0, size_t *nr)
+{
+	if (ct->fused) {
+		size_t n = task / p->pho, py = task % p->pho;
+
+		*row0 = (n * p->ho + py * p->pkh) * p->wo;
+		*nr = (size_t)p->pkh * p->wo;
+		return;
+	}
+	*row0 = task * ct->rpt;
+	*nr = ct->rows - *row0 < ct->rpt ? ct->rows - *row0 : ct->rpt;
+}
+
+static void finish_pooled(struct cpu_exec *e, const struct conv_task *ct, int32_t *acc,
+			  size_t row0, size_t task);
+
 static void conv_rows(void *arg, size_t task, unsigned int worker)
 {
 	struct conv_task *ct = arg;
@@ -677,7 +698,7 @@ static void conv_rows(void *arg, size_t task, unsigned int worker)
 	const struct qnn_layer *l = e->l;
 	const struct conv_plan *p = l->conv;
 	const struct qnn_kern *k = e->k;
-	size_t row0 = task * ct->rpt, nr = ct->rows - row0 < ct->rpt ? ct->rows - row0 : ct->rpt;
+	size_t row0, nr;
 	size_t mw = mask_words(p);
 	uint8_t *s = e->scratch + (size_t)worker * e->scratch_bytes;
 	uint64_t *buf = (uint64_t *)s;
@@ -686,6 +707,7 @@ static void conv_rows(void *arg, size_t task, unsigned int worker)
 	int32_t *pop = (int32_t *)(mask + RPT_MAX * mw);
 	struct qnn_conv_geom g = p->geom;
 
+	task_rows(ct, p, task, &row0, &nr);
 	g.n = e->batch;
 	for (uint32_t grp = 0; grp < p->g; grp++) {
 		if (p->mode == CONV_TAPS && (p->g == 1 || p->cg % 64 == 0))
@@ -723,7 +745,10 @@ static void conv_rows(void *arg, size_t task, unsigned int worker)
 			}
 		}
 	}
-	finish_rows(e, ct, acc, p->wtap && !p->padclass ? mask : NULL, row0, nr);
+	if (ct->fused)
+		finish_pooled(e, ct, acc, row0, task);
+	else
+		finish_rows(e, ct, acc, p->wtap && !p->padclass ? mask : NULL, row0, nr);
 }
 
 /* Padding correction, then thresholds or the output transform, per row. */
@@ -828,16 +853,86 @@ static void conv_rows_int8(void *arg, size_t task, unsigned int worker)
 	struct conv_task *ct = arg;
 	struct cpu_exec *e = ct->e;
 	const struct conv_plan *p = e->l->conv;
-	size_t row0 = task * ct->rpt, nr = ct->rows - row0 < ct->rpt ? ct->rows - row0 : ct->rpt;
+	size_t row0, nr;
 	uint8_t *s = e->scratch + (size_t)worker * e->scratch_bytes;
 	int16_t *buf = (int16_t *)s;
 	int32_t *acc = (int32_t *)(s + RPT_MAX * p->row_words * 8);
 	struct qnn_conv_geom g = p->geom;
 
+	task_rows(ct, p, task, &row0, &nr);
 	g.n = e->batch;
 	im2col_i16(p, &g, p->in_enc == QNN_ENC_SIGNED, (const uint8_t *)ct->in, row0, nr, buf);
 	e->k->i16gemm(nr, p->o, p->kk, buf, p->kk, p->wi16, acc, p->o);
-	finish_rows(e, ct, acc, NULL, row0, nr);
+	if (ct->fused)
+		finish_pooled(e, ct, acc, row0, task);
+	else
+		finish_rows(e, ct, acc, NULL, row0, nr);
+}
+
+/*
+ * Fused max-pool: the pkh x wo accumulator rows of one pool row, padding
+ * corrections applied per row, pooled per channel (max; min for negated
+ * channels, as psign flips them), then one threshold per pool output.
+ * Pooled in place: pool output px goes to row px, read rows are >= px.
+ */
+static void finish_pooled(struct cpu_exec *e, const struct conv_task *ct, int32_t *acc,
+			  size_t row0, size_t task)
+{
+	const struct conv_plan *p = e->l->conv;
+	size_t o = p->o, npix = (size_t)p->ho * p->wo, pix0 = row0 % npix;
+
+	if (p->padclass)
+		for (size_t r = 0; r < (size_t)p->pkh * p->wo; r++) {
+			unsigned int c = p->padclass[pix0 + r];
+
+			if (c)
+				for (size_t j = 0; j < o; j++)
+					acc[r * o + j] -= p->padcorr[(size_t)c * o + j];
+		}
+	for (size_t px = 0; px < p->pwo; px++) {
+		int32_t *dst = acc + px * o;
+
+		for (size_t j = 0; j < o; j++) {
+			int32_t sg = p->psign[j], v = sg * acc[px * p->pkw * o + j];
+
+			for (size_t dy = 0; dy < p->pkh; dy++)
+				for (size_t dx = 0; dx < p->pkw; dx++) {
+					int32_t x = sg * acc[(dy * p->wo + px * p->pkw + dx) * o + j];
+
+					v = x > v ? x : v;
+				}
+			dst[j] = sg * v;
+		}
+		e->k->threshold(o, dst, p->nt, p->tht, o, p->negmask, ct->out_enc == QNN_ENC_BIPOLAR,
+				(uint64_t *)(ct->out + (task * p->pwo + px) * ct->out_pix));
+	}
+}
+
+int cpu_conv_fuse_pool(struct qnn_model *m, struct qnn_layer *conv, const struct qnn_layer *pool)
+{
+	struct conv_plan *p = conv->conv;
+	const struct qnn_tensor *co = &m->t[conv->out], *po = &m->t[pool->out];
+
+	if (!p || p->mode == CONV_FLOAT || !p->tht || pool->op != QNN_OP_MAXPOOL ||
+	    pool->in[0] != conv->out || !pool->kh || !pool->kw ||
+	    pool->sh != pool->kh || pool->sw != pool->kw ||
+	    pool->pt || pool->pl || pool->pb || pool->pr ||
+	    (size_t)pool->kh * p->wo > RPT_MAX || po->h != p->ho / pool->kh ||
+	    po->w != p->wo / pool->kw || po->dtype != QNN_DT_BITS || po->bits != co->bits ||
+	    po->enc != co->enc ||
+	    !(co->enc == QNN_ENC_UNSIGNED || (co->enc == QNN_ENC_BIPOLAR && co->bits == 1)))
+		return 0;
+	p->psign = malloc(p->o * sizeof(int32_t));
+	if (!p->psign)
+		return 0;
+	for (uint32_t j = 0; j < p->o; j++)
+		p->psign[j] = qnn_lay_get(p->negmask, 1, co->cw, j) ? -1 : 1;
+	p->pool_out = pool->out;
+	p->pkh = pool->kh;
+	p->pkw = pool->kw;
+	p->pho = po->h;
+	p->pwo = po->w;
+	return 1;
 }
 
 static void pack_task(void *arg, size_t n, unsigned int worker)
@@ -936,8 +1031,9 @@ void cpu_conv_run(struct cpu_exec *e)
 	{
 		struct conv_task ct = {
 			.e = e, .out = e->ptr[l->out], .rows = rows, .out_pix = o->pix_bytes,
-			.out_enc = o->enc,
+			.out_enc = o->enc, .fused = p->pool_out >= 0,
 		};
+		size_t tasks;
 
 		if (p->pack_input) {
 			cpu_tasks(e, e->batch, pack_task, e);
@@ -952,8 +1048,15 @@ void cpu_conv_run(struct cpu_exec *e)
 			ct.rpt = RPT_MAX;
 		if (!ct.rpt)
 			ct.rpt = 1;
-		cpu_tasks_w(e, (rows + ct.rpt - 1) / ct.rpt,
-			    p->mode == CONV_INT8 ? conv_rows_int8 : conv_rows, &ct,
+		tasks = (rows + ct.rpt - 1) / ct.rpt;
+		if (ct.fused) {
+			/* one task per pool output row, into the pool's output */
+			ct.out = e->ptr[p->pool_out];
+			ct.out_pix = e->m->t[p->pool_out].pix_bytes;
+			ct.rpt = (size_t)p->pkh * p->wo;
+			tasks = (size_t)e->batch * p->pho;
+		}
+		cpu_tasks_w(e, tasks, p->mode == CONV_INT8 ? conv_rows_int8 : conv_rows, &ct,
 			    rows * p->o * p->kwp * p->pa * p->pb);
 	}
 }

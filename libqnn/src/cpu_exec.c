@@ -39,6 +39,8 @@ struct cpu_req {
 
 struct cpu_plan {
 	size_t *off;			/* per tensor: arena offset per image */
+	uint8_t *gone;			/* per tensor: fused away, never stored */
+	uint8_t *skip;			/* per layer: done by the layer before it */
 	size_t *aux_off, *aux2_off;	/* per layer */
 	size_t per_image;		/* arena bytes per image, as planned */
 	size_t min_bytes;		/* most bytes live at once (lower bound) */
@@ -124,14 +126,16 @@ static int plan_arena(struct qnn_model *m, struct cpu_plan *p)
 		last[m->out[i]] = m->nl;
 	for (uint32_t t = 0; t < m->nt; t++) {
 		const struct qnn_tensor *x = &m->t[t];
+		uint32_t first = x->producer >= 0 ? (uint32_t)x->producer : 0;
 
-		if (x->is_const)
+		if (x->is_const || p->gone[t])
 			continue;
+		/* a fused layer's output is written by the layer it was fused into */
+		while (first && p->skip[first])
+			first--;
 		it[n++] = (struct live_item){
-			.bytes = align_up(x->bytes), .off = &p->off[t],
-			.first = x->producer >= 0 ? (uint32_t)x->producer : 0,
-			.last = last[t] > (uint32_t)(x->producer >= 0 ? x->producer : 0) ?
-				last[t] : (uint32_t)(x->producer >= 0 ? x->producer : 0),
+			.bytes = align_up(x->bytes), .off = &p->off[t], .first = first,
+			.last = last[t] > first ? last[t] : first,
 		};
 	}
 	for (uint32_t i = 0; i < m->nl; i++) {
@@ -159,6 +163,34 @@ static int plan_arena(struct qnn_model *m, struct cpu_plan *p)
 
 /* ---- load ---- */
 
+/* Is tensor t read by layer `reader` only, and not a graph output? */
+static int only_reader(const struct qnn_model *m, int t, uint32_t reader)
+{
+	for (uint32_t i = 0; i < m->nout; i++)
+		if (m->out[i] == t)
+			return 0;
+	for (uint32_t i = 0; i < m->nl; i++)
+		for (uint32_t k = 0; k < m->l[i].n_in && k < 4; k++)
+			if (m->l[i].in[k] == t && i != reader)
+				return 0;
+	return 1;
+}
+
+/* conv -> maxpool pairs become one pass (cpu_conv_fuse_pool) */
+static void fuse(struct qnn_model *m, struct cpu_plan *p)
+{
+	for (uint32_t i = 0; i + 1 < m->nl; i++) {
+		struct qnn_layer *l = &m->l[i];
+
+		if (l->op == QNN_OP_CONV2D && m->l[i + 1].op == QNN_OP_MAXPOOL &&
+		    m->l[i + 1].in[0] == l->out && only_reader(m, l->out, i + 1) &&
+		    cpu_conv_fuse_pool(m, l, &m->l[i + 1])) {
+			p->skip[i + 1] = 1;
+			p->gone[l->out] = 1;
+		}
+	}
+}
+
 int qnn_cpu_prepare(struct qnn_model *m, char *err, size_t errlen)
 {
 	struct cpu_plan *p = calloc(1, sizeof(*p));
@@ -174,7 +206,9 @@ int qnn_cpu_prepare(struct qnn_model *m, char *err, size_t errlen)
 	p->aux_off = calloc(m->nl, sizeof(*p->aux_off));
 	p->aux2_off = calloc(m->nl, sizeof(*p->aux2_off));
 	p->prof = calloc(m->nl, sizeof(*p->prof));
-	if (!p->off || !p->aux_off || !p->aux2_off || !p->prof)
+	p->gone = calloc(m->nt, 1);
+	p->skip = calloc(m->nl, 1);
+	if (!p->off || !p->aux_off || !p->aux2_off || !p->prof || !p->gone || !p->skip)
 		return qnn_fmt_err(err, errlen, -ENOMEM, "out of memory");
 	for (uint32_t i = 0; i < m->nl; i++) {
 		struct qnn_layer *l = &m->l[i];
@@ -193,6 +227,7 @@ int qnn_cpu_prepare(struct qnn_model *m, char *err, size_t errlen)
 			p->scratch_bytes = need;
 	}
 	p->scratch_bytes = align_up(p->scratch_bytes);
+	fuse(m, p);
 	if (plan_arena(m, p))
 		return qnn_fmt_err(err, errlen, -ENOMEM, "out of memory");
 	return 0;
@@ -236,6 +271,8 @@ void qnn_cpu_unprepare(struct qnn_model *m)
 	free(p->aux_off);
 	free(p->aux2_off);
 	free(p->prof);
+	free(p->gone);
+	free(p->skip);
 	free(p);
 	m->cpu = NULL;
 }
@@ -352,7 +389,8 @@ static void run_group(struct run *ru, unsigned int slot, int worker, size_t img0
 	};
 
 	for (uint32_t i = 0; i < m->nt; i++)
-		ptr[i] = m->t[i].is_const ? (void *)m->t[i].data : base + p->off[i] * r->slot_cap;
+		ptr[i] = m->t[i].is_const ? (void *)m->t[i].data :
+			 p->gone[i] ? NULL : base + p->off[i] * r->slot_cap;
 	/* graph inputs are read in place unless misaligned for their type */
 	for (uint32_t i = 0; i < m->nin; i++) {
 		const struct qnn_tensor *t = &m->t[m->in[i]];
@@ -371,8 +409,11 @@ static void run_group(struct run *ru, unsigned int slot, int worker, size_t img0
 			ptr[m->out[i]] = (uint8_t *)ru->outputs[i] + img0 * t->bytes;
 	}
 	for (uint32_t i = 0; i < m->nl; i++) {
-		uint64_t t0 = r->prof ? now_ns() : 0;
+		uint64_t t0;
 
+		if (p->skip[i])
+			continue;
+		t0 = r->prof ? now_ns() : 0;
 		e.l = &m->l[i];
 		e.aux = e.l->aux_bytes ? base + p->aux_off[i] * r->slot_cap : NULL;
 		e.aux2 = e.l->aux2_bytes ? base + p->aux2_off[i] * r->slot_cap : NULL;
