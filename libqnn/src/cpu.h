@@ -102,8 +102,9 @@ struct conv_plan {
 	 */
 	int pool_out;		/* the pool's output tensor, -1: not fused */
 	uint32_t pkh, pkw, pho, pwo;
-	int32_t *psign;		/* per channel: +1, or -1 when negated */
+	int32_t *psign;		/* per channel: 0, or ~0 when negated (flips the order) */
 	size_t *tapoff8;	/* per tap: byte offset from the window's first pixel */
+	size_t *koff8;		/* per window value k < taps x cg: its byte offset */
 };
 
 size_t cpu_conv_scratch(const struct qnn_model *m, const struct qnn_layer *l);

@@ -74,6 +74,7 @@ void cpu_conv_free(struct conv_plan *p)
 	free(p->tapoff);
 	free(p->wi16);
 	free(p->tapoff8);
+	free(p->koff8);
 	free(p->padclass);
 	free(p->padcorr);
 	free(p->thtc);
@@ -235,6 +236,11 @@ static int prepare_int8(const struct qnn_model *m, struct qnn_layer *l, struct c
 	for (uint32_t ky = 0; ky < l->kh; ky++)
 		for (uint32_t kx = 0; kx < l->kw; kx++)
 			p->tapoff8[ky * l->kw + kx] = ((size_t)ky * l->dh * x->w + (size_t)kx * l->dw) * x->c;
+	p->koff8 = malloc(k * sizeof(size_t));
+	if (!p->koff8)
+		return -ENOMEM;
+	for (size_t i = 0; i < k; i++)
+		p->koff8[i] = p->tapoff8[i / p->cg] + i % p->cg;
 	p->geom = (struct qnn_conv_geom){
 		.n = 1, .h = x->h, .w = x->w, .c = x->c, .planes = 1,
 		.groups = 1, .kh = l->kh, .kw = l->kw, .sh = l->sh, .sw = l->sw,
@@ -461,7 +467,6 @@ static void im2col_dense(const struct conv_plan *p, const struct qnn_conv_geom *
 {
 	size_t cw = qnn_lay_cw(g->c), mw = mask_words(p);
 	uint64_t tmp[DENSE_MAX_CG / 64];
-
 	struct rowpos rp = rowpos_at(g, row0);
 
 	for (size_t r = row0; r < row0 + nrows; r++, rowpos_next(g, &rp)) {
@@ -578,7 +583,6 @@ static void im2col_words(const struct conv_plan *p, const struct qnn_conv_geom *
 	size_t cw = qnn_lay_cw(g->c), gw = qnn_lay_cw(p->cg), mw = mask_words(p);
 	size_t goff = qnn_lay_pw(0, cw, (size_t)group * p->cg), kwp = p->kwp;
 	unsigned int planes = (unsigned int)g->planes;
-
 	struct rowpos rp = rowpos_at(g, row0);
 
 	for (size_t r = row0; r < row0 + nrows; r++, rowpos_next(g, &rp)) {
@@ -801,7 +805,6 @@ static void im2col_i16(const struct conv_plan *p, const struct qnn_conv_geom *g,
 		       const uint8_t *in, size_t row0, size_t nrows, int16_t *out)
 {
 	size_t c = g->c, k = (size_t)p->taps * c;
-
 	struct rowpos rp = rowpos_at(g, row0);
 
 	for (size_t r = row0; r < row0 + nrows; r++, rowpos_next(g, &rp)) {
@@ -814,17 +817,27 @@ static void im2col_i16(const struct conv_plan *p, const struct qnn_conv_geom *g,
 			const uint8_t *base = in + ((n * g->h + oy * g->sh - g->pt) * g->w +
 						    ox * g->sw - g->pl) * c;
 
-			if (is_signed) {
-				for (size_t t = 0; t < p->taps; t++)
-					for (size_t ch = 0; ch < c; ch++)
-						dst[t * c + ch] = (int8_t)base[p->tapoff8[t] + ch];
-			} else if (c == 1) {
-				for (size_t t = 0; t < p->taps; t++)
-					dst[t] = base[p->tapoff8[t]];
-			} else {
-				for (size_t t = 0; t < p->taps; t++)
-					for (size_t ch = 0; ch < c; ch++)
-						dst[t * c + ch] = base[p->tapoff8[t] + ch];
+			/*
+			 * Whole pairs as 32-bit stores: i16gemm reads each pair
+			 * with one load, which two 16-bit stores would stall.
+			 */
+			for (size_t q = 0; q < k / 2; q++) {
+				uint32_t lo = base[p->koff8[2 * q]], hi = base[p->koff8[2 * q + 1]];
+				uint32_t v;
+
+				if (is_signed) {
+					lo = (uint16_t)(int8_t)lo;
+					hi = (uint16_t)(int8_t)hi;
+				}
+				v = lo | hi << 16;
+				memcpy(dst + 2 * q, &v, 4);
+			}
+			if (k % 2) {
+				uint32_t v = base[p->koff8[k - 1]];
+
+				if (is_signed)
+					v = (uint16_t)(int8_t)v;
+				memcpy(dst + k - 1, &v, 4);
 			}
 			continue;
 		}
@@ -891,18 +904,20 @@ static void finish_pooled(struct cpu_exec *e, const struct conv_task *ct, int32_
 		}
 	for (size_t px = 0; px < p->pwo; px++) {
 		int32_t *dst = acc + px * o;
+		const int32_t *first = acc + px * p->pkw * o;
 
-		for (size_t j = 0; j < o; j++) {
-			int32_t sg = p->psign[j], v = sg * acc[px * p->pkw * o + j];
+		const int32_t *rows[64];
+		size_t nr = 0;
 
-			for (size_t dy = 0; dy < p->pkh; dy++)
-				for (size_t dx = 0; dx < p->pkw; dx++) {
-					int32_t x = sg * acc[(dy * p->wo + px * p->pkw + dx) * o + j];
+		rows[nr++] = first;
+		for (size_t dy = 0; dy < p->pkh; dy++)
+			for (size_t dx = 0; dx < p->pkw; dx++) {
+				const int32_t *x = acc + (dy * p->wo + px * p->pkw + dx) * o;
 
-					v = x > v ? x : v;
-				}
-			dst[j] = sg * v;
-		}
+				if (x != first)
+					rows[nr++] = x;
+			}
+		e->k->rowmax(o, nr, rows, p->psign, dst);
 		e->k->threshold(o, dst, p->nt, p->tht, o, p->negmask, ct->out_enc == QNN_ENC_BIPOLAR,
 				(uint64_t *)(ct->out + (task * p->pwo + px) * ct->out_pix));
 	}
@@ -917,7 +932,8 @@ int cpu_conv_fuse_pool(struct qnn_model *m, struct qnn_layer *conv, const struct
 	    pool->in[0] != conv->out || !pool->kh || !pool->kw ||
 	    pool->sh != pool->kh || pool->sw != pool->kw ||
 	    pool->pt || pool->pl || pool->pb || pool->pr ||
-	    (size_t)pool->kh * p->wo > RPT_MAX || po->h != p->ho / pool->kh ||
+	    (size_t)pool->kh * p->wo > RPT_MAX || (size_t)pool->kh * pool->kw > 64 ||
+	    po->h != p->ho / pool->kh ||
 	    po->w != p->wo / pool->kw || po->dtype != QNN_DT_BITS || po->bits != co->bits ||
 	    po->enc != co->enc ||
 	    !(co->enc == QNN_ENC_UNSIGNED || (co->enc == QNN_ENC_BIPOLAR && co->bits == 1)))
@@ -926,7 +942,7 @@ int cpu_conv_fuse_pool(struct qnn_model *m, struct qnn_layer *conv, const struct
 	if (!p->psign)
 		return 0;
 	for (uint32_t j = 0; j < p->o; j++)
-		p->psign[j] = qnn_lay_get(p->negmask, 1, co->cw, j) ? -1 : 1;
+		p->psign[j] = qnn_lay_get(p->negmask, 1, co->cw, j) ? -1 : 0;
 	p->pool_out = pool->out;
 	p->pkh = pool->kh;
 	p->pkw = pool->kw;

@@ -13,7 +13,7 @@
 #include "kern/kern.h"
 #include "kern_tap.h"
 
-#define TESTS_PER_TABLE 11
+#define TESTS_PER_TABLE 12
 
 /* m rows of kbits-bit packed data, stride ld words (>= words), tail zero */
 static uint64_t *rand_rows(uint64_t *s, size_t m, size_t kbits, size_t ld)
@@ -368,6 +368,42 @@ static int i16_cases(const struct qnn_kern *t, uint64_t *s)
 	return ok;
 }
 
+/* rowmax == per-column max (min where flipped), written out here */
+static int rowmax_cases(const struct qnn_kern *t, uint64_t *s)
+{
+	int ok = 1;
+
+	for (int it = 0; it < 300 && ok; it++) {
+		size_t n = rnd_range(s, 1, 140), nr = rnd_range(s, 1, 9);
+		int32_t *rows = xcalloc(nr * n, 4), *flip = xcalloc(n, 4), *dst = xcalloc(n, 4);
+		const int32_t *rp[9];
+
+		for (size_t i = 0; i < nr * n; i++)
+			rows[i] = (int32_t)(rnd(s) >> (rnd(s) & 1 ? 33 : 60)) * (rnd(s) & 1 ? 1 : -1);
+		for (size_t j = 0; j < n; j++)
+			flip[j] = rnd(s) & 1 ? -1 : 0;
+		for (size_t r = 0; r < nr; r++)
+			rp[r] = rows + r * n;
+		t->rowmax(n, nr, rp, flip, dst);
+		for (size_t j = 0; j < n && ok; j++) {
+			int32_t v = rows[j];
+
+			for (size_t r = 1; r < nr; r++) {
+				int32_t x = rows[r * n + j];
+
+				v = flip[j] ? (x < v ? x : v) : (x > v ? x : v);
+			}
+			ok = dst[j] == v;
+			if (!ok)
+				printf("# rowmax n=%zu nr=%zu j=%zu: %d, want %d\n", n, nr, j, dst[j], v);
+		}
+		free(rows);
+		free(flip);
+		free(dst);
+	}
+	return ok;
+}
+
 static void test_table(struct tap *tp, const char *name, uint64_t seed)
 {
 	const struct qnn_kern *t = qnn_kern_select(name);
@@ -404,6 +440,7 @@ static void test_table(struct tap *tp, const char *name, uint64_t seed)
 	       name);
 	tap_ok(tp, i16_cases(t, &s), "%s: i16gemm (8-bit values x 8-bit weights) == dot products",
 	       name);
+	tap_ok(tp, rowmax_cases(t, &s), "%s: rowmax == column max, min where flipped", name);
 }
 
 int main(void)
@@ -416,7 +453,7 @@ int main(void)
 
 	for (size_t i = 0; names[i]; i++)
 		nt += strcmp(names[i], "scalar") != 0;
-	printf("1..%zu\n", nt * TESTS_PER_TABLE + 4);
+	printf("1..%zu\n", nt * TESTS_PER_TABLE + 5);
 	printf("# seed 0x%llx (set QNN_TEST_SEED to vary)\n",
 	       (unsigned long long)seed);
 
@@ -435,6 +472,8 @@ int main(void)
 
 		tap_ok(&tp, i16_cases(qnn_kern_scalar(), &s),
 		       "scalar: i16gemm (8-bit values x 8-bit weights) == dot products");
+		tap_ok(&tp, rowmax_cases(qnn_kern_scalar(), &s),
+		       "scalar: rowmax == column max, min where flipped");
 	}
 	for (size_t i = 0; names[i]; i++)
 		if (strcmp(names[i], "scalar"))

@@ -112,6 +112,15 @@ struct qnn_kern {
 	 */
 	void (*i16gemm)(size_t m, size_t n, size_t kk, const int16_t *a, size_t lda,
 			const int16_t *b, int32_t *c, size_t ldc);
+
+	/*
+	 * Max-pool of accumulator rows (a conv fused with its max-pool):
+	 *   dst[j] = flip[j] ^ max_{r < nr} (rows[r][j] ^ flip[j]),  j < n
+	 * flip[j] is 0 or ~0 (~x reverses the order: a min for that j). dst may
+	 * be rows[0], no other row.
+	 */
+	void (*rowmax)(size_t n, size_t nr, const int32_t *const *rows, const int32_t *flip,
+		       int32_t *dst);
 };
 
 /*

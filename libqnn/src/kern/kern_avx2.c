@@ -270,6 +270,39 @@ static void avx2_i16gemm(size_t m, size_t n, size_t kk, const int16_t *a, size_t
 	}
 }
 
+static void avx2_rowmax(size_t n, size_t nr, const int32_t *const *rows, const int32_t *flip,
+			int32_t *dst)
+{
+	size_t j = 0;
+
+	for (; j + 8 <= n; j += 8) {
+		__m256i f = _mm256_loadu_si256((const __m256i *)(flip + j));
+		__m256i v = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(rows[0] + j)), f);
+
+		for (size_t r = 1; r < nr; r++)
+			v = _mm256_max_epi32(v, _mm256_xor_si256(
+				_mm256_loadu_si256((const __m256i *)(rows[r] + j)), f));
+		_mm256_storeu_si256((__m256i *)(dst + j), _mm256_xor_si256(v, f));
+	}
+	if (j < n) {
+		const int32_t *tail[64];
+
+		for (size_t r = 0; r < nr && r < 64; r++)
+			tail[r] = rows[r] + j;
+		if (nr <= 64) {
+			qnn_kern_rowmax_scalar(n - j, nr, tail, flip + j, dst + j);
+			return;
+		}
+		for (; j < n; j++) {
+			int32_t v = rows[0][j] ^ flip[j];
+
+			for (size_t r = 1; r < nr; r++)
+				v = (rows[r][j] ^ flip[j]) > v ? rows[r][j] ^ flip[j] : v;
+			dst[j] = v ^ flip[j];
+		}
+	}
+}
+
 static const struct qnn_kern avx2_table = {
 	.name = "avx2",
 	.popgemm = avx2_popgemm,
@@ -279,6 +312,7 @@ static const struct qnn_kern avx2_table = {
 	.popgemm_packed = blocked_popgemm_planes,
 	.threshold = avx2_threshold,
 	.i16gemm = avx2_i16gemm,
+	.rowmax = avx2_rowmax,
 };
 
 const struct qnn_kern *qnn_kern_avx2(void)

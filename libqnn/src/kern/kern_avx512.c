@@ -542,6 +542,20 @@ void qnn_kern_i16gemm_avx512bw(size_t m, size_t n, size_t kk, const int16_t *a, 
 	}
 }
 
+void qnn_kern_rowmax_avx512f(size_t n, size_t nr, const int32_t *const *rows,
+			     const int32_t *flip, int32_t *dst)
+{
+	for (size_t j = 0; j < n; j += 16) {
+		__mmask16 m = (__mmask16)(n - j >= 16 ? 0xffff : (1u << (n - j)) - 1);
+		__m512i f = _mm512_maskz_loadu_epi32(m, flip + j);
+		__m512i v = _mm512_xor_si512(_mm512_maskz_loadu_epi32(m, rows[0] + j), f);
+
+		for (size_t r = 1; r < nr; r++)
+			v = _mm512_max_epi32(v, _mm512_xor_si512(_mm512_maskz_loadu_epi32(m, rows[r] + j), f));
+		_mm512_mask_storeu_epi32(dst + j, m, _mm512_xor_si512(v, f));
+	}
+}
+
 static const struct qnn_kern avx512_table = {
 	.name = "avx512",
 	.popgemm = avx512_popgemm,
@@ -552,6 +566,7 @@ static const struct qnn_kern avx512_table = {
 	.popgemm_packed = avx512_popgemm_packed,
 	.threshold = qnn_kern_threshold_avx512f,
 	.i16gemm = qnn_kern_i16gemm_avx512bw,
+	.rowmax = qnn_kern_rowmax_avx512f,
 };
 
 const struct qnn_kern *qnn_kern_avx512(void)

@@ -195,6 +195,7 @@ static const struct qnn_kern lut512_table = {
 	.popgemm_packed = blocked_popgemm_planes,
 	.threshold = qnn_kern_threshold_avx512f,
 	.i16gemm = qnn_kern_i16gemm_avx512bw,
+	.rowmax = qnn_kern_rowmax_avx512f,
 };
 
 const struct qnn_kern *qnn_kern_avx512bw(void)

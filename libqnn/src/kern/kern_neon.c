@@ -194,6 +194,7 @@ static const struct qnn_kern neon_table = {
 	.popgemm_packed = blocked_popgemm_planes,
 	.threshold = neon_threshold,
 	.i16gemm = qnn_kern_i16gemm_scalar,	/* gcc vectorizes it well enough for a first layer */
+	.rowmax = qnn_kern_rowmax_scalar,
 };
 
 const struct qnn_kern *qnn_kern_neon(void)

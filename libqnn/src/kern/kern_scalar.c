@@ -131,6 +131,21 @@ void qnn_kern_i16gemm_scalar(size_t m, size_t n, size_t kk, const int16_t *a, si
 		}
 }
 
+void qnn_kern_rowmax_scalar(size_t n, size_t nr, const int32_t *const *rows,
+			    const int32_t *flip, int32_t *dst)
+{
+	for (size_t j = 0; j < n; j++) {
+		int32_t v = rows[0][j] ^ flip[j];
+
+		for (size_t r = 1; r < nr; r++) {
+			int32_t x = rows[r][j] ^ flip[j];
+
+			v = x > v ? x : v;
+		}
+		dst[j] = v ^ flip[j];
+	}
+}
+
 static const struct qnn_kern scalar_table = {
 	.name = "scalar",
 	.popgemm = scalar_popgemm,
@@ -140,6 +155,7 @@ static const struct qnn_kern scalar_table = {
 	.popgemm_packed = scalar_popgemm_planes,
 	.threshold = qnn_kern_threshold_scalar,
 	.i16gemm = qnn_kern_i16gemm_scalar,
+	.rowmax = qnn_kern_rowmax_scalar,
 };
 
 const struct qnn_kern *qnn_kern_scalar(void)
