@@ -500,6 +500,23 @@ static void im2col_dense(const struct conv_plan *p, const struct qnn_conv_geom *
 			}
 			continue;
 		}
+		if (!sums && g->planes * cw == 1 && p->g == 1 && 64 % p->cg == 0 &&
+		    interior(g, oy, ox)) {
+			/*
+			 * One plane of one word per pixel, taps that never
+			 * straddle a word (cg divides 64), no padding: a load,
+			 * a shift and an OR per tap.
+			 */
+			size_t pix0 = (n * g->h + oy * g->sh - g->pt) * g->w + ox * g->sw - g->pl;
+			const uint64_t *base = in + pix0;
+
+			for (size_t t = 0; t < p->taps; t++) {
+				size_t at = t * p->cg;
+
+				dst[at / 64] |= base[p->tapoff[t]] << (at % 64);
+			}
+			continue;
+		}
 		if (sums)
 			window_sums(p, g, sums, r, 1, rt + (r - row0));
 		for (size_t ky = 0; ky < g->kh; ky++) {

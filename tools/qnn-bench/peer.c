@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -167,17 +168,30 @@ static int peer_start(struct peer *p, const char *cmd, const char *onnx, const c
 	return 0;
 }
 
-/* Images/s of the peer for seconds, or -1. */
-static double peer_run(struct peer *p, const struct cfg *c, double seconds)
+/* CPU seconds used by this process (all its threads) so far */
+static double proc_cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
+}
+
+/* Images/s of the peer for seconds, or -1; *per_cpu: images per CPU-second. */
+static double peer_run(struct peer *p, const struct cfg *c, double seconds, double *per_cpu)
 {
 	char line[512];
+	double ips, cpu;
 
 	fprintf(p->to, "run %u %u %g\n", c->batch, c->threads, seconds);
 	if (!peer_line(p, line, sizeof(line), (int)(seconds * 1000) + 60000))
 		return -1;
 	if (getenv("QNN_BENCH_DEBUG"))
 		fprintf(stderr, "# peer: %s\n", line);
-	return json_field(line, "\"images_per_s\"");
+	ips = json_field(line, "\"images_per_s\"");
+	cpu = json_field(line, "\"cpu_s\"");
+	*per_cpu = cpu > 0 ? ips * json_field(line, "\"wall_s\"") / cpu : 0;
+	return ips;
 }
 
 /* The peer's top-1 of the first n images into cls; number read, or -1. */
@@ -207,10 +221,10 @@ struct side {
 };
 
 static double qnn_round(struct side *q, const struct cfg *c, const uint8_t *img, size_t ibytes,
-			float *out, size_t obytes, double seconds)
+			float *out, size_t obytes, double seconds, double *per_cpu)
 {
 	unsigned int groups = PEER_IMAGES / c->batch;
-	double t0 = bench_now_s(), t;
+	double c0 = proc_cpu_s(), t0 = bench_now_s(), t;
 	size_t calls = 0;
 
 	do {
@@ -223,6 +237,7 @@ static double qnn_round(struct side *q, const struct cfg *c, const uint8_t *img,
 		calls++;
 		t = bench_now_s() - t0;
 	} while (t < seconds);
+	*per_cpu = calls * c->batch / (proc_cpu_s() - c0 + 1e-9);
 	return calls * c->batch / t;
 }
 
@@ -245,6 +260,7 @@ int bench_peer(const struct bench_peer_opts *o, int json)
 	const char *input = o->input;
 	struct peer p = { .from = -1 };
 	double qv[NCFG][64], pv[NCFG][64], qm[NCFG], pm[NCFG];
+	double qc[NCFG][64], pc[NCFG][64], qcm[NCFG], pcm[NCFG];
 	uint8_t *img = NULL;
 	float *out = NULL;
 	int have_peer = 0, agree = -1, nchk = 0, ret = 1, cls[PEER_CHECK];
@@ -323,13 +339,14 @@ int bench_peer(const struct bench_peer_opts *o, int json)
 	}
 	for (int r = 0; r < o->rounds; r++)
 		for (size_t c = 0; c < NCFG; c++) {
-			qv[c][r] = qnn_round(&q[c], &cfgs[c], img, ti.bytes, out, to.bytes, o->seconds);
+			qv[c][r] = qnn_round(&q[c], &cfgs[c], img, ti.bytes, out, to.bytes, o->seconds,
+					     &qc[c][r]);
 			if (qv[c][r] < 0) {
 				fprintf(stderr, "qnn-bench: run: %s\n", qnn_ctx_errmsg(q[c].ctx));
 				goto out;
 			}
 			if (have_peer) {
-				pv[c][r] = peer_run(&p, &cfgs[c], o->seconds);
+				pv[c][r] = peer_run(&p, &cfgs[c], o->seconds, &pc[c][r]);
 				if (pv[c][r] < 0) {
 					snprintf(why, sizeof(why), "the peer stopped answering");
 					have_peer = 0;
@@ -339,6 +356,8 @@ int bench_peer(const struct bench_peer_opts *o, int json)
 	for (size_t c = 0; c < NCFG; c++) {
 		qm[c] = median(qv[c], o->rounds);
 		pm[c] = have_peer ? median(pv[c], o->rounds) : 0;
+		qcm[c] = median(qc[c], o->rounds);
+		pcm[c] = have_peer ? median(pc[c], o->rounds) : 0;
 	}
 	if (json) {
 		printf("{\"model\": \"%s\", \"backend\": \"%s\", \"rounds\": %d, \"seconds_per_round\": %g, "
@@ -351,10 +370,13 @@ int bench_peer(const struct bench_peer_opts *o, int json)
 			printf("null, \"peer_absent\": \"%s\"", why);
 		for (size_t c = 0; c < NCFG; c++) {
 			printf(", \"qnn_b%u_t%u_images_per_s\": %.0f", cfgs[c].batch, cfgs[c].threads, qm[c]);
+			printf(", \"qnn_b%u_t%u_images_per_cpu_s\": %.0f", cfgs[c].batch, cfgs[c].threads,
+			       qcm[c]);
 			if (have_peer)
-				printf(", \"peer_b%u_t%u_images_per_s\": %.0f, \"ratio_b%u_t%u\": %.2f",
+				printf(", \"peer_b%u_t%u_images_per_s\": %.0f, \"ratio_b%u_t%u\": %.2f, "
+				       "\"peer_b%u_t%u_images_per_cpu_s\": %.0f",
 				       cfgs[c].batch, cfgs[c].threads, pm[c], cfgs[c].batch,
-				       cfgs[c].threads, qm[c] / pm[c]);
+				       cfgs[c].threads, qm[c] / pm[c], cfgs[c].batch, cfgs[c].threads, pcm[c]);
 		}
 		printf("}\n");
 	} else {
@@ -370,6 +392,10 @@ int bench_peer(const struct bench_peer_opts *o, int json)
 			if (have_peer)
 				printf(", onnxruntime %.0f images/s, ratio %.2fx", pm[c], qm[c] / pm[c]);
 			printf("  (median of %d interleaved %gs rounds)\n", o->rounds, o->seconds);
+			printf("%-25s qnn %.0f images per CPU-second", "", qcm[c]);
+			if (have_peer)
+				printf(", onnxruntime %.0f, ratio %.2fx", pcm[c], qcm[c] / pcm[c]);
+			printf("  (all threads' CPU time: load-independent)\n");
 		}
 	}
 	ret = 0;
