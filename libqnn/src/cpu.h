@@ -105,6 +105,7 @@ struct conv_plan {
 	int32_t *psign;		/* per channel: 0, or ~0 when negated (flips the order) */
 	size_t *tapoff8;	/* per tap: byte offset from the window's first pixel */
 	size_t *koff8;		/* per window value k < taps x cg: its byte offset */
+	int8_t *wu8;		/* U8 input, small weights: packed by qnn_u8_pack (u8gemm) */
 };
 
 size_t cpu_conv_scratch(const struct qnn_model *m, const struct qnn_layer *l);

@@ -75,6 +75,7 @@ void cpu_conv_free(struct conv_plan *p)
 	free(p->wi16);
 	free(p->tapoff8);
 	free(p->koff8);
+	free(p->wu8);
 	free(p->padclass);
 	free(p->padcorr);
 	free(p->thtc);
@@ -232,6 +233,35 @@ static int prepare_int8(const struct qnn_model *m, struct qnn_layer *l, struct c
 					qnn_bits_get(wf + qnn_lay_pix((size_t)oc * p->taps + t, wt->bits, gw),
 						     (uint32_t)gw, wt->bits, wt->enc, c);
 	qnn_i16_pack(p->o, k, p->kk, w, k, p->wi16);
+	if (x->dtype == QNN_DT_U8 && m->ctx->kern->u8gemm) {
+		/* u8gemm sums in 16 bits: only while no column can reach 2^15 */
+		int fits = 1;
+
+		for (uint32_t oc = 0; oc < p->o && fits; oc++) {
+			int32_t sum = 0;
+
+			for (size_t i = 0; i < k && fits; i++) {
+				int32_t v = w[oc * k + i] < 0 ? -w[oc * k + i] : w[oc * k + i];
+
+				sum += v;
+				fits = v <= 64 && 255 * sum <= 32767;
+			}
+		}
+		if (fits) {
+			int8_t *w8 = malloc(k * p->o);
+
+			p->wu8 = malloc(qnn_u8_pack_len(p->o, p->kk));
+			if (!w8 || !p->wu8) {
+				free(w8);
+				free(w);
+				return -ENOMEM;
+			}
+			for (size_t i = 0; i < k * p->o; i++)
+				w8[i] = (int8_t)w[i];
+			qnn_u8_pack(p->o, k, p->kk, w8, k, p->wu8);
+			free(w8);
+		}
+	}
 	free(w);
 	for (uint32_t ky = 0; ky < l->kh; ky++)
 		for (uint32_t kx = 0; kx < l->kw; kx++)
@@ -878,6 +908,52 @@ static void im2col_i16(const struct conv_plan *p, const struct qnn_conv_geom *g,
 	}
 }
 
+/* im2col_i16's U8 twin for u8gemm: byte values, pairs stored whole */
+static void im2col_u8(const struct conv_plan *p, const struct qnn_conv_geom *g,
+		      const uint8_t *in, size_t row0, size_t nrows, uint8_t *out)
+{
+	size_t c = g->c, k = (size_t)p->taps * c;
+	struct rowpos rp = rowpos_at(g, row0);
+
+	for (size_t r = row0; r < row0 + nrows; r++, rowpos_next(g, &rp)) {
+		size_t ox = rp.ox, oy = rp.oy, n = rp.n;
+		uint8_t *dst = out + (r - row0) * p->kk;
+
+		if (interior(g, oy, ox)) {
+			const uint8_t *base = in + ((n * g->h + oy * g->sh - g->pt) * g->w +
+						    ox * g->sw - g->pl) * c;
+
+			for (size_t q = 0; q < k / 2; q++) {
+				uint16_t v = (uint16_t)(base[p->koff8[2 * q]] |
+							base[p->koff8[2 * q + 1]] << 8);
+
+				memcpy(dst + 2 * q, &v, 2);
+			}
+			if (k % 2) {
+				uint16_t v = base[p->koff8[k - 1]];
+
+				memcpy(dst + k - 1, &v, 2);
+			}
+			continue;
+		}
+		if (k < p->kk)
+			dst[k] = 0;
+		for (size_t ky = 0; ky < g->kh; ky++) {
+			size_t y = oy * g->sh + ky * g->dh;
+
+			for (size_t kx = 0; kx < g->kw; kx++) {
+				size_t xx = ox * g->sw + kx * g->dw, t = ky * g->kw + kx;
+
+				if (y < g->pt || xx < g->pl || y - g->pt >= g->h || xx - g->pl >= g->w)
+					memset(dst + t * c, 0, c);
+				else
+					memcpy(dst + t * c,
+					       in + ((n * g->h + y - g->pt) * g->w + xx - g->pl) * c, c);
+			}
+		}
+	}
+}
+
 static void conv_rows_int8(void *arg, size_t task, unsigned int worker)
 {
 	struct conv_task *ct = arg;
@@ -891,8 +967,13 @@ static void conv_rows_int8(void *arg, size_t task, unsigned int worker)
 
 	task_rows(ct, p, task, &row0, &nr);
 	g.n = e->batch;
-	im2col_i16(p, &g, p->in_enc == QNN_ENC_SIGNED, (const uint8_t *)ct->in, row0, nr, buf);
-	e->k->i16gemm(nr, p->o, p->kk, buf, p->kk, p->wi16, acc, p->o);
+	if (p->wu8) {
+		im2col_u8(p, &g, (const uint8_t *)ct->in, row0, nr, (uint8_t *)buf);
+		e->k->u8gemm(nr, p->o, p->kk, (const uint8_t *)buf, p->kk, p->wu8, acc, p->o);
+	} else {
+		im2col_i16(p, &g, p->in_enc == QNN_ENC_SIGNED, (const uint8_t *)ct->in, row0, nr, buf);
+		e->k->i16gemm(nr, p->o, p->kk, buf, p->kk, p->wi16, acc, p->o);
+	}
 	if (ct->fused)
 		finish_pooled(e, ct, acc, row0, task);
 	else

@@ -114,6 +114,17 @@ struct qnn_kern {
 			const int16_t *b, int32_t *c, size_t ldc);
 
 	/*
+	 * The same product for unsigned bytes and small weights, summed in
+	 * 16 bits (AVX-512BW/AVX2 vpmaddubsw: 64 products per instruction):
+	 *   c[i * ldc + j] = sum_{k < kk} a[i * lda + k] * w_j[k]   (int32)
+	 * a: uint8 rows, kk even. Exact only while every |w| <= 64 and
+	 * 255 * sum_k |w_j[k]| <= 32767 for every j (the caller checks); b is
+	 * w packed by qnn_u8_pack().
+	 */
+	void (*u8gemm)(size_t m, size_t n, size_t kk, const uint8_t *a, size_t lda,
+		       const int8_t *b, int32_t *c, size_t ldc);
+
+	/*
 	 * Max-pool of accumulator rows (a conv fused with its max-pool):
 	 *   dst[j] = flip[j] ^ max_{r < nr} (rows[r][j] ^ flip[j]),  j < n
 	 * flip[j] is 0 or ~0 (~x reverses the order: a min for that j). dst may
@@ -130,6 +141,9 @@ struct qnn_kern {
  * for q < kk / 2, j < np = n rounded up to 16. qnn_i16_pack_len() elements.
  */
 size_t qnn_i16_pack_len(size_t n, size_t kk);
+/* u8gemm's weights: the same pair layout in bytes, 32 columns at a time */
+size_t qnn_u8_pack_len(size_t n, size_t kk);
+void qnn_u8_pack(size_t n, size_t k, size_t kk, const int8_t *w, size_t ldw, int8_t *dst);
 void qnn_i16_pack(size_t n, size_t k, size_t kk, const int16_t *w, size_t ldw, int16_t *dst);
 
 /* The portable reference table; always available. */

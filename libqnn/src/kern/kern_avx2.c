@@ -303,6 +303,34 @@ static void avx2_rowmax(size_t n, size_t nr, const int32_t *const *rows, const i
 	}
 }
 
+/* u8gemm: as the AVX-512 one (kern_avx512.c), 16 columns per register */
+static void avx2_u8gemm(size_t m, size_t n, size_t kk, const uint8_t *a, size_t lda,
+			const int8_t *b, int32_t *c, size_t ldc)
+{
+	size_t np = (n + 31) / 32 * 32, kq = kk / 2;
+
+	for (size_t j0 = 0; j0 < n; j0 += 16) {
+		size_t nj = n - j0 < 16 ? n - j0 : 16;
+
+		for (size_t i = 0; i < m; i++) {
+			__m256i acc = _mm256_setzero_si256();
+			int32_t out[16];
+
+			for (size_t q = 0; q < kq; q++) {
+				uint16_t pair;
+
+				memcpy(&pair, a + i * lda + 2 * q, 2);
+				acc = _mm256_add_epi16(acc, _mm256_maddubs_epi16(_mm256_set1_epi16((short)pair),
+						_mm256_loadu_si256((const __m256i *)(b + (q * np + j0) * 2))));
+			}
+			_mm256_storeu_si256((__m256i *)out, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(acc)));
+			_mm256_storeu_si256((__m256i *)(out + 8),
+					    _mm256_cvtepi16_epi32(_mm256_extracti128_si256(acc, 1)));
+			memcpy(c + i * ldc + j0, out, nj * sizeof(*out));
+		}
+	}
+}
+
 static const struct qnn_kern avx2_table = {
 	.name = "avx2",
 	.popgemm = avx2_popgemm,
@@ -313,6 +341,7 @@ static const struct qnn_kern avx2_table = {
 	.threshold = avx2_threshold,
 	.i16gemm = avx2_i16gemm,
 	.rowmax = avx2_rowmax,
+	.u8gemm = avx2_u8gemm,
 };
 
 const struct qnn_kern *qnn_kern_avx2(void)

@@ -542,6 +542,52 @@ void qnn_kern_i16gemm_avx512bw(size_t m, size_t n, size_t kk, const int16_t *a, 
 	}
 }
 
+/*
+ * u8gemm: each row's byte pair broadcast, vpmaddubsw against 32 columns'
+ * weight pairs (unsigned x signed, two products summed into 16 bits),
+ * accumulated in 16 bits (kern.h bounds keep it exact), widened at the end.
+ * Four rows share each weight load.
+ */
+void qnn_kern_u8gemm_avx512bw(size_t m, size_t n, size_t kk, const uint8_t *a, size_t lda,
+			      const int8_t *b, int32_t *c, size_t ldc)
+{
+	size_t np = (n + 31) / 32 * 32, kq = kk / 2;
+
+	for (size_t j0 = 0; j0 < n; j0 += 32) {
+		size_t nj = n - j0 < 32 ? n - j0 : 32;
+		__mmask16 m0 = (__mmask16)(nj >= 16 ? 0xffff : (1u << nj) - 1);
+		__mmask16 m1 = (__mmask16)(nj >= 32 ? 0xffff : nj > 16 ? (1u << (nj - 16)) - 1 : 0);
+
+		for (size_t i = 0; i < m; i += 4) {
+			size_t rows = m - i < 4 ? m - i : 4;
+			__m512i acc[4];
+
+			for (int r = 0; r < 4; r++)
+				acc[r] = _mm512_setzero_si512();
+			for (size_t q = 0; q < kq; q++) {
+				__m512i w = _mm512_loadu_si512(b + (q * np + j0) * 2);
+
+				for (size_t r = 0; r < rows; r++) {
+					uint16_t pair;
+
+					memcpy(&pair, a + (i + r) * lda + 2 * q, 2);
+					acc[r] = _mm512_add_epi16(acc[r], _mm512_maddubs_epi16(
+								_mm512_set1_epi16((short)pair), w));
+				}
+			}
+			for (size_t r = 0; r < rows; r++) {
+				int32_t *cr = c + (i + r) * ldc + j0;
+
+				_mm512_mask_storeu_epi32(cr, m0,
+					_mm512_cvtepi16_epi32(_mm512_castsi512_si256(acc[r])));
+				if (m1)
+					_mm512_mask_storeu_epi32(cr + 16, m1,
+						_mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(acc[r], 1)));
+			}
+		}
+	}
+}
+
 void qnn_kern_rowmax_avx512f(size_t n, size_t nr, const int32_t *const *rows,
 			     const int32_t *flip, int32_t *dst)
 {
@@ -567,6 +613,7 @@ static const struct qnn_kern avx512_table = {
 	.threshold = qnn_kern_threshold_avx512f,
 	.i16gemm = qnn_kern_i16gemm_avx512bw,
 	.rowmax = qnn_kern_rowmax_avx512f,
+	.u8gemm = qnn_kern_u8gemm_avx512bw,
 };
 
 const struct qnn_kern *qnn_kern_avx512(void)

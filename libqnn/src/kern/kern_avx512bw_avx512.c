@@ -196,6 +196,7 @@ static const struct qnn_kern lut512_table = {
 	.threshold = qnn_kern_threshold_avx512f,
 	.i16gemm = qnn_kern_i16gemm_avx512bw,
 	.rowmax = qnn_kern_rowmax_avx512f,
+	.u8gemm = qnn_kern_u8gemm_avx512bw,
 };
 
 const struct qnn_kern *qnn_kern_avx512bw(void)

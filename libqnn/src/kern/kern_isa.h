@@ -21,6 +21,8 @@ void qnn_kern_threshold_scalar(size_t n, const int32_t *acc, size_t nt,
 void qnn_kern_i16gemm_scalar(size_t m, size_t n, size_t kk, const int16_t *a, size_t lda,
 			     const int16_t *b, int32_t *c, size_t ldc);
 
+void qnn_kern_u8gemm_scalar(size_t m, size_t n, size_t kk, const uint8_t *a, size_t lda,
+			    const int8_t *b, int32_t *c, size_t ldc);
 void qnn_kern_rowmax_scalar(size_t n, size_t nr, const int32_t *const *rows,
 			    const int32_t *flip, int32_t *dst);
 
@@ -32,6 +34,8 @@ const struct qnn_kern *qnn_kern_avx512bw(void);	/* no VPOPCNTDQ */
 void qnn_kern_threshold_avx512f(size_t n, const int32_t *acc, size_t nt,
 				const int32_t *th, size_t ldt,
 				const uint64_t *negmask, int flip, uint64_t *out);
+void qnn_kern_u8gemm_avx512bw(size_t m, size_t n, size_t kk, const uint8_t *a, size_t lda,
+			      const int8_t *b, int32_t *c, size_t ldc);
 void qnn_kern_rowmax_avx512f(size_t n, size_t nr, const int32_t *const *rows,
 			     const int32_t *flip, int32_t *dst);
 /* AVX-512BW i16gemm (kern_avx512.c), shared likewise */

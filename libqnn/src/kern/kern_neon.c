@@ -195,6 +195,7 @@ static const struct qnn_kern neon_table = {
 	.threshold = neon_threshold,
 	.i16gemm = qnn_kern_i16gemm_scalar,	/* gcc vectorizes it well enough for a first layer */
 	.rowmax = qnn_kern_rowmax_scalar,
+	.u8gemm = qnn_kern_u8gemm_scalar,
 };
 
 const struct qnn_kern *qnn_kern_neon(void)
