@@ -60,6 +60,7 @@ check: deps-check
 	@$(SUITE) tools $(MAKE) -C tools check
 	@$(SUITE) vm $(MAKE) vm-check
 	@$(SUITE) checkpatch $(MAKE) checkpatch
+	@$(SUITE) dt $(TOP)/scripts/dt-check.sh
 	@$(TOP)/scripts/tap-summary.sh $(TAP)
 
 vm-check: all

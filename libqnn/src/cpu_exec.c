@@ -230,7 +230,15 @@ int qnn_cpu_prepare(struct qnn_model *m, char *err, size_t errlen)
 	fuse(m, p);
 	if (plan_arena(m, p))
 		return qnn_fmt_err(err, errlen, -ENOMEM, "out of memory");
-	return 0;
+	/*
+	 * The memory limit (memlimit.c) counts the planned arena per image
+	 * times the batch: an upper bound, as a run holds at most a few groups
+	 * of images at a time.
+	 */
+	m->img_bytes = p->per_image;
+	if (__builtin_mul_overflow(p->scratch_bytes, (size_t)p->threads, &m->fixed_bytes))
+		m->fixed_bytes = SIZE_MAX;
+	return qnn_mem_check(m, 1, err, errlen);
 }
 
 static void req_free(struct cpu_req *r)

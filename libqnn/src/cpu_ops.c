@@ -43,6 +43,34 @@ static unsigned int count_thresholds(const int32_t *t, unsigned int n, int32_t a
 	return n - lo;
 }
 
+/*
+ * THRESHOLD on an F32 input (float thresholds, ascending per channel): the
+ * code is #{t : x >= t} (negate: x <= t), packed as cpu_transform_row does.
+ * NaN meets no threshold.
+ */
+static void threshold_f32_row(const struct qnn_model *m, const struct qnn_layer *l,
+			      const float *x, void *out)
+{
+	const struct qnn_tensor *o = &m->t[l->out];
+	const float *th = m->t[l->thresholds].data;
+	const struct qnn_tensor *ng = l->negate >= 0 ? &m->t[l->negate] : NULL;
+	unsigned int nt = (1u << o->bits) - 1;
+	uint64_t *px = out;
+
+	memset(px, 0, o->pix_bytes);
+	for (uint32_t c = 0; c < o->c; c++) {
+		int neg = ng && ((const uint8_t *)ng->data)[chan(ng, c)];
+		unsigned int code = 0;
+
+		for (unsigned int k = 0; k < nt; k++)
+			code += neg ? x[c] <= th[(size_t)c * nt + k] : x[c] >= th[(size_t)c * nt + k];
+		if (o->bits == 1 && o->enc == QNN_ENC_BIPOLAR)
+			code = !code;	/* +1 is bit 0 */
+		for (unsigned int b = 0; code; b++, code >>= 1)
+			px[b * o->cw + c / 64] |= (uint64_t)(code & 1) << (c % 64);
+	}
+}
+
 void cpu_transform_row(const struct qnn_model *m, const struct qnn_layer *l,
 		       const int32_t *acc, void *out)
 {
@@ -326,6 +354,12 @@ static void misc_image(void *arg, size_t n, unsigned int worker)
 		break;
 	}
 	case QNN_OP_THRESHOLD:
+		if (x->dtype == QNN_DT_F32) {	/* a quantizer on a float input */
+			for (size_t p = 0; p < pixels; p++)
+				threshold_f32_row(m, l, (const float *)in + p * x->c,
+						  out + p * o->pix_bytes);
+			break;
+		}
 		for (size_t p = 0; p < pixels; p++)
 			cpu_transform_row(m, l, (const int32_t *)in + p * x->c, out + p * o->pix_bytes);
 		break;

@@ -12,6 +12,7 @@
 
 #include "kern.h"
 #include "kern_isa.h"
+#include "isa_features.h"
 
 #define AI static inline __attribute__((always_inline))
 #define FLUSH_STEPS 31
@@ -342,6 +343,7 @@ static const struct qnn_kern avx2_table = {
 	.i16gemm = avx2_i16gemm,
 	.rowmax = avx2_rowmax,
 	.u8gemm = avx2_u8gemm,
+	.needs = QNN_TU_FEATURES,
 };
 
 const struct qnn_kern *qnn_kern_avx2(void)

@@ -19,6 +19,7 @@
 
 #include "kern.h"
 #include "kern_isa.h"
+#include "isa_features.h"
 
 #define AI static inline __attribute__((always_inline))
 
@@ -399,209 +400,6 @@ static void avx512_rowpop(size_t m, size_t kw, const uint64_t *a, size_t lda,
 	}
 }
 
-/* opmask of the channels c .. c+15 (< n) that hit threshold row t */
-AI __mmask16 thr_hit(__m512i a, const int32_t *tht, __mmask16 valid, __mmask16 neg)
-{
-	__m512i v = _mm512_maskz_loadu_epi32(valid, tht);
-
-	return (__mmask16)((_mm512_cmpge_epi32_mask(a, v) & ~neg) |
-			   (_mm512_cmple_epi32_mask(a, v) & neg));
-}
-
-/* binary output (one threshold): each 64-channel word straight from masks */
-static void threshold1(size_t n, const int32_t *acc, const int32_t *th,
-		       const uint64_t *negmask, int flip, uint64_t *out)
-{
-	size_t cw = (n + 63) / 64;
-
-	for (size_t w = 0; w < cw; w++) {
-		uint64_t word = 0, nw = negmask ? negmask[w] : 0;
-		size_t c0 = w * 64, left = n - c0;
-		uint64_t valid = left >= 64 ? ~0ULL : (1ULL << left) - 1;
-
-		for (size_t s = 0; s < 4 && s * 16 < left; s++) {
-			size_t c = c0 + s * 16;
-			__mmask16 vm = (__mmask16)(valid >> (s * 16));
-			__m512i a = _mm512_maskz_loadu_epi32(vm, acc + c);
-
-			word |= (uint64_t)thr_hit(a, th + c, vm, (__mmask16)(nw >> (s * 16)))
-				<< (s * 16);
-		}
-		out[w] = (flip ? ~word : word) & valid;
-	}
-}
-
-/*
- * 16 channels per step, compares into opmasks. Each output word (64
- * channels) is assembled in registers and stored once, so consecutive
- * steps do not read-modify-write the same word through memory. Binary
- * outputs (nt == 1) use the hit mask directly. AVX-512F only (no popcount),
- * so the avx512bw table shares it.
- */
-void qnn_kern_threshold_avx512f(size_t n, const int32_t *acc, size_t nt,
-				const int32_t *th, size_t ldt,
-				const uint64_t *negmask, int flip, uint64_t *out)
-{
-	size_t cw = (n + 63) / 64, planes = 0;
-	const __m512i one = _mm512_set1_epi32(1);
-
-	if (nt == 1) {
-		threshold1(n, acc, th, negmask, flip, out);
-		return;
-	}
-	while (((size_t)1 << planes) - 1 < nt)
-		planes++;
-	for (size_t w = 0; w < cw; w++) {
-		uint64_t word[8] = { 0 };
-		uint64_t nw = negmask ? negmask[w] : 0;
-
-		for (size_t s = 0; s < 4 && w * 64 + s * 16 < n; s++) {
-			size_t c = w * 64 + s * 16, left = n - c;
-			__mmask16 valid = (__mmask16)(left >= 16 ? 0xffff : (1u << left) - 1);
-			__mmask16 neg = (__mmask16)(nw >> (s * 16));
-			__m512i a = _mm512_maskz_loadu_epi32(valid, acc + c);
-			__m512i code = _mm512_setzero_si512();
-
-			for (size_t t = 0; t < nt; t++)
-				code = _mm512_mask_add_epi32(code,
-					thr_hit(a, th + t * ldt + c, valid, neg), code, one);
-			if (flip)
-				code = _mm512_xor_si512(code, _mm512_set1_epi32(-1));
-			for (size_t b = 0; b < planes; b++) {
-				__mmask16 m = _mm512_test_epi32_mask(code,
-							_mm512_set1_epi32(1 << b));
-
-				word[b] |= (uint64_t)(m & valid) << (s * 16);
-			}
-		}
-		for (size_t b = 0; b < planes; b++)
-			out[b * cw + w] = word[b];
-	}
-}
-
-/*
- * i16gemm: 32 columns per pass in two registers of 16 int32; each k pair of
- * a row is one 32-bit broadcast, vpmaddwd multiplies it with 16 columns'
- * weight pairs and adds the two products. Four rows share each weight load.
- */
-void qnn_kern_i16gemm_avx512bw(size_t m, size_t n, size_t kk, const int16_t *a, size_t lda,
-			       const int16_t *b, int32_t *c, size_t ldc)
-{
-	size_t np = (n + 15) / 16 * 16, kq = kk / 2;
-
-	for (size_t j0 = 0; j0 < n; j0 += 32) {
-		size_t nj = n - j0 < 32 ? n - j0 : 32;
-		__mmask16 m0 = (__mmask16)(nj >= 16 ? 0xffff : (1u << nj) - 1);
-		__mmask16 m1 = (__mmask16)(nj >= 32 ? 0xffff : nj > 16 ? (1u << (nj - 16)) - 1 : 0);
-		size_t i = 0;
-
-		for (; i + 4 <= m; i += 4) {
-			__m512i acc[4][2];
-
-			for (int r = 0; r < 4; r++)
-				acc[r][0] = acc[r][1] = _mm512_setzero_si512();
-			for (size_t q = 0; q < kq; q++) {
-				const int16_t *w = b + (q * np + j0) * 2;
-				__m512i w0 = _mm512_loadu_si512(w);
-				__m512i w1 = m1 ? _mm512_loadu_si512(w + 32) : w0;
-
-				for (int r = 0; r < 4; r++) {
-					int32_t pair;
-					__m512i x;
-
-					memcpy(&pair, a + (i + r) * lda + 2 * q, 4);
-					x = _mm512_set1_epi32(pair);
-					acc[r][0] = _mm512_add_epi32(acc[r][0], _mm512_madd_epi16(x, w0));
-					acc[r][1] = _mm512_add_epi32(acc[r][1], _mm512_madd_epi16(x, w1));
-				}
-			}
-			for (int r = 0; r < 4; r++) {
-				_mm512_mask_storeu_epi32(c + (i + r) * ldc + j0, m0, acc[r][0]);
-				if (m1)
-					_mm512_mask_storeu_epi32(c + (i + r) * ldc + j0 + 16, m1, acc[r][1]);
-			}
-		}
-		for (; i < m; i++) {
-			__m512i acc0 = _mm512_setzero_si512(), acc1 = acc0;
-
-			for (size_t q = 0; q < kq; q++) {
-				const int16_t *w = b + (q * np + j0) * 2;
-				int32_t pair;
-				__m512i x;
-
-				memcpy(&pair, a + i * lda + 2 * q, 4);
-				x = _mm512_set1_epi32(pair);
-				acc0 = _mm512_add_epi32(acc0, _mm512_madd_epi16(x, _mm512_loadu_si512(w)));
-				if (m1)
-					acc1 = _mm512_add_epi32(acc1, _mm512_madd_epi16(x, _mm512_loadu_si512(w + 32)));
-			}
-			_mm512_mask_storeu_epi32(c + i * ldc + j0, m0, acc0);
-			if (m1)
-				_mm512_mask_storeu_epi32(c + i * ldc + j0 + 16, m1, acc1);
-		}
-	}
-}
-
-/*
- * u8gemm: each row's byte pair broadcast, vpmaddubsw against 32 columns'
- * weight pairs (unsigned x signed, two products summed into 16 bits),
- * accumulated in 16 bits (kern.h bounds keep it exact), widened at the end.
- * Four rows share each weight load.
- */
-void qnn_kern_u8gemm_avx512bw(size_t m, size_t n, size_t kk, const uint8_t *a, size_t lda,
-			      const int8_t *b, int32_t *c, size_t ldc)
-{
-	size_t np = (n + 31) / 32 * 32, kq = kk / 2;
-
-	for (size_t j0 = 0; j0 < n; j0 += 32) {
-		size_t nj = n - j0 < 32 ? n - j0 : 32;
-		__mmask16 m0 = (__mmask16)(nj >= 16 ? 0xffff : (1u << nj) - 1);
-		__mmask16 m1 = (__mmask16)(nj >= 32 ? 0xffff : nj > 16 ? (1u << (nj - 16)) - 1 : 0);
-
-		for (size_t i = 0; i < m; i += 4) {
-			size_t rows = m - i < 4 ? m - i : 4;
-			__m512i acc[4];
-
-			for (int r = 0; r < 4; r++)
-				acc[r] = _mm512_setzero_si512();
-			for (size_t q = 0; q < kq; q++) {
-				__m512i w = _mm512_loadu_si512(b + (q * np + j0) * 2);
-
-				for (size_t r = 0; r < rows; r++) {
-					uint16_t pair;
-
-					memcpy(&pair, a + (i + r) * lda + 2 * q, 2);
-					acc[r] = _mm512_add_epi16(acc[r], _mm512_maddubs_epi16(
-								_mm512_set1_epi16((short)pair), w));
-				}
-			}
-			for (size_t r = 0; r < rows; r++) {
-				int32_t *cr = c + (i + r) * ldc + j0;
-
-				_mm512_mask_storeu_epi32(cr, m0,
-					_mm512_cvtepi16_epi32(_mm512_castsi512_si256(acc[r])));
-				if (m1)
-					_mm512_mask_storeu_epi32(cr + 16, m1,
-						_mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(acc[r], 1)));
-			}
-		}
-	}
-}
-
-void qnn_kern_rowmax_avx512f(size_t n, size_t nr, const int32_t *const *rows,
-			     const int32_t *flip, int32_t *dst)
-{
-	for (size_t j = 0; j < n; j += 16) {
-		__mmask16 m = (__mmask16)(n - j >= 16 ? 0xffff : (1u << (n - j)) - 1);
-		__m512i f = _mm512_maskz_loadu_epi32(m, flip + j);
-		__m512i v = _mm512_xor_si512(_mm512_maskz_loadu_epi32(m, rows[0] + j), f);
-
-		for (size_t r = 1; r < nr; r++)
-			v = _mm512_max_epi32(v, _mm512_xor_si512(_mm512_maskz_loadu_epi32(m, rows[r] + j), f));
-		_mm512_mask_storeu_epi32(dst + j, m, _mm512_xor_si512(v, f));
-	}
-}
-
 static const struct qnn_kern avx512_table = {
 	.name = "avx512",
 	.popgemm = avx512_popgemm,
@@ -614,6 +412,7 @@ static const struct qnn_kern avx512_table = {
 	.i16gemm = qnn_kern_i16gemm_avx512bw,
 	.rowmax = qnn_kern_rowmax_avx512f,
 	.u8gemm = qnn_kern_u8gemm_avx512bw,
+	.needs = QNN_TU_FEATURES,
 };
 
 const struct qnn_kern *qnn_kern_avx512(void)

@@ -23,6 +23,7 @@
 
 #include "kern.h"
 #include "kern_isa.h"
+#include "isa_features.h"
 
 #define AI static inline __attribute__((always_inline))
 #define FLUSH_STEPS 31
@@ -197,6 +198,7 @@ static const struct qnn_kern lut512_table = {
 	.i16gemm = qnn_kern_i16gemm_avx512bw,
 	.rowmax = qnn_kern_rowmax_avx512f,
 	.u8gemm = qnn_kern_u8gemm_avx512bw,
+	.needs = QNN_TU_FEATURES,
 };
 
 const struct qnn_kern *qnn_kern_avx512bw(void)

@@ -30,10 +30,16 @@ void qnn_kern_rowmax_scalar(size_t n, size_t nr, const int32_t *const *rows,
 const struct qnn_kern *qnn_kern_avx2(void);
 const struct qnn_kern *qnn_kern_avx512(void);
 const struct qnn_kern *qnn_kern_avx512bw(void);	/* no VPOPCNTDQ */
-/* AVX-512F threshold (kern_avx512.c), shared by avx512 and avx512bw */
+/*
+ * AVX-512F threshold (kern_threshold_avx512bw.c), shared by avx512 and
+ * avx512bw; *_needs: the features its file is compiled with.
+ */
+extern const unsigned long long qnn_kern_threshold_avx512f_needs;
 void qnn_kern_threshold_avx512f(size_t n, const int32_t *acc, size_t nt,
 				const int32_t *th, size_t ldt,
 				const uint64_t *negmask, int flip, uint64_t *out);
+/* kern_int8_avx512bw.c: the features its file is compiled with */
+extern const unsigned long long qnn_kern_int8_avx512bw_needs;
 void qnn_kern_u8gemm_avx512bw(size_t m, size_t n, size_t kk, const uint8_t *a, size_t lda,
 			      const int8_t *b, int32_t *c, size_t ldc);
 void qnn_kern_rowmax_avx512f(size_t n, size_t nr, const int32_t *const *rows,

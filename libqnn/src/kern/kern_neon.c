@@ -12,6 +12,7 @@
 
 #include "kern.h"
 #include "kern_isa.h"
+#include "isa_features.h"
 
 #define AI static inline __attribute__((always_inline))
 
@@ -196,6 +197,7 @@ static const struct qnn_kern neon_table = {
 	.i16gemm = qnn_kern_i16gemm_scalar,	/* gcc vectorizes it well enough for a first layer */
 	.rowmax = qnn_kern_rowmax_scalar,
 	.u8gemm = qnn_kern_u8gemm_scalar,
+	.needs = QNN_TU_FEATURES,
 };
 
 const struct qnn_kern *qnn_kern_neon(void)

@@ -6,6 +6,7 @@
  */
 #include "kern.h"
 #include "kern_isa.h"
+#include "isa_features.h"
 
 static uint32_t pop_row(enum qnn_popop op, const uint64_t *a,
 			const uint64_t *b, size_t kw)
@@ -188,6 +189,7 @@ static const struct qnn_kern scalar_table = {
 	.i16gemm = qnn_kern_i16gemm_scalar,
 	.rowmax = qnn_kern_rowmax_scalar,
 	.u8gemm = qnn_kern_u8gemm_scalar,
+	.needs = QNN_TU_FEATURES,
 };
 
 const struct qnn_kern *qnn_kern_scalar(void)
