@@ -395,7 +395,7 @@ int bench_peer(const struct bench_peer_opts *o, int json)
 			printf("%-25s qnn %.0f images per CPU-second", "", qcm[c]);
 			if (have_peer)
 				printf(", onnxruntime %.0f, ratio %.2fx", pcm[c], qcm[c] / pcm[c]);
-			printf("  (all threads' CPU time: load-independent)\n");
+			printf("  (all threads' CPU time: less load-sensitive)\n");
 		}
 	}
 	ret = 0;
