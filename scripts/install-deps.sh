@@ -15,6 +15,9 @@
 #   cross  aarch64 cross compiler and qemu-user for the NEON kernels
 #   fuzz   clang with libFuzzer and sanitizer runtimes
 #   train  PyTorch, numpy, onnx and Fashion-MNIST (model training, fixtures, demo)
+#   debug  the debug-kernel lane: linux-source-6.12 (the full tarball, which
+#          scripts/build-debug-kernel.sh unpacks under build/), the kernel's
+#          build tools, and trinity (the syscall fuzzer run in the VM)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -150,13 +153,17 @@ group_fuzz() {
 	pkgs clang libclang-rt-14-dev
 }
 
+group_debug() {
+	pkgs linux-source-6.12 flex bison bc libelf-dev libssl-dev trinity
+}
+
 group_train() {
 	pkgs python3-torch python3-numpy python3-onnx dataset-fashion-mnist
 }
 
 for g in "${groups[@]}"; do
 	case $g in
-	build | vm | cross | fuzz | train) "group_$g" ;;
+	build | vm | cross | fuzz | debug | train) "group_$g" ;;
 	*)
 		log "unknown group '$g'"
 		exit 2
