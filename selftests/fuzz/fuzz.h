@@ -28,6 +28,7 @@ struct fz_file {
 	struct fz_bo bos[FZ_BOS];
 	uint32_t syncobjs[FZ_SYNCOBJS];
 	uint64_t last_job;
+	int shared;		/* a forked child has it too */
 };
 
 struct fz_map {

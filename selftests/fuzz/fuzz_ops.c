@@ -48,11 +48,16 @@ static void count_err(struct fz *z, int err)
 		z->st->errnos[err]++;
 }
 
+/* A valid request refused: counted, the first few printed. */
 static void bad(struct fz *z, const char *fmt, int a, int b)
 {
-	__atomic_fetch_add(&z->st->bad_fail, 1, __ATOMIC_RELAXED);
+	char msg[200];
+
+	snprintf(msg, sizeof(msg), fmt, a, b);
+	if (__atomic_fetch_add(&z->st->bad_fail, 1, __ATOMIC_RELAXED) < 5)
+		printf("# refused: %s\n", msg);
 	if (!z->st->first_bad[0])
-		snprintf(z->st->first_bad, sizeof(z->st->first_bad), fmt, a, b);
+		snprintf(z->st->first_bad, sizeof(z->st->first_bad), "%s", msg);
 }
 
 /* Arm fail-nth for the next syscall of this thread (pct of the calls). */
@@ -216,7 +221,7 @@ static void op_bo_create(struct fz *z)
 		c.handle = chance(z, 20) ? (uint32_t)fz_rnd(z) : 0;
 	}
 	ret = fz_ioctl(z, f->fd, DRM_IOCTL_QNN_BO_CREATE, &c, 1);
-	if (ret && valid && !z->armed)
+	if (ret && valid && !z->armed && !f->shared)
 		bad(z, "BO_CREATE of %d bytes refused: %d", (int)c.size, ret);
 	if (!ret) {
 		b->handle = c.handle;
@@ -285,7 +290,10 @@ static void op_mmap(struct fz *z)
 		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd,
 			 b->offset);
 		if (p == MAP_FAILED) {
-			bad(z, "mmap of a live BO failed: errno %d%.0d", errno, 0);
+			/* a forked child may have closed the handle */
+			if (!f->shared)
+				bad(z, "mmap of a live BO failed: errno %d%.0d",
+				    errno, 0);
 			return;
 		}
 		/* the CPU side of the BO must work: touch both ends */
@@ -821,8 +829,9 @@ static void op_prime(struct fz *z)
 				b->va = i.va;
 				b->offset = i.offset;
 			} else {
-				bad(z, "BO_INFO of an imported BO: %d%.0d",
-				    -errno, 0);
+				if (!f->shared)
+					bad(z, "BO_INFO of an imported BO: %d%.0d",
+					    -errno, 0);
 				b->handle = 0;
 			}
 		}
@@ -926,6 +935,9 @@ static void op_fork(struct fz *z)
 		return;
 	z->st->calls++;
 	z->st->forks++;
+	/* the child shares every open file: its handles may change under us */
+	for (int i = 0; i < FZ_FILES; i++)
+		z->files[i].shared = z->files[i].fd >= 0;
 	pid = fork();
 	if (pid == 0) {
 		int n = 1 + fz_below(z, 30);
