@@ -170,9 +170,16 @@ ntests=0
 if [ -d "$build/selftests" ]; then
 	for t in "$build/selftests"/*; do
 		[ -f "$t" ] && [ -x "$t" ] || continue
-		if [ -n "${QNN_VM_TESTS:-}" ] &&
-			! grep -qw -- "${t##*/}" <<<"$QNN_VM_TESTS"; then
-			continue
+		if [ -n "${QNN_VM_TESTS:-}" ]; then
+			# names or shell patterns (qnn_jobs_*_test)
+			pick=0
+			set -f
+			for pat in $QNN_VM_TESTS; do
+				# shellcheck disable=SC2254
+				case ${t##*/} in $pat) pick=1 ;; esac
+			done
+			set +f
+			[ $pick = 1 ] || continue
 		fi
 		cp "$t" "$root/selftests/"
 		copy_libs "$t"
