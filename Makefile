@@ -81,7 +81,7 @@ DEBUG_TESTS	?= qnn_open_test qnn_bo_mmap_test qnn_prime_test \
 		   qnn_fuzz_test
 SWIOTLB_TESTS	?= qnn_jobs_ops_test qnn_jobs_errors_test \
 		   qnn_jobs_teardown_test qnn_prime_test qnn_fuzz_test
-TRINITY_CALLS	?= 20000
+TRINITY_CALLS	?= 2000
 FUZZ_SECONDS	?= 1800
 # builds (or finds in its cache) the debug kernel and qnn against it
 DEBUG_KDIR	= kdir=$$($(TOP)/scripts/build-debug-kernel.sh all) &&
@@ -92,7 +92,9 @@ debug-kernel: deps
 vm-debug: all
 	$(DEBUG_KDIR) QNN_VM_LANE=debug QNN_VM_KERNEL_DIR="$$kdir" \
 	QNN_VM_TESTS="$(DEBUG_TESTS)" QNN_VM_TRINITY=$(TRINITY_CALLS) \
-	QNN_FUZZ_FAILNTH=$${QNN_FUZZ_FAILNTH:-2} \
+	QNN_FUZZ_FAILNTH=$${QNN_FUZZ_FAILNTH:-5} \
+	QNN_TEST_TIMEOUT=$${QNN_TEST_TIMEOUT:-900} \
+	QNN_VM_TIMEOUT=$${QNN_VM_TIMEOUT:-3600} \
 	$(TOP)/scripts/vm-check.sh
 
 vm-swiotlb: all
@@ -103,7 +105,7 @@ vm-swiotlb: all
 fuzz-long: all
 	$(DEBUG_KDIR) QNN_VM_LANE=fuzz-long QNN_VM_KERNEL_DIR="$$kdir" \
 	QNN_VM_TESTS=qnn_fuzz_test QNN_FUZZ_SECONDS=$(FUZZ_SECONDS) \
-	QNN_FUZZ_FAILNTH=$${QNN_FUZZ_FAILNTH:-2} \
+	QNN_FUZZ_FAILNTH=$${QNN_FUZZ_FAILNTH:-5} \
 	QNN_TEST_TIMEOUT=$$(($(FUZZ_SECONDS) + 600)) \
 	QNN_VM_TIMEOUT=$$(($(FUZZ_SECONDS) + 1800)) \
 	$(TOP)/scripts/vm-check.sh

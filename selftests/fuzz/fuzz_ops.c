@@ -68,7 +68,8 @@ static int arm(struct fz *z, int allow)
 
 	if (!allow || z->failnth_fd < 0 || !chance(z, z->failnth_pct))
 		return 0;
-	n = snprintf(v, sizeof(v), "%u", 1 + fz_below(z, 12));
+	/* early points: most ioctls reach only a few allocations */
+	n = snprintf(v, sizeof(v), "%u", 1 + fz_below(z, 4));
 	if (pwrite(z->failnth_fd, v, n, 0) != n)
 		return 0;
 	z->st->injected++;
