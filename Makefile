@@ -66,6 +66,7 @@ check: deps-check
 	@$(SUITE) vm-swiotlb $(MAKE) vm-swiotlb
 	@$(SUITE) vm-debug $(MAKE) vm-debug
 	@$(SUITE) checkpatch $(MAKE) checkpatch
+	@$(SUITE) dt $(TOP)/scripts/dt-check.sh
 	@$(TOP)/scripts/tap-summary.sh $(TAP)
 
 vm-check: all

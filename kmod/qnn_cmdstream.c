@@ -1,22 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Command-stream validation: every rule of docs/cmdstream.md, "Validation".
- * Size arithmetic is done in u64 with overflow checks, so no field value a
- * hostile stream can hold makes a size wrap.
+ * Command-stream validation: every rule of docs/cmdstream.md, "Validation"
+ * and "Device capabilities". The stream is little-endian: every field is
+ * loaded with get_unaligned_le*() into a CPU-order copy before it is
+ * looked at. Size arithmetic is done in u64 with overflow checks, so no
+ * field value a hostile stream can hold makes a size wrap.
  */
 #include <linux/errno.h>
 #include <linux/bits.h>
-#include <linux/export.h>
 #include <linux/kernel.h>
 #include <linux/overflow.h>
+#include <linux/stddef.h>
 #include <linux/string.h>
+#include <linux/unaligned.h>
 
+#include "qnn_accel.h"
 #include "qnn_cmdstream.h"
 
 /* One command may cost at most this many ops (docs/cmdstream.md, "Limits"). */
 #define QNN_CS_MAX_CMD_OPS	BIT_ULL(40)
 
-size_t qnn_cs_op_size(u16 op)
+static size_t qnn_cs_op_size(u16 op)
 {
 	switch (op) {
 	case QNN_CS_OP_NOP:
@@ -34,16 +38,14 @@ size_t qnn_cs_op_size(u16 op)
 	}
 	return 0;
 }
-EXPORT_SYMBOL_GPL(qnn_cs_op_size);
 
-u32 qnn_cs_words(u32 c)
+static u32 qnn_cs_words(u32 c)
 {
 	return DIV_ROUND_UP(c, 64);
 }
-EXPORT_SYMBOL_GPL(qnn_cs_words);
 
 /* Bytes of a tensor that passed check_tensor(); dims are bounded there. */
-u64 qnn_cs_tensor_bytes(const struct qnn_cs_tensor *t)
+static u64 qnn_cs_tensor_bytes(const struct qnn_cs_tensor *t)
 {
 	u64 px = (u64)t->n * t->h * t->w;
 
@@ -51,7 +53,102 @@ u64 qnn_cs_tensor_bytes(const struct qnn_cs_tensor *t)
 		return px * t->bits * qnn_cs_words(t->c) * 8;
 	return px * t->c * 4;
 }
-EXPORT_SYMBOL_GPL(qnn_cs_tensor_bytes);
+
+/* Little-endian fields at byte offset @off of @p. */
+static u16 le16_at(const u8 *p, size_t off)
+{
+	return get_unaligned_le16(p + off);
+}
+
+static u32 le32_at(const u8 *p, size_t off)
+{
+	return get_unaligned_le32(p + off);
+}
+
+static u64 le64_at(const u8 *p, size_t off)
+{
+	return get_unaligned_le64(p + off);
+}
+
+static void load_tensor(struct qnn_cs_tensor *t, const u8 *p)
+{
+	t->va = le64_at(p, offsetof(struct qnn_cs_tensor, va));
+	t->n = le32_at(p, offsetof(struct qnn_cs_tensor, n));
+	t->h = le32_at(p, offsetof(struct qnn_cs_tensor, h));
+	t->w = le32_at(p, offsetof(struct qnn_cs_tensor, w));
+	t->c = le32_at(p, offsetof(struct qnn_cs_tensor, c));
+	t->type = p[offsetof(struct qnn_cs_tensor, type)];
+	t->encoding = p[offsetof(struct qnn_cs_tensor, encoding)];
+	t->bits = p[offsetof(struct qnn_cs_tensor, bits)];
+	t->pad0 = p[offsetof(struct qnn_cs_tensor, pad0)];
+	t->pad1 = le32_at(p, offsetof(struct qnn_cs_tensor, pad1));
+}
+
+static void load_epi(struct qnn_cs_epilogue *e, const u8 *p)
+{
+	e->bias_va = le64_at(p, offsetof(struct qnn_cs_epilogue, bias_va));
+	e->scale_va = le64_at(p, offsetof(struct qnn_cs_epilogue, scale_va));
+	e->thresh_va = le64_at(p, offsetof(struct qnn_cs_epilogue, thresh_va));
+	e->negate_va = le64_at(p, offsetof(struct qnn_cs_epilogue, negate_va));
+	e->mode = le32_at(p, offsetof(struct qnn_cs_epilogue, mode));
+	e->flags = le32_at(p, offsetof(struct qnn_cs_epilogue, flags));
+}
+
+/* The known part of a command of opcode @op into @cmd, in CPU order. */
+static void load_cmd(union qnn_cs_any *cmd, const u8 *p, u16 op)
+{
+	struct qnn_cs_conv2d *cv = &cmd->conv;
+	struct qnn_cs_maxpool *pl = &cmd->pool;
+	struct qnn_cs_add *ad = &cmd->add;
+	struct qnn_cs_unary *un = &cmd->un;
+
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->hdr.op = op;
+	cmd->hdr.size = le16_at(p, offsetof(struct qnn_cs_cmd, size));
+	cmd->hdr.flags = le32_at(p, offsetof(struct qnn_cs_cmd, flags));
+	switch (op) {
+	case QNN_CS_OP_CONV2D:
+	case QNN_CS_OP_DENSE:
+		load_tensor(&cv->in, p + offsetof(struct qnn_cs_conv2d, in));
+		load_tensor(&cv->weights,
+			    p + offsetof(struct qnn_cs_conv2d, weights));
+		load_tensor(&cv->out, p + offsetof(struct qnn_cs_conv2d, out));
+		cv->stride_h = le16_at(p, offsetof(typeof(*cv), stride_h));
+		cv->stride_w = le16_at(p, offsetof(typeof(*cv), stride_w));
+		cv->dil_h = le16_at(p, offsetof(typeof(*cv), dil_h));
+		cv->dil_w = le16_at(p, offsetof(typeof(*cv), dil_w));
+		cv->pad_top = le16_at(p, offsetof(typeof(*cv), pad_top));
+		cv->pad_left = le16_at(p, offsetof(typeof(*cv), pad_left));
+		cv->pad_bottom = le16_at(p, offsetof(typeof(*cv), pad_bottom));
+		cv->pad_right = le16_at(p, offsetof(typeof(*cv), pad_right));
+		load_epi(&cv->epi, p + offsetof(struct qnn_cs_conv2d, epi));
+		break;
+	case QNN_CS_OP_MAXPOOL:
+		load_tensor(&pl->in, p + offsetof(struct qnn_cs_maxpool, in));
+		load_tensor(&pl->out, p + offsetof(struct qnn_cs_maxpool, out));
+		pl->kh = le16_at(p, offsetof(typeof(*pl), kh));
+		pl->kw = le16_at(p, offsetof(typeof(*pl), kw));
+		pl->stride_h = le16_at(p, offsetof(typeof(*pl), stride_h));
+		pl->stride_w = le16_at(p, offsetof(typeof(*pl), stride_w));
+		pl->pad_top = le16_at(p, offsetof(typeof(*pl), pad_top));
+		pl->pad_left = le16_at(p, offsetof(typeof(*pl), pad_left));
+		pl->pad_bottom = le16_at(p, offsetof(typeof(*pl), pad_bottom));
+		pl->pad_right = le16_at(p, offsetof(typeof(*pl), pad_right));
+		break;
+	case QNN_CS_OP_ADD:
+		load_tensor(&ad->a, p + offsetof(struct qnn_cs_add, a));
+		load_tensor(&ad->b, p + offsetof(struct qnn_cs_add, b));
+		load_tensor(&ad->out, p + offsetof(struct qnn_cs_add, out));
+		load_epi(&ad->epi, p + offsetof(struct qnn_cs_add, epi));
+		break;
+	case QNN_CS_OP_GLOBAL_AVGPOOL:
+	case QNN_CS_OP_TRANSFORM:
+		load_tensor(&un->in, p + offsetof(struct qnn_cs_unary, in));
+		load_tensor(&un->out, p + offsetof(struct qnn_cs_unary, out));
+		load_epi(&un->epi, p + offsetof(struct qnn_cs_unary, epi));
+		break;
+	}
+}
 
 /* Largest |value| an element of this encoding can have. */
 static u64 enc_mag(const struct qnn_cs_tensor *t)
@@ -360,6 +457,9 @@ static enum qnn_cs_error check_add(const struct qnn_cs_add *a,
 	err = check_epi(&a->epi, &a->out, ranges, nr, &cost->bytes);
 	if (err)
 		return err;
+	/* dims are bounded: the element count cannot overflow */
+	if ((u64)a->out.n * a->out.h * a->out.w * a->out.c > QNN_CS_MAX_CMD_OPS)
+		return QNN_CS_ERR_LIMIT;
 	cost->ops += (u64)a->out.n * a->out.h * a->out.w * a->out.c;
 	cost->bytes += qnn_cs_tensor_bytes(&a->a) + qnn_cs_tensor_bytes(&a->b) +
 		       qnn_cs_tensor_bytes(&a->out);
@@ -388,17 +488,95 @@ static enum qnn_cs_error check_unary(const struct qnn_cs_unary *g,
 	err = check_epi(&g->epi, &g->out, ranges, nr, &cost->bytes);
 	if (err)
 		return err;
+	if ((u64)g->in.n * g->in.h * g->in.w * g->in.c > QNN_CS_MAX_CMD_OPS)
+		return QNN_CS_ERR_LIMIT;
 	cost->ops += (u64)g->in.n * g->in.h * g->in.w * g->in.c;
 	cost->bytes += qnn_cs_tensor_bytes(&g->in) +
 		       qnn_cs_tensor_bytes(&g->out);
 	return QNN_CS_OK;
 }
 
-enum qnn_cs_error qnn_cs_check_header(const struct qnn_cs_header *h,
-				      size_t len)
+/* A BITS tensor needs MULTIBIT beyond one plane and at most @max planes. */
+static bool caps_tensor(const struct qnn_cs_tensor *t, u32 max, u32 *need)
 {
+	if (t->type != QNN_CS_TYPE_BITS)
+		return true;
+	if (t->bits > 1)
+		*need |= DRM_QNN_OP_MULTIBIT;
+	return t->bits <= max;
+}
+
+static u32 caps_epi(const struct qnn_cs_epilogue *e)
+{
+	u32 need = 0;
+
+	if (e->mode == QNN_CS_OUT_THRESHOLD)
+		need |= DRM_QNN_OP_THRESHOLD;
+	if (e->mode == QNN_CS_OUT_REQUANT ||
+	    e->flags & (QNN_CS_EPI_BIAS | QNN_CS_EPI_SCALE))
+		need |= DRM_QNN_OP_SCALE_SHIFT;
+	return need;
+}
+
+/*
+ * docs/cmdstream.md, "Device capabilities": can a device with @caps run
+ * this (otherwise valid) command?
+ */
+static enum qnn_cs_error check_caps(const union qnn_cs_any *cmd,
+				    const struct qnn_cs_caps *caps)
+{
+	u32 wb = caps->weight_bits, ab = caps->act_bits, need = 0;
+	bool fits = true;
+
+	switch (cmd->hdr.op) {
+	case QNN_CS_OP_CONV2D:
+	case QNN_CS_OP_DENSE:
+		need = cmd->hdr.op == QNN_CS_OP_CONV2D ? DRM_QNN_OP_BCONV2D :
+							 DRM_QNN_OP_BDENSE;
+		need |= caps_epi(&cmd->conv.epi);
+		fits = caps_tensor(&cmd->conv.in, ab, &need) &&
+		       caps_tensor(&cmd->conv.weights, wb, &need) &&
+		       caps_tensor(&cmd->conv.out, ab, &need);
+		break;
+	case QNN_CS_OP_MAXPOOL:
+		need = DRM_QNN_OP_MAXPOOL;
+		fits = caps_tensor(&cmd->pool.in, ab, &need) &&
+		       caps_tensor(&cmd->pool.out, ab, &need);
+		break;
+	case QNN_CS_OP_ADD:
+		need = DRM_QNN_OP_RESIDUAL_ADD | caps_epi(&cmd->add.epi);
+		fits = caps_tensor(&cmd->add.a, ab, &need) &&
+		       caps_tensor(&cmd->add.b, ab, &need) &&
+		       caps_tensor(&cmd->add.out, ab, &need);
+		break;
+	case QNN_CS_OP_GLOBAL_AVGPOOL:
+	case QNN_CS_OP_TRANSFORM:
+		if (cmd->hdr.op == QNN_CS_OP_GLOBAL_AVGPOOL)
+			need = DRM_QNN_OP_GLOBAL_AVGPOOL;
+		need |= caps_epi(&cmd->un.epi);
+		fits = caps_tensor(&cmd->un.in, ab, &need) &&
+		       caps_tensor(&cmd->un.out, ab, &need);
+		break;
+	}
+	return fits && !(need & ~caps->ops) ? QNN_CS_OK :
+					      QNN_CS_ERR_UNSUPPORTED;
+}
+
+enum qnn_cs_error qnn_cs_check_header(const void *buf, size_t len,
+				      struct qnn_cs_header *h)
+{
+	const u8 *p = buf;
+
 	if (len < sizeof(*h))
 		return QNN_CS_ERR_TRUNCATED;
+	h->magic = le32_at(p, offsetof(struct qnn_cs_header, magic));
+	h->version = le16_at(p, offsetof(struct qnn_cs_header, version));
+	h->hdr_size = le16_at(p, offsetof(struct qnn_cs_header, hdr_size));
+	h->size = le32_at(p, offsetof(struct qnn_cs_header, size));
+	h->num_cmds = le32_at(p, offsetof(struct qnn_cs_header, num_cmds));
+	h->flags = le32_at(p, offsetof(struct qnn_cs_header, flags));
+	h->pad = le32_at(p, offsetof(struct qnn_cs_header, pad));
+	h->reserved = le64_at(p, offsetof(struct qnn_cs_header, reserved));
 	if (h->magic != QNN_CS_MAGIC)
 		return QNN_CS_ERR_MAGIC;
 	if (h->version != QNN_CS_VERSION)
@@ -413,87 +591,93 @@ enum qnn_cs_error qnn_cs_check_header(const struct qnn_cs_header *h,
 		return QNN_CS_ERR_TRUNCATED;
 	return QNN_CS_OK;
 }
-EXPORT_SYMBOL_GPL(qnn_cs_check_header);
 
 enum qnn_cs_error qnn_cs_check_cmd(const void *buf, size_t avail,
 				   const struct qnn_cs_range *ranges,
 				   unsigned int nr_ranges,
+				   const struct qnn_cs_caps *caps,
 				   union qnn_cs_any *cmd,
 				   struct qnn_cs_cost *cost)
 {
-	const struct qnn_cs_cmd *hdr = buf;
 	const u8 *p = buf;
 	size_t known, i;
+	enum qnn_cs_error err;
+	u16 op, size;
 
 	cost->ops = 0;
 	cost->bytes = 0;
-	if (avail < sizeof(*hdr))
+	if (avail < sizeof(struct qnn_cs_cmd))
 		return QNN_CS_ERR_TRUNCATED;
-	known = qnn_cs_op_size(hdr->op);
+	op = le16_at(p, offsetof(struct qnn_cs_cmd, op));
+	size = le16_at(p, offsetof(struct qnn_cs_cmd, size));
+	known = qnn_cs_op_size(op);
 	if (!known)
 		return QNN_CS_ERR_OPCODE;
-	if (hdr->size < known || hdr->size & 7)
+	if (size < known || size & 7)
 		return QNN_CS_ERR_CMD_SIZE;
-	if (hdr->size > avail)
+	if (size > avail)
 		return QNN_CS_ERR_TRUNCATED;
 	/* A newer, longer layout is accepted only if its extension is 0. */
-	for (i = known; i < hdr->size; i++)
+	for (i = known; i < size; i++)
 		if (p[i])
 			return QNN_CS_ERR_PAD;
-	memset(cmd, 0, sizeof(*cmd));
-	memcpy(cmd, buf, known);
+	load_cmd(cmd, p, op);
 
-	switch (hdr->op) {
+	switch (op) {
 	case QNN_CS_OP_NOP:
-		return hdr->flags ? QNN_CS_ERR_FLAGS : QNN_CS_OK;
+		err = cmd->hdr.flags ? QNN_CS_ERR_FLAGS : QNN_CS_OK;
+		break;
 	case QNN_CS_OP_CONV2D:
 	case QNN_CS_OP_DENSE:
-		return check_conv(&cmd->conv, hdr->op, ranges, nr_ranges, cost);
+		err = check_conv(&cmd->conv, op, ranges, nr_ranges, cost);
+		break;
 	case QNN_CS_OP_MAXPOOL:
-		return check_pool(&cmd->pool, ranges, nr_ranges, cost);
+		err = check_pool(&cmd->pool, ranges, nr_ranges, cost);
+		break;
 	case QNN_CS_OP_ADD:
-		return check_add(&cmd->add, ranges, nr_ranges, cost);
+		err = check_add(&cmd->add, ranges, nr_ranges, cost);
+		break;
 	default:	/* QNN_CS_OP_GLOBAL_AVGPOOL, QNN_CS_OP_TRANSFORM */
-		return check_unary(&cmd->un, ranges, nr_ranges, cost);
+		err = check_unary(&cmd->un, ranges, nr_ranges, cost);
+		break;
 	}
+	return err ?: check_caps(cmd, caps);
 }
-EXPORT_SYMBOL_GPL(qnn_cs_check_cmd);
 
 int qnn_cs_validate(const void *stream, size_t len,
 		    const struct qnn_cs_range *ranges, unsigned int nr_ranges,
-		    struct qnn_cs_info *info)
+		    const struct qnn_cs_caps *caps, struct qnn_cs_info *info)
 {
-	const struct qnn_cs_header *h = stream;
+	struct qnn_cs_header h;
 	union qnn_cs_any cmd;
 	struct qnn_cs_cost cost;
 	size_t off;
 	u32 i;
 
 	memset(info, 0, sizeof(*info));
-	info->err = qnn_cs_check_header(h, len);
+	info->err = qnn_cs_check_header(stream, len, &h);
 	if (info->err)
 		return -EINVAL;
-	off = h->hdr_size;
-	for (i = 0; i < h->num_cmds; i++) {
-		const struct qnn_cs_cmd *c = stream + off;
-
-		info->err = qnn_cs_check_cmd(c, h->size - off, ranges,
-					     nr_ranges, &cmd, &cost);
+	off = h.hdr_size;
+	for (i = 0; i < h.num_cmds; i++) {
+		info->err = qnn_cs_check_cmd(stream + off, h.size - off, ranges,
+					     nr_ranges, caps, &cmd, &cost);
 		if (info->err) {
 			info->err_offset = off;
-			return -EINVAL;
+			/* valid, but not for this device: a distinct errno */
+			return info->err == QNN_CS_ERR_UNSUPPORTED ?
+			       -EOPNOTSUPP : -EINVAL;
 		}
 		info->ops += cost.ops;
 		info->bytes += cost.bytes;
-		off += c->size;
+		off += cmd.hdr.size;
 	}
 	/* Bytes after the last command would be silently ignored: reject. */
-	if (off != h->size) {
+	if (off != h.size) {
 		info->err = QNN_CS_ERR_TRUNCATED;
 		info->err_offset = off;
 		return -EINVAL;
 	}
-	info->num_cmds = h->num_cmds;
+	info->num_cmds = h.num_cmds;
 	return 0;
 }
-EXPORT_SYMBOL_GPL(qnn_cs_validate);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Command-stream parsing and validation (docs/cmdstream.md), shared by the
- * core (at submit time, against the job's BOs) and by qnn_sim's executor
- * (the device checks every command it fetches, trusting nothing).
+ * Command-stream validation at SUBMIT (docs/cmdstream.md), against the
+ * job's BOs and the device's capabilities. The device checks every command
+ * again with its own decoder (qnn_sim: kmod/sim/qnn_sim_decode.c), which
+ * shares no code with this one, so the two can be compared.
  */
 #ifndef _QNN_CMDSTREAM_H_KMOD_
 #define _QNN_CMDSTREAM_H_KMOD_
@@ -11,7 +12,10 @@
 
 #include "../uapi/drm/qnn_cmdstream.h"
 
-/* Largest command struct this driver knows; commands are copied into one. */
+/*
+ * Largest command struct this driver knows; commands are loaded into one,
+ * field by field from little-endian, so its fields are in CPU order.
+ */
 union qnn_cs_any {
 	struct qnn_cs_cmd hdr;
 	struct qnn_cs_conv2d conv;
@@ -29,6 +33,13 @@ struct qnn_cs_range {
 	u64 va;
 	u64 size;
 	bool writable;
+};
+
+/* What the device advertises: commands needing more are refused. */
+struct qnn_cs_caps {
+	u32 ops;		/* DRM_QNN_OP_* */
+	u32 weight_bits;	/* widest weights, 1..8 */
+	u32 act_bits;		/* widest activations, 1..8 */
 };
 
 /*
@@ -53,31 +64,33 @@ struct qnn_cs_cost {
 	u64 bytes;
 };
 
-size_t qnn_cs_op_size(u16 op);
-u64 qnn_cs_tensor_bytes(const struct qnn_cs_tensor *t);
-u32 qnn_cs_words(u32 c);
-
-enum qnn_cs_error qnn_cs_check_header(const struct qnn_cs_header *h,
-				      size_t len);
+/*
+ * Check the stream header at @buf (@len bytes of stream); on success @h
+ * holds it in CPU order.
+ */
+enum qnn_cs_error qnn_cs_check_header(const void *buf, size_t len,
+				      struct qnn_cs_header *h);
 
 /*
- * Check one command of @avail bytes at @buf (@buf 8-byte aligned). On
- * success copies the command's known part into @cmd (zero-extended) and
- * its cost into @cost. @ranges may be NULL: no address checks (the device
- * relies on its MMU instead).
+ * Check one command of @avail bytes at @buf. On success @cmd holds the
+ * command's known part (zero-extended, CPU order) and @cost its cost.
+ * @ranges may be NULL: no address range checks.
  */
 enum qnn_cs_error qnn_cs_check_cmd(const void *buf, size_t avail,
 				   const struct qnn_cs_range *ranges,
 				   unsigned int nr_ranges,
+				   const struct qnn_cs_caps *caps,
 				   union qnn_cs_any *cmd,
 				   struct qnn_cs_cost *cost);
 
 /*
- * Validate a whole stream held in kernel memory. Returns 0 or -EINVAL
- * with info->err and info->err_offset set.
+ * Validate a whole stream held in kernel memory. Returns 0; -EOPNOTSUPP
+ * when the first violation is a command the device cannot run
+ * (QNN_CS_ERR_UNSUPPORTED); -EINVAL for any other. On error info->err and
+ * info->err_offset say what and where.
  */
 int qnn_cs_validate(const void *stream, size_t len,
 		    const struct qnn_cs_range *ranges, unsigned int nr_ranges,
-		    struct qnn_cs_info *info);
+		    const struct qnn_cs_caps *caps, struct qnn_cs_info *info);
 
 #endif /* _QNN_CMDSTREAM_H_KMOD_ */

@@ -7,9 +7,13 @@
  */
 #include <linux/bitfield.h>
 #include <linux/delay.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/interrupt.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/pm_runtime.h>
+#include <linux/property.h>
 #include <linux/regmap.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_managed.h>
@@ -20,7 +24,14 @@
 
 #define QNN_RESET_TIMEOUT_US	100000
 #define QNN_POLL_TIMEOUT_US	10000
+#define QNN_FLUSH_TIMEOUT_US	500000
 #define QNN_IRQ_TEST_TIMEOUT	msecs_to_jiffies(1000)
+#define QNN_SUSPEND_DRAIN	msecs_to_jiffies(2000)
+
+static unsigned int autosuspend_ms = 1000;
+module_param(autosuspend_ms, uint, 0444);
+MODULE_PARM_DESC(autosuspend_ms,
+		 "idle time before a device powers down, ms (default 1000; sysfs power/autosuspend_delay_ms per device)");
 
 const struct regmap_config qnn_regmap_config = {
 	.name = "qnn",
@@ -45,6 +56,40 @@ static int qnn_hw_reset(struct qnn_device *qdev)
 	if (ret)
 		drm_err(&qdev->drm, "device did not come out of reset\n");
 	return ret;
+}
+
+/*
+ * The DMA mask comes from the device's bus address width (DMA_CAPS), never
+ * a blanket 64 bits: a page-table entry holds 52 address bits and a device
+ * may drive fewer; the DMA API then bounces or places memory below it.
+ * Coherence is the platform's word (dma-coherent in DT, PCIe snooping),
+ * plus "dma-noncoherent" for a device that says so itself (qnn_sim can).
+ */
+static int qnn_hw_setup_dma(struct qnn_device *qdev)
+{
+	struct device *dev = qdev->drm.dev;
+	struct qnn_caps *c = &qdev->caps;
+	u32 val;
+	int ret;
+
+	ret = regmap_read(qdev->regs, QNN_REG_DMA_CAPS, &val);
+	if (ret)
+		return ret;
+	c->dma_bits = FIELD_GET(QNN_DMA_CAPS_BITS, val);
+	if (c->dma_bits < QNN_DMA_BITS_MIN || c->dma_bits > QNN_DMA_BITS_MAX) {
+		drm_err(&qdev->drm, "unsupported DMA address width %u\n",
+			c->dma_bits);
+		return -ENODEV;
+	}
+	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(c->dma_bits));
+	if (ret) {
+		drm_err(&qdev->drm, "no %u-bit DMA on this bus: %d\n",
+			c->dma_bits, ret);
+		return ret;
+	}
+	c->dma_coherent = dev_is_dma_coherent(dev) &&
+			  !device_property_read_bool(dev, "dma-noncoherent");
+	return 0;
 }
 
 static int qnn_hw_read_caps(struct qnn_device *qdev)
@@ -81,7 +126,7 @@ static int qnn_hw_read_caps(struct qnn_device *qdev)
 		return -ENODEV;
 	}
 	qdev->va_user_end = BIT_ULL(c->va_bits) - QNN_VA_KERNEL_SIZE;
-	return 0;
+	return qnn_hw_setup_dma(qdev);
 }
 
 /*
@@ -102,7 +147,9 @@ static irqreturn_t qnn_irq(int irq, void *arg)
 	struct qnn_device *qdev = arg;
 	u32 status;
 
-	if (regmap_read(qdev->regs, QNN_REG_IRQ_STATUS, &status) || !status)
+	/* a shared INTx line may fire while we are powered down */
+	if (READ_ONCE(qdev->powered_down) ||
+	    regmap_read(qdev->regs, QNN_REG_IRQ_STATUS, &status) || !status)
 		return IRQ_NONE;
 	/* ack first: an event arriving after this raises the line again */
 	regmap_write(qdev->regs, QNN_REG_IRQ_STATUS, status);
@@ -146,19 +193,40 @@ static int qnn_hw_irq_selftest(struct qnn_device *qdev)
 	return 0;
 }
 
+/**
+ * qnn_hw_mmu_flush() - drop every translation the device MMU caches
+ * @qdev: device
+ *
+ * Return: 0 once the device reports the flush done (or the device is
+ * gone: unplug reset it, which drops its cache too), -ETIMEDOUT or a
+ * register access error otherwise. The caller must then not reuse what
+ * it unmapped (qnn_mmu_unmap() quarantines it).
+ */
 int qnn_hw_mmu_flush(struct qnn_device *qdev)
 {
+	struct device *dev = qdev->drm.dev;
 	u32 val;
-	int idx, ret;
+	int idx, pm, ret;
 
-	/* nothing to flush on a device that is gone */
-	if (!drm_dev_enter(&qdev->drm, &idx))
+	/* powered down, the device caches nothing (POWER drops it all) */
+	pm = pm_runtime_get_if_active(dev);
+	if (!pm)
 		return 0;
+	if (!drm_dev_enter(&qdev->drm, &idx)) {
+		ret = 0;
+		goto out_pm;
+	}
 	ret = regmap_write(qdev->regs, QNN_REG_MMU_CTRL, QNN_MMU_CTRL_FLUSH) ?:
 	      regmap_read_poll_timeout(qdev->regs, QNN_REG_MMU_CTRL, val,
-				       !(val & QNN_MMU_CTRL_FLUSH), 1,
-				       QNN_POLL_TIMEOUT_US);
+				       !(val & QNN_MMU_CTRL_FLUSH), 10,
+				       QNN_FLUSH_TIMEOUT_US);
 	drm_dev_exit(idx);
+	if (ret)
+		drm_err_ratelimited(&qdev->drm, "MMU flush did not complete: %d\n",
+				    ret);
+out_pm:
+	if (pm > 0)
+		pm_runtime_put_autosuspend(dev);
 	return ret;
 }
 
@@ -280,7 +348,7 @@ static int qnn_hw_mmu_selftest(struct qnn_device *qdev)
 	sg_dma_len(sgt.sgl) = QNN_PAGE_SIZE;
 	sgt.nents = 1;
 
-	ret = qnn_mmu_ctx_init(&ctx, dev, qdev->caps.va_bits, QNN_VA_START,
+	ret = qnn_mmu_ctx_init(&ctx, qdev, qdev->caps.va_bits, QNN_VA_START,
 			       qdev->va_user_end);
 	if (ret)
 		goto out_sgt;
@@ -304,9 +372,8 @@ static int qnn_hw_mmu_selftest(struct qnn_device *qdev)
 	}
 	if (!ret)
 		ret = qnn_hw_ring_selftest(qdev, &ctx, node.start + QNN_PAGE_SIZE);
-	qnn_mmu_unmap(&ctx, &node);
-	if (!ret)
-		ret = qnn_hw_mmu_flush(qdev);
+	if (qnn_mmu_unmap(&ctx, &node, NULL) && !ret)
+		ret = -EIO;
 out_ctx:
 	qnn_mmu_ctx_fini(&ctx);
 out_sgt:
@@ -323,6 +390,93 @@ static void qnn_hw_stop(struct qnn_device *qdev)
 	regmap_write(qdev->regs, QNN_REG_IRQ_MASK, 0);
 	regmap_write(qdev->regs, QNN_REG_CTRL, QNN_CTRL_RESET);
 }
+
+/**
+ * qnn_hw_quiesce() - stop a device before the bus lets it master again
+ * @dev: the bus device (for messages)
+ * @regs: its register window
+ *
+ * For the bus glue, before bus mastering is enabled: refuses anything that
+ * is not a qnn device, masks its interrupts and resets it, so nothing a
+ * previous owner (firmware, the kernel before a kexec) started runs on.
+ *
+ * Return: 0, -ENODEV without the MAGIC, -ETIMEDOUT if it stays in reset.
+ */
+int qnn_hw_quiesce(struct device *dev, struct regmap *regs)
+{
+	u32 val;
+	int ret;
+
+	ret = regmap_read(regs, QNN_REG_MAGIC, &val);
+	if (ret)
+		return ret;
+	if (val != QNN_MAGIC) {
+		dev_err(dev, "bad magic %#x, not a qnn device\n", val);
+		return -ENODEV;
+	}
+	ret = regmap_write(regs, QNN_REG_IRQ_MASK, 0) ?:
+	      regmap_write(regs, QNN_REG_CTRL, QNN_CTRL_RESET) ?:
+	      regmap_read_poll_timeout(regs, QNN_REG_STATUS, val,
+				       val & QNN_STATUS_READY, 10,
+				       QNN_RESET_TIMEOUT_US);
+	if (ret)
+		dev_err(dev, "device did not come out of reset: %d\n", ret);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(qnn_hw_quiesce);
+
+/**
+ * qnn_device_shutdown() - stop all DMA for reboot or kexec
+ * @qdev: device from qnn_device_init()
+ *
+ * The bus glue's shutdown callback. Resets the device (which aborts the
+ * running job and stops fetching) and masks its interrupt; the DRM device
+ * stays registered, jobs on the ring simply never end.
+ */
+void qnn_device_shutdown(struct qnn_device *qdev)
+{
+	int idx;
+
+	if (!drm_dev_enter(&qdev->drm, &idx))
+		return;
+	qnn_hw_stop(qdev);
+	drm_dev_exit(idx);
+	synchronize_irq(qdev->irq);
+}
+EXPORT_SYMBOL_GPL(qnn_device_shutdown);
+
+/**
+ * qnn_device_reset_prepare() - the bus is about to reset the device
+ * @qdev: device
+ * @mmio_ok: the registers can still be reached (FLR; not a frozen link)
+ *
+ * Stops the device where possible and keeps its interrupt off until
+ * qnn_device_reset_done(). Jobs on the ring are lost with the reset; the
+ * job timeout ends the guilty one and resubmits the others.
+ */
+void qnn_device_reset_prepare(struct qnn_device *qdev, bool mmio_ok)
+{
+	disable_irq(qdev->irq);
+	if (mmio_ok)
+		qnn_hw_stop(qdev);
+}
+EXPORT_SYMBOL_GPL(qnn_device_reset_prepare);
+
+/**
+ * qnn_device_reset_done() - the bus reset is over: run the reset sequence
+ * @qdev: device
+ *
+ * Return: 0, or the error of the reset sequence (the device is dead).
+ */
+int qnn_device_reset_done(struct qnn_device *qdev)
+{
+	int ret;
+
+	ret = qnn_hw_start(qdev);
+	enable_irq(qdev->irq);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(qnn_device_reset_done);
 
 /**
  * qnn_device_init() - create and register the DRM device of one accelerator
@@ -379,12 +533,13 @@ struct qnn_device *qnn_device_init(struct device *dev, struct regmap *regs,
 	qnn_debugfs_init(qdev);
 
 	drm_info(&qdev->drm,
-		 "qnn %#x v%u.%u.%u: %u cores, W%u/A%u, %u KiB SRAM, %u-bit VA, IRQ %d\n",
+		 "qnn %#x v%u.%u.%u: %u cores, W%u/A%u, %u KiB SRAM, %u-bit VA, %u-bit %scoherent DMA, IRQ %d\n",
 		 qdev->caps.id, (u32)FIELD_GET(QNN_VERSION_MAJOR, qdev->caps.version),
 		 (u32)FIELD_GET(QNN_VERSION_MINOR, qdev->caps.version),
 		 (u32)FIELD_GET(QNN_VERSION_PATCH, qdev->caps.version),
 		 qdev->caps.cores, qdev->caps.weight_bits, qdev->caps.act_bits,
-		 qdev->caps.sram_kib, qdev->caps.va_bits, irq);
+		 qdev->caps.sram_kib, qdev->caps.va_bits, qdev->caps.dma_bits,
+		 qdev->caps.dma_coherent ? "" : "non-", irq);
 	return qdev;
 
 err_stop:
@@ -403,11 +558,184 @@ EXPORT_SYMBOL_GPL(qnn_device_init);
  */
 void qnn_device_fini(struct qnn_device *qdev)
 {
+	/* powered, so that the stop below reaches it; devres disables PM */
+	pm_runtime_get_sync(qdev->drm.dev);
 	qnn_debugfs_fini(qdev);
 	drm_dev_unplug(&qdev->drm);
 	qnn_hw_stop(qdev);
 	synchronize_irq(qdev->irq);
 	/* jobs on the ring will never end now: fail them */
 	qnn_jobs_unplug(qdev);
+	pm_runtime_put_noidle(qdev->drm.dev);
 }
 EXPORT_SYMBOL_GPL(qnn_device_fini);
+
+/*
+ * Power management. A job holds a runtime-PM reference from SUBMIT until
+ * the scheduler frees it (qnn_device_pm_get()/put(), called by the job
+ * code), so the device powers down (POWER.ON = 0) only after
+ * autosuspend_ms without jobs, and powers up through the reset sequence.
+ * System sleep stops the scheduler, lets the jobs on the ring end, powers
+ * down; resume powers up and restarts the scheduler, and the jobs still
+ * queued run then.
+ */
+
+/**
+ * qnn_device_pm_enable() - enable runtime PM with autosuspend
+ * @qdev: device, fully initialised, its bus driver data set
+ *
+ * For bus glues whose bus leaves runtime PM to the driver (platform
+ * devices); the PM ops then call qnn_device_runtime_suspend()/resume().
+ *
+ * Return: 0 or a negative errno.
+ */
+int qnn_device_pm_enable(struct qnn_device *qdev)
+{
+	struct device *dev = qdev->drm.dev;
+
+	pm_runtime_set_autosuspend_delay(dev, autosuspend_ms);
+	pm_runtime_use_autosuspend(dev);
+	pm_runtime_mark_last_busy(dev);
+	pm_runtime_set_active(dev);
+	return devm_pm_runtime_enable(dev);
+}
+EXPORT_SYMBOL_GPL(qnn_device_pm_enable);
+
+/**
+ * qnn_device_pm_get() - keep the device powered for a job (may sleep)
+ * @qdev: device
+ *
+ * Return: 0, or the error of powering it up.
+ */
+int qnn_device_pm_get(struct qnn_device *qdev)
+{
+	return pm_runtime_resume_and_get(qdev->drm.dev);
+}
+
+/**
+ * qnn_device_pm_put() - a job no longer needs the device (any context)
+ * @qdev: device
+ */
+void qnn_device_pm_put(struct qnn_device *qdev)
+{
+	pm_runtime_mark_last_busy(qdev->drm.dev);
+	pm_runtime_put_autosuspend(qdev->drm.dev);
+}
+
+static void qnn_hw_power_down(struct qnn_device *qdev)
+{
+	regmap_write(qdev->regs, QNN_REG_IRQ_MASK, 0);
+	synchronize_irq(qdev->irq);
+	WRITE_ONCE(qdev->powered_down, true);
+	regmap_write(qdev->regs, QNN_REG_CTRL, 0);
+	regmap_write(qdev->regs, QNN_REG_POWER, 0);
+}
+
+static int qnn_hw_power_up(struct qnn_device *qdev)
+{
+	int ret;
+
+	ret = regmap_write(qdev->regs, QNN_REG_POWER, QNN_POWER_ON);
+	if (ret)
+		return ret;
+	WRITE_ONCE(qdev->powered_down, false);
+	/* everything was lost: the full reset sequence */
+	ret = qnn_hw_start(qdev);
+	if (ret)
+		drm_err(&qdev->drm, "device did not power up: %d\n", ret);
+	return ret;
+}
+
+/**
+ * qnn_device_runtime_suspend() - runtime PM: power down an idle device
+ * @qdev: device; no job holds a reference, so the ring is empty
+ *
+ * Return: 0.
+ */
+int qnn_device_runtime_suspend(struct qnn_device *qdev)
+{
+	qnn_hw_power_down(qdev);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(qnn_device_runtime_suspend);
+
+/**
+ * qnn_device_runtime_resume() - runtime PM: power up
+ * @qdev: device
+ *
+ * Return: 0, or the reset sequence's error.
+ */
+int qnn_device_runtime_resume(struct qnn_device *qdev)
+{
+	return qnn_hw_power_up(qdev);
+}
+EXPORT_SYMBOL_GPL(qnn_device_runtime_resume);
+
+/* Nothing on the ring: the device fetched everything and runs nothing. */
+static bool qnn_ring_idle(struct qnn_device *qdev)
+{
+	u32 head, status;
+
+	if (regmap_read(qdev->regs, QNN_REG_CQ_HEAD, &head) ||
+	    regmap_read(qdev->regs, QNN_REG_STATUS, &status))
+		return true;
+	return head == READ_ONCE(qdev->ring.tail) && !(status & QNN_STATUS_BUSY);
+}
+
+/**
+ * qnn_device_suspend() - system sleep: stop taking jobs, drain, power down
+ * @qdev: device
+ *
+ * Jobs still queued in the scheduler stay queued; the ones on the ring
+ * end first (or, hung, are lost and time out after resume).
+ *
+ * Return: 0.
+ */
+int qnn_device_suspend(struct qnn_device *qdev)
+{
+	struct drm_gpu_scheduler *sched = &qdev->jobs.sched;
+
+	if (!qdev->jobs.sched_ready)
+		return 0;
+	drm_sched_wqueue_stop(sched);
+	/*
+	 * No job timeout from here to resume: jobs that end now cannot be
+	 * freed (the work items are stopped), and a timeout handler would
+	 * take them for lost interrupts and restart the work items.
+	 */
+	qdev->suspend_timeout = drm_sched_suspend_timeout(sched);
+	qdev->sys_stopped = true;
+	if (pm_runtime_status_suspended(qdev->drm.dev))
+		return 0;
+	if (!wait_event_timeout(qdev->ring.done_wq, qnn_ring_idle(qdev),
+				QNN_SUSPEND_DRAIN))
+		drm_warn(&qdev->drm, "suspend: a job is still running\n");
+	qnn_hw_power_down(qdev);
+	qdev->sys_powered_down = true;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(qnn_device_suspend);
+
+/**
+ * qnn_device_resume() - system sleep is over: power up, run what is queued
+ * @qdev: device
+ *
+ * Return: 0, or the reset sequence's error.
+ */
+int qnn_device_resume(struct qnn_device *qdev)
+{
+	struct drm_gpu_scheduler *sched = &qdev->jobs.sched;
+	int ret = 0;
+
+	if (!qdev->sys_stopped)
+		return 0;
+	if (qdev->sys_powered_down) {
+		qdev->sys_powered_down = false;
+		ret = qnn_hw_power_up(qdev);
+	}
+	qdev->sys_stopped = false;
+	drm_sched_resume_timeout(sched, qdev->suspend_timeout);
+	drm_sched_wqueue_start(sched);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(qnn_device_resume);

@@ -68,6 +68,12 @@ static int qnn_ioctl_get_param(struct drm_device *drm, void *data,
 	case DRM_QNN_PARAM_PAGE_SIZE:
 		args->value = QNN_PAGE_SIZE;
 		break;
+	case DRM_QNN_PARAM_DMA_COHERENT:
+		args->value = c->dma_coherent;
+		break;
+	case DRM_QNN_PARAM_DMA_BITS:
+		args->value = c->dma_bits;
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -86,7 +92,7 @@ static int qnn_open(struct drm_device *drm, struct drm_file *file)
 	qf->qdev = qdev;
 	qf->pid = task_tgid_nr(current);
 	get_task_comm(qf->comm, current);
-	ret = qnn_mmu_ctx_init(&qf->mmu, drm->dev, qdev->caps.va_bits,
+	ret = qnn_mmu_ctx_init(&qf->mmu, qdev, qdev->caps.va_bits,
 			       QNN_VA_START, qdev->va_user_end);
 	if (ret) {
 		kfree(qf);
@@ -136,7 +142,8 @@ static const struct drm_ioctl_desc qnn_ioctls[] = {
 DEFINE_DRM_ACCEL_FOPS(qnn_fops);
 
 const struct drm_driver qnn_drm_driver = {
-	.driver_features = DRIVER_COMPUTE_ACCEL | DRIVER_GEM | DRIVER_SYNCOBJ,
+	.driver_features = DRIVER_COMPUTE_ACCEL | DRIVER_GEM | DRIVER_SYNCOBJ |
+			   DRIVER_SYNCOBJ_TIMELINE,
 	.open = qnn_open,
 	.postclose = qnn_postclose,
 	.gem_create_object = qnn_gem_create_object,

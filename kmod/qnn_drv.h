@@ -20,7 +20,7 @@
 #include "qnn_ring.h"
 
 #define QNN_DRIVER_MAJOR	1
-#define QNN_DRIVER_MINOR	0
+#define QNN_DRIVER_MINOR	1
 #define QNN_DRIVER_PATCH	0
 
 /* User BOs live in [QNN_VA_START, 2^va_bits - QNN_VA_KERNEL_SIZE). */
@@ -39,6 +39,8 @@ struct qnn_caps {
 	u32 clock_khz;
 	u32 va_bits;
 	u32 queue_depth;
+	u32 dma_bits;		/* bus address width of the DMA master */
+	bool dma_coherent;	/* the device snoops CPU caches */
 };
 
 struct qnn_device {
@@ -64,6 +66,12 @@ struct qnn_device {
 	struct qnn_jobs jobs;
 
 	struct dentry *debugfs_link;
+
+	/* power management (qnn_device.c) */
+	bool powered_down;		/* POWER.ON clear: IRQs are not ours */
+	bool sys_stopped;		/* system sleep stopped the scheduler */
+	bool sys_powered_down;		/* by system sleep, not runtime PM */
+	unsigned long suspend_timeout;	/* the scheduler's, across sleep */
 };
 
 /* One open file: a context with its own device address space. */
@@ -81,6 +89,8 @@ struct qnn_bo_map;
 struct qnn_bo {
 	struct drm_gem_shmem_object base;
 	u32 flags;		/* DRM_QNN_BO_* */
+	bool need_sync;		/* the DMA mapping needs syncs (qnn_gem.c) */
+	atomic_t ring_writers;	/* jobs on the ring that may write it */
 	/* protects maps */
 	struct mutex lock;
 	struct list_head maps;	/* struct qnn_bo_map, one per file */
@@ -101,6 +111,17 @@ extern const struct regmap_config qnn_regmap_config;
 struct qnn_device *qnn_device_init(struct device *dev, struct regmap *regs,
 				   int irq);
 void qnn_device_fini(struct qnn_device *qdev);
+int qnn_hw_quiesce(struct device *dev, struct regmap *regs);
+void qnn_device_shutdown(struct qnn_device *qdev);
+void qnn_device_reset_prepare(struct qnn_device *qdev, bool mmio_ok);
+int qnn_device_reset_done(struct qnn_device *qdev);
+int qnn_device_pm_enable(struct qnn_device *qdev);
+int qnn_device_pm_get(struct qnn_device *qdev);
+void qnn_device_pm_put(struct qnn_device *qdev);
+int qnn_device_runtime_suspend(struct qnn_device *qdev);
+int qnn_device_runtime_resume(struct qnn_device *qdev);
+int qnn_device_suspend(struct qnn_device *qdev);
+int qnn_device_resume(struct qnn_device *qdev);
 int qnn_hw_start(struct qnn_device *qdev);
 int qnn_hw_mmu_flush(struct qnn_device *qdev);
 int qnn_hw_translate(struct qnn_device *qdev, u64 pt_base, u64 va,
@@ -124,6 +145,10 @@ struct drm_gem_object *qnn_gem_create_kernel_bo(struct drm_device *drm,
 						size_t size);
 int qnn_bo_map_get(struct drm_gem_object *obj, struct qnn_file *qf, u64 *va);
 void qnn_bo_map_put(struct drm_gem_object *obj, struct qnn_file *qf);
+void qnn_bos_sync_for_device(struct drm_gem_object *const *bos,
+			     const u32 *flags, u32 count);
+void qnn_bos_sync_for_cpu(struct drm_gem_object *const *bos,
+			  const u32 *flags, u32 count);
 
 /* qnn_debugfs.c */
 void qnn_debugfs_init(struct qnn_device *qdev);

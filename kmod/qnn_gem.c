@@ -6,6 +6,7 @@
  * a BO reachable from a file exactly when the file has a handle: its own,
  * or one imported through PRIME.
  */
+#include <linux/dma-mapping.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <drm/drm_drv.h>
@@ -35,6 +36,18 @@ static struct qnn_bo_map *qnn_bo_find_map(struct qnn_bo *bo,
 	return NULL;
 }
 
+/* Does any segment need CPU cache maintenance or bouncing? */
+static bool qnn_sgt_need_sync(struct device *dev, struct sg_table *sgt)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_dma_sg(sgt, sg, i)
+		if (dma_need_sync(dev, sg_dma_address(sg)))
+			return true;
+	return false;
+}
+
 static int qnn_bo_open(struct drm_gem_object *obj, struct drm_file *file)
 {
 	struct qnn_bo *bo = to_qnn_bo(obj);
@@ -49,6 +62,7 @@ static int qnn_bo_open(struct drm_gem_object *obj, struct drm_file *file)
 		return PTR_ERR(sgt);
 
 	mutex_lock(&bo->lock);
+	bo->need_sync = qnn_sgt_need_sync(obj->dev->dev, sgt);
 	map = qnn_bo_find_map(bo, qf);
 	if (map) {
 		map->refs++;
@@ -85,9 +99,8 @@ static void qnn_bo_map_release(struct qnn_bo *bo, struct qnn_file *qf)
 	mutex_lock(&bo->lock);
 	map = qnn_bo_find_map(bo, qf);
 	if (map && !--map->refs) {
-		qnn_mmu_unmap(&qf->mmu, &map->node);
-		/* the device must not use stale entries once the pages go */
-		qnn_hw_mmu_flush(qf->qdev);
+		/* flushes the device TLB before the VA or pages can be reused */
+		qnn_mmu_unmap(&qf->mmu, &map->node, &bo->base.base);
 		list_del(&map->link);
 		kfree(map);
 	}
@@ -127,6 +140,94 @@ int qnn_bo_map_get(struct drm_gem_object *obj, struct qnn_file *qf, u64 *va)
 void qnn_bo_map_put(struct drm_gem_object *obj, struct qnn_file *qf)
 {
 	qnn_bo_map_release(to_qnn_bo(obj), qf);
+}
+
+/*
+ * Coherence between the CPU's view of a BO and the device's (docs/uapi.md,
+ * "Memory coherence"). A BO is DMA-mapped once, when it is first mapped
+ * into an address space; the mapping may go through bounce buffers
+ * (swiotlb) and the device may not snoop CPU caches. So when a job goes
+ * onto the ring every BO it uses is synced for the device, and before its
+ * fence signals every BO it may write is synced back for the CPU. Both are
+ * no-ops on a coherent device without bouncing. Neither sleeps nor
+ * allocates: the job code calls them from run_job and the completion path.
+ *
+ * One catch: drm_sched puts a job on the ring while the jobs it depends on
+ * may still run there (same entity, or pipelining within one scheduler).
+ * Syncing a BO for the device then copies the CPU's view over what a job
+ * ahead on the ring is writing into the bounce buffer. So each BO counts
+ * the jobs on the ring that may write it, and a BO with writers ahead is
+ * not synced for the device: the writer's data is what the job must see,
+ * and it is already where the device looks. (Cache maintenance alone
+ * would be harmless there; a bounce buffer is a copy.)
+ */
+static struct sg_table *qnn_bo_sgt(struct drm_gem_object *obj)
+{
+	/* set by qnn_bo_open() (own BOs) or the PRIME import (imported) */
+	return to_drm_gem_shmem_obj(obj)->sgt;
+}
+
+/**
+ * qnn_bos_sync_for_device() - a job goes onto the ring: sync its BOs
+ * @bos: the job's BOs (NULL entries are skipped)
+ * @flags: DRM_QNN_BO_REF_* of each
+ * @count: entries
+ *
+ * Call exactly once per run on the ring, paired with qnn_bos_sync_for_cpu().
+ */
+void qnn_bos_sync_for_device(struct drm_gem_object *const *bos,
+			     const u32 *flags, u32 count)
+{
+	struct sg_table *sgt;
+	struct qnn_bo *bo;
+	u32 i;
+
+	for (i = 0; i < count; i++) {
+		if (!bos[i])
+			continue;
+		bo = to_qnn_bo(bos[i]);
+		sgt = qnn_bo_sgt(bos[i]);
+		if (sgt && READ_ONCE(bo->need_sync) &&
+		    !atomic_read(&bo->ring_writers))
+			dma_sync_sgtable_for_device(bos[i]->dev->dev, sgt,
+						    flags[i] & DRM_QNN_BO_REF_WRITE ?
+						    DMA_BIDIRECTIONAL :
+						    DMA_TO_DEVICE);
+	}
+	/* after the checks above: our own writes do not hold ourselves back */
+	for (i = 0; i < count; i++)
+		if (bos[i] && flags[i] & DRM_QNN_BO_REF_WRITE)
+			atomic_inc(&to_qnn_bo(bos[i])->ring_writers);
+}
+
+/**
+ * qnn_bos_sync_for_cpu() - a job left the ring: sync what it may have written
+ * @bos: the job's BOs (NULL entries are skipped)
+ * @flags: DRM_QNN_BO_REF_* of each; only WRITE ones are synced, so that
+ *	   a read-only use never copies stale device data over the CPU's
+ * @count: entries
+ *
+ * Call before the job's fence signals.
+ */
+void qnn_bos_sync_for_cpu(struct drm_gem_object *const *bos,
+			  const u32 *flags, u32 count)
+{
+	struct sg_table *sgt;
+	struct qnn_bo *bo;
+	u32 i;
+
+	for (i = 0; i < count; i++) {
+		if (!bos[i] || !(flags[i] & DRM_QNN_BO_REF_WRITE))
+			continue;
+		bo = to_qnn_bo(bos[i]);
+		sgt = qnn_bo_sgt(bos[i]);
+		if (sgt && READ_ONCE(bo->need_sync))
+			dma_sync_sgtable_for_cpu(bos[i]->dev->dev, sgt,
+						 DMA_FROM_DEVICE);
+		/* the copy is done before a job behind us may sync again */
+		smp_mb__before_atomic();
+		atomic_dec(&bo->ring_writers);
+	}
 }
 
 static void qnn_bo_free(struct drm_gem_object *obj)
@@ -230,6 +331,8 @@ int qnn_ioctl_bo_create(struct drm_device *drm, void *data,
 	obj = &shmem->base;
 	qnn_bo_count(obj);
 	to_qnn_bo(obj)->flags = args->flags;
+	/* a device that does not snoop: CPU maps bypass the cache */
+	shmem->map_wc = !qdev->caps.dma_coherent;
 
 	ret = drm_gem_create_mmap_offset(obj);
 	if (!ret)

@@ -8,12 +8,31 @@
  * the format is in qnn_regs.h and docs/hw-interface.md. Intermediate tables
  * are kept until the file is closed: they are small, and freeing them would
  * need a TLB flush per table for no real gain.
+ *
+ * The device may cache translations, tagged by root table
+ * (docs/hw-interface.md, "Translation caching"). So a VA range goes back to
+ * the allocator, and the pages behind it may go, only after its entries are
+ * cleared AND a flush has completed; the tables themselves (root included:
+ * a root's address is the tag, and a freed root page can become another
+ * file's root) are freed only after a flush. A flush that does not complete
+ * leaves the range in quarantine: never reused, its BO held, until a later
+ * flush (at close) succeeds.
  */
 #include <linux/dma-mapping.h>
 #include <linux/slab.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_print.h>
 
+#include "qnn_drv.h"
 #include "qnn_mmu.h"
 #include "qnn_regs.h"
+
+/* A VA range whose flush failed, and the BO that was mapped there. */
+struct qnn_mmu_quarantine {
+	struct list_head link;
+	struct drm_mm_node node;
+	struct drm_gem_object *obj;
+};
 
 struct qnn_pt {
 	__le64 *cpu;
@@ -102,10 +121,12 @@ static struct qnn_pt *qnn_pt_walk(struct qnn_mmu_ctx *ctx, u64 va, bool alloc)
 	return pt;
 }
 
-int qnn_mmu_ctx_init(struct qnn_mmu_ctx *ctx, struct device *dev,
+int qnn_mmu_ctx_init(struct qnn_mmu_ctx *ctx, struct qnn_device *qdev,
 		     unsigned int va_bits, u64 start, u64 end)
 {
-	ctx->dev = dev;
+	ctx->dev = qdev->drm.dev;
+	ctx->qdev = qdev;
+	INIT_LIST_HEAD(&ctx->quarantine);
 	ctx->va_bits = va_bits;
 	ctx->levels = DIV_ROUND_UP(va_bits - QNN_PAGE_SHIFT, QNN_PT_BITS);
 	ctx->pt_pages = 0;
@@ -120,8 +141,28 @@ int qnn_mmu_ctx_init(struct qnn_mmu_ctx *ctx, struct device *dev,
 	return 0;
 }
 
+/*
+ * Every mapping is gone. Nothing of this address space may stay cached
+ * once its tables are freed: flush first. If even that fails the device
+ * is broken; keep the tables and the quarantined BOs rather than let it
+ * walk or write freed memory.
+ */
 void qnn_mmu_ctx_fini(struct qnn_mmu_ctx *ctx)
 {
+	struct qnn_mmu_quarantine *q, *tmp;
+
+	if (qnn_hw_mmu_flush(ctx->qdev)) {
+		drm_err(&ctx->qdev->drm,
+			"MMU flush failed: leaking %u page tables\n",
+			ctx->pt_pages);
+		return;
+	}
+	list_for_each_entry_safe(q, tmp, &ctx->quarantine, link) {
+		drm_mm_remove_node(&q->node);
+		if (q->obj)
+			drm_gem_object_put(q->obj);
+		kfree(q);
+	}
 	drm_mm_takedown(&ctx->mm);
 	drm_mm_takedown(&ctx->kmm);
 	qnn_pt_free(ctx, ctx->root);
@@ -234,16 +275,58 @@ int qnn_mmu_map_sgt_kernel(struct qnn_mmu_ctx *ctx, struct drm_mm_node *node,
 	return qnn_mmu_map_in(ctx, &ctx->kmm, node, sgt, size, false);
 }
 
-/*
- * Clear the PTEs of @node and free its VA range. The caller flushes the
- * device TLB before the pages behind the range can be reused.
+/**
+ * qnn_mmu_unmap() - unmap a range and give it back once the device forgot it
+ * @ctx: the address space
+ * @node: the range (from qnn_mmu_map_sgt*()); unallocated on return
+ * @obj: the BO mapped there, or NULL; held if the range is quarantined
+ *
+ * Clears the entries, flushes the device's translation cache and only then
+ * frees the range, so no new mapping can appear at a VA the device may
+ * still translate the old way. When the flush fails the range stays
+ * allocated in quarantine with a reference on @obj (its pages must not be
+ * reused either) until the address space is torn down.
+ *
+ * Return: 0, or the flush's error (the range is then quarantined).
  */
-void qnn_mmu_unmap(struct qnn_mmu_ctx *ctx, struct drm_mm_node *node)
+int qnn_mmu_unmap(struct qnn_mmu_ctx *ctx, struct drm_mm_node *node,
+		  struct drm_gem_object *obj)
 {
+	struct qnn_mmu_quarantine *q;
+	int ret;
+
 	mutex_lock(&ctx->lock);
 	qnn_mmu_clear(ctx, node->start, node->size);
 	ctx->num_maps--;
 	ctx->mapped_bytes -= node->size;
-	drm_mm_remove_node(node);
 	mutex_unlock(&ctx->lock);
+
+	ret = qnn_hw_mmu_flush(ctx->qdev);
+
+	mutex_lock(&ctx->lock);
+	if (ret) {
+		q = kzalloc(sizeof(*q), GFP_KERNEL);
+		if (q) {
+			struct drm_mm *mm = node->mm;
+
+			/* same range, other node: under the lock, nobody sees a gap */
+			q->node.start = node->start;
+			q->node.size = node->size;
+			drm_mm_remove_node(node);
+			WARN_ON(drm_mm_reserve_node(mm, &q->node));
+			q->obj = obj;
+			if (obj)
+				drm_gem_object_get(obj);
+			list_add_tail(&q->link, &ctx->quarantine);
+		} else {
+			drm_mm_remove_node(node);
+		}
+		drm_err_ratelimited(&ctx->qdev->drm,
+				    "MMU flush failed (%d): a VA range quarantined\n",
+				    ret);
+	} else {
+		drm_mm_remove_node(node);
+	}
+	mutex_unlock(&ctx->lock);
+	return ret;
 }

@@ -12,10 +12,13 @@
 #include <drm/drm_mm.h>
 
 struct device;
+struct drm_gem_object;
+struct qnn_device;
 struct qnn_pt;
 
 struct qnn_mmu_ctx {
 	struct device *dev;	/* allocates the DMA-coherent tables */
+	struct qnn_device *qdev;	/* whose TLB caches our entries */
 	/* protects everything below */
 	struct mutex lock;
 	struct drm_mm mm;		/* user BOs: [start, end) */
@@ -26,9 +29,11 @@ struct qnn_mmu_ctx {
 	unsigned int pt_pages;
 	unsigned int num_maps;
 	u64 mapped_bytes;
+	/* VA ranges whose flush failed: never reused, pages held (qnn_mmu.c) */
+	struct list_head quarantine;
 };
 
-int qnn_mmu_ctx_init(struct qnn_mmu_ctx *ctx, struct device *dev,
+int qnn_mmu_ctx_init(struct qnn_mmu_ctx *ctx, struct qnn_device *qdev,
 		     unsigned int va_bits, u64 start, u64 end);
 void qnn_mmu_ctx_fini(struct qnn_mmu_ctx *ctx);
 dma_addr_t qnn_mmu_root(struct qnn_mmu_ctx *ctx);
@@ -36,6 +41,7 @@ int qnn_mmu_map_sgt(struct qnn_mmu_ctx *ctx, struct drm_mm_node *node,
 		    struct sg_table *sgt, u64 size, bool writable);
 int qnn_mmu_map_sgt_kernel(struct qnn_mmu_ctx *ctx, struct drm_mm_node *node,
 			   struct sg_table *sgt, u64 size);
-void qnn_mmu_unmap(struct qnn_mmu_ctx *ctx, struct drm_mm_node *node);
+int qnn_mmu_unmap(struct qnn_mmu_ctx *ctx, struct drm_mm_node *node,
+		  struct drm_gem_object *obj);
 
 #endif /* _QNN_MMU_H_ */

@@ -43,6 +43,8 @@
 #define   QNN_STATUS_READY		BIT(0)	/* out of reset */
 #define   QNN_STATUS_BUSY		BIT(1)	/* executing a job */
 #define   QNN_STATUS_HALTED		BIT(2)	/* ENABLE clear, ring idle */
+#define QNN_REG_POWER			0x028
+#define   QNN_POWER_ON			BIT(0)	/* 0: powered down */
 
 /* Interrupts: STATUS is write-1-to-clear, the line is STATUS & MASK */
 #define QNN_REG_IRQ_STATUS		0x030
@@ -129,7 +131,13 @@
 #define QNN_REG_PERF_BYTES_WR_LO	0x0e0
 #define QNN_REG_PERF_BYTES_WR_HI	0x0e4
 
-#define QNN_REG_MAX			QNN_REG_PERF_BYTES_WR_HI
+/* DMA master capabilities (read-only) */
+#define QNN_REG_DMA_CAPS		0x0f0
+#define   QNN_DMA_CAPS_BITS		GENMASK(6, 0)	/* bus address bits */
+#define   QNN_DMA_BITS_MIN		32
+#define   QNN_DMA_BITS_MAX		52	/* what a PTE can hold */
+
+#define QNN_REG_MAX			QNN_REG_DMA_CAPS
 
 /*
  * Page tables: 4 KiB tables of 512 little-endian 64-bit entries. The number

@@ -92,6 +92,53 @@ void qnn_ring_doorbell_locked(struct qnn_device *qdev)
 	regmap_write(qdev->regs, QNN_REG_CQ_TAIL, qdev->ring.tail);
 }
 
+/*
+ * Halting: CTRL.ENABLE clear, the device finishes the job it runs and
+ * fetches nothing more; once STATUS.HALTED reads 1 the descriptors from
+ * CQ_HEAD to CQ_TAIL are the driver's again (docs/hw-interface.md,
+ * "Command ring"). Closing a file uses this to turn its queued jobs into
+ * NOPs instead of running them.
+ */
+void qnn_ring_halt_locked(struct qnn_device *qdev)
+{
+	lockdep_assert_held(&qdev->ring.lock);
+	regmap_write(qdev->regs, QNN_REG_CTRL, 0);
+}
+
+void qnn_ring_resume_locked(struct qnn_device *qdev)
+{
+	lockdep_assert_held(&qdev->ring.lock);
+	/* rewritten descriptors in memory before the device fetches again */
+	dma_wmb();
+	regmap_write(qdev->regs, QNN_REG_CTRL, QNN_CTRL_ENABLE);
+}
+
+/* STATUS.HALTED; a device that cannot be read counts as halted. */
+bool qnn_ring_halted(struct qnn_device *qdev)
+{
+	u32 st;
+
+	if (regmap_read(qdev->regs, QNN_REG_STATUS, &st))
+		return true;
+	return st & QNN_STATUS_HALTED;
+}
+
+/*
+ * Make the descriptor in @slot, which the halted device has not fetched,
+ * a NOP: it ends at once with status NONE and still reports its seqno,
+ * result record and interrupt, so the ring's bookkeeping is unchanged.
+ */
+void qnn_ring_nop_locked(struct qnn_device *qdev, u32 slot)
+{
+	struct qnn_hw_desc *d = &qdev->ring.descs[slot];
+
+	lockdep_assert_held(&qdev->ring.lock);
+	d->op = cpu_to_le32(QNN_DESC_OP_NOP);
+	d->cmd_size = 0;
+	d->cmd_va = 0;
+	d->pt_base = 0;
+}
+
 /**
  * qnn_ring_push() - queue one job and ring the doorbell (probe self-tests)
  * @qdev: device

@@ -42,6 +42,10 @@ void qnn_ring_write_locked(struct qnn_device *qdev,
 			   const struct qnn_ring_job *job, u32 *seqno,
 			   u32 *slot);
 void qnn_ring_doorbell_locked(struct qnn_device *qdev);
+void qnn_ring_halt_locked(struct qnn_device *qdev);
+void qnn_ring_resume_locked(struct qnn_device *qdev);
+bool qnn_ring_halted(struct qnn_device *qdev);
+void qnn_ring_nop_locked(struct qnn_device *qdev, u32 slot);
 int qnn_ring_push(struct qnn_device *qdev, const struct qnn_ring_job *job,
 		  u32 *seqno, u32 *slot);
 int qnn_ring_wait(struct qnn_device *qdev, u32 seqno, unsigned long timeout);

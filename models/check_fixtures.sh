@@ -15,7 +15,6 @@ mkdir -p "$work"
 python=python3
 command -v "$python" >/dev/null || python=/usr/bin/python3
 
-names=$(sed -n 's/.*"name": "\([^"]*\)".*/\1/p' "$fix/manifest.json")
 n=0
 fail=0
 tap() {	# tap OK|FAIL description [diagnostic]
@@ -29,26 +28,74 @@ tap() {	# tap OK|FAIL description [diagnostic]
 	fi
 }
 
-for name in $names; do
-	entry=$(tr -d '\n' <"$fix/manifest.json" | grep -o "{[^}]*\"name\": \"$name\"[^}]*}")
-	exact=0
-	echo "$entry" | grep -q '"exact": true' && exact=1
+# One line per fixture: name, exact, style, verbose pattern, refusal pattern
+# (manifest.json: the original fixtures; wild.json: models as other
+# exporters write them, gen_wild_fixtures.py).
+fixtures=$("$python" - "$fix" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+for m, style in (("manifest.json", "qnn"), ("wild.json", None)):
+    p = os.path.join(d, m)
+    if not os.path.exists(p):
+        continue
+    for e in json.load(open(p)):
+        print("\t".join([e["name"], "1" if e["exact"] else "0", e.get("style", style) or "-",
+                         e.get("verbose", "") or "-", e.get("refused", "") or "-",
+                         e.get("data", e["name"])]))
+PY
+)
+declare -A st_total st_conv st_agree st_refused
+while IFS=$'\t' read -r name exact style vpat rpat data; do
+	[ -n "$name" ] || continue
+	[ "$vpat" = - ] && vpat=
+	[ "$rpat" = - ] && rpat=
 	kind=float
-	[ $exact = 1 ] && kind=exact
+	[ "$exact" = 1 ] && kind=exact
+	st_total[$style]=$(( ${st_total[$style]:-0} + 1 ))
 	rm -f "$work/$name.qnn" "$work/$name.out"
-	if ! msg=$("$conv" "$fix/$name.onnx" "$work/$name.qnn" 2>&1); then
-		tap FAIL "fixture $name ($kind): convert" "$msg"
+	if [ -n "$rpat" ]; then	# a construct qnn refuses: by name, with a reason
+		if msg=$("$conv" "$fix/$name.onnx" "$work/$name.qnn" 2>&1); then
+			tap FAIL "fixture $name ($style): refused" "converted although it must not"
+		elif ! echo "$msg" | grep -q -- "$rpat"; then
+			tap FAIL "fixture $name ($style): refused" "message does not say '$rpat': $msg"
+		elif ls "$work/$name.qnn"* >/dev/null 2>&1; then
+			tap FAIL "fixture $name ($style): refused" "left a file behind"
+		else
+			st_refused[$style]=$(( ${st_refused[$style]:-0} + 1 ))
+			tap OK "fixture $name ($style) is refused: ${msg#*.onnx: }"
+		fi
 		continue
 	fi
-	if ! msg=$("$run" -q -b 3 -o "$work/$name.out" "$work/$name.qnn" "$fix/$name.in" 2>&1); then
-		tap FAIL "fixture $name ($kind): run" "$msg"
+	if ! msg=$("$conv" -v "$fix/$name.onnx" "$work/$name.qnn" 2>&1); then
+		tap FAIL "fixture $name ($style, $kind): convert" "$msg"
 		continue
 	fi
-	if msg=$("$python" "$here/compare_outputs.py" "$work/$name.out" "$fix/$name.ref" $exact); then
-		tap OK "fixture $name ($kind) matches its reference"
+	st_conv[$style]=$(( ${st_conv[$style]:-0} + 1 ))
+	vok=1
+	while [ -n "$vpat" ]; do	# patterns joined by " && "
+		one=${vpat%% && *}
+		echo "$msg" | grep -Eq -- "$one" || vok=0
+		[ "$one" = "$vpat" ] && break
+		vpat=${vpat#* && }
+	done
+	if [ $vok = 0 ]; then
+		tap FAIL "fixture $name ($style): qnn-convert -v shows what the manifest says" "$msg"
+		continue
+	fi
+	if ! msg=$("$run" -q -b 3 -o "$work/$name.out" "$work/$name.qnn" "$fix/$data.in" 2>&1); then
+		tap FAIL "fixture $name ($style, $kind): run" "$msg"
+		continue
+	fi
+	if msg=$("$python" "$here/compare_outputs.py" "$work/$name.out" "$fix/$data.ref" "$exact"); then
+		st_agree[$style]=$(( ${st_agree[$style]:-0} + 1 ))
+		tap OK "fixture $name ($style, $kind) matches its reference"
 	else
-		tap FAIL "fixture $name ($kind) matches its reference" "$msg"
+		tap FAIL "fixture $name ($style, $kind) matches its reference" "$msg"
 	fi
+done <<<"$fixtures"
+for style in $(printf '%s\n' "${!st_total[@]}" | sort); do
+	echo "# style $style: ${st_total[$style]} models, ${st_conv[$style]:-0} convert as stored," \
+		"${st_agree[$style]:-0} agree with the reference, ${st_refused[$style]:-0} refused by name"
 done
 
 # Conversions that must fail: non-zero exit, the node and op named, no file.
@@ -113,16 +160,21 @@ fi
 # message, never a crash (run with the ASan+UBSan build when given).
 if [ -n "${MUTATIONS:-}" ]; then
 	mut=$work/mutated
+	rm -rf "$mut"
 	mkdir -p "$mut"
 	crashed=""
-	"$python" - "$fix/w1a1_cnn.onnx" "$mut" "$MUTATIONS" <<'PY'
-import random, sys
-src, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-data = open(src, "rb").read()
+	# the original CNN and models on the new paths (float inputs, NHWC,
+	# shape chains, heads, QONNX 1-bit): MUTATIONS mutants in all
+	"$python" - "$mut" "$MUTATIONS" "$fix/w1a1_cnn.onnx" "$fix/qkeras_cnn.onnx" \
+		"$fix/torch_view_dynamic.onnx" "$fix/torch_div255.onnx" "$fix/finn_tfc.onnx" \
+		"$fix/qonnx_1bit.onnx" "$fix/torch_argmax.onnx" <<'PY'
+import os, random, sys
+out, n, srcs = sys.argv[1], int(sys.argv[2]), [p for p in sys.argv[3:] if os.path.exists(p)]
 rng = random.Random(42)
 for i in range(n):
+    data = open(srcs[i % len(srcs)], "rb").read()
     b = bytearray(data)
-    kind = i % 3
+    kind = (i // len(srcs)) % 3
     if kind == 0:       # flip a few bytes
         for _ in range(rng.randint(1, 8)):
             b[rng.randrange(len(b))] = rng.randrange(256)

@@ -317,6 +317,9 @@ def qonnx_quant(rng):
     codes = rng.integers(0, 256, (n, 2, h, h)).astype(np.uint8)
     sx = 1.0 / 64
     xin = codes.astype(np.float64) * sx
+    # the user's floats: off the code grid (rounding), past both ends (clamping)
+    jit = np.random.default_rng(99).uniform(-0.7, 0.7, xin.shape) * sx
+    xin = (xin + jit).astype(np.float32).astype(np.float64)
     wf1 = rng.normal(size=(8, 2, 3, 3))
     s1 = 2.0 ** rng.integers(-3, 0, (8, 1, 1, 1))                      # per channel
     w1 = quant(wf1, s1, 0, 4, 1, 1)
@@ -355,9 +358,10 @@ def qonnx_quant(rng):
              const("wf2", wf2), const("one", 1.0), const("two", 2.0)]
     m = make_model(nodes, inits, helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 2, h, h]),
                    helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, 12, 1, 1]))
-    # The qnn input holds the 8-bit codes of the input quantizer.
-    save("qonnx_quant", m, nchw_to_nhwc(codes), nchw_to_nhwc(ref), False,
-         "Quant on the input (8-bit codes), per-channel 4-bit narrow Quant weights, "
+    # The qnn input is the float input; the model quantizes it as the graph does.
+    save("qonnx_quant", m, nchw_to_nhwc(xin.astype(np.float32)), nchw_to_nhwc(ref), False,
+         "Quant on the float input (rounded and clamped in the model), per-channel 4-bit "
+         "narrow Quant weights, "
          "batch-norm + signed 3-bit Quant, BipolarQuant weights and activations "
          "(scale 2), GlobalAveragePool")
 
@@ -399,6 +403,8 @@ def qdq(rng):
     codes = rng.integers(0, 256, (n, 1, h, h)).astype(np.uint8)
     sx = 1.0 / 256
     xin = codes * sx
+    jit = np.random.default_rng(98).uniform(-0.7, 0.7, xin.shape) * sx
+    xin = (xin + jit).astype(np.float32).astype(np.float64)
     w1 = rng.integers(-127, 128, (8, 1, 3, 3))
     ws1 = 2.0 ** rng.integers(-8, -5, 8)
     b1 = rng.normal(size=8) * 0.1
@@ -426,8 +432,9 @@ def qdq(rng):
     m = make_model(nodes, inits, helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 1, h, h]),
                    helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, 4, 3, 3]),
                    opset=13, qonnx=False)
-    save("qdq_int8", m, nchw_to_nhwc(codes), nchw_to_nhwc(ref), False,
-         "QuantizeLinear/DequantizeLinear: uint8 input codes, per-channel int8 weights with "
+    save("qdq_int8", m, nchw_to_nhwc(xin.astype(np.float32)), nchw_to_nhwc(ref), False,
+         "QuantizeLinear/DequantizeLinear: float input quantized in the model, per-channel "
+         "int8 weights with "
          "bias, an 8-bit activation with zero point 128 (255 thresholds)")
 
 

@@ -5,6 +5,7 @@
  * -EINVAL (docs/uapi.md).
  */
 #include <errno.h>
+#include <stdio.h>
 
 #include "kselftest_harness.h"
 #include "qnn_fixture.h"
@@ -15,7 +16,7 @@
 		 DRM_QNN_OP_GLOBAL_AVGPOOL)
 
 /* The last parameter the header defines; the next number is unknown. */
-#define LAST_PARAM DRM_QNN_PARAM_PAGE_SIZE
+#define LAST_PARAM DRM_QNN_PARAM_DMA_BITS
 
 static uint64_t param(struct __test_metadata *_metadata, int fd, uint32_t p)
 {
@@ -143,6 +144,20 @@ TEST_F(qnn, matches_sim_parameters)
 	EXPECT_EQ(0x100000, self->va_start);
 	EXPECT_EQ((1ULL << va_bits) - (17ULL << 20), self->va_size);
 	EXPECT_EQ(4096, self->page_size);
+	EXPECT_EQ(sim_param(_metadata, "dma_bits"),
+		  param(_metadata, self->fd, DRM_QNN_PARAM_DMA_BITS));
+	/* "Y"/"N" of a bool parameter: read as text */
+	{
+		char v[8] = "";
+		FILE *f = fopen("/sys/module/qnn_sim/parameters/dma_coherent",
+				"r");
+
+		ASSERT_NE(NULL, f);
+		ASSERT_NE(NULL, fgets(v, sizeof(v), f));
+		fclose(f);
+		EXPECT_EQ(v[0] == 'Y',
+			  param(_metadata, self->fd, DRM_QNN_PARAM_DMA_COHERENT));
+	}
 }
 
 /* Same answers twice and from another open file: parameters are per device. */

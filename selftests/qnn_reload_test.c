@@ -206,7 +206,7 @@ TEST_F_TIMEOUT(reload, unplug_under_open_file, 120)
 static const char *const sim_params[] = {
 	"",
 	"num_devices=2 cores=1 sram_kib=0 va_bits=30 queue_depth=2",
-	"cores=255 max_weight_bits=1 max_act_bits=2 ops=0x3 clock_khz=1",
+	"cores=255 max_weight_bits=1 max_act_bits=2 ops=0x3 clock_khz=1 dma_bits=32 dma_coherent=0 tlb_entries=0",
 	"num_devices=3 va_bits=48 queue_depth=4096",
 };
 
@@ -412,6 +412,9 @@ TEST_F_TIMEOUT(reload, bad_sim_parameters_refused, 120)
 		{ "queue_depth=1", "queue_depth" },
 		{ "queue_depth=48", "queue_depth" },
 		{ "queue_depth=8192", "queue_depth" },
+		{ "dma_bits=31", "dma_bits" },
+		{ "dma_bits=53", "dma_bits" },
+		{ "tlb_entries=4097", "tlb_entries" },
 	};
 	unsigned int i;
 

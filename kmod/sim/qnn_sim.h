@@ -16,6 +16,7 @@
 struct device;
 struct qnn_device;
 struct qnn_sim_exec_ctx;
+struct qnn_sim_checker;
 
 /* Capabilities of every device of one module load (module parameters). */
 struct qnn_sim_config {
@@ -28,6 +29,9 @@ struct qnn_sim_config {
 	unsigned int va_bits;
 	unsigned int queue_depth;
 	unsigned int ops_per_cycle;	/* timing model: 1-bit MACs per cycle */
+	unsigned int dma_bits;		/* bus address width */
+	bool dma_coherent;		/* false: the device says dma-noncoherent */
+	unsigned int tlb_entries;	/* cached translations, 0 = none */
 };
 
 /* Faults to inject, set through debugfs (docs/uapi.md). */
@@ -37,6 +41,34 @@ struct qnn_sim_faults {
 	atomic_t corrupt_status;	/* its status is garbage */
 	atomic_t drop_irq;		/* its completion raises no IRQ */
 	u32 delay_us;			/* every job takes this much longer */
+};
+
+/*
+ * The MMU's translation cache (qnn_sim_mmu.c), tlb_entries leaf entries
+ * tagged by the root table they were walked from, as docs/hw-interface.md
+ * requires; round-robin replacement. A flush may be stretched or hung
+ * through debugfs to test the driver's side of the contract.
+ */
+struct qnn_sim_tlb_entry {
+	u64 root;
+	u64 vpn;
+	u64 pte;
+};
+
+struct qnn_sim_tlb {
+	/* protects everything below; nests inside qnn_sim.lock */
+	spinlock_t lock;
+	struct qnn_sim_tlb_entry *e;
+	unsigned int size;
+	unsigned int used;
+	unsigned int next;
+	bool flush_pending;
+	unsigned long flush_done;	/* jiffies the pending flush ends */
+	u32 flush_delay_ms;		/* debugfs: every flush takes this long */
+	bool flush_hang;		/* debugfs: flushes never end */
+	u64 hits;
+	u64 misses;
+	u64 flushes;
 };
 
 struct qnn_sim {
@@ -49,6 +81,8 @@ struct qnn_sim {
 	wait_queue_head_t wait;		/* hung/stretched jobs wait for a reset */
 	struct qnn_sim_exec_ctx *exec;	/* the executor's scratch memory */
 	struct qnn_sim_faults faults;
+	struct qnn_sim_checker *checker; /* debugfs check_stream */
+	struct qnn_sim_tlb tlb;
 	struct dentry *debugfs;
 	bool removing;			/* device removal: run nothing more */
 
@@ -82,6 +116,8 @@ struct qnn_sim {
 	u64 perf_bytes_wr;
 	u32 perf_latch;		/* _HI half latched by the last _LO read */
 	u32 epoch;		/* bumped by every reset */
+	bool powered_down;	/* POWER.ON clear: registers dead */
+	u64 power_downs;	/* debugfs: times powered down */
 	bool busy;		/* the engine is running a job */
 };
 
@@ -90,6 +126,7 @@ int qnn_sim_reg_read(void *context, unsigned int reg, unsigned int *val);
 int qnn_sim_reg_write(void *context, unsigned int reg, unsigned int val);
 void qnn_sim_reset(struct qnn_sim *sim);
 void qnn_sim_update_irq(struct qnn_sim *sim);
+void qnn_sim_power_debugfs(struct qnn_sim *sim);
 
 /* qnn_sim_engine.c */
 int qnn_sim_engine_init(struct qnn_sim *sim, struct dentry *debugfs_root);
@@ -97,6 +134,10 @@ void qnn_sim_engine_stop(struct qnn_sim *sim);
 void qnn_sim_kick(struct qnn_sim *sim);
 
 /* qnn_sim_mmu.c */
+int qnn_sim_tlb_init(struct qnn_sim *sim);
+void qnn_sim_tlb_reset(struct qnn_sim *sim);
+void qnn_sim_tlb_flush_start(struct qnn_sim *sim);
+bool qnn_sim_tlb_flush_busy(struct qnn_sim *sim);
 bool qnn_sim_dma_read(struct qnn_sim *sim, u64 addr, void *buf, size_t len);
 bool qnn_sim_dma_write(struct qnn_sim *sim, u64 addr, const void *buf,
 		       size_t len);

@@ -7,9 +7,11 @@
  * DONE_SEQNO and CQ_HEAD and raises the interrupt.
  *
  * Jobs reach memory only through qnn_sim_translate() with the page tables
- * the descriptor names, on every access. A timing model stretches each job
- * to the time the modelled device would take (docs/hw-interface.md,
- * "Timing"); debugfs knobs inject faults at run time (docs/uapi.md).
+ * the descriptor names, on every access. The stream is decoded by the
+ * device's own decoder (qnn_sim_decode.c) against the capabilities this
+ * device advertises; a debugfs file runs that decoder on any stream. A
+ * timing model stretches each job to the time the modelled device would
+ * take (docs/hw-interface.md, "Timing"); debugfs knobs inject faults at run time (docs/uapi.md).
  * A reset (epoch change) aborts the job being run, even a hung one.
  */
 #include <linux/bitfield.h>
@@ -18,6 +20,9 @@
 #include <linux/device.h>
 #include <linux/math64.h>
 #include <linux/minmax.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
 #include "qnn_regs.h"
@@ -121,6 +126,7 @@ static void qnn_sim_stretch(struct qnn_sim *sim, u32 epoch, ktime_t start,
 				   nsecs_to_jiffies(left));
 }
 
+/* The hardware error code of a job (docs/hw-interface.md, "Errors"). */
 static u32 qnn_sim_err_code(const struct qnn_sim_result *r)
 {
 	switch (r->status) {
@@ -133,11 +139,27 @@ static u32 qnn_sim_err_code(const struct qnn_sim_result *r)
 	default:
 		break;
 	}
-	if (r->cs_err == QNN_CS_ERR_OPCODE)
+	switch (r->cs_err) {
+	case QNN_CS_ERR_OPCODE:
 		return QNN_ERR_BAD_OPCODE;
-	if (r->cs_err == QNN_CS_ERR_TRUNCATED)
+	case QNN_CS_ERR_TRUNCATED:
 		return QNN_ERR_TRUNCATED;
-	return QNN_ERR_BAD_CMD;
+	case QNN_CS_ERR_SHAPE:
+	case QNN_CS_ERR_LIMIT:
+	case QNN_CS_ERR_UNSUPPORTED:
+		return QNN_ERR_BAD_SHAPE;	/* a command it cannot run */
+	default:
+		return QNN_ERR_BAD_CMD;
+	}
+}
+
+/* What this device runs: what it advertises in OPS and CAPS. */
+static void qnn_sim_get_caps(const struct qnn_sim *sim,
+			     struct qnn_sim_caps *caps)
+{
+	caps->ops = sim->cfg->ops;
+	caps->wbits = sim->cfg->max_weight_bits;
+	caps->abits = sim->cfg->max_act_bits;
 }
 
 /*
@@ -162,6 +184,7 @@ static bool qnn_sim_run(struct qnn_sim *sim, u32 epoch,
 	};
 	u32 cmd_size = le32_to_cpu(d->cmd_size);
 	struct qnn_sim_result r = {};
+	struct qnn_sim_caps caps;
 	ktime_t start = ktime_get();
 	u64 cycles;
 
@@ -191,8 +214,9 @@ static bool qnn_sim_run(struct qnn_sim *sim, u32 epoch,
 	}
 	j.inject_fault = atomic_xchg(&sim->faults.mmu_fault, 0);
 	/* cmd_size 0: an empty job that reads nothing */
+	qnn_sim_get_caps(sim, &caps);
 	if (cmd_size)
-		qnn_sim_exec(sim->exec, &mem, j.cmd_va, cmd_size, &r);
+		qnn_sim_exec(sim->exec, &mem, &caps, j.cmd_va, cmd_size, 0, &r);
 	if (r.status == QNN_SIM_ABORTED)
 		return false;
 
@@ -328,6 +352,105 @@ void qnn_sim_kick(struct qnn_sim *sim)
 		queue_work(system_unbound_wq, &sim->work);
 }
 
+/*
+ * debugfs "check_stream": the device's verdict on a stream written to it,
+ * decoded exactly as a job's stream is (docs/uapi.md). Lets tests compare
+ * the device's checks with the driver's validator on any stream, including
+ * streams SUBMIT refuses.
+ */
+struct qnn_sim_checker {
+	struct mutex lock;	/* one check at a time; protects the below */
+	struct qnn_sim_exec_ctx *ctx;
+	char verdict[80];
+};
+
+#define QNN_SIM_CHECK_MAX	(2 * QNN_CS_MAX_STREAM_SIZE)
+
+struct qnn_sim_buf {
+	const u8 *data;
+	size_t len;
+};
+
+/* The stream as device memory at VA 0; everything else faults. */
+static int qnn_sim_buf_read(void *priv, u64 va, void *dst, size_t len,
+			    u64 *fault_va)
+{
+	const struct qnn_sim_buf *b = priv;
+
+	if (va > b->len || len > b->len - va) {
+		*fault_va = max_t(u64, va, b->len);
+		return -EFAULT;
+	}
+	memcpy(dst, b->data + va, len);
+	return 0;
+}
+
+static int qnn_sim_buf_write(void *priv, u64 va, const void *src, size_t len,
+			     u64 *fault_va)
+{
+	*fault_va = va;
+	return -EFAULT;
+}
+
+static ssize_t qnn_sim_check_write(struct file *file, const char __user *ubuf,
+				   size_t count, loff_t *ppos)
+{
+	struct qnn_sim *sim = file_inode(file)->i_private;
+	struct qnn_sim_checker *chk = sim->checker;
+	struct qnn_sim_buf b = { .len = count };
+	const struct qnn_sim_mem mem = {
+		.read = qnn_sim_buf_read,
+		.write = qnn_sim_buf_write,
+		.priv = &b,
+	};
+	struct qnn_sim_result r;
+	struct qnn_sim_caps caps;
+	void *data;
+
+	if (*ppos || count > QNN_SIM_CHECK_MAX)
+		return -EINVAL;
+	data = vmemdup_user(ubuf, count);
+	if (IS_ERR(data))
+		return PTR_ERR(data);
+	b.data = data;
+	qnn_sim_get_caps(sim, &caps);
+	mutex_lock(&chk->lock);
+	if (!chk->ctx)
+		chk->ctx = qnn_sim_exec_ctx_alloc();
+	if (chk->ctx) {
+		qnn_sim_exec(chk->ctx, &mem, &caps, 0, count,
+			     QNN_SIM_EXEC_DECODE_ONLY, &r);
+		snprintf(chk->verdict, sizeof(chk->verdict), "%u %u %u %llu\n",
+			 qnn_sim_err_code(&r),
+			 r.status == QNN_SIM_BAD_CMD ? r.cs_err : 0,
+			 r.cmd_offset, r.ops);
+	}
+	mutex_unlock(&chk->lock);
+	kvfree(data);
+	return chk->ctx ? count : -ENOMEM;
+}
+
+static ssize_t qnn_sim_check_read(struct file *file, char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	struct qnn_sim *sim = file_inode(file)->i_private;
+	struct qnn_sim_checker *chk = sim->checker;
+	char verdict[sizeof(chk->verdict)];
+
+	mutex_lock(&chk->lock);
+	memcpy(verdict, chk->verdict, sizeof(verdict));
+	mutex_unlock(&chk->lock);
+	return simple_read_from_buffer(ubuf, count, ppos, verdict,
+				       strlen(verdict));
+}
+
+static const struct file_operations qnn_sim_check_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = qnn_sim_check_read,
+	.write = qnn_sim_check_write,
+};
+
 static void qnn_sim_engine_free(void *data)
 {
 	struct qnn_sim *sim = data;
@@ -335,6 +458,10 @@ static void qnn_sim_engine_free(void *data)
 	qnn_sim_engine_stop(sim);
 	debugfs_remove_recursive(sim->debugfs);
 	qnn_sim_exec_ctx_free(sim->exec);
+	if (sim->checker) {
+		qnn_sim_exec_ctx_free(sim->checker->ctx);
+		mutex_destroy(&sim->checker->lock);
+	}
 }
 
 int qnn_sim_engine_init(struct qnn_sim *sim, struct dentry *debugfs_root)
@@ -345,6 +472,14 @@ int qnn_sim_engine_init(struct qnn_sim *sim, struct dentry *debugfs_root)
 	sim->exec = qnn_sim_exec_ctx_alloc();
 	if (!sim->exec)
 		return -ENOMEM;
+	sim->checker = devm_kzalloc(sim->dev, sizeof(*sim->checker),
+				    GFP_KERNEL);
+	if (!sim->checker) {
+		qnn_sim_exec_ctx_free(sim->exec);
+		return -ENOMEM;
+	}
+	mutex_init(&sim->checker->lock);
+	strscpy(sim->checker->verdict, "none\n");
 	d = debugfs_create_dir(dev_name(sim->dev), debugfs_root);
 	sim->debugfs = d;
 	debugfs_create_atomic_t("hang_next_job", 0600, d, &sim->faults.hang);
@@ -355,6 +490,7 @@ int qnn_sim_engine_init(struct qnn_sim *sim, struct dentry *debugfs_root)
 	debugfs_create_atomic_t("drop_next_irq", 0600, d,
 				&sim->faults.drop_irq);
 	debugfs_create_u32("delay_us", 0600, d, &sim->faults.delay_us);
+	debugfs_create_file("check_stream", 0600, d, sim, &qnn_sim_check_fops);
 	return devm_add_action_or_reset(sim->dev, qnn_sim_engine_free, sim);
 }
 

@@ -2,13 +2,17 @@
 /*
  * qnn_sim's command executor. The arithmetic is docs/cmdstream.md's; the
  * data layout docs/layout.md's. Popcount dot products per bit-plane pair,
- * exact 64-bit accumulation, then the per-channel output stage.
+ * exact 64-bit accumulation, then the per-channel output stage. Commands
+ * come decoded by qnn_sim_decode.c.
  *
  * Every access goes through struct qnn_sim_mem, in chunks no larger than
  * one pixel row or one weight row, so an MMU fault stops the job at the
- * first offending address, like the hardware's DMA engine would.
+ * first offending address, like the hardware's DMA engine would. Device
+ * memory is little-endian: words and int32 values are converted as they
+ * are read and written.
  */
 #include <linux/bitops.h>
+#include <linux/byteorder/generic.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/limits.h>
@@ -19,21 +23,25 @@
 
 #include "qnn_sim_exec.h"
 
-#define MAX_CMD_BYTES	65536	/* qnn_cs_cmd.size is a __u16 */
+#define MAX_CMD_BYTES	65536	/* a command's size is a u16 */
 #define WCACHE_WORDS	32768	/* whole weight tensors up to 256 KiB */
 #define PX_WORDS	4096	/* one pixel: 8 planes x 128 words or 8192 s32 */
 #define MAX_TAPS	(QNN_CS_MAX_KERNEL * QNN_CS_MAX_KERNEL)
 #define MAX_THRESH	255
 
 struct qnn_sim_exec_ctx {
-	u64 cmd[MAX_CMD_BYTES / 8];
+	u64 cmd[MAX_CMD_BYTES / 8];	/* the command as fetched */
+	struct qnn_sim_cmd decoded;
 	u64 patch[QNN_CS_MAX_PATCH_WORDS];
 	u64 wbuf[WCACHE_WORDS];
 	u64 px[PX_WORDS];
 	u64 opx[PX_WORDS];
 	s64 acc[QNN_CS_MAX_CHANNELS];
 	s32 bias[QNN_CS_MAX_CHANNELS];
-	struct qnn_cs_scale scale[QNN_CS_MAX_CHANNELS];
+	struct {
+		s32 mult;
+		u32 shift;
+	} scale[QNN_CS_MAX_CHANNELS];	/* cmdstream.md: 8 bytes each */
 	u8 negate[QNN_CS_MAX_CHANNELS];
 	s32 thr[MAX_THRESH];
 	bool valid[MAX_TAPS];
@@ -56,6 +64,24 @@ void qnn_sim_exec_ctx_free(struct qnn_sim_exec_ctx *ctx)
 	kvfree(ctx);
 }
 
+/* Device memory is little-endian: the same swap both ways, none on LE. */
+static void le64_words(u64 *w, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		w[i] = le64_to_cpu((__force __le64)w[i]);
+}
+
+static void le32_words(void *buf, size_t n)
+{
+	u32 *w = buf;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		w[i] = le32_to_cpu((__force __le32)w[i]);
+}
+
 static int mem_read(struct run *r, u64 va, void *dst, size_t len)
 {
 	u64 fva = 0;
@@ -68,6 +94,16 @@ static int mem_read(struct run *r, u64 va, void *dst, size_t len)
 	}
 	r->res->bytes_read += len;
 	return 0;
+}
+
+/* @len bytes of s32/u32 values, in CPU order. */
+static int mem_read32(struct run *r, u64 va, void *dst, size_t len)
+{
+	int ret = mem_read(r, va, dst, len);
+
+	if (!ret)
+		le32_words(dst, len / 4);
+	return ret;
 }
 
 static int mem_write(struct run *r, u64 va, const void *src, size_t len)
@@ -154,19 +190,19 @@ static s64 plane_dot(const u64 *a, const u64 *w, u32 cw, u32 c, bool abip,
 }
 
 /* Sum over all plane pairs of one tap: activation planes x weight planes. */
-static s64 tap_dot(const u64 *a, const struct qnn_cs_tensor *in,
-		   const u64 *w, const struct qnn_cs_tensor *wt)
+static s64 tap_dot(const u64 *a, const struct qnn_sim_tensor *in,
+		   const u64 *w, const struct qnn_sim_tensor *wt)
 {
-	bool abip = plane_bipolar(in->encoding);
-	bool wbip = plane_bipolar(wt->encoding);
-	u32 cw = qnn_cs_words(in->c), p, q;
+	bool abip = plane_bipolar(in->enc);
+	bool wbip = plane_bipolar(wt->enc);
+	u32 cw = in->cw, p, q;
 	s64 sum = 0;
 
 	for (p = 0; p < in->bits; p++) {
-		s64 ca = plane_coef(in->encoding, in->bits, p);
+		s64 ca = plane_coef(in->enc, in->bits, p);
 
 		for (q = 0; q < wt->bits; q++)
-			sum += ca * plane_coef(wt->encoding, wt->bits, q) *
+			sum += ca * plane_coef(wt->enc, wt->bits, q) *
 			       plane_dot(a + p * cw, w + q * cw, cw, in->c,
 					 abip, wbip);
 	}
@@ -207,63 +243,62 @@ static void elem_put(u64 *px, u8 enc, u8 bits, u32 cw, u32 c, s32 v)
 }
 
 /* Read one pixel (all planes) of a BITS tensor, or C values of an INT32. */
-static int read_pixel(struct run *r, const struct qnn_cs_tensor *t, u64 pix,
+static int read_pixel(struct run *r, const struct qnn_sim_tensor *t, u64 pix,
 		      u64 *dst)
 {
-	u64 words = (u64)t->bits * qnn_cs_words(t->c);
 	int ret;
 
 	if (t->type == QNN_CS_TYPE_INT32)
-		return mem_read(r, t->va + pix * t->c * 4, dst, t->c * 4);
-	ret = mem_read(r, t->va + pix * words * 8, dst, words * 8);
-	if (!ret)
-		mask_tails(dst, t->bits, qnn_cs_words(t->c), t->c);
+		return mem_read32(r, t->va + pix * t->px_bytes, dst,
+				  t->px_bytes);
+	ret = mem_read(r, t->va + pix * t->px_bytes, dst, t->px_bytes);
+	if (!ret) {
+		le64_words(dst, t->px_bytes / 8);
+		mask_tails(dst, t->bits, t->cw, t->c);
+	}
 	return ret;
 }
 
-static s32 pixel_value(const u64 *px, const struct qnn_cs_tensor *t, u32 c)
+static s32 pixel_value(const u64 *px, const struct qnn_sim_tensor *t, u32 c)
 {
 	if (t->type == QNN_CS_TYPE_INT32)
 		return ((const s32 *)px)[c];
-	return elem_get(px, t->encoding, t->bits, qnn_cs_words(t->c), c);
-}
-
-static u32 pixel_bytes(const struct qnn_cs_tensor *t)
-{
-	if (t->type == QNN_CS_TYPE_INT32)
-		return t->c * 4;
-	return t->bits * qnn_cs_words(t->c) * 8;
+	return elem_get(px, t->enc, t->bits, t->cw, c);
 }
 
 /* Store channel @c's value into the output pixel being built in ctx->opx. */
-static void put_value(struct qnn_sim_exec_ctx *x, const struct qnn_cs_tensor *t,
-		      u32 c, s32 v)
+static void put_value(struct qnn_sim_exec_ctx *x,
+		      const struct qnn_sim_tensor *t, u32 c, s32 v)
 {
 	if (t->type == QNN_CS_TYPE_INT32)
 		((s32 *)x->opx)[c] = v;
 	else
-		elem_put(x->opx, t->encoding, t->bits, qnn_cs_words(t->c), c,
-			 v);
+		elem_put(x->opx, t->enc, t->bits, t->cw, c, v);
 }
 
-static int write_pixel(struct run *r, const struct qnn_cs_tensor *t, u64 pix)
+/* Write the pixel built in ctx->opx (which this leaves little-endian). */
+static int write_pixel(struct run *r, const struct qnn_sim_tensor *t,
+		       u64 pix)
 {
-	u32 len = pixel_bytes(t);
-
-	return mem_write(r, t->va + pix * len, r->ctx->opx, len);
+	if (t->type == QNN_CS_TYPE_INT32)
+		le32_words(r->ctx->opx, t->c);
+	else
+		le64_words(r->ctx->opx, t->px_bytes / 8);
+	return mem_write(r, t->va + pix * t->px_bytes, r->ctx->opx,
+			 t->px_bytes);
 }
 
 /* Load the per-channel arrays of an output stage once per command. */
-static int epi_load(struct run *r, const struct qnn_cs_epilogue *e, u32 c)
+static int epi_load(struct run *r, const struct qnn_sim_epi *e, u32 c)
 {
 	struct qnn_sim_exec_ctx *x = r->ctx;
 	int ret = 0;
 	u32 i;
 
 	if (e->flags & QNN_CS_EPI_BIAS)
-		ret = mem_read(r, e->bias_va, x->bias, c * 4);
+		ret = mem_read32(r, e->bias_va, x->bias, c * 4);
 	if (!ret && (e->flags & QNN_CS_EPI_SCALE)) {
-		ret = mem_read(r, e->scale_va, x->scale, c * 8);
+		ret = mem_read32(r, e->scale_va, x->scale, c * 8);
 		for (i = 0; !ret && i < c; i++)
 			if (x->scale[i].shift > 31)
 				return bad_param(r);
@@ -282,15 +317,15 @@ static s64 clamp_s32(s64 v)
  * The output stage for the C accumulators in ctx->acc of output pixel @pix
  * (docs/cmdstream.md, "Output stage").
  */
-static int epi_store(struct run *r, const struct qnn_cs_epilogue *e,
-		     const struct qnn_cs_tensor *out, u64 pix)
+static int epi_store(struct run *r, const struct qnn_sim_epi *e,
+		     const struct qnn_sim_tensor *out, u64 pix)
 {
 	struct qnn_sim_exec_ctx *x = r->ctx;
 	u32 nthr = (1U << out->bits) - 1;
 	u32 c, i;
 	int ret;
 
-	memset(x->opx, 0, pixel_bytes(out));
+	memset(x->opx, 0, out->px_bytes);
 	for (c = 0; c < out->c; c++) {
 		s64 y = x->acc[c];
 
@@ -310,7 +345,7 @@ static int epi_store(struct run *r, const struct qnn_cs_epilogue *e,
 			y = clamp_s32(y);
 			break;
 		case QNN_CS_OUT_REQUANT:
-			if (out->encoding == QNN_CS_ENC_SIGNED)
+			if (out->enc == QNN_CS_ENC_SIGNED)
 				y = clamp_t(s64, y, -(1LL << (out->bits - 1)),
 					    (1LL << (out->bits - 1)) - 1);
 			else
@@ -321,14 +356,14 @@ static int epi_store(struct run *r, const struct qnn_cs_epilogue *e,
 				   x->negate[c];
 			u32 cnt = 0;
 
-			ret = mem_read(r, e->thresh_va + (u64)c * nthr * 4,
-				       x->thr, nthr * 4);
+			ret = mem_read32(r, e->thresh_va + (u64)c * nthr * 4,
+					 x->thr, nthr * 4);
 			if (ret)
 				return ret;
 			for (i = 0; i < nthr; i++)
 				cnt += neg ? y <= x->thr[i] : y >= x->thr[i];
 			/* BIPOLAR: passing the threshold means +1 */
-			if (out->encoding == QNN_CS_ENC_BIPOLAR)
+			if (out->enc == QNN_CS_ENC_BIPOLAR)
 				y = cnt ? 1 : -1;
 			else
 				y = cnt;
@@ -340,13 +375,13 @@ static int epi_store(struct run *r, const struct qnn_cs_epilogue *e,
 	return write_pixel(r, out, pix);
 }
 
-static int exec_conv(struct run *r, const struct qnn_cs_conv2d *cv)
+static int exec_conv(struct run *r, const struct qnn_sim_cmd *cv)
 {
-	const struct qnn_cs_tensor *in = &cv->in, *wt = &cv->weights,
-				   *out = &cv->out;
+	const struct qnn_sim_tensor *in = &cv->in, *wt = &cv->wt,
+				    *out = &cv->out;
 	struct qnn_sim_exec_ctx *x = r->ctx;
-	bool zero_pad = cv->hdr.flags & QNN_CS_CMD_ZERO_PAD;
-	u32 cw = qnn_cs_words(in->c), taps = wt->h * wt->w;
+	bool zero_pad = cv->flags & QNN_CS_CMD_ZERO_PAD;
+	u32 cw = in->cw, taps = cv->kh * cv->kw;
 	u32 apx = in->bits * cw, wpx = wt->bits * cw;	/* words per tap */
 	u64 wrow = (u64)taps * wpx;			/* words per oc */
 	bool cached = wrow * wt->n <= WCACHE_WORDS;
@@ -361,6 +396,7 @@ static int exec_conv(struct run *r, const struct qnn_cs_conv2d *cv)
 		ret = mem_read(r, wt->va, x->wbuf, wrow * wt->n * 8);
 		if (ret)
 			return ret;
+		le64_words(x->wbuf, wrow * wt->n);
 		mask_tails(x->wbuf, taps * wt->n * wt->bits, cw, in->c);
 	}
 	for (pix = 0; pix < npix; pix++) {
@@ -372,10 +408,10 @@ static int exec_conv(struct run *r, const struct qnn_cs_conv2d *cv)
 			return ret;
 		/* gather the window: padded taps read as zero words */
 		for (t = 0; t < taps; t++) {
-			s64 iy = (s64)oy * cv->stride_h - cv->pad_top +
-				 (s64)(t / wt->w) * cv->dil_h;
-			s64 ix = (s64)ox * cv->stride_w - cv->pad_left +
-				 (s64)(t % wt->w) * cv->dil_w;
+			s64 iy = (s64)oy * cv->sh - cv->pt +
+				 (s64)(t / cv->kw) * cv->dh;
+			s64 ix = (s64)ox * cv->sw - cv->pl +
+				 (s64)(t % cv->kw) * cv->dw;
 			u64 *dst = x->patch + t * apx;
 
 			x->valid[t] = iy >= 0 && iy < in->h &&
@@ -398,6 +434,7 @@ static int exec_conv(struct run *r, const struct qnn_cs_conv2d *cv)
 					       x->wbuf, wrow * 8);
 				if (ret)
 					return ret;
+				le64_words(x->wbuf, wrow);
 				mask_tails(x->wbuf, taps * wt->bits, cw,
 					   in->c);
 			}
@@ -416,9 +453,9 @@ static int exec_conv(struct run *r, const struct qnn_cs_conv2d *cv)
 	return 0;
 }
 
-static int exec_pool(struct run *r, const struct qnn_cs_maxpool *pl)
+static int exec_pool(struct run *r, const struct qnn_sim_cmd *pool)
 {
-	const struct qnn_cs_tensor *in = &pl->in, *out = &pl->out;
+	const struct qnn_sim_tensor *in = &pool->in, *out = &pool->out;
 	struct qnn_sim_exec_ctx *x = r->ctx;
 	u64 pix, npix = (u64)out->n * out->h * out->w;
 	u32 n, oy, ox, t, c;
@@ -433,11 +470,9 @@ static int exec_pool(struct run *r, const struct qnn_cs_maxpool *pl)
 			return ret;
 		for (c = 0; c < in->c; c++)
 			x->acc[c] = S64_MIN;	/* max's identity: -inf */
-		for (t = 0; t < (u32)pl->kh * pl->kw; t++) {
-			s64 iy = (s64)oy * pl->stride_h - pl->pad_top +
-				 t / pl->kw;
-			s64 ix = (s64)ox * pl->stride_w - pl->pad_left +
-				 t % pl->kw;
+		for (t = 0; t < pool->kh * pool->kw; t++) {
+			s64 iy = (s64)oy * pool->sh - pool->pt + t / pool->kw;
+			s64 ix = (s64)ox * pool->sw - pool->pl + t % pool->kw;
 
 			if (iy < 0 || iy >= in->h || ix < 0 || ix >= in->w)
 				continue;	/* never selects a padded tap */
@@ -450,7 +485,7 @@ static int exec_pool(struct run *r, const struct qnn_cs_maxpool *pl)
 						  pixel_value(x->px, in, c));
 		}
 		/* pad < window: every window holds a real tap */
-		memset(x->opx, 0, pixel_bytes(out));
+		memset(x->opx, 0, out->px_bytes);
 		for (c = 0; c < in->c; c++)
 			put_value(x, out, c, x->acc[c]);
 		ret = write_pixel(r, out, pix);
@@ -460,7 +495,7 @@ static int exec_pool(struct run *r, const struct qnn_cs_maxpool *pl)
 	return 0;
 }
 
-static int exec_add(struct run *r, const struct qnn_cs_add *ad)
+static int exec_add(struct run *r, const struct qnn_sim_cmd *ad)
 {
 	struct qnn_sim_exec_ctx *x = r->ctx;
 	u64 pix, npix = (u64)ad->out.n * ad->out.h * ad->out.w;
@@ -473,16 +508,16 @@ static int exec_add(struct run *r, const struct qnn_cs_add *ad)
 	for (pix = 0; pix < npix; pix++) {
 		ret = step(r);
 		if (!ret)
-			ret = read_pixel(r, &ad->a, pix, x->px);
+			ret = read_pixel(r, &ad->in, pix, x->px);
 		if (ret)
 			return ret;
-		for (c = 0; c < ad->a.c; c++)
-			x->acc[c] = pixel_value(x->px, &ad->a, c);
-		ret = read_pixel(r, &ad->b, pix, x->px);
+		for (c = 0; c < ad->in.c; c++)
+			x->acc[c] = pixel_value(x->px, &ad->in, c);
+		ret = read_pixel(r, &ad->in2, pix, x->px);
 		if (ret)
 			return ret;
-		for (c = 0; c < ad->b.c; c++)
-			x->acc[c] += pixel_value(x->px, &ad->b, c);
+		for (c = 0; c < ad->in2.c; c++)
+			x->acc[c] += pixel_value(x->px, &ad->in2, c);
 		ret = epi_store(r, &ad->epi, &ad->out, pix);
 		if (ret)
 			return ret;
@@ -491,7 +526,7 @@ static int exec_add(struct run *r, const struct qnn_cs_add *ad)
 }
 
 /* GLOBAL_AVGPOOL sums each image's pixels; TRANSFORM takes each pixel. */
-static int exec_unary(struct run *r, const struct qnn_cs_unary *g)
+static int exec_unary(struct run *r, const struct qnn_sim_cmd *g)
 {
 	struct qnn_sim_exec_ctx *x = r->ctx;
 	u64 hw = (u64)g->in.h * g->in.w, i, n, nimg;
@@ -502,7 +537,7 @@ static int exec_unary(struct run *r, const struct qnn_cs_unary *g)
 	if (ret)
 		return ret;
 	/* TRANSFORM: as many one-pixel images as there are pixels */
-	if (g->hdr.op == QNN_CS_OP_TRANSFORM)
+	if (g->op == QNN_CS_OP_TRANSFORM)
 		hw = 1;
 	nimg = (u64)g->in.n * g->in.h * g->in.w / hw;
 	for (n = 0; n < nimg; n++) {
@@ -523,81 +558,69 @@ static int exec_unary(struct run *r, const struct qnn_cs_unary *g)
 	return 0;
 }
 
-static int exec_cmd(struct run *r, const union qnn_cs_any *cmd)
+static int exec_cmd(struct run *r, const struct qnn_sim_cmd *cmd)
 {
-	switch (cmd->hdr.op) {
+	switch (cmd->op) {
 	case QNN_CS_OP_CONV2D:
 	case QNN_CS_OP_DENSE:
-		return exec_conv(r, &cmd->conv);
+		return exec_conv(r, cmd);
 	case QNN_CS_OP_MAXPOOL:
-		return exec_pool(r, &cmd->pool);
+		return exec_pool(r, cmd);
 	case QNN_CS_OP_ADD:
-		return exec_add(r, &cmd->add);
+		return exec_add(r, cmd);
 	case QNN_CS_OP_GLOBAL_AVGPOOL:
 	case QNN_CS_OP_TRANSFORM:
-		return exec_unary(r, &cmd->un);
+		return exec_unary(r, cmd);
 	}
 	return 0;	/* NOP */
 }
 
 int qnn_sim_exec(struct qnn_sim_exec_ctx *ctx, const struct qnn_sim_mem *mem,
-		 u64 va, u32 size, struct qnn_sim_result *res)
+		 const struct qnn_sim_caps *caps, u64 va, u32 size,
+		 unsigned int flags, struct qnn_sim_result *res)
 {
 	struct run r = { .ctx = ctx, .mem = mem, .res = res };
-	struct qnn_cs_header h;
-	union qnn_cs_any cmd;
-	struct qnn_cs_cost cost;
-	u32 off, i;
-	int ret;
+	struct qnn_sim_cmd *cmd = &ctx->decoded;
+	u32 stream_size, num_cmds, off, i;
+	u16 cmd_size;
 
 	memset(res, 0, sizeof(*res));
-	if (size < sizeof(h)) {
-		res->status = QNN_SIM_BAD_CMD;
+	/* the header: never read beyond what the descriptor gives */
+	if (size < QNN_SIM_STREAM_HDR) {
 		res->cs_err = QNN_CS_ERR_TRUNCATED;
-		return -EIO;
+		goto bad;
 	}
-	ret = mem_read(&r, va, &h, sizeof(h));
-	if (ret)
+	if (mem_read(&r, va, ctx->cmd, QNN_SIM_STREAM_HDR))
 		return -EIO;
-	res->cs_err = qnn_cs_check_header(&h, size);
-	if (res->cs_err) {
-		res->status = QNN_SIM_BAD_CMD;
-		return -EIO;
-	}
-	off = h.hdr_size;
-	for (i = 0; i < h.num_cmds; i++) {
-		struct qnn_cs_cmd ch;
+	res->cs_err = qnn_sim_decode_header(ctx->cmd, size, &stream_size,
+					    &num_cmds);
+	if (res->cs_err)
+		goto bad;
+	off = QNN_SIM_STREAM_HDR;
+	for (i = 0; i < num_cmds; i++) {
+		u32 left = stream_size - off;
 
 		res->cmd_offset = off;
-		/* fetch the command header, then all of the command */
-		if (h.size - off < sizeof(ch)) {
-			res->cs_err = QNN_CS_ERR_TRUNCATED;
-			goto bad;
-		}
-		if (mem_read(&r, va + off, &ch, sizeof(ch)))
+		/* the command's header, then all of the command */
+		if (left >= QNN_SIM_CMD_HDR &&
+		    mem_read(&r, va + off, ctx->cmd, QNN_SIM_CMD_HDR))
 			return -EIO;
-		if (ch.size > h.size - off) {
-			res->cs_err = QNN_CS_ERR_TRUNCATED;
-			goto bad;
-		}
-		if (ch.size < sizeof(ch)) {
-			res->cs_err = QNN_CS_ERR_CMD_SIZE;
-			goto bad;
-		}
-		if (mem_read(&r, va + off, ctx->cmd, ch.size))
-			return -EIO;
-		res->cs_err = qnn_cs_check_cmd(ctx->cmd, ch.size, NULL, 0,
-					       &cmd, &cost);
+		res->cs_err = qnn_sim_decode_cmd_hdr(ctx->cmd, left, &cmd_size);
 		if (res->cs_err)
 			goto bad;
-		ret = exec_cmd(&r, &cmd);
-		if (ret)
+		if (mem_read(&r, va + off, ctx->cmd, cmd_size))
 			return -EIO;
-		res->ops += cost.ops;
+		res->cs_err = qnn_sim_decode_cmd(ctx->cmd, cmd_size, caps, cmd);
+		if (res->cs_err)
+			goto bad;
+		if (!(flags & QNN_SIM_EXEC_DECODE_ONLY) && exec_cmd(&r, cmd))
+			return -EIO;
+		res->ops += cmd->ops;
 		res->cmds_done++;
-		off += ch.size;
+		off += cmd_size;
 	}
-	if (off != h.size) {
+	/* bytes after the last command would go unseen: refuse them */
+	if (off != stream_size) {
 		res->cmd_offset = off;
 		res->cs_err = QNN_CS_ERR_TRUNCATED;
 		goto bad;

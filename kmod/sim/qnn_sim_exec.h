@@ -2,16 +2,18 @@
 /*
  * qnn_sim's executor: runs a command stream bit-exactly as
  * docs/cmdstream.md defines, like the device would. It touches memory only
- * through struct qnn_sim_mem (the simulated MMU), checks every command it
- * fetches itself, uses integer arithmetic only, does bounded work between
- * calls to cond_resched() and the abort check, and never recurses.
+ * through struct qnn_sim_mem (the simulated MMU), decodes and checks every
+ * command it fetches with the device's own decoder (qnn_sim_decode.c, not
+ * the driver's validator), uses integer arithmetic only, does bounded work
+ * between calls to cond_resched() and the abort check, and never recurses.
  */
 #ifndef _QNN_SIM_EXEC_H_
 #define _QNN_SIM_EXEC_H_
 
+#include <linux/bits.h>
 #include <linux/types.h>
 
-#include "qnn_cmdstream.h"
+#include "qnn_sim_decode.h"
 
 /*
  * Device memory as the executor sees it. Both calls return 0, or -EFAULT
@@ -53,11 +55,16 @@ struct qnn_sim_exec_ctx;
 struct qnn_sim_exec_ctx *qnn_sim_exec_ctx_alloc(void);
 void qnn_sim_exec_ctx_free(struct qnn_sim_exec_ctx *ctx);
 
+/* qnn_sim_exec() flags: fetch and check every command, run none */
+#define QNN_SIM_EXEC_DECODE_ONLY	BIT(0)
+
 /*
- * Fetch the stream of @size bytes at device address @va and run it.
- * Always fills @res; returns 0 when the job completed, else -EIO.
+ * Fetch the stream of @size bytes at device address @va and run it on a
+ * device with @caps. Always fills @res; returns 0 when the job completed,
+ * else -EIO.
  */
 int qnn_sim_exec(struct qnn_sim_exec_ctx *ctx, const struct qnn_sim_mem *mem,
-		 u64 va, u32 size, struct qnn_sim_result *res);
+		 const struct qnn_sim_caps *caps, u64 va, u32 size,
+		 unsigned int flags, struct qnn_sim_result *res);
 
 #endif /* _QNN_SIM_EXEC_H_ */

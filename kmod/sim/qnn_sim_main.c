@@ -13,8 +13,10 @@
 #include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
+#include <linux/property.h>
 #include <linux/regmap.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "qnn_drv.h"
 #include "qnn_regs.h"
@@ -36,6 +38,9 @@ static struct qnn_sim_config qnn_sim_cfg = {
 	.va_bits = 32,
 	.queue_depth = 64,
 	.ops_per_cycle = 16384,
+	.dma_bits = 48,
+	.dma_coherent = true,
+	.tlb_entries = 64,
 };
 
 module_param_named(cores, qnn_sim_cfg.cores, uint, 0444);
@@ -57,6 +62,16 @@ MODULE_PARM_DESC(queue_depth, "ring entries, power of two 2..4096 (default 64)")
 module_param_named(ops_per_cycle, qnn_sim_cfg.ops_per_cycle, uint, 0444);
 MODULE_PARM_DESC(ops_per_cycle,
 		 "timing model: 1-bit MACs per cycle, 1..1073741824 (default 16384)");
+
+module_param_named(dma_bits, qnn_sim_cfg.dma_bits, uint, 0444);
+MODULE_PARM_DESC(dma_bits,
+		 "bus address width; DMA beyond it is a bus error, 32..52 (default 48)");
+module_param_named(dma_coherent, qnn_sim_cfg.dma_coherent, bool, 0444);
+MODULE_PARM_DESC(dma_coherent,
+		 "0: the device is described as dma-noncoherent (write-combined CPU maps) (default 1)");
+module_param_named(tlb_entries, qnn_sim_cfg.tlb_entries, uint, 0444);
+MODULE_PARM_DESC(tlb_entries,
+		 "translations the MMU caches, tagged by root table, 0..4096 (default 64)");
 
 /* /sys/kernel/debug/qnn_sim/: one directory of fault knobs per device */
 static struct dentry *qnn_sim_debugfs;
@@ -124,21 +139,25 @@ static int qnn_sim_probe(struct platform_device *pdev)
 		dev_err(dev, "DMA offsets are not modelled\n");
 		return -ENODEV;
 	}
-	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
-	if (ret)
-		return ret;
+	/* the DMA mask is the core's, from DMA_CAPS */
 
 	sim = devm_kzalloc(dev, sizeof(*sim), GFP_KERNEL);
 	if (!sim)
 		return -ENOMEM;
 	sim->dev = dev;
-	sim->cfg = &qnn_sim_cfg;
+	/* the capabilities this device was created with */
+	sim->cfg = dev_get_platdata(dev);
+	if (!sim->cfg)
+		return -EINVAL;
 	spin_lock_init(&sim->lock);
 	init_waitqueue_head(&sim->wait);
+	spin_lock_init(&sim->tlb.lock);
 	qnn_sim_reset(sim);
-	ret = qnn_sim_engine_init(sim, qnn_sim_debugfs);
+	ret = qnn_sim_engine_init(sim, qnn_sim_debugfs) ?:
+	      qnn_sim_tlb_init(sim);
 	if (ret)
 		return ret;
+	qnn_sim_power_debugfs(sim);
 	ret = qnn_sim_alloc_irq(sim);
 	if (ret)
 		return ret;
@@ -155,7 +174,7 @@ static int qnn_sim_probe(struct platform_device *pdev)
 	}
 	sim->qdev = qdev;
 	platform_set_drvdata(pdev, sim);
-	return 0;
+	return qnn_device_pm_enable(qdev);
 }
 
 static void qnn_sim_remove(struct platform_device *pdev)
@@ -168,6 +187,48 @@ static void qnn_sim_remove(struct platform_device *pdev)
 	irq_work_sync(&sim->irq_work);
 }
 
+/* Power management is the core's; the sim only finds its qnn device. */
+static int qnn_sim_runtime_suspend(struct device *dev)
+{
+	struct qnn_sim *sim = dev_get_drvdata(dev);
+
+	return sim ? qnn_device_runtime_suspend(sim->qdev) : 0;
+}
+
+static int qnn_sim_runtime_resume(struct device *dev)
+{
+	struct qnn_sim *sim = dev_get_drvdata(dev);
+
+	return sim ? qnn_device_runtime_resume(sim->qdev) : 0;
+}
+
+static int qnn_sim_suspend(struct device *dev)
+{
+	struct qnn_sim *sim = dev_get_drvdata(dev);
+
+	return sim ? qnn_device_suspend(sim->qdev) : 0;
+}
+
+static int qnn_sim_resume(struct device *dev)
+{
+	struct qnn_sim *sim = dev_get_drvdata(dev);
+
+	return sim ? qnn_device_resume(sim->qdev) : 0;
+}
+
+static const struct dev_pm_ops qnn_sim_pm_ops = {
+	SYSTEM_SLEEP_PM_OPS(qnn_sim_suspend, qnn_sim_resume)
+	RUNTIME_PM_OPS(qnn_sim_runtime_suspend, qnn_sim_runtime_resume, NULL)
+};
+
+static void qnn_sim_shutdown(struct platform_device *pdev)
+{
+	struct qnn_sim *sim = platform_get_drvdata(pdev);
+
+	if (sim)
+		qnn_device_shutdown(sim->qdev);
+}
+
 static int qnn_sim_check(const char *name, unsigned int val, unsigned int min,
 			 unsigned int max)
 {
@@ -177,36 +238,79 @@ static int qnn_sim_check(const char *name, unsigned int val, unsigned int min,
 	return -EINVAL;
 }
 
-static int qnn_sim_check_params(void)
-{
-	const struct qnn_sim_config *c = &qnn_sim_cfg;
-	int ret;
+/* The capabilities a device can be given, their ranges (docs/uapi.md). */
+static const struct qnn_sim_cfg_field {
+	const char *name;
+	size_t offset;
+	unsigned int min, max;
+} qnn_sim_cfg_fields[] = {
+#define F(f, lo, hi) { #f, offsetof(struct qnn_sim_config, f), lo, hi }
+	F(cores, 1, 255),
+	F(sram_kib, 0, 4194303),
+	F(max_weight_bits, 1, 8),
+	F(max_act_bits, 1, 8),
+	F(ops, 0, 0xff),
+	F(clock_khz, 1, 4000000),
+	F(va_bits, 30, 48),
+	F(queue_depth, 2, 4096),
+	F(ops_per_cycle, 1, 1U << 30),
+	F(dma_bits, 32, 52),
+	F(tlb_entries, 0, 4096),
+#undef F
+};
 
-	ret = qnn_sim_check("num_devices", num_devices, 1, QNN_SIM_MAX_DEVICES) ?:
-	      qnn_sim_check("cores", c->cores, 1, 255) ?:
-	      qnn_sim_check("sram_kib", c->sram_kib, 0, 4194303) ?:
-	      qnn_sim_check("max_weight_bits", c->max_weight_bits, 1, 8) ?:
-	      qnn_sim_check("max_act_bits", c->max_act_bits, 1, 8) ?:
-	      qnn_sim_check("ops", c->ops, 0, 0xff) ?:
-	      qnn_sim_check("clock_khz", c->clock_khz, 1, 4000000) ?:
-	      qnn_sim_check("va_bits", c->va_bits, 30, 48) ?:
-	      qnn_sim_check("queue_depth", c->queue_depth, 2, 4096) ?:
-	      qnn_sim_check("ops_per_cycle", c->ops_per_cycle, 1, 1U << 30);
-	if (!ret && !is_power_of_2(c->queue_depth)) {
-		pr_err("qnn_sim: queue_depth=%u is not a power of two\n",
-		       c->queue_depth);
-		ret = -EINVAL;
-	}
-	return ret;
+static unsigned int *qnn_sim_cfg_val(struct qnn_sim_config *c,
+				     const struct qnn_sim_cfg_field *f)
+{
+	return (unsigned int *)((char *)c + f->offset);
 }
 
-/* Create and bind simulated device @id; under qnn_sim_devs_lock. */
-static int qnn_sim_add_device(unsigned int id)
+static int qnn_sim_check_config(struct qnn_sim_config *c)
 {
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(qnn_sim_cfg_fields); i++) {
+		const struct qnn_sim_cfg_field *f = &qnn_sim_cfg_fields[i];
+
+		ret = qnn_sim_check(f->name, *qnn_sim_cfg_val(c, f), f->min,
+				    f->max);
+		if (ret)
+			return ret;
+	}
+	if (!is_power_of_2(c->queue_depth)) {
+		pr_err("qnn_sim: queue_depth=%u is not a power of two\n",
+		       c->queue_depth);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int qnn_sim_check_params(void)
+{
+	return qnn_sim_check("num_devices", num_devices, 1,
+			     QNN_SIM_MAX_DEVICES) ?:
+	       qnn_sim_check_config(&qnn_sim_cfg);
+}
+
+/*
+ * Create and bind simulated device @id with capabilities @cfg (copied
+ * into its platform data); under qnn_sim_devs_lock.
+ */
+static int qnn_sim_add_device(unsigned int id,
+			      const struct qnn_sim_config *cfg)
+{
+	static const struct property_entry noncoherent[] = {
+		PROPERTY_ENTRY_BOOL("dma-noncoherent"),
+		{ }
+	};
 	struct platform_device_info info = {
 		.name = "qnn_sim",
 		.id = id,
 		.dma_mask = DMA_BIT_MASK(64),
+		.data = cfg,
+		.size_data = sizeof(*cfg),
+		.properties = cfg->dma_coherent ? NULL : noncoherent,
 	};
 	struct platform_device *pdev;
 
@@ -247,11 +351,62 @@ static void qnn_sim_del_all(void)
 }
 
 /*
- * netdevsim-style runtime control:
- *   echo N > /sys/bus/platform/drivers/qnn_sim/new_device
- *   echo N > /sys/bus/platform/drivers/qnn_sim/del_device
+ * "name=value": set that capability of @c; -EINVAL for an unknown name, a
+ * value that is not a number or out of range (checked by the caller).
  */
-static ssize_t qnn_sim_ctl(const char *buf, size_t count, bool add)
+static int qnn_sim_cfg_set(struct qnn_sim_config *c, char *tok)
+{
+	char *name = strsep(&tok, "=");
+	unsigned int i;
+
+	if (!tok)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(qnn_sim_cfg_fields); i++)
+		if (!strcmp(name, qnn_sim_cfg_fields[i].name))
+			return kstrtouint(tok, 0,
+					  qnn_sim_cfg_val(c,
+							  &qnn_sim_cfg_fields[i]));
+	return -EINVAL;
+}
+
+/*
+ * netdevsim-style runtime control:
+ *   echo "N [name=value ...]" > /sys/bus/platform/drivers/qnn_sim/new_device
+ *   echo N > /sys/bus/platform/drivers/qnn_sim/del_device
+ * A new device gets the module's parameters, overridden by its own
+ * name=value pairs (e.g. "1 ops=0x23 max_act_bits=1": fewer ops, fewer bits).
+ */
+static ssize_t new_device_store(struct device_driver *drv, const char *buf,
+				size_t count)
+{
+	struct qnn_sim_config cfg = qnn_sim_cfg;
+	char *args, *cur, *tok;
+	unsigned int id;
+	int ret;
+
+	args = kstrndup(buf, count, GFP_KERNEL);
+	if (!args)
+		return -ENOMEM;
+	cur = strim(args);
+	tok = strsep(&cur, " \t");
+	ret = kstrtouint(tok, 0, &id);
+	while (!ret && cur && (tok = strsep(&cur, " \t")))
+		if (*tok)
+			ret = qnn_sim_cfg_set(&cfg, tok);
+	kfree(args);
+	if (!ret)
+		ret = qnn_sim_check_config(&cfg);
+	if (ret)
+		return ret;
+	mutex_lock(&qnn_sim_devs_lock);
+	ret = qnn_sim_add_device(id, &cfg);
+	mutex_unlock(&qnn_sim_devs_lock);
+	return ret ?: count;
+}
+static DRIVER_ATTR_WO(new_device);
+
+static ssize_t del_device_store(struct device_driver *drv, const char *buf,
+				size_t count)
 {
 	unsigned int id;
 	int ret;
@@ -260,22 +415,9 @@ static ssize_t qnn_sim_ctl(const char *buf, size_t count, bool add)
 	if (ret)
 		return ret;
 	mutex_lock(&qnn_sim_devs_lock);
-	ret = add ? qnn_sim_add_device(id) : qnn_sim_del_device(id);
+	ret = qnn_sim_del_device(id);
 	mutex_unlock(&qnn_sim_devs_lock);
 	return ret ?: count;
-}
-
-static ssize_t new_device_store(struct device_driver *drv, const char *buf,
-				size_t count)
-{
-	return qnn_sim_ctl(buf, count, true);
-}
-static DRIVER_ATTR_WO(new_device);
-
-static ssize_t del_device_store(struct device_driver *drv, const char *buf,
-				size_t count)
-{
-	return qnn_sim_ctl(buf, count, false);
 }
 static DRIVER_ATTR_WO(del_device);
 
@@ -290,9 +432,11 @@ static struct platform_driver qnn_sim_driver = {
 	.driver = {
 		.name = "qnn_sim",
 		.groups = qnn_sim_drv_groups,
+		.pm = pm_ptr(&qnn_sim_pm_ops),
 	},
 	.probe = qnn_sim_probe,
 	.remove = qnn_sim_remove,
+	.shutdown = qnn_sim_shutdown,
 };
 
 static int __init qnn_sim_init(void)
@@ -312,7 +456,7 @@ static int __init qnn_sim_init(void)
 
 	mutex_lock(&qnn_sim_devs_lock);
 	for (i = 0; i < num_devices && !ret; i++)
-		ret = qnn_sim_add_device(i);
+		ret = qnn_sim_add_device(i, &qnn_sim_cfg);
 	mutex_unlock(&qnn_sim_devs_lock);
 	if (ret) {
 		platform_driver_unregister(&qnn_sim_driver);

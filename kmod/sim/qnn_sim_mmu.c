@@ -8,7 +8,10 @@
  * memory through the kernel's mapping of the page, one page at a time, and
  * refuses addresses that are not RAM, as a bus would answer with an error.
  */
+#include <linux/debugfs.h>
+#include <linux/device.h>
 #include <linux/highmem.h>
+#include <linux/jiffies.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/string.h>
@@ -16,8 +19,12 @@
 #include "qnn_regs.h"
 #include "qnn_sim.h"
 
-static bool qnn_sim_dma_rw(u64 addr, void *buf, size_t len, bool write)
+static bool qnn_sim_dma_rw(struct qnn_sim *sim, u64 addr, void *buf,
+			   size_t len, bool write)
 {
+	/* the bus has dma_bits address lines: beyond them is a bus error */
+	if (len && (addr + len - 1) >> sim->cfg->dma_bits)
+		return false;
 	while (len) {
 		unsigned long pfn = PHYS_PFN(addr);
 		size_t off = offset_in_page(addr);
@@ -41,13 +48,153 @@ static bool qnn_sim_dma_rw(u64 addr, void *buf, size_t len, bool write)
 
 bool qnn_sim_dma_read(struct qnn_sim *sim, u64 addr, void *buf, size_t len)
 {
-	return qnn_sim_dma_rw(addr, buf, len, false);
+	return qnn_sim_dma_rw(sim, addr, buf, len, false);
 }
 
 bool qnn_sim_dma_write(struct qnn_sim *sim, u64 addr, const void *buf,
 		       size_t len)
 {
-	return qnn_sim_dma_rw(addr, (void *)buf, len, true);
+	return qnn_sim_dma_rw(sim, addr, (void *)buf, len, true);
+}
+
+/*
+ * The translation cache. docs/hw-interface.md, "Translation caching": an
+ * entry is tagged with the root table it was walked from and only a walk
+ * with the same root may hit it; invalid entries are never cached; FLUSH
+ * drops everything once it reads back 0, and so does a reset.
+ */
+static void qnn_sim_tlb_debugfs(struct qnn_sim *sim);
+
+int qnn_sim_tlb_init(struct qnn_sim *sim)
+{
+	struct qnn_sim_tlb *tlb = &sim->tlb;
+
+	spin_lock_init(&tlb->lock);
+	tlb->size = sim->cfg->tlb_entries;
+	if (tlb->size) {
+		tlb->e = devm_kcalloc(sim->dev, tlb->size, sizeof(*tlb->e),
+				      GFP_KERNEL);
+		if (!tlb->e)
+			return -ENOMEM;
+	}
+	if (sim->debugfs)
+		qnn_sim_tlb_debugfs(sim);
+	return 0;
+}
+
+/* In the engine's debugfs directory of the device. */
+static void qnn_sim_tlb_debugfs(struct qnn_sim *sim)
+{
+	struct qnn_sim_tlb *tlb = &sim->tlb;
+
+	debugfs_create_u32("flush_delay_ms", 0600, sim->debugfs,
+			   &tlb->flush_delay_ms);
+	debugfs_create_bool("flush_hang", 0600, sim->debugfs,
+			    &tlb->flush_hang);
+	debugfs_create_u64("tlb_hits", 0400, sim->debugfs, &tlb->hits);
+	debugfs_create_u64("tlb_misses", 0400, sim->debugfs, &tlb->misses);
+	debugfs_create_u64("tlb_flushes", 0400, sim->debugfs, &tlb->flushes);
+}
+
+static void qnn_sim_tlb_drop_locked(struct qnn_sim_tlb *tlb)
+{
+	tlb->used = 0;
+	tlb->next = 0;
+	tlb->flush_pending = false;
+	tlb->flushes++;
+}
+
+void qnn_sim_tlb_reset(struct qnn_sim *sim)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&sim->tlb.lock, flags);
+	qnn_sim_tlb_drop_locked(&sim->tlb);
+	spin_unlock_irqrestore(&sim->tlb.lock, flags);
+}
+
+/* A stretched flush ends when it is due; until then entries stay usable. */
+static void qnn_sim_tlb_flush_poll_locked(struct qnn_sim_tlb *tlb)
+{
+	if (tlb->flush_pending && !tlb->flush_hang &&
+	    time_after_eq(jiffies, tlb->flush_done))
+		qnn_sim_tlb_drop_locked(tlb);
+}
+
+/* MMU_CTRL.FLUSH written. */
+void qnn_sim_tlb_flush_start(struct qnn_sim *sim)
+{
+	struct qnn_sim_tlb *tlb = &sim->tlb;
+	unsigned long flags;
+
+	spin_lock_irqsave(&tlb->lock, flags);
+	/* joins a flush in progress: that one drops everything when it ends */
+	if (!tlb->flush_pending) {
+		tlb->flush_pending = true;
+		tlb->flush_done = jiffies +
+				  msecs_to_jiffies(tlb->flush_delay_ms);
+	}
+	qnn_sim_tlb_flush_poll_locked(tlb);
+	spin_unlock_irqrestore(&tlb->lock, flags);
+}
+
+/* MMU_CTRL.FLUSH as read back: still running? */
+bool qnn_sim_tlb_flush_busy(struct qnn_sim *sim)
+{
+	struct qnn_sim_tlb *tlb = &sim->tlb;
+	unsigned long flags;
+	bool busy;
+
+	spin_lock_irqsave(&tlb->lock, flags);
+	qnn_sim_tlb_flush_poll_locked(tlb);
+	busy = tlb->flush_pending;
+	spin_unlock_irqrestore(&tlb->lock, flags);
+	return busy;
+}
+
+static bool qnn_sim_tlb_lookup(struct qnn_sim *sim, u64 root, u64 vpn,
+			       u64 *pte)
+{
+	struct qnn_sim_tlb *tlb = &sim->tlb;
+	unsigned long flags;
+	unsigned int i;
+	bool hit = false;
+
+	if (!tlb->size)
+		return false;
+	spin_lock_irqsave(&tlb->lock, flags);
+	qnn_sim_tlb_flush_poll_locked(tlb);
+	for (i = 0; i < tlb->used; i++) {
+		if (tlb->e[i].vpn == vpn && tlb->e[i].root == root) {
+			*pte = tlb->e[i].pte;
+			hit = true;
+			break;
+		}
+	}
+	if (hit)
+		tlb->hits++;
+	else
+		tlb->misses++;
+	spin_unlock_irqrestore(&tlb->lock, flags);
+	return hit;
+}
+
+static void qnn_sim_tlb_insert(struct qnn_sim *sim, u64 root, u64 vpn,
+			       u64 pte)
+{
+	struct qnn_sim_tlb *tlb = &sim->tlb;
+	unsigned long flags;
+
+	if (!tlb->size)
+		return;
+	spin_lock_irqsave(&tlb->lock, flags);
+	tlb->e[tlb->next] = (struct qnn_sim_tlb_entry){
+		.root = root, .vpn = vpn, .pte = pte,
+	};
+	tlb->next = (tlb->next + 1) % tlb->size;
+	if (tlb->used < tlb->size)
+		tlb->used++;
+	spin_unlock_irqrestore(&tlb->lock, flags);
 }
 
 /**
@@ -74,6 +221,8 @@ u32 qnn_sim_translate(struct qnn_sim *sim, u64 pt_base, u64 va, bool write,
 		return QNN_MMU_OUT_OF_RANGE;
 	if (table & ~QNN_PTE_ADDR)
 		return QNN_MMU_BAD_TABLE;
+	if (qnn_sim_tlb_lookup(sim, pt_base, va >> QNN_PAGE_SHIFT, &pte))
+		goto check;
 
 	for (level = 0; level < levels; level++) {
 		shift = QNN_PAGE_SHIFT + QNN_PT_BITS * (levels - 1 - level);
@@ -88,6 +237,10 @@ u32 qnn_sim_translate(struct qnn_sim *sim, u64 pt_base, u64 va, bool write,
 			return QNN_MMU_BAD_TABLE;
 		table = pte & QNN_PTE_ADDR;
 	}
+	/* only what translates is cached: never an invalid entry */
+	if (pte & QNN_PTE_READ)
+		qnn_sim_tlb_insert(sim, pt_base, va >> QNN_PAGE_SHIFT, pte);
+check:
 	if (!(pte & QNN_PTE_READ))
 		return QNN_MMU_NOT_MAPPED;
 	if (write && !(pte & QNN_PTE_WRITE))
@@ -112,7 +265,7 @@ static int qnn_sim_vm_rw(struct qnn_sim *sim, u64 pt_base, u64 va, void *buf,
 
 		*reason = qnn_sim_translate(sim, pt_base, va, write, &pa);
 		if (*reason == QNN_MMU_OK &&
-		    !qnn_sim_dma_rw(pa, buf, n, write))
+		    !qnn_sim_dma_rw(sim, pa, buf, n, write))
 			*reason = QNN_MMU_BAD_TABLE;
 		if (*reason != QNN_MMU_OK) {
 			*fault_va = va;

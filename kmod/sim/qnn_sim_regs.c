@@ -5,6 +5,7 @@
  * hard IRQ handler, so nothing here sleeps.
  */
 #include <linux/bitfield.h>
+#include <linux/debugfs.h>
 #include <linux/log2.h>
 
 #include "qnn_regs.h"
@@ -50,6 +51,7 @@ static void qnn_sim_reset_locked(struct qnn_sim *sim)
 	sim->perf_bytes_rd = 0;
 	sim->perf_bytes_wr = 0;
 	sim->perf_latch = 0;
+	qnn_sim_tlb_reset(sim);
 	/* the engine drops the job it may be running, even a hung one */
 	sim->epoch++;
 	wake_up_all(&sim->wait);
@@ -95,10 +97,43 @@ static u32 qnn_sim_status(struct qnn_sim *sim)
 	return status;
 }
 
+/*
+ * Powered down, only identification and POWER answer; everything else
+ * reads 0 (STATUS.READY too) and ignores writes.
+ */
+static bool qnn_sim_reg_alive(struct qnn_sim *sim, unsigned int reg)
+{
+	return !sim->powered_down || reg <= QNN_REG_CLOCK_KHZ ||
+	       reg == QNN_REG_POWER || reg == QNN_REG_DMA_CAPS;
+}
+
+static void qnn_sim_power_locked(struct qnn_sim *sim, bool on)
+{
+	if (!on && !sim->powered_down) {
+		/* state is lost as in a reset: the running job, the TLB */
+		qnn_sim_reset_locked(sim);
+		sim->powered_down = true;
+		sim->power_downs++;
+	} else if (on && sim->powered_down) {
+		/* comes up in the reset state */
+		sim->powered_down = false;
+	}
+}
+
+void qnn_sim_power_debugfs(struct qnn_sim *sim)
+{
+	debugfs_create_bool("powered_down", 0400, sim->debugfs,
+			    &sim->powered_down);
+	debugfs_create_u64("power_downs", 0400, sim->debugfs,
+			   &sim->power_downs);
+}
+
 static u32 qnn_sim_read_locked(struct qnn_sim *sim, unsigned int reg)
 {
 	const struct qnn_sim_config *cfg = sim->cfg;
 
+	if (!qnn_sim_reg_alive(sim, reg))
+		return 0;
 	switch (reg) {
 	case QNN_REG_MAGIC:		return QNN_MAGIC;
 	case QNN_REG_ID:		return QNN_SIM_ID;
@@ -107,9 +142,13 @@ static u32 qnn_sim_read_locked(struct qnn_sim *sim, unsigned int reg)
 	case QNN_REG_OPS:		return cfg->ops;
 	case QNN_REG_SRAM_KIB:		return cfg->sram_kib;
 	case QNN_REG_CLOCK_KHZ:		return cfg->clock_khz;
+	case QNN_REG_DMA_CAPS:
+		return FIELD_PREP(QNN_DMA_CAPS_BITS, cfg->dma_bits);
 	case QNN_REG_SCRATCH:		return sim->scratch;
 	case QNN_REG_CTRL:		return sim->ctrl;
 	case QNN_REG_STATUS:		return qnn_sim_status(sim);
+	case QNN_REG_POWER:
+		return sim->powered_down ? 0 : QNN_POWER_ON;
 	case QNN_REG_IRQ_STATUS:	return sim->irq_status;
 	case QNN_REG_IRQ_MASK:		return sim->irq_mask;
 	case QNN_REG_CQ_BASE_LO:	return lower_32_bits(sim->cq_base);
@@ -118,6 +157,8 @@ static u32 qnn_sim_read_locked(struct qnn_sim *sim, unsigned int reg)
 	case QNN_REG_CQ_HEAD:		return sim->cq_head;
 	case QNN_REG_CQ_TAIL:		return sim->cq_tail;
 	case QNN_REG_DONE_SEQNO:	return sim->done_seqno;
+	case QNN_REG_MMU_CTRL:
+		return qnn_sim_tlb_flush_busy(sim) ? QNN_MMU_CTRL_FLUSH : 0;
 	case QNN_REG_MMU_PT_BASE_LO:	return lower_32_bits(sim->mmu_pt_base);
 	case QNN_REG_MMU_PT_BASE_HI:	return upper_32_bits(sim->mmu_pt_base);
 	case QNN_REG_MMU_FAULT_STATUS:	return sim->fault_status;
@@ -193,7 +234,12 @@ static void qnn_sim_set_hi(u64 *r, u32 val)
 static void qnn_sim_write_locked(struct qnn_sim *sim, unsigned int reg,
 				 u32 val)
 {
+	if (!qnn_sim_reg_alive(sim, reg))
+		return;
 	switch (reg) {
+	case QNN_REG_POWER:
+		qnn_sim_power_locked(sim, val & QNN_POWER_ON);
+		break;
 	case QNN_REG_SCRATCH:
 		sim->scratch = val;
 		break;
@@ -238,7 +284,8 @@ static void qnn_sim_write_locked(struct qnn_sim *sim, unsigned int reg,
 		}
 		break;
 	case QNN_REG_MMU_CTRL:
-		/* the model caches no translations: a flush completes at once */
+		if (val & QNN_MMU_CTRL_FLUSH)
+			qnn_sim_tlb_flush_start(sim);
 		break;
 	case QNN_REG_ATS_PT_BASE_LO:
 		qnn_sim_set_lo(&sim->ats_pt_base, val);

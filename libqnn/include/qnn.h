@@ -10,7 +10,8 @@
  *    the library knows is accepted only if the unknown tail is all zero;
  *  - every call that can fail returns 0 (or a count / id >= 0) on success and
  *    a negative errno on failure; qnn_ctx_errmsg() then holds a readable
- *    message naming what was wrong (per context, no global state);
+ *    message naming what was wrong (per context and thread, no global
+ *    state);
  *  - all symbols are versioned (libqnn.map, version LIBQNN_1.0).
  *
  * Tensor data passed to and from libqnn follows docs/layout.md (NHWC; bit
@@ -60,9 +61,10 @@ enum qnn_encoding {
 const char *qnn_strerror(int err);
 
 /*
- * The message of the last failed call made on ctx (or on a model or job of
- * ctx), "" if none. Valid until the next call on that context. Calls on one
- * context from several threads may overwrite each other's message.
+ * The message of the calling thread's last failed call on ctx (or on a
+ * model or job of ctx; a failed job's message goes to the thread whose
+ * qnn_wait() returned its error), "" if none. Valid until this thread's
+ * next failed call on ctx; other threads' failures never change it.
  */
 const char *qnn_ctx_errmsg(const struct qnn_ctx *ctx);
 
@@ -85,6 +87,13 @@ struct qnn_ctx_opts {
 	 * "avx512", "neon". NULL: environment QNN_KERNELS, else "auto".
 	 */
 	const char *cpu_isa;
+	/*
+	 * Memory a model's run may allocate (activations of the whole batch,
+	 * per-layer and per-thread scratch), in bytes. Loads and runs needing
+	 * more fail with -E2BIG before allocating. 0: the default, the smaller
+	 * of 1 GiB and half the physical memory; SIZE_MAX: no limit.
+	 */
+	size_t mem_limit;
 };
 
 /*
@@ -94,6 +103,11 @@ struct qnn_ctx_opts {
  */
 int qnn_ctx_create(const struct qnn_ctx_opts *opts, struct qnn_ctx **out,
 		   char *errmsg, size_t errlen);
+/*
+ * Releases the caller's handle. Models of the context still loaded (and
+ * jobs not yet waited for) keep it alive and usable; it is freed with the
+ * last of them. The handle itself must not be used afterwards.
+ */
 void qnn_ctx_destroy(struct qnn_ctx *ctx);
 
 struct qnn_ctx_info {
@@ -102,6 +116,7 @@ struct qnn_ctx_info {
 	char cpu_isa[16];	/* kernel set of the CPU backend */
 	unsigned int threads;	/* CPU threads used by a run */
 	int accel_index;	/* -1 when running on the CPU only */
+	size_t mem_limit;	/* the memory limit in effect (bytes) */
 };
 int qnn_ctx_info(const struct qnn_ctx *ctx, struct qnn_ctx_info *info);
 
@@ -122,8 +137,16 @@ enum qnn_cpu_feature {
 	QNN_CPU_AVX512VNNI = 1ull << 9,
 	QNN_CPU_NEON = 1ull << 10,	/* aarch64 ASIMD */
 	QNN_CPU_DOTPROD = 1ull << 11,	/* aarch64 */
+	/* x86-64 features the compiler's -mavx2 etc. imply (libqnn 1.1) */
+	QNN_CPU_SSE3 = 1ull << 12,
+	QNN_CPU_SSSE3 = 1ull << 13,
+	QNN_CPU_SSE41 = 1ull << 14,
+	QNN_CPU_SSE42 = 1ull << 15,
+	QNN_CPU_AVX = 1ull << 16,	/* with the OS saving YMM state */
+	QNN_CPU_XSAVE = 1ull << 17,
+	QNN_CPU_F16C = 1ull << 18,
 };
-#define QNN_CPU_FEATURE_COUNT 12
+#define QNN_CPU_FEATURE_COUNT 19
 
 struct qnn_cpu_info {
 	size_t sz;			/* sizeof(struct qnn_cpu_info) */
@@ -157,11 +180,13 @@ struct qnn_load_opts {
 };
 
 /*
- * Loads and fully validates a .qnn file. The file is mmap'ed read-only and
- * its constant data (weights, thresholds) is used in place. A corrupt,
+ * Loads and fully validates a .qnn file. The file is read into a private
+ * copy (rewriting or truncating it afterwards changes nothing) whose constant
+ * data (weights, thresholds) is used in place. A corrupt,
  * truncated or hostile file fails with -EBADMSG (format), -EPROTO (checksum),
  * -ENOTSUP (newer version / unknown op), -EINVAL (inconsistent shapes) or
- * -E2BIG (sizes over the limits of docs/model-format.md); the context's
+ * -E2BIG (sizes over the limits of docs/model-format.md, or one image's
+ * activations and scratch over the context's mem_limit); the context's
  * message names the section, tensor or layer and the field.
  */
 int qnn_model_load_file(struct qnn_ctx *ctx, const char *path,
@@ -170,6 +195,11 @@ int qnn_model_load_file(struct qnn_ctx *ctx, const char *path,
 int qnn_model_load_mem(struct qnn_ctx *ctx, const void *data, size_t size,
 		       const struct qnn_load_opts *opts,
 		       struct qnn_model **out);
+/*
+ * Frees a model. Its jobs still queued end with -ECANCELED (qnn_wait()
+ * returns that and frees them); a job of it already running is waited for.
+ * Must not race with a qnn_run()/qnn_run_batch() of the same model.
+ */
 void qnn_model_free(struct qnn_model *model);
 
 struct qnn_tensor_info {
@@ -212,6 +242,13 @@ int qnn_model_layer(const struct qnn_model *model, unsigned int index,
  * inputs[i] points to `batch` images of model input i, back to back
  * (qnn_tensor_info.bytes each); outputs[i] receives `batch` images of output
  * i. Runs on one model are serialized; different models run concurrently.
+<<<<<<< HEAD
+ * A run needing more memory than the context's mem_limit fails with -E2BIG
+ * before allocating.
+=======
+ * Packed inputs keep their tail bits zero (docs/layout.md); one that does not
+ * fails the run with -EINVAL.
+>>>>>>> main
  */
 struct qnn_run_opts {
 	size_t sz;		/* sizeof(struct qnn_run_opts) */
@@ -231,7 +268,9 @@ int qnn_run_batch(struct qnn_model *model, unsigned int batch,
  * Asynchronous run: queues the work and returns at once with a job handle.
  * The input and output buffers (and the pointer arrays) must stay valid until
  * qnn_wait() has returned something other than -ETIMEDOUT. Jobs of one
- * context complete in submission order.
+ * model run one at a time in submission order; jobs of different models
+ * run in parallel, on runner threads started as needed (at most the
+ * context's thread count).
  */
 int qnn_submit(struct qnn_model *model, unsigned int batch,
 	       const void *const *inputs, void *const *outputs,
@@ -239,7 +278,8 @@ int qnn_submit(struct qnn_model *model, unsigned int batch,
 
 /*
  * Waits up to timeout_ms (< 0: forever, 0: poll) for the job. Returns the
- * run's result (0 or -errno) and frees the job, or -ETIMEDOUT and keeps it.
+ * run's result (0 or -errno; -ECANCELED if its model was freed before it
+ * ran) and frees the job, or -ETIMEDOUT and keeps it.
  */
 int qnn_wait(struct qnn_job *job, int timeout_ms);
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 
 #include "internal.h"
+#include "layout.h"
 
 int qnn_enc_range(unsigned int enc, unsigned int bits, int32_t *lo, int32_t *hi)
 {
@@ -75,11 +76,7 @@ static int encode(int32_t v, unsigned int bits, unsigned int enc, unsigned int *
 int32_t qnn_bits_get(const uint64_t *pix, uint32_t cw, unsigned int bits,
 		     unsigned int enc, uint32_t c)
 {
-	unsigned int code = 0;
-
-	for (unsigned int b = 0; b < bits; b++)
-		code |= (unsigned int)((pix[b * cw + c / 64] >> (c % 64)) & 1) << b;
-	return decode(code, bits, enc);
+	return decode(qnn_lay_get(pix, bits, cw, c), bits, enc);
 }
 
 void qnn_bits_set(uint64_t *pix, uint32_t cw, unsigned int bits,
@@ -89,12 +86,37 @@ void qnn_bits_set(uint64_t *pix, uint32_t cw, unsigned int bits,
 
 	if (encode(v, bits, enc, &code))
 		code = 0;
-	for (unsigned int b = 0; b < bits; b++) {
-		uint64_t m = 1ull << (c % 64);
-		uint64_t *wp = &pix[b * cw + c / 64];
+	qnn_lay_put(pix, bits, cw, c, code);
+}
 
-		*wp = ((code >> b) & 1) ? (*wp | m) : (*wp & ~m);
+/*
+ * Tail bits are zero (docs/layout.md) and the kernels count them (an XOR
+ * of two tails is not zero), so a packed input with a tail bit set is
+ * refused rather than silently giving other sums. One word per plane per
+ * pixel is read, and none when C is a multiple of 64.
+ */
+int qnn_check_input_tails(struct qnn_model *m, unsigned int batch, const void *const *inputs)
+{
+	for (uint32_t i = 0; i < m->nin; i++) {
+		const struct qnn_tensor *t = &m->t[m->in[i]];
+		size_t pixels = (size_t)t->h * t->w, total;
+		long long px;
+		int plane;
+
+		if (t->dtype != QNN_DT_BITS)
+			continue;
+		if (__builtin_mul_overflow(pixels, (size_t)batch, &total))
+			return qnn_ctx_err(m->ctx, -E2BIG, "run: batch %u too large", batch);
+		px = qnn_lay_tail_pixel(inputs[i], total, t->bits, t->c, &plane);
+		if (px >= 0)
+			return qnn_ctx_err(m->ctx, -EINVAL,
+					   "run: input %u \"%s\": image %llu, pixel %llu, plane %d: tail bits "
+					   "(channels %u..%zu) set; docs/layout.md requires them zero",
+					   i, t->name, (unsigned long long)px / pixels,
+					   (unsigned long long)px % pixels, plane, t->c,
+					   (size_t)t->cw * 64 - 1);
 	}
+	return 0;
 }
 
 size_t qnn_tensor_bytes(const struct qnn_tensor_desc *d)
@@ -122,7 +144,7 @@ size_t qnn_tensor_bytes(const struct qnn_tensor_desc *d)
 		if (qnn_enc_range(d->encoding, d->bits, &lo, &hi))
 			return 0;
 		n /= d->dims[3];
-		el = (size_t)d->bits * ((d->dims[3] + 63) / 64) * 8;
+		el = qnn_lay_pix_words(d->bits, qnn_lay_cw(d->dims[3])) * sizeof(uint64_t);
 		break;
 	}
 	default:
@@ -144,7 +166,7 @@ static int bits_geometry(const uint32_t dims[4], unsigned int bits,
 	if (!qnn_tensor_bytes(&d))
 		return -EINVAL;
 	*pixels = (size_t)dims[0] * dims[1] * dims[2];
-	*cw = (dims[3] + 63) / 64;
+	*cw = (uint32_t)qnn_lay_cw(dims[3]);
 	return 0;
 }
 
@@ -161,17 +183,16 @@ int qnn_pack_bits(const int32_t *values, const uint32_t dims[4],
 	if (ret)
 		return ret;
 	for (size_t p = 0; p < pixels; p++) {
-		uint64_t *pix = out + p * bits * cw;
+		uint64_t *pix = out + qnn_lay_pix(p, bits, cw);
 
-		for (size_t i = 0; i < (size_t)bits * cw; i++)
+		for (size_t i = 0; i < qnn_lay_pix_words(bits, cw); i++)
 			pix[i] = 0;
 		for (uint32_t ch = 0; ch < c; ch++) {
 			unsigned int code;
 
 			if (encode(values[p * c + ch], bits, enc, &code))
 				return -ERANGE;
-			for (unsigned int b = 0; b < bits; b++)
-				pix[b * cw + ch / 64] |= (uint64_t)((code >> b) & 1) << (ch % 64);
+			qnn_lay_or(pix, bits, cw, ch, code);
 		}
 	}
 	return 0;
@@ -192,6 +213,6 @@ int qnn_unpack_bits(const uint64_t *in, const uint32_t dims[4],
 	for (size_t p = 0; p < pixels; p++)
 		for (uint32_t ch = 0; ch < dims[3]; ch++)
 			values[p * dims[3] + ch] =
-				qnn_bits_get(in + p * bits * cw, cw, bits, enc, ch);
+				qnn_bits_get(in + qnn_lay_pix(p, bits, cw), cw, bits, enc, ch);
 	return 0;
 }

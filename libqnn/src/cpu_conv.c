@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "cpu.h"
+#include "layout.h"
 
 #define RPT_MAX 64	/* rows per task: im2col + accumulators stay in L1/L2 */
 #define DENSE_MAX_CG 256	/* bit-dense rows only for few channels per group */
@@ -104,7 +105,7 @@ int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t
 	p->ho = o->h;
 	p->wo = o->w;
 	p->pb = wt->bits;
-	gw = (p->cg + 63) / 64;
+	gw = qnn_lay_cw(p->cg);
 
 	if (x->dtype == QNN_DT_F32) {
 		p->mode = CONV_FLOAT;
@@ -115,7 +116,7 @@ int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t
 			for (uint32_t t = 0; t < p->taps; t++)
 				for (uint32_t c = 0; c < p->cg; c++)
 					p->wf[((size_t)oc * p->taps + t) * p->cg + c] = (float)
-						qnn_bits_get(wf + ((size_t)oc * p->taps + t) * p->pb * gw,
+						qnn_bits_get(wf + qnn_lay_pix((size_t)oc * p->taps + t, p->pb, gw),
 							     (uint32_t)gw, p->pb, wt->enc, c);
 		return 0;
 	}
@@ -123,7 +124,7 @@ int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t
 		p->pack_input = 1;
 		p->pa = 8;
 		p->in_enc = x->dtype == QNN_DT_U8 ? QNN_ENC_UNSIGNED : QNN_ENC_SIGNED;
-		l->aux_bytes = (size_t)x->h * x->w * 8 * x->cw * 8;
+		l->aux_bytes = qnn_lay_pix((size_t)x->h * x->w, 8, x->cw) * sizeof(uint64_t);
 	} else {
 		p->pa = x->bits;
 		p->in_enc = x->enc;
@@ -132,7 +133,7 @@ int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t
 	wsign = is_sign(wt->enc);
 	p->op = asign && wsign ? QNN_POP_XOR : QNN_POP_AND;
 	tap_words = p->taps * gw;
-	dense_words = ((size_t)p->taps * p->cg + 63) / 64;
+	dense_words = qnn_lay_cw((size_t)p->taps * p->cg);
 	p->mode = p->cg % 64 && p->cg <= DENSE_MAX_CG && dense_words * 4 <= tap_words * 3 ? CONV_DENSE : CONV_TAPS;
 	p->kwp = p->mode == CONV_DENSE ? dense_words : tap_words;
 	p->row_words = p->pa * p->kwp;
@@ -148,7 +149,7 @@ int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t
 		for (uint32_t oc = 0; oc < p->o; oc++)
 			for (uint32_t t = 0; t < p->taps; t++)
 				for (unsigned int j = 0; j < p->pb; j++) {
-					const uint64_t *src = wf + (((size_t)oc * p->taps + t) * p->pb + j) * gw;
+					const uint64_t *src = wf + qnn_lay_word((size_t)oc * p->taps + t, p->pb, gw, j, 0);
 					uint64_t *dst = p->wcopy + oc * p->wrow + j * p->kwp;
 
 					if (p->mode == CONV_TAPS)
@@ -204,7 +205,7 @@ int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t
 			p->a0 += plane_coef(p->in_enc, p->pa, i);
 		for (uint32_t oc = 0; oc < p->o; oc++)
 			for (uint32_t t = 0; t < p->taps; t++) {
-				const uint64_t *pix = wf + ((size_t)oc * p->taps + t) * p->pb * gw;
+				const uint64_t *pix = wf + qnn_lay_pix((size_t)oc * p->taps + t, p->pb, gw);
 				int32_t s = 0;
 
 				for (uint32_t c = 0; c < p->cg; c++)
@@ -243,10 +244,10 @@ int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t
 								v < INT32_MIN ? INT32_MIN : (int32_t)v;
 			}
 			if (ng && ((const uint8_t *)ng->data)[ng->c == 1 ? 0 : oc])
-				p->negmask[oc / 64] |= 1ull << (oc % 64);
+				p->negmask[qnn_lay_pw(0, o->cw, oc)] |= qnn_lay_bit(oc);
 		}
 	}
-	p->pixw = (size_t)p->pa * x->cw;
+	p->pixw = qnn_lay_pix_words(p->pa, x->cw);
 	p->tapoff = malloc(p->taps * sizeof(size_t));
 	if (!p->tapoff)
 		goto nomem;
@@ -286,7 +287,7 @@ static void im2col_dense(const struct conv_plan *p, const struct qnn_conv_geom *
 			 uint32_t group, const uint64_t *in, size_t row0, size_t nrows,
 			 uint64_t *out, uint64_t *padmask, const int32_t *sums, int32_t *rt)
 {
-	size_t cw = (g->c + 63) / 64, mw = mask_words(p);
+	size_t cw = qnn_lay_cw(g->c), mw = mask_words(p);
 	uint64_t tmp[DENSE_MAX_CG / 64];
 
 	for (size_t r = row0; r < row0 + nrows; r++) {
@@ -300,22 +301,22 @@ static void im2col_dense(const struct conv_plan *p, const struct qnn_conv_geom *
 			memset(mask, 0, mw * 8);
 		if (p->kwp == 1 && g->planes == 8 && cw == 1 && p->g == 1 && interior(g, oy, ox)) {
 			/* 8-bit input, whole window in one word per plane, no padding */
-			const uint64_t *base = in + ((n * g->h + oy * g->sh - g->pt) * g->w +
-						     ox * g->sw - g->pl) * 8;
+			size_t pix0 = (n * g->h + oy * g->sh - g->pt) * g->w + ox * g->sw - g->pl;
+			const uint64_t *base = in + qnn_lay_pix(pix0, 8, 1);
 
 			for (size_t t = 0; t < p->taps; t++) {
 				const uint64_t *px = base + p->tapoff[t];
 				unsigned int sh = (unsigned int)(t * p->cg);
 
-				for (int q = 0; q < 8; q++)
-					dst[q] |= px[q] << sh;
+				for (unsigned int q = 0; q < 8; q++)
+					dst[q] |= px[qnn_lay_plane(q, 1)] << sh;
 			}
 			if (sums) {
-				const int32_t *sp = sums + (base - in) / 8;
+				const int32_t *sp = sums + pix0;
 				int32_t v = 0;
 
 				for (size_t t = 0; t < p->taps; t++)
-					v += sp[p->tapoff[t] / 8];
+					v += sp[p->tapoff[t] / qnn_lay_pix_words(8, 1)];
 				rt[r - row0] = p->rowcoef[0] * v;
 			}
 			continue;
@@ -334,19 +335,20 @@ static void im2col_dense(const struct conv_plan *p, const struct qnn_conv_geom *
 						mask[t / 64] |= 1ull << (t % 64);
 					continue;
 				}
-				px = in + ((n * g->h + y - g->pt) * g->w + xx - g->pl) * g->planes * cw;
+				px = in + qnn_lay_pix((n * g->h + y - g->pt) * g->w + xx - g->pl,
+						      (unsigned int)g->planes, cw);
 				if (cw == 1 && p->g == 1) {
 					/* few channels: each plane is one word, a shift and two ORs */
 					size_t at = t * p->cg, wi = at / 64, sh = at % 64;
 
 					if (p->kwp == 1 && g->planes == 8) {
 						/* 8-bit input, window <= 64 bits: one vector op */
-						for (int q = 0; q < 8; q++)
-							dst[q] |= px[q] << sh;
+						for (unsigned int q = 0; q < 8; q++)
+							dst[q] |= px[qnn_lay_plane(q, 1)] << sh;
 						continue;
 					}
-					for (size_t pl = 0; pl < g->planes; pl++) {
-						uint64_t v = px[pl], *d = dst + pl * p->kwp;
+					for (unsigned int pl = 0; pl < g->planes; pl++) {
+						uint64_t v = px[qnn_lay_plane(pl, 1)], *d = dst + pl * p->kwp;
 
 						d[wi] |= v << sh;
 						if (sh && sh + p->cg > 64)
@@ -354,12 +356,13 @@ static void im2col_dense(const struct conv_plan *p, const struct qnn_conv_geom *
 					}
 					continue;
 				}
-				for (size_t pl = 0; pl < g->planes; pl++) {
+				for (unsigned int pl = 0; pl < g->planes; pl++) {
 					if (p->g == 1) {
 						insert_bits(dst + pl * p->kwp, p->kwp, t * p->cg,
-							    px + pl * cw, p->cg);
+							    px + qnn_lay_plane(pl, cw), p->cg);
 					} else {
-						qnn_bits_extract(px + pl * cw, (size_t)group * p->cg, p->cg, tmp);
+						qnn_bits_extract(px + qnn_lay_plane(pl, cw), (size_t)group * p->cg,
+								 p->cg, tmp);
 						insert_bits(dst + pl * p->kwp, p->kwp, t * p->cg, tmp, p->cg);
 					}
 				}
@@ -375,10 +378,10 @@ static void im2col_dense(const struct conv_plan *p, const struct qnn_conv_geom *
  */
 static void pack_bytes(const uint8_t *src, size_t pixels, uint32_t c, uint64_t *dst)
 {
-	uint32_t cw = (c + 63) / 64;
+	size_t cw = qnn_lay_cw(c);
 
-	memset(dst, 0, pixels * 8 * cw * 8);
-	for (size_t px = 0; px < pixels; px++, src += c, dst += 8 * cw)
+	memset(dst, 0, qnn_lay_pix(pixels, 8, cw) * sizeof(uint64_t));
+	for (size_t px = 0; px < pixels; px++, src += c, dst += qnn_lay_pix_words(8, cw))
 		for (uint32_t c0 = 0; c0 < c; c0 += 8) {
 			uint64_t x = 0;
 
@@ -388,7 +391,7 @@ static void pack_bytes(const uint8_t *src, size_t pixels, uint32_t c, uint64_t *
 				uint64_t byte = (((x >> b) & 0x0101010101010101ull) *
 						 0x0102040810204080ull) >> 56;
 
-				dst[b * cw + c0 / 64] |= byte << (c0 % 64);
+				dst[qnn_lay_pw(b, cw, c0)] |= byte << qnn_lay_shift(c0);
 			}
 		}
 }
@@ -398,8 +401,9 @@ static void im2col_words(const struct conv_plan *p, const struct qnn_conv_geom *
 			 uint32_t group, const uint64_t *in, size_t row0, size_t nrows,
 			 uint64_t *out, uint64_t *padmask)
 {
-	size_t cw = (g->c + 63) / 64, gw = (p->cg + 63) / 64, mw = mask_words(p);
-	size_t goff = (size_t)group * p->cg / 64, planes = g->planes, kwp = p->kwp;
+	size_t cw = qnn_lay_cw(g->c), gw = qnn_lay_cw(p->cg), mw = mask_words(p);
+	size_t goff = qnn_lay_pw(0, cw, (size_t)group * p->cg), kwp = p->kwp;
+	unsigned int planes = (unsigned int)g->planes;
 
 	for (size_t r = row0; r < row0 + nrows; r++) {
 		size_t ox = r % g->ow, oy = r / g->ow % g->oh, n = r / (g->ow * g->oh);
@@ -410,8 +414,8 @@ static void im2col_words(const struct conv_plan *p, const struct qnn_conv_geom *
 			memset(mask, 0, mw * 8);
 		if (interior(g, oy, ox)) {
 			/* the whole window is inside: precomputed tap offsets, no checks */
-			const uint64_t *base = in + ((n * g->h + oy * g->sh - g->pt) * g->w +
-						     ox * g->sw - g->pl) * p->pixw + goff;
+			const uint64_t *base = in + qnn_lay_pix((n * g->h + oy * g->sh - g->pt) * g->w +
+								ox * g->sw - g->pl, planes, cw) + goff;
 
 			if (planes == 1 && gw == 1) {
 				for (size_t t = 0; t < p->taps; t++)
@@ -419,9 +423,10 @@ static void im2col_words(const struct conv_plan *p, const struct qnn_conv_geom *
 				continue;
 			}
 			for (size_t t = 0; t < p->taps; t++)
-				for (size_t pl = 0; pl < planes; pl++)
+				for (unsigned int pl = 0; pl < planes; pl++)
 					for (size_t w = 0; w < gw; w++)
-						dst[pl * kwp + t * gw + w] = base[p->tapoff[t] + pl * cw + w];
+						dst[pl * kwp + t * gw + w] =
+							base[p->tapoff[t] + qnn_lay_plane(pl, cw) + w];
 			continue;
 		}
 		for (size_t ky = 0; ky < g->kh; ky++) {
@@ -432,17 +437,17 @@ static void im2col_words(const struct conv_plan *p, const struct qnn_conv_geom *
 				const uint64_t *px;
 
 				if (y < g->pt || xx < g->pl || y - g->pt >= g->h || xx - g->pl >= g->w) {
-					for (size_t pl = 0; pl < planes; pl++)
+					for (unsigned int pl = 0; pl < planes; pl++)
 						for (size_t w = 0; w < gw; w++)
 							dst[pl * kwp + t * gw + w] = 0;
 					if (mask)
 						mask[t / 64] |= 1ull << (t % 64);
 					continue;
 				}
-				px = in + ((n * g->h + y - g->pt) * g->w + xx - g->pl) * planes * cw + goff;
-				for (size_t pl = 0; pl < planes; pl++)
+				px = in + qnn_lay_pix((n * g->h + y - g->pt) * g->w + xx - g->pl, planes, cw) + goff;
+				for (unsigned int pl = 0; pl < planes; pl++)
 					for (size_t w = 0; w < gw; w++)
-						dst[pl * kwp + t * gw + w] = px[pl * cw + w];
+						dst[pl * kwp + t * gw + w] = px[qnn_lay_plane(pl, cw) + w];
 			}
 		}
 	}
@@ -569,7 +574,7 @@ static void pack_task(void *arg, size_t n, unsigned int worker)
 	const uint8_t *src = (const uint8_t *)e->ptr[e->l->in[0]] + n * x->bytes;
 
 	(void)worker;
-	pack_bytes(src, pixels, x->c, (uint64_t *)e->aux + n * pixels * 8 * x->cw);
+	pack_bytes(src, pixels, x->c, (uint64_t *)e->aux + qnn_lay_pix(n * pixels, 8, x->cw));
 	if (e->l->conv->pixsum) {
 		int32_t *sum = (int32_t *)e->aux2 + n * pixels;
 

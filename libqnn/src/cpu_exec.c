@@ -62,6 +62,16 @@ int qnn_cpu_prepare(struct qnn_model *m, char *err, size_t errlen)
 	}
 	s->aux_bytes = aux;
 	s->scratch_bytes = (s->scratch_bytes + QNN_ALIGN - 1) / QNN_ALIGN * QNN_ALIGN;
+	/* the memory limit (memlimit.c), checked before allocating */
+	m->img_bytes = m->act_bytes + aux;
+	if (__builtin_mul_overflow(s->scratch_bytes, (size_t)s->threads, &m->fixed_bytes))
+		m->fixed_bytes = SIZE_MAX;
+	{
+		int ret = qnn_mem_check(m, 1, err, errlen);
+
+		if (ret)
+			return ret;
+	}
 	if (s->scratch_bytes) {
 		s->scratch = aligned_alloc(QNN_ALIGN, s->scratch_bytes * s->threads);
 		if (!s->scratch)

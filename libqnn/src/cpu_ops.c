@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cpu.h"
+#include "layout.h"
 
 static inline uint32_t chan(const struct qnn_tensor *t, uint32_t c)
 {
@@ -42,6 +43,34 @@ static unsigned int count_thresholds(const int32_t *t, unsigned int n, int32_t a
 	return n - lo;
 }
 
+/*
+ * THRESHOLD on an F32 input (float thresholds, ascending per channel): the
+ * code is #{t : x >= t} (negate: x <= t), packed as cpu_transform_row does.
+ * NaN meets no threshold.
+ */
+static void threshold_f32_row(const struct qnn_model *m, const struct qnn_layer *l,
+			      const float *x, void *out)
+{
+	const struct qnn_tensor *o = &m->t[l->out];
+	const float *th = m->t[l->thresholds].data;
+	const struct qnn_tensor *ng = l->negate >= 0 ? &m->t[l->negate] : NULL;
+	unsigned int nt = (1u << o->bits) - 1;
+	uint64_t *px = out;
+
+	memset(px, 0, o->pix_bytes);
+	for (uint32_t c = 0; c < o->c; c++) {
+		int neg = ng && ((const uint8_t *)ng->data)[chan(ng, c)];
+		unsigned int code = 0;
+
+		for (unsigned int k = 0; k < nt; k++)
+			code += neg ? x[c] <= th[(size_t)c * nt + k] : x[c] >= th[(size_t)c * nt + k];
+		if (o->bits == 1 && o->enc == QNN_ENC_BIPOLAR)
+			code = !code;	/* +1 is bit 0 */
+		for (unsigned int b = 0; code; b++, code >>= 1)
+			px[b * o->cw + c / 64] |= (uint64_t)(code & 1) << (c % 64);
+	}
+}
+
 void cpu_transform_row(const struct qnn_model *m, const struct qnn_layer *l,
 		       const int32_t *acc, void *out)
 {
@@ -64,7 +93,7 @@ void cpu_transform_row(const struct qnn_model *m, const struct qnn_layer *l,
 
 				/* BIPOLAR: +1 is bit 0; UNSIGNED: code 1 is bit 1 */
 				if (o->enc == QNN_ENC_BIPOLAR ? !one : one)
-					px[c / 64] |= 1ull << (c % 64);
+					px[qnn_lay_pw(0, o->cw, c)] |= qnn_lay_bit(c);
 			}
 			return;
 		}
@@ -72,8 +101,7 @@ void cpu_transform_row(const struct qnn_model *m, const struct qnn_layer *l,
 			int neg = ng && ((const uint8_t *)ng->data)[chan(ng, c)];
 			unsigned int code = count_thresholds(th + (size_t)c * nt, nt, acc[c], neg);
 
-			for (unsigned int b = 0; code; b++, code >>= 1)
-				px[b * o->cw + c / 64] |= (uint64_t)(code & 1) << (c % 64);
+			qnn_lay_or(px, o->bits, o->cw, c, code);
 		}
 		return;
 	}
@@ -123,7 +151,7 @@ static int32_t ival(const struct qnn_tensor *t, const void *img, size_t pix, uin
 {
 	switch (t->dtype) {
 	case QNN_DT_BITS:
-		return qnn_bits_get((const uint64_t *)img + pix * t->bits * t->cw, t->cw,
+		return qnn_bits_get((const uint64_t *)img + qnn_lay_pix(pix, t->bits, t->cw), t->cw,
 				    t->bits, t->enc, c);
 	case QNN_DT_U8: return ((const uint8_t *)img)[pix * t->c + c];
 	case QNN_DT_I8: return ((const int8_t *)img)[pix * t->c + c];
@@ -152,7 +180,8 @@ static void bits_max(uint64_t *a, const uint64_t *x, unsigned int bits, uint32_t
 		uint64_t gt = 0, eq = ~0ull;
 
 		for (int b = (int)bits - 1; b >= 0; b--) {
-			uint64_t xb = x[b * cw + w], ab = a[b * cw + w];
+			uint64_t xb = x[qnn_lay_plane((unsigned int)b, cw) + w];
+			uint64_t ab = a[qnn_lay_plane((unsigned int)b, cw) + w];
 
 			if (signed_top && b == (int)bits - 1) {
 				xb = ~xb;
@@ -161,8 +190,11 @@ static void bits_max(uint64_t *a, const uint64_t *x, unsigned int bits, uint32_t
 			gt |= eq & (want_min ? ~xb & ab : xb & ~ab);
 			eq &= ~(xb ^ ab);
 		}
-		for (unsigned int b = 0; b < bits; b++)
-			a[b * cw + w] = (x[b * cw + w] & gt) | (a[b * cw + w] & ~gt);
+		for (unsigned int b = 0; b < bits; b++) {
+			size_t i = qnn_lay_plane(b, cw) + w;
+
+			a[i] = (x[i] & gt) | (a[i] & ~gt);
+		}
 	}
 }
 
@@ -185,20 +217,32 @@ static void pool_image(void *arg, size_t task, unsigned int worker)
 
 			if (l->op != QNN_OP_MAXPOOL) {
 				for (uint32_t c = 0; c < x->c; c++) {
+					/*
+					 * Integer inputs sum exactly in 64 bits: at most
+					 * 65535^2 taps of |v| <= 2^31 stay below 2^63.
+					 */
 					double s = 0;
+					int64_t si = 0;
 
 					for (uint32_t ky = 0; ky < l->kh; ky++)
 						for (uint32_t kx = 0; kx < l->kw; kx++) {
 							size_t y = (size_t)oy * l->sh + ky, xx = (size_t)ox * l->sw + kx;
+							size_t ip = (y - l->pt) * x->w + xx - l->pl;
 
 							if (y < l->pt || xx < l->pl || y - l->pt >= x->h || xx - l->pl >= x->w)
 								continue;
-							s += fval(x, in, (y - l->pt) * x->w + xx - l->pl, c);
+							if (x->dtype == QNN_DT_F32)
+								s += fval(x, in, ip, c);
+							else
+								si += ival(x, in, ip, c);
 						}
+					if (x->dtype != QNN_DT_F32)
+						s = (double)si;
 					if (o->dtype == QNN_DT_F32)
 						((float *)out)[opix * o->c + c] = (float)(s / ((double)l->kh * l->kw));
-					else
-						((int32_t *)out)[opix * o->c + c] = (int32_t)s;
+					else	/* saturated, as the conv's I32 transform */
+						((int32_t *)out)[opix * o->c + c] = si > INT32_MAX ? INT32_MAX :
+							si < INT32_MIN ? INT32_MIN : (int32_t)si;
 				}
 				continue;
 			}
@@ -310,6 +354,12 @@ static void misc_image(void *arg, size_t n, unsigned int worker)
 		break;
 	}
 	case QNN_OP_THRESHOLD:
+		if (x->dtype == QNN_DT_F32) {	/* a quantizer on a float input */
+			for (size_t p = 0; p < pixels; p++)
+				threshold_f32_row(m, l, (const float *)in + p * x->c,
+						  out + p * o->pix_bytes);
+			break;
+		}
 		for (size_t p = 0; p < pixels; p++)
 			cpu_transform_row(m, l, (const int32_t *)in + p * x->c, out + p * o->pix_bytes);
 		break;
@@ -328,10 +378,9 @@ static void misc_image(void *arg, size_t n, unsigned int worker)
 					if (x->dtype == QNN_DT_U8) {
 						code = in[p * x->c + c];
 					} else {
-						const uint64_t *px = (const uint64_t *)in + p * x->bits * x->cw;
-
-						for (unsigned int b = 0; b < x->bits; b++)
-							code |= (unsigned int)(px[b * x->cw + c / 64] >> (c % 64) & 1) << b;
+						code = qnn_lay_get((const uint64_t *)in +
+								   qnn_lay_pix(p, x->bits, x->cw),
+								   x->bits, x->cw, c);
 					}
 					*d = ((const float *)lv->data)[(size_t)(lv->w == 1 ? 0 : c) * lv->c + code];
 				} else {
@@ -349,15 +398,17 @@ static void misc_image(void *arg, size_t n, unsigned int worker)
 		break;
 	}
 	case QNN_OP_FLATTEN:
-		if (x->dtype != QNN_DT_BITS || x->c % 64 == 0) {
-			memcpy(out, in, x->bytes);	/* already contiguous */
+		if (x->dtype != QNN_DT_BITS || qnn_lay_flat_same(x->bits, x->c)) {
+			memcpy(out, in, x->bytes);	/* the same words */
 			break;
 		}
+		/* plane b of pixel p -> channels [p*C, (p+1)*C) of the output's plane b */
 		memset(out, 0, o->bytes);
 		for (size_t p = 0; p < pixels; p++)
 			for (unsigned int b = 0; b < x->bits; b++)
-				insert_bits((uint64_t *)out + b * o->cw, o->cw, p * x->c,
-					    (const uint64_t *)in + (p * x->bits + b) * x->cw, x->c);
+				insert_bits((uint64_t *)out + qnn_lay_plane(b, o->cw), o->cw, p * x->c,
+					    (const uint64_t *)in + qnn_lay_pix(p, x->bits, x->cw) +
+					    qnn_lay_plane(b, x->cw), x->c);
 		break;
 	case QNN_OP_TOPK: {
 		/* selection of the k best; k is small next to C in practice */

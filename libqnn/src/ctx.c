@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * Contexts: device choice (QNN_DEVICE), CPU kernel set, the thread pool, and
- * the runner thread that executes qnn_submit() jobs in order.
+ * Contexts: device choice (QNN_DEVICE), CPU kernel set, the thread pool,
+ * the async job runners (jobs.c). A context is reference counted: the
+ * user's handle, each live model and each job not yet waited for hold one,
+ * so qnn_ctx_destroy() with models still alive leaves them usable and the
+ * context is freed with the last of them.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,7 +15,6 @@
 #include "internal.h"
 
 /* A larger struct from a newer caller is fine if the part we don't know is zero. */
-int qnn_opts_ok(const void *opts, size_t known);
 int qnn_opts_ok(const void *opts, size_t known)
 {
 	size_t sz;
@@ -61,6 +63,7 @@ int qnn_ctx_create(const struct qnn_ctx_opts *opts, struct qnn_ctx **out,
 {
 	const char *dev = NULL, *isa = NULL;
 	unsigned int threads = 0;
+	size_t mem_limit = 0;
 	struct qnn_ctx *ctx;
 	int accel, ret;
 	long ncpu;
@@ -79,6 +82,8 @@ int qnn_ctx_create(const struct qnn_ctx_opts *opts, struct qnn_ctx **out,
 			threads = opts->threads;
 		if (HAS(cpu_isa))
 			isa = opts->cpu_isa;
+		if (HAS(mem_limit))
+			mem_limit = opts->mem_limit;
 #undef HAS
 	}
 	if (!dev)
@@ -108,34 +113,56 @@ int qnn_ctx_create(const struct qnn_ctx_opts *opts, struct qnn_ctx **out,
 		threads = ncpu > 0 ? (unsigned int)ncpu : 1;
 	if (threads > 1024)
 		threads = 1024;
+	ctx->threads = threads;
+	atomic_init(&ctx->refs, 1);
+	ret = qnn_err_init(ctx);
+	if (ret) {
+		free(ctx);
+		return qnn_fmt_err(errmsg, errlen, ret, "out of memory");
+	}
+	ret = qnn_jobs_init(ctx);
+	if (ret) {
+		qnn_err_fini(ctx);
+		free(ctx);
+		return qnn_fmt_err(errmsg, errlen, ret, "out of memory");
+	}
 	ret = qnn_pool_create(threads, &ctx->pool);
 	if (ret) {
+		qnn_jobs_fini(ctx);
+		qnn_err_fini(ctx);
 		free(ctx);
 		return qnn_fmt_err(errmsg, errlen, ret, "starting %u threads failed", threads);
 	}
-	ctx->threads = threads;
+	ctx->mem_limit = mem_limit ? mem_limit : qnn_mem_limit_default();
 	ctx->accel_index = -1;
 	snprintf(ctx->isa, sizeof(ctx->isa), "%s", ctx->kern->name);
 	snprintf(ctx->backend, sizeof(ctx->backend), "cpu-%s", ctx->kern->name);
 	/* an accelerator backend, when there is one, goes first */
 	ctx->backends[ctx->nbackends++] = qnn_backend_cpu();
-	pthread_mutex_init(&ctx->qlock, NULL);
-	pthread_cond_init(&ctx->qcond, NULL);
 	*out = ctx;
 	return 0;
 }
 
-void qnn_job_runner_stop(struct qnn_ctx *ctx);
+void qnn_ctx_get(struct qnn_ctx *ctx)
+{
+	atomic_fetch_add(&ctx->refs, 1);
+}
+
+/* The last reference: no model and no job is left, so runners are idle. */
+void qnn_ctx_put(struct qnn_ctx *ctx)
+{
+	if (atomic_fetch_sub(&ctx->refs, 1) != 1)
+		return;
+	qnn_jobs_fini(ctx);
+	qnn_pool_destroy(ctx->pool);
+	qnn_err_fini(ctx);
+	free(ctx);
+}
 
 void qnn_ctx_destroy(struct qnn_ctx *ctx)
 {
-	if (!ctx)
-		return;
-	qnn_job_runner_stop(ctx);
-	qnn_pool_destroy(ctx->pool);
-	pthread_mutex_destroy(&ctx->qlock);
-	pthread_cond_destroy(&ctx->qcond);
-	free(ctx);
+	if (ctx)
+		qnn_ctx_put(ctx);
 }
 
 int qnn_ctx_info(const struct qnn_ctx *ctx, struct qnn_ctx_info *info)
@@ -150,6 +177,7 @@ int qnn_ctx_info(const struct qnn_ctx *ctx, struct qnn_ctx_info *info)
 	memcpy(ci.cpu_isa, ctx->isa, sizeof(ci.cpu_isa));
 	ci.threads = ctx->threads;
 	ci.accel_index = ctx->accel_index;
+	ci.mem_limit = ctx->mem_limit;
 	memcpy(info, &ci, info->sz < sizeof(ci) ? info->sz : sizeof(ci));
 	return 0;
 }

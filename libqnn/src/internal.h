@@ -4,6 +4,7 @@
 #define QNN_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +17,9 @@
 #define QNN_ALIGN 64
 
 #define QNN_UNUSED __attribute__((unused))
+
+/* A NULL or sz-valid option struct whose unknown tail is zero (ctx.c). */
+int qnn_opts_ok(const void *opts, size_t known);
 
 /* Formats a message into buf[len]; returns err (a negative errno). */
 int qnn_fmt_err(char *buf, size_t len, int err, const char *fmt, ...)
@@ -30,7 +34,7 @@ struct qnn_tensor {
 	uint32_t cw;		/* BITS: words per plane per pixel */
 	size_t pix_bytes;	/* bytes of one pixel (all planes) */
 	size_t bytes;		/* whole tensor (constants) or one image */
-	const void *data;	/* constants: in the mapped file */
+	const void *data;	/* constants: in the model's file image */
 	size_t arena_off;	/* activations: offset of the image-0 slot / batch */
 	int producer;		/* layer index, -1 graph input / constant */
 };
@@ -63,7 +67,12 @@ struct qnn_model {
 	struct qnn_layer *l;
 	int in[16], out[16];
 	size_t act_bytes;	/* arena bytes per image */
+	size_t img_bytes;	/* all run memory per image (activations + aux) */
+	size_t fixed_bytes;	/* run memory independent of the batch (scratch) */
 	pthread_mutex_t run_lock;
+	int ctx_ref;		/* holds a reference on ctx (a loaded model) */
+	unsigned int jobs;	/* queued + running async jobs (ctx->qlock) */
+	int job_running;	/* one of them is running (ctx->qlock) */
 	void *arena;
 	size_t arena_cap;
 	char backend[32];
@@ -89,28 +98,68 @@ unsigned int qnn_pool_threads(const struct qnn_pool *p);
 void qnn_pool_run(struct qnn_pool *p, size_t ntasks, qnn_task_fn fn, void *arg,
 		  unsigned int max_threads);
 
+/* ---- memory limit (memlimit.c) ---- */
+
+#define QNN_MEM_LIMIT_DEFAULT ((size_t)1 << 30)
+/* min(1 GiB, half the physical memory) */
+size_t qnn_mem_limit_default(void);
+/* -E2BIG (message in err) if a run of `batch` images would pass the limit */
+int qnn_mem_check(const struct qnn_model *m, unsigned int batch, char *err, size_t errlen);
+
 /* ---- context ---- */
 
+struct qnn_errslot;
+
 struct qnn_ctx {
-	char err[QNN_ERRLEN];
+	/* the user's handle + live models + jobs not yet waited for */
+	atomic_uint refs;
+	/* error messages, one per thread (errors.c) */
+	pthread_mutex_t errlock;
+	struct qnn_errslot *errs;
 	const struct qnn_kern *kern;
 	char backend[32];
 	char isa[16];
 	unsigned int threads;
+	size_t mem_limit;	/* bytes a model's run may allocate */
 	int accel_index;
 	struct qnn_pool *pool;
-	/* async submission: one runner thread, FIFO */
+	/* async jobs (jobs.c): FIFO, runner threads started on demand */
 	pthread_mutex_t qlock;
-	pthread_cond_t qcond;
-	struct qnn_job *qhead, *qtail;
-	pthread_t runner;
-	int runner_started, stopping;
+	pthread_cond_t qcond;	/* runners: work to do, or stop */
+	pthread_cond_t qdone;	/* waiters: a job finished */
+	struct qnn_job *qhead, *qtail;	/* queued, not started */
+	pthread_t *runners;
+	unsigned int nrunners, idle_runners, max_runners;
+	int stopping;
 	const struct qnn_backend *backends[2];	/* preference order */
 	unsigned int nbackends;
 };
 
+/*
+ * Sets the calling thread's message on ctx; returns err. Messages are per
+ * (context, thread), so threads sharing a context do not see, or tear,
+ * each other's (errors.c).
+ */
 int qnn_ctx_err(struct qnn_ctx *ctx, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Copies the calling thread's message on ctx into buf[len]. */
+void qnn_ctx_errmsg_copy(struct qnn_ctx *ctx, char *buf, size_t len);
+int qnn_err_init(struct qnn_ctx *ctx);
+void qnn_err_fini(struct qnn_ctx *ctx);
+
+/* Context references (ctx.c): freed when the last one goes. */
+void qnn_ctx_get(struct qnn_ctx *ctx);
+void qnn_ctx_put(struct qnn_ctx *ctx);
+
+/* ---- async jobs (jobs.c) ---- */
+int qnn_run_checked(struct qnn_model *m, unsigned int batch,
+		    const void *const *inputs, void *const *outputs,
+		    const struct qnn_run_opts *opts);
+int qnn_jobs_init(struct qnn_ctx *ctx);
+/* Ends m's queued jobs with -ECANCELED, waits for its running one. */
+void qnn_jobs_cancel_model(struct qnn_model *m);
+/* Stops and joins the runners (no jobs may remain). */
+void qnn_jobs_fini(struct qnn_ctx *ctx);
 
 /* ---- device selection (ctx.c), exposed for tests through the API ---- */
 int qnn_parse_device(const char *s, int *accel_index);
@@ -147,8 +196,9 @@ int32_t qnn_bits_get(const uint64_t *pix, uint32_t cw, unsigned int bits,
 void qnn_bits_set(uint64_t *pix, uint32_t cw, unsigned int bits,
 		  unsigned int enc, uint32_t c, int32_t v);
 int qnn_enc_range(unsigned int enc, unsigned int bits, int32_t *lo, int32_t *hi);
-
-/* CPU feature probe (cpuinfo.c) */
-unsigned long long qnn_cpu_features(void);
+/* Refuses (-EINVAL, message in ctx) packed inputs with tail bits set. */
+int qnn_check_input_tails(struct qnn_model *m, unsigned int batch, const void *const *inputs);
+/* Reads size bytes of fd into a 64-byte aligned buffer (free()). */
+int qnn_read_model_file(int fd, size_t size, void **buf);
 
 #endif /* QNN_INTERNAL_H */

@@ -7,12 +7,15 @@
  * place it was found (section, tensor or layer, field).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "format.h"
 #include "internal.h"
+#include "layout.h"
 
 struct parser {
 	const uint8_t *f;
@@ -188,6 +191,32 @@ static size_t dtype_size(unsigned int dt)
 
 static int cmp_name(const void *a, const void *b, void *arg);
 
+int qnn_read_model_file(int fd, size_t size, void **buf)
+{
+	uint8_t *p;
+	size_t got = 0;
+
+	/* aligned like a map, so constants are read in place from the copy */
+	p = aligned_alloc(QNN_ALIGN, (size + QNN_ALIGN - 1) / QNN_ALIGN * QNN_ALIGN);
+	if (!p)
+		return -ENOMEM;
+	while (got < size) {
+		ssize_t n = read(fd, p + got, size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int ret = n < 0 ? -errno : -EIO;	/* 0: shrank while we read */
+
+			free(p);
+			return ret;
+		}
+		got += (size_t)n;
+	}
+	*buf = p;
+	return 0;
+}
+
 static int parse_tensors(struct parser *p)
 {
 	struct qnn_model *m = p->m;
@@ -258,8 +287,9 @@ static int parse_tensors(struct parser *p)
 		t->bytes = qnn_tensor_bytes(&d);
 		if (!t->bytes || t->bytes > QNNF_MAX_TENSOR_BYTES)
 			TFAIL(-E2BIG, "size over the 2^31-byte limit");
-		t->cw = (t->c + 63) / 64;
-		t->pix_bytes = t->dtype == QNN_DT_BITS ? (size_t)t->bits * t->cw * 8 :
+		t->cw = (uint32_t)qnn_lay_cw(t->c);
+		t->pix_bytes = t->dtype == QNN_DT_BITS ?
+			       qnn_lay_pix_words(t->bits, t->cw) * sizeof(uint64_t) :
 			       (size_t)t->c * dtype_size(t->dtype);
 		if (t->is_const) {
 			if (off % QNNF_DATA_ALIGN)
@@ -273,6 +303,17 @@ static int parse_tensors(struct parser *p)
 				      (unsigned long long)dlen);
 			t->data = data + off;
 			cr[ncr++] = (struct range){ off, len, i };
+			if (t->dtype == QNN_DT_BITS) {
+				/* tails are zero (docs/layout.md); kernels count them, e.g. in XOR */
+				int plane;
+				long long px = qnn_lay_tail_pixel(t->data, (size_t)t->n * t->h * t->w,
+								  t->bits, t->c, &plane);
+
+				if (px >= 0)
+					TFAIL(-EBADMSG, "pixel %lld plane %d: tail bits (channels %u..%zu) set; "
+					      "docs/layout.md requires them zero", px, plane, t->c,
+					      (size_t)t->cw * 64 - 1);
+			}
 		} else {
 			if (off || len)
 				TFAIL(-EBADMSG, "activation with data offset/size");
@@ -407,7 +448,7 @@ static int check_chan(struct lctx *c, int id, const char *field, int dt1, int dt
 }
 
 static int check_thresholds(struct lctx *c, const struct qnn_layer *l,
-			    const struct qnn_tensor *out, uint32_t ch)
+			    const struct qnn_tensor *out, uint32_t ch, enum qnn_dtype tdt)
 {
 	const struct qnn_model *m = c->p->m;
 	const struct qnn_tensor *t;
@@ -420,10 +461,19 @@ static int check_thresholds(struct lctx *c, const struct qnn_layer *l,
 		return LFAIL(c, -EINVAL, "BITS output needs thresholds");
 	t = &m->t[l->thresholds];
 	nt = (1u << out->bits) - 1;
-	if (t->dtype != QNN_DT_I32 || t->n != 1 || t->h != 1 || t->w != ch || t->c != nt)
-		return LFAIL(c, -EINVAL, "thresholds: tensor %d is %ux%ux%ux%u dtype %u, expected I32 1x1x%ux%u",
-			     l->thresholds + 1, t->n, t->h, t->w, t->c, t->dtype, ch, nt);
-	for (uint32_t o = 0; o < ch; o++) {
+	if (t->dtype != tdt || t->n != 1 || t->h != 1 || t->w != ch || t->c != nt)
+		return LFAIL(c, -EINVAL, "thresholds: tensor %d is %ux%ux%ux%u dtype %u, expected %s 1x1x%ux%u",
+			     l->thresholds + 1, t->n, t->h, t->w, t->c, t->dtype,
+			     tdt == QNN_DT_F32 ? "F32" : "I32", ch, nt);
+	for (uint32_t o = 0; tdt == QNN_DT_F32 && o < ch; o++) {	/* float thresholds */
+		const float *row = (const float *)t->data + (size_t)o * nt;
+
+		for (uint32_t k = 0; k < nt; k++)
+			if (isnan(row[k]) || (k && row[k] < row[k - 1]))
+				return LFAIL(c, -EINVAL, "thresholds: channel %u not ascending (or NaN) "
+					     "at index %u", o, k);
+	}
+	for (uint32_t o = 0; tdt == QNN_DT_I32 && o < ch; o++) {
 		const uint8_t *row = (const uint8_t *)t->data + (size_t)o * nt * 4;
 
 		for (uint32_t k = 1; k < nt; k++)
@@ -532,7 +582,7 @@ static int check_conv(struct lctx *c, struct qnn_layer *l)
 			return LFAIL(c, -EINVAL, "F32 input allows only an F32 output");
 		if (l->scale >= 0 || l->bias >= 0)
 			return LFAIL(c, -EINVAL, "BITS output takes thresholds, not scale/bias");
-		return check_thresholds(c, l, o, ch);
+		return check_thresholds(c, l, o, ch, QNN_DT_I32);
 	case QNN_DT_I32:
 		if (x->dtype == QNN_DT_F32)
 			return LFAIL(c, -EINVAL, "F32 input allows only an F32 output");
@@ -643,11 +693,11 @@ static int check_layer(struct lctx *c, struct qnn_layer *l)
 			return LFAIL(c, -EINVAL, "output must be I32 for integer inputs, else F32");
 		return check_out(c, o, x->h, x->w, x->c);
 	}
-	case QNN_OP_THRESHOLD:
-		if (x->dtype != QNN_DT_I32 || o->dtype != QNN_DT_BITS)
-			return LFAIL(c, -EINVAL, "threshold maps I32 to BITS");
+	case QNN_OP_THRESHOLD:	/* I32 with I32 thresholds, or F32 with F32 ones */
+		if ((x->dtype != QNN_DT_I32 && x->dtype != QNN_DT_F32) || o->dtype != QNN_DT_BITS)
+			return LFAIL(c, -EINVAL, "threshold maps I32 or F32 to BITS");
 		ret = check_out(c, o, x->h, x->w, x->c);
-		return ret ? ret : check_thresholds(c, l, o, x->c);
+		return ret ? ret : check_thresholds(c, l, o, x->c, x->dtype);
 	case QNN_OP_DEQUANT:
 		if (x->dtype == QNN_DT_F32 || o->dtype != QNN_DT_F32)
 			return LFAIL(c, -EINVAL, "dequant maps BITS/I32/U8/I8 to F32");

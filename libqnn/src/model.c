@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Loading models (mmap, validate, plan), answering queries about them, and
- * running them synchronously or through the context's runner thread.
+ * Loading models (read, validate, plan), answering queries about them, and
+ * running them synchronously (asynchronous jobs: jobs.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -50,6 +50,11 @@ static int finish_load(struct qnn_ctx *ctx, struct qnn_model *m, const char *wha
 	int ret;
 
 	ret = qnn_parse_model(m->file, m->file_size, m, err, sizeof(err));
+	if (!ret) {
+		/* the backend refines this (scratch) before allocating it */
+		m->img_bytes = m->act_bytes;
+		ret = qnn_mem_check(m, 1, err, sizeof(err));
+	}
 	if (!ret)
 		ret = place(ctx, m, err, sizeof(err));
 	if (!ret)
@@ -61,6 +66,9 @@ static int finish_load(struct qnn_ctx *ctx, struct qnn_model *m, const char *wha
 	}
 	pthread_mutex_init(&m->run_lock, NULL);
 	snprintf(m->backend, sizeof(m->backend), "%s", ctx->backend);
+	/* a live model keeps its context alive (qnn_ctx_destroy before it) */
+	qnn_ctx_get(ctx);
+	m->ctx_ref = 1;
 	*out = m;
 	return 0;
 }
@@ -98,15 +106,14 @@ int qnn_model_load_file(struct qnn_ctx *ctx, const char *path,
 	}
 	m->ctx = ctx;
 	m->file_size = (size_t)st.st_size;
-	/* read-only private map: weights are used in place, never copied */
-	m->map = mmap(NULL, m->file_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	/* a private copy, not a map: a file rewritten or truncated later changes nothing */
+	ret = qnn_read_model_file(fd, m->file_size, &m->copy);
 	close(fd);
-	if (m->map == MAP_FAILED) {
-		ret = -errno;
+	if (ret) {
 		free(m);
-		return qnn_ctx_err(ctx, ret, "%s: mmap: %s", path, strerror(-ret));
+		return qnn_ctx_err(ctx, ret, "%s: read: %s", path, strerror(-ret));
 	}
-	m->file = m->map;
+	m->file = m->copy;
 	return finish_load(ctx, m, path, out);
 }
 
@@ -147,8 +154,16 @@ int qnn_model_load_mem(struct qnn_ctx *ctx, const void *data, size_t size,
 
 void qnn_model_free(struct qnn_model *m)
 {
+	struct qnn_ctx *ctx;
+	int ref;
+
 	if (!m)
 		return;
+	ctx = m->ctx;
+	ref = m->ctx_ref;
+	/* its queued jobs end with -ECANCELED; a running one is waited for */
+	if (ref)
+		qnn_jobs_cancel_model(m);
 	if (m->l && m->nl && m->l[0].placed)
 		m->l[0].placed->unprepare(m);
 	else
@@ -161,6 +176,8 @@ void qnn_model_free(struct qnn_model *m)
 	if (m->backend[0])
 		pthread_mutex_destroy(&m->run_lock);
 	free(m);
+	if (ref)
+		qnn_ctx_put(ctx);
 }
 
 int qnn_model_num_inputs(const struct qnn_model *m)
@@ -251,9 +268,9 @@ int qnn_model_layer(const struct qnn_model *m, unsigned int index,
 
 /* ---- running ---- */
 
-static int run_checked(struct qnn_model *m, unsigned int batch,
-		       const void *const *inputs, void *const *outputs,
-		       const struct qnn_run_opts *opts)
+int qnn_run_checked(struct qnn_model *m, unsigned int batch,
+		    const void *const *inputs, void *const *outputs,
+		    const struct qnn_run_opts *opts)
 {
 	unsigned int threads = 0;
 	int ret;
@@ -272,6 +289,16 @@ static int run_checked(struct qnn_model *m, unsigned int batch,
 	for (uint32_t i = 0; i < m->nout; i++)
 		if (!outputs[i])
 			return qnn_ctx_err(m->ctx, -EINVAL, "run: output %u is NULL", i);
+	{
+		char err[QNN_ERRLEN];
+
+		ret = qnn_mem_check(m, batch, err, sizeof(err));
+		if (ret)
+			return qnn_ctx_err(m->ctx, ret, "run: %s", err);
+	}
+	ret = qnn_check_input_tails(m, batch, inputs);
+	if (ret)
+		return ret;
 	pthread_mutex_lock(&m->run_lock);
 	ret = m->l[0].placed->run(m, batch, inputs, outputs, threads);
 	pthread_mutex_unlock(&m->run_lock);
@@ -280,143 +307,12 @@ static int run_checked(struct qnn_model *m, unsigned int batch,
 
 int qnn_run(struct qnn_model *m, const void *const *inputs, void *const *outputs)
 {
-	return run_checked(m, 1, inputs, outputs, NULL);
+	return qnn_run_checked(m, 1, inputs, outputs, NULL);
 }
 
 int qnn_run_batch(struct qnn_model *m, unsigned int batch,
 		  const void *const *inputs, void *const *outputs,
 		  const struct qnn_run_opts *opts)
 {
-	return run_checked(m, batch, inputs, outputs, opts);
-}
-
-struct qnn_job {
-	struct qnn_job *next;
-	struct qnn_model *m;
-	unsigned int batch;
-	const void *const *inputs;
-	void *const *outputs;
-	struct qnn_run_opts opts;
-	int done, result;
-};
-
-static void *runner(void *arg)
-{
-	struct qnn_ctx *ctx = arg;
-
-	pthread_mutex_lock(&ctx->qlock);
-	for (;;) {
-		struct qnn_job *j;
-
-		while (!ctx->qhead && !ctx->stopping)
-			pthread_cond_wait(&ctx->qcond, &ctx->qlock);
-		if (!ctx->qhead)
-			break;
-		j = ctx->qhead;
-		pthread_mutex_unlock(&ctx->qlock);
-		j->result = run_checked(j->m, j->batch, j->inputs, j->outputs, &j->opts);
-		pthread_mutex_lock(&ctx->qlock);
-		ctx->qhead = j->next;
-		if (!ctx->qhead)
-			ctx->qtail = NULL;
-		j->done = 1;
-		pthread_cond_broadcast(&ctx->qcond);
-	}
-	pthread_mutex_unlock(&ctx->qlock);
-	return NULL;
-}
-
-void qnn_job_runner_stop(struct qnn_ctx *ctx);
-void qnn_job_runner_stop(struct qnn_ctx *ctx)
-{
-	pthread_mutex_lock(&ctx->qlock);
-	ctx->stopping = 1;
-	pthread_cond_broadcast(&ctx->qcond);
-	pthread_mutex_unlock(&ctx->qlock);
-	if (ctx->runner_started)
-		pthread_join(ctx->runner, NULL);
-}
-
-int qnn_submit(struct qnn_model *m, unsigned int batch,
-	       const void *const *inputs, void *const *outputs,
-	       const struct qnn_run_opts *opts, struct qnn_job **jobp)
-{
-	struct qnn_ctx *ctx;
-	struct qnn_job *j;
-	int ret;
-
-	if (!m || !jobp)
-		return -EINVAL;
-	ctx = m->ctx;
-	*jobp = NULL;
-	if (!inputs || !outputs || !batch)
-		return qnn_ctx_err(ctx, -EINVAL, "submit: inputs/outputs NULL or batch 0");
-	if (!qnn_opts_ok(opts, sizeof(*opts)))
-		return qnn_ctx_err(ctx, -EINVAL, "qnn_run_opts: sz invalid or unknown fields set");
-	j = calloc(1, sizeof(*j));
-	if (!j)
-		return qnn_ctx_err(ctx, -ENOMEM, "out of memory");
-	j->m = m;
-	j->batch = batch;
-	j->inputs = inputs;
-	j->outputs = outputs;
-	j->opts.sz = sizeof(j->opts);
-	if (opts && opts->sz >= offsetof(struct qnn_run_opts, threads) + sizeof(opts->threads))
-		j->opts.threads = opts->threads;
-	pthread_mutex_lock(&ctx->qlock);
-	if (!ctx->runner_started) {
-		ret = pthread_create(&ctx->runner, NULL, runner, ctx);
-		if (ret) {
-			pthread_mutex_unlock(&ctx->qlock);
-			free(j);
-			return qnn_ctx_err(ctx, -ret, "submit: cannot start the runner thread");
-		}
-		ctx->runner_started = 1;
-	}
-	if (ctx->qtail)
-		ctx->qtail->next = j;
-	else
-		ctx->qhead = j;
-	ctx->qtail = j;
-	pthread_cond_broadcast(&ctx->qcond);
-	pthread_mutex_unlock(&ctx->qlock);
-	*jobp = j;
-	return 0;
-}
-
-int qnn_wait(struct qnn_job *j, int timeout_ms)
-{
-	struct qnn_ctx *ctx;
-	struct timespec dl;
-	int ret = 0;
-
-	if (!j)
-		return -EINVAL;
-	ctx = j->m->ctx;
-	if (timeout_ms > 0) {
-		clock_gettime(CLOCK_REALTIME, &dl);
-		dl.tv_sec += timeout_ms / 1000;
-		dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-		if (dl.tv_nsec >= 1000000000) {
-			dl.tv_sec++;
-			dl.tv_nsec -= 1000000000;
-		}
-	}
-	pthread_mutex_lock(&ctx->qlock);
-	while (!j->done && ret != ETIMEDOUT) {
-		if (timeout_ms < 0)
-			pthread_cond_wait(&ctx->qcond, &ctx->qlock);
-		else if (timeout_ms == 0)
-			ret = ETIMEDOUT;
-		else
-			ret = pthread_cond_timedwait(&ctx->qcond, &ctx->qlock, &dl);
-	}
-	if (!j->done) {
-		pthread_mutex_unlock(&ctx->qlock);
-		return -ETIMEDOUT;
-	}
-	pthread_mutex_unlock(&ctx->qlock);
-	ret = j->result;
-	free(j);
-	return ret;
+	return qnn_run_checked(m, batch, inputs, outputs, opts);
 }

@@ -330,6 +330,51 @@ static void test_add_threshold_dequant(uint64_t *s)
 	}
 }
 
+/* THRESHOLD on an F32 input (a quantizer on a float model input) */
+static void test_threshold_f32(uint64_t *s)
+{
+	uint32_t c = 67;
+	unsigned int bits = 3, nt = 7;
+	struct qnn_tensor_desc xd = tdesc("x", QNN_DT_F32, 0, 0, 1, 1, 1, c);
+	struct qnn_tensor_desc od = tdesc("y", QNN_DT_BITS, QNN_ENC_UNSIGNED, bits, 1, 1, 1, c);
+	struct qnn_tensor_desc td = tdesc("t", QNN_DT_F32, 0, 0, 1, 1, c, nt);
+	struct qnn_layer_desc ld = { .op = QNN_OP_THRESHOLD };
+	struct qnn_writer *w = wnew();
+	float x[2 * 67], th[67 * 7];
+	uint8_t neg[67];
+	uint64_t out[2 * 3 * 2];
+	unsigned int codes[2 * 67];
+	const void *in1[1] = { x };
+	int good;
+
+	for (uint32_t ch = 0; ch < c; ch++) {
+		float base = (float)rndi(s, -500, 0) / 3.0f;
+
+		for (unsigned int k = 0; k < nt; k++) {
+			base += (float)rndi(s, 0, 300) / 7.0f;
+			th[ch * nt + k] = base;
+		}
+		th[ch * nt + nt - 1] = ch % 5 ? th[ch * nt + nt - 1] : INFINITY;	/* unused slot */
+		neg[ch] = (uint8_t)rndi(s, 0, 1);
+	}
+	for (uint32_t i = 0; i < 2 * c; i++)
+		x[i] = (float)rndi(s, -600, 600) / 3.0f;
+	x[5] = th[5 * nt + 2];				/* exact tie */
+	x[6] = nextafterf(th[6 * nt + 3], -INFINITY);	/* one ulp below */
+	ld.thresholds = qnn_writer_add_const(w, &td, th, sizeof(float) * c * nt);
+	ld.negate = add_const(w, "n", QNN_DT_U8, 1, 1, c, neg);
+	good = !run1(&xd, 1, &od, &ld, w, 2, in1, out) && !t_unpack_codes(out, 2, c, bits, codes);
+	for (uint32_t i = 0; good && i < 2 * c; i++) {
+		uint32_t ch = i % c;
+		unsigned int cnt = 0;
+
+		for (unsigned int k = 0; k < nt; k++)
+			cnt += neg[ch] ? x[i] <= th[ch * nt + k] : x[i] >= th[ch * nt + k];
+		good = codes[i] == cnt;
+	}
+	ok(good, "threshold F32 -> 3-bit unsigned with float thresholds, negate, ties, ulps");
+}
+
 static void test_flatten_topk_quantize(uint64_t *s)
 {
 	int good;
@@ -426,6 +471,7 @@ int main(void)
 	test_maxpool_plain(&s);
 	test_avgpool(&s);
 	test_add_threshold_dequant(&s);
+	test_threshold_f32(&s);
 	test_flatten_topk_quantize(&s);
 	test_pack_helpers(&s);
 	qnn_ctx_destroy(ctx);

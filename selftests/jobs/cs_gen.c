@@ -5,6 +5,7 @@
 
 #include "cs_gen.h"
 #include "cs_ref.h"
+#include "qnn_accel.h"
 
 uint64_t cs_rnd(struct cs_mem *m)
 {
@@ -103,10 +104,33 @@ void cs_gen_tensor_out(struct cs_mem *m, struct qnn_cs_tensor *t)
 	t->va = cs_mem_buf(m, cs_ref_bytes(t), 0)->va;
 }
 
-static void pick_enc(struct cs_mem *m, struct cs_enc e, int maxb,
-		     uint8_t *enc, uint8_t *bits)
+/* Has the device (if any) this op? */
+static int has_op(const struct cs_mem *m, uint32_t op)
 {
+	return !m->caps || (m->caps->ops & op) == op;
+}
+
+/* Widest planes the device takes for weights (@wt) or activations. */
+static int cap_bits(const struct cs_mem *m, int wt, int maxb)
+{
+	int b;
+
+	if (!m->caps)
+		return maxb;
+	if (!(m->caps->ops & DRM_QNN_OP_MULTIBIT))
+		return 1;
+	b = wt ? m->caps->wbits : m->caps->abits;
+	return b < maxb ? b : maxb;
+}
+
+/* A random encoding and width up to @maxb planes (weights if @wt). */
+static void pick_enc_for(struct cs_mem *m, struct cs_enc e, int maxb, int wt,
+			 uint8_t *enc, uint8_t *bits)
+{
+	maxb = cap_bits(m, wt, maxb);
 	*enc = e.enc ? e.enc : (uint8_t)rr(m, 1, 4);
+	while (!e.enc && maxb < 2 && *enc == QNN_CS_ENC_SIGNED)
+		*enc = (uint8_t)rr(m, 1, 4);	/* SIGNED needs 2 planes */
 	switch (*enc) {
 	case QNN_CS_ENC_BIPOLAR:
 		*bits = 1;
@@ -118,6 +142,12 @@ static void pick_enc(struct cs_mem *m, struct cs_enc e, int maxb,
 		*bits = e.bits ? e.bits : (uint8_t)rr(m, 1, maxb);
 		break;
 	}
+}
+
+static void pick_enc(struct cs_mem *m, struct cs_enc e, int maxb,
+		     uint8_t *enc, uint8_t *bits)
+{
+	pick_enc_for(m, e, maxb, 0, enc, bits);
 }
 
 static uint32_t rand_c(struct cs_mem *m)
@@ -132,24 +162,33 @@ void cs_gen_epi(struct cs_mem *m, uint32_t mode, struct qnn_cs_epilogue *e,
 		struct qnn_cs_tensor *out, uint32_t n, uint32_t h, uint32_t w,
 		uint32_t c, int64_t mag)
 {
+	int scale = has_op(m, DRM_QNN_OP_SCALE_SHIFT);
+	int ob = cap_bits(m, 0, 4);
+
 	memset(e, 0, sizeof(*e));
 	e->mode = mode ? mode : (uint32_t)rr(m, 1, 3);
+	while (!mode && ((e->mode == QNN_CS_OUT_REQUANT && !scale) ||
+			 (e->mode == QNN_CS_OUT_THRESHOLD &&
+			  !has_op(m, DRM_QNN_OP_THRESHOLD))))
+		e->mode = (uint32_t)rr(m, 1, 3);	/* INT32 always fits */
 	if (e->mode == QNN_CS_OUT_INT32) {
 		*out = cs_int32(0, n, h, w, c);
 	} else if (e->mode == QNN_CS_OUT_REQUANT) {
 		uint8_t enc = cs_rnd(m) & 1 ? QNN_CS_ENC_UNSIGNED :
 					      QNN_CS_ENC_SIGNED;
 
+		if (ob < 2)
+			enc = QNN_CS_ENC_UNSIGNED;
 		*out = cs_bits(0, n, h, w, c, enc,
 			       (uint8_t)rr(m, enc == QNN_CS_ENC_SIGNED ? 2 : 1,
-					   4));
+					   ob));
 	} else if (cs_rnd(m) & 1) {
 		*out = cs_bits(0, n, h, w, c, QNN_CS_ENC_BIPOLAR, 1);
 	} else {
 		*out = cs_bits(0, n, h, w, c, QNN_CS_ENC_UNSIGNED,
-			       (uint8_t)rr(m, 1, 3));
+			       (uint8_t)rr(m, 1, ob < 3 ? ob : 3));
 	}
-	if (cs_rnd(m) & 1) {
+	if ((cs_rnd(m) & 1) && scale) {
 		struct cs_buf *b = cs_mem_buf(m, c * 4, 1);
 		int32_t *d = (int32_t *)b->dev;
 
@@ -162,7 +201,7 @@ void cs_gen_epi(struct cs_mem *m, uint32_t mode, struct qnn_cs_epilogue *e,
 		e->flags |= QNN_CS_EPI_BIAS;
 		e->bias_va = b->va;
 	}
-	if (cs_rnd(m) & 1) {
+	if ((cs_rnd(m) & 1) && scale) {
 		struct cs_buf *b = cs_mem_buf(m, c * 8, 1);
 		struct qnn_cs_scale *s = (struct qnn_cs_scale *)b->dev;
 
@@ -223,8 +262,8 @@ void cs_gen_conv(struct cs_mem *m, struct cs_builder *b,
 
 	if (!cv)
 		return;
-	pick_enc(m, s->a, 4, &ae, &ab);
-	pick_enc(m, s->w, 4, &we, &wb);
+	pick_enc_for(m, s->a, 4, 0, &ae, &ab);
+	pick_enc_for(m, s->w, 4, 1, &we, &wb);
 	n = pick(m, s->n, 1, 2);
 	c = s->c ? s->c : rand_c(m);
 	oc = s->oc ? s->oc : (cs_rnd(m) & 3 ? (uint32_t)rr(m, 1, 9) : 70);
@@ -364,10 +403,19 @@ void cs_gen_unary(struct cs_mem *m, struct cs_builder *b, int transform)
 
 void cs_gen_any(struct cs_mem *m, struct cs_builder *b)
 {
+	/* 4 and 5: GLOBAL_AVGPOOL or TRANSFORM, which any device runs */
+	static const uint32_t need[6] = {
+		DRM_QNN_OP_BCONV2D, DRM_QNN_OP_BDENSE, DRM_QNN_OP_MAXPOOL,
+		DRM_QNN_OP_RESIDUAL_ADD, 0, 0,
+	};
 	struct cs_conv_spec s = { .zero_pad = -1 };
 	struct cs_enc any = { 0, 0 };
+	uint64_t pick = cs_rnd(m) % 6;
+	int transform;
 
-	switch (cs_rnd(m) % 6) {
+	while (!has_op(m, need[pick]))	/* an op the device has */
+		pick = cs_rnd(m) % 6;
+	switch (pick) {
 	case 0:
 		cs_gen_conv(m, b, &s);
 		break;
@@ -382,7 +430,10 @@ void cs_gen_any(struct cs_mem *m, struct cs_builder *b)
 		cs_gen_add(m, b);
 		break;
 	default:
-		cs_gen_unary(m, b, (int)(cs_rnd(m) & 1));
+		transform = (int)(cs_rnd(m) & 1);
+		if (!has_op(m, DRM_QNN_OP_GLOBAL_AVGPOOL))
+			transform = 1;
+		cs_gen_unary(m, b, transform);
 		break;
 	}
 }

@@ -22,6 +22,16 @@ struct cs_buf {
 	uint32_t handle;	/* BO handle, device memory only */
 };
 
+/*
+ * What a device advertises (DRM_QNN_PARAM_OPS, MAX_WEIGHT_BITS,
+ * MAX_ACT_BITS): random generators pick only what fits.
+ */
+struct cs_caps {
+	uint32_t ops;		/* DRM_QNN_OP_* */
+	uint8_t wbits;		/* widest weights */
+	uint8_t abits;		/* widest activations */
+};
+
 struct cs_mem;
 struct cs_mem_ops {
 	/* fill b->va, b->dev, b->handle for b->size bytes; 0 or -errno */
@@ -36,6 +46,7 @@ struct cs_mem {
 	int n;
 	int err;		/* first allocation error */
 	uint64_t rng;
+	const struct cs_caps *caps;	/* NULL: every op and width */
 };
 
 /* Which encodings a generator may pick. */

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cs_ref.h"
+#include "qnn_accel.h"
 
 static uint32_t words(uint32_t c)
 {
@@ -308,4 +309,70 @@ int cs_ref_run(const void *cmd, cs_ref_ptr_fn ptr, void *priv)
 		return 0;
 	}
 	return -1;
+}
+
+/* What one tensor asks of the device: planes within @max, MULTIBIT if > 1. */
+static int tensor_ok(const struct qnn_cs_tensor *t, unsigned int max,
+		     uint32_t *need)
+{
+	if (t->type != QNN_CS_TYPE_BITS)
+		return 1;
+	if (t->bits > 1)
+		*need |= DRM_QNN_OP_MULTIBIT;
+	return t->bits <= max;
+}
+
+static uint32_t epi_needs(const struct qnn_cs_epilogue *e)
+{
+	uint32_t need = 0;
+
+	if (e->mode == QNN_CS_OUT_THRESHOLD)
+		need |= DRM_QNN_OP_THRESHOLD;
+	if (e->mode == QNN_CS_OUT_REQUANT ||
+	    (e->flags & (QNN_CS_EPI_BIAS | QNN_CS_EPI_SCALE)))
+		need |= DRM_QNN_OP_SCALE_SHIFT;
+	return need;
+}
+
+int cs_ref_supported(const void *cmd, uint32_t ops, unsigned int wbits,
+		     unsigned int abits)
+{
+	const struct qnn_cs_conv2d *cv = cmd;
+	const struct qnn_cs_maxpool *p = cmd;
+	const struct qnn_cs_add *a = cmd;
+	const struct qnn_cs_unary *g = cmd;
+	uint32_t need = 0;
+	int ok = 1;
+
+	switch (cv->hdr.op) {
+	case QNN_CS_OP_CONV2D:
+	case QNN_CS_OP_DENSE:
+		need = cv->hdr.op == QNN_CS_OP_CONV2D ? DRM_QNN_OP_BCONV2D :
+							DRM_QNN_OP_BDENSE;
+		need |= epi_needs(&cv->epi);
+		ok = tensor_ok(&cv->in, abits, &need) &
+		     tensor_ok(&cv->weights, wbits, &need) &
+		     tensor_ok(&cv->out, abits, &need);
+		break;
+	case QNN_CS_OP_MAXPOOL:
+		need = DRM_QNN_OP_MAXPOOL;
+		ok = tensor_ok(&p->in, abits, &need) &
+		     tensor_ok(&p->out, abits, &need);
+		break;
+	case QNN_CS_OP_ADD:
+		need = DRM_QNN_OP_RESIDUAL_ADD | epi_needs(&a->epi);
+		ok = tensor_ok(&a->a, abits, &need) &
+		     tensor_ok(&a->b, abits, &need) &
+		     tensor_ok(&a->out, abits, &need);
+		break;
+	case QNN_CS_OP_GLOBAL_AVGPOOL:
+	case QNN_CS_OP_TRANSFORM:
+		if (g->hdr.op == QNN_CS_OP_GLOBAL_AVGPOOL)
+			need = DRM_QNN_OP_GLOBAL_AVGPOOL;
+		need |= epi_needs(&g->epi);
+		ok = tensor_ok(&g->in, abits, &need) &
+		     tensor_ok(&g->out, abits, &need);
+		break;
+	}
+	return ok && !(need & ~ops);
 }

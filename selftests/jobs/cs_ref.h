@@ -26,4 +26,11 @@ uint64_t cs_ref_bytes(const struct qnn_cs_tensor *t);
  */
 int cs_ref_run(const void *cmd, cs_ref_ptr_fn ptr, void *priv);
 
+/*
+ * Can a device advertising @ops (DRM_QNN_OP_*), @wbits and @abits run this
+ * valid command (docs/cmdstream.md, "Device capabilities")? 1 or 0.
+ */
+int cs_ref_supported(const void *cmd, uint32_t ops, unsigned int wbits,
+		     unsigned int abits);
+
 #endif

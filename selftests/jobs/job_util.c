@@ -81,20 +81,26 @@ int job_wait(int fd, uint64_t id, int64_t timeout_ms, struct drm_qnn_wait *w)
 	return qnn_ioctl(fd, DRM_IOCTL_QNN_WAIT, w);
 }
 
+void job_empty_stream(struct qnn_cs_header *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->magic = QNN_CS_MAGIC;
+	h->version = QNN_CS_VERSION;
+	h->hdr_size = sizeof(*h);
+	h->size = sizeof(*h);
+}
+
 int job_submit_empty(int fd, uint64_t *id)
 {
-	struct qnn_cs_header h = {
-		.magic = QNN_CS_MAGIC,
-		.version = QNN_CS_VERSION,
-		.hdr_size = sizeof(h),
-		.size = sizeof(h),
-	};
+	struct qnn_cs_header h;
 	struct drm_qnn_submit s = {
 		.cmds = (uintptr_t)&h,
 		.cmds_size = sizeof(h),
 	};
-	int ret = qnn_ioctl(fd, DRM_IOCTL_QNN_SUBMIT, &s);
+	int ret;
 
+	job_empty_stream(&h);
+	ret = qnn_ioctl(fd, DRM_IOCTL_QNN_SUBMIT, &s);
 	*id = s.job_id;
 	return ret;
 }
@@ -125,4 +131,76 @@ unsigned int job_timeout_ms(void)
 
 	qnn_read_u64_file("/sys/module/qnn/parameters/job_timeout_ms", &v);
 	return (unsigned int)v;
+}
+
+uint64_t qnn_module_param(const char *name, uint64_t def)
+{
+	char path[128];
+	uint64_t v = def;
+
+	snprintf(path, sizeof(path), "/sys/module/qnn/parameters/%s", name);
+	if (qnn_read_u64_file(path, &v))
+		return def;
+	return v;
+}
+
+long read_text(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	return (long)n;
+}
+
+int dev_reg(int fd, const char *name, uint32_t *val)
+{
+	static char buf[8192];
+	char path[96], *p;
+	size_t nl = strlen(name);
+	long n;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/accel/%d/regs",
+		 qnn_minor(fd));
+	n = read_text(path, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		unsigned int off, v;
+
+		if (strncmp(p, name, nl) || p[nl] != ' ')
+			continue;
+		if (sscanf(p + nl, " 0x%x 0x%x", &off, &v) != 2)
+			return -EINVAL;
+		*val = v;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int slab_active(const char *name, long *n)
+{
+	static char buf[1 << 17];
+	size_t nl = strlen(name);
+	char *p;
+	long len;
+
+	len = read_text("/proc/slabinfo", buf, sizeof(buf));
+	if (len < 0)
+		return (int)len;
+	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, name, nl) && p[nl] == ' ')
+			return sscanf(p + nl, "%ld", n) == 1 ? 0 : -EINVAL;
+	return -ENOENT;
+}
+
+int sh(const char *cmd)
+{
+	int st = system(cmd);
+
+	return st == 0 ? 0 : -1;
 }

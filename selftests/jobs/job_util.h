@@ -33,4 +33,22 @@ int sim_knob(int fd, const char *name, unsigned int val);
 /* qnn.ko's job_timeout_ms parameter. */
 unsigned int job_timeout_ms(void);
 
+/* A qnn.ko parameter, @def when it cannot be read. */
+uint64_t qnn_module_param(const char *name, uint64_t def);
+
+/* A register of fd's device from debugfs "regs" (e.g. "PERF_BINOPS_LO"). */
+int dev_reg(int fd, const char *name, uint32_t *val);
+
+/* Active objects of slab cache @name (/proc/slabinfo): 0 or -errno. */
+int slab_active(const char *name, long *n);
+
+/* Whole text file @path into @buf (NUL-terminated): bytes or -errno. */
+long read_text(const char *path, char *buf, size_t len);
+
+/* Run a shell command: 0 when it exited with 0. */
+int sh(const char *cmd);
+
+/* The header of an empty stream (a valid 0-command job). */
+void job_empty_stream(struct qnn_cs_header *h);
+
 #endif

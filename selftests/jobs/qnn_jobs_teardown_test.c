@@ -82,14 +82,6 @@ TEST_F_TIMEOUT(teardown, close_with_jobs_in_flight, 200)
 	free(b);
 }
 
-/* Runs a shell command, 0 when it exited with 0. */
-static int sh(const char *cmd)
-{
-	int st = system(cmd);
-
-	return st == 0 ? 0 : -1;
-}
-
 TEST_F_TIMEOUT(teardown, unload_with_jobs_in_flight, 200)
 {
 	struct cs_builder *b = calloc(1, sizeof(*b));

@@ -4,8 +4,9 @@
 #
 # Unlike the other tools it measures libqnn's *internal* kernel tables
 # (libqnn/src/kern/kern.h), so it compiles those sources itself with the
-# same per-file ISA flags as libqnn/Makefile (*_avx2.c, *_avx512.c,
-# *_neon.c); its own ceiling_<isa>.c loops follow the same convention.
+# same per-file ISA flags as libqnn (libqnn/isa.mk: *_avx2.c, *_avx512.c,
+# *_avx512bw.c, *_neon.c); its own ceiling_<isa>.c loops follow the same
+# convention.
 # The CNV figures come from cnv.c (libqnn's public API, engine owner); until
 # that file exists the tool builds without it and reports them as null.
 # Links OpenBLAS (cblas_sgemm) for the float baseline.
@@ -18,18 +19,12 @@ BENCH_SRCS	:= qnn-bench/main.c qnn-bench/timer.c qnn-bench/ceiling.c \
 		   qnn-bench/kernels.c $(wildcard qnn-bench/ceiling_*.c)
 BENCH_CNV	:= $(wildcard qnn-bench/cnv.c)
 
-ifeq ($(BENCH_ARCH),x86_64)
-BENCH_DROP	:= %_neon.c
-else ifeq ($(BENCH_ARCH),aarch64)
-BENCH_DROP	:= %_avx2.c %_avx512.c
-else
-BENCH_DROP	:= %_avx2.c %_avx512.c %_neon.c
-endif
+include $(TOP)/libqnn/isa.mk
+BENCH_DROP	:= $(call qnn_isa_drop,$(BENCH_ARCH))
 BENCH_KSRCS	:= $(filter-out $(BENCH_DROP),$(BENCH_KSRCS))
 BENCH_SRCS	:= $(filter-out $(BENCH_DROP),$(BENCH_SRCS))
 
-bench_isa = $(if $(filter %_avx2.c,$1),-mavx2 -mpopcnt -mbmi2 -mfma) \
-	    $(if $(filter %_avx512.c,$1),-mavx512f -mavx512bw -mavx512vl -mavx512vpopcntdq -mavx512bitalg -mavx2 -mpopcnt -mbmi2)
+bench_isa = $(call qnn_isa_flags,$1)
 
 ifeq ($(BENCH_CNV),)
 BENCH_DEFS	:= -DQNN_BENCH_NO_CNV
@@ -46,7 +41,7 @@ BENCH_OBJS	:= $(patsubst qnn-bench/%.c,$(BENCH_OBJDIR)/%.o,$(BENCH_SRCS)) \
 $(BENCH_OBJDIR)/kern/%.o: $(BENCH_KDIR)/%.c $(wildcard $(BENCH_KDIR)/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOL_CFLAGS) -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-		-I$(TOP)/libqnn/src $(call bench_isa,$<) -c $< -o $@
+		-I$(TOP)/libqnn/include -I$(TOP)/libqnn/src $(call bench_isa,$<) -c $< -o $@
 
 # main.o is built with or without -DQNN_BENCH_NO_CNV: rebuild it when cnv.c appears
 $(BENCH_OBJDIR)/main.o: $(BENCH_CNV)

@@ -69,10 +69,84 @@ static size_t bcast_index(const struct cv_const *src, int nd, const int64_t *od,
 
 typedef double (*fn3)(double, double, double);
 
+static int is_int_type(int t)
+{
+	switch (t) {
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT8:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT16:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT16:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT32:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT32:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT64:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT64:
+		return 1;
+	}
+	return 0;
+}
+
+/* The range of an integer type, for Cast. */
+static int int_range(int t, double *lo, double *hi)
+{
+	switch (t) {
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT8: *lo = -128; *hi = 127; return 1;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8: *lo = 0; *hi = 255; return 1;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT16: *lo = -32768; *hi = 32767; return 1;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT16: *lo = 0; *hi = 65535; return 1;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT32: *lo = -2147483648.0; *hi = 2147483647.0; return 1;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT32: *lo = 0; *hi = 4294967295.0; return 1;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT64:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT64:
+		*lo = t == ONNX__TENSOR_PROTO__DATA_TYPE__INT64 ? -9007199254740992.0 : 0;
+		*hi = 9007199254740992.0;	/* exact in a double */
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Cast of a constant: to float truncates to float32 precision, to an integer
+ * type toward zero (values out of the type's range are refused: ONNX leaves
+ * them undefined), to bool tests != 0; other targets are refused.
+ */
+static int fold_cast(struct cv *cv, const Onnx__NodeProto *n, const struct cv_const *x)
+{
+	int to = (int)cv_attr_i(n, "to", 0);
+	double lo = 0, hi = 0;
+	struct cv_const out;
+
+	if (to != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT && to != ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE &&
+	    to != ONNX__TENSOR_PROTO__DATA_TYPE__BOOL && !int_range(to, &lo, &hi))
+		return cv_node_fail(cv, n, "Cast to data type %d is not supported", to);
+	if (cv_const_alloc(&out, x->ndim, x->dims))
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	out.onnx_type = to;
+	for (size_t i = 0; i < x->n; i++) {
+		double v = x->v[i];
+
+		if (to == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT) {
+			v = (float)v;
+		} else if (to == ONNX__TENSOR_PROTO__DATA_TYPE__BOOL) {
+			v = v != 0;
+		} else if (to != ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE) {
+			v = trunc(v);
+			if (!(v >= lo && v <= hi)) {
+				cv_const_free(&out);
+				return cv_node_fail(cv, n, "value %g does not fit the Cast's integer "
+						    "type %d", x->v[i], to);
+			}
+		}
+		out.v[i] = v;
+	}
+	return out_const(cv, n, 0, &out);
+}
+
 static double f_add(double x, double y, double z) { (void)z; return x + y; }
 static double f_sub(double x, double y, double z) { (void)z; return x - y; }
 static double f_mul(double x, double y, double z) { (void)z; return x * y; }
 static double f_div(double x, double y, double z) { (void)z; return x / y; }
+/* ONNX Div on integer tensors truncates (the reference casts the quotient) */
+static double f_idiv(double x, double y, double z) { (void)z; return trunc(x / y); }
 static double f_ge(double x, double y, double z) { (void)z; return x >= y; }
 static double f_gt(double x, double y, double z) { (void)z; return x > y; }
 static double f_le(double x, double y, double z) { (void)z; return x <= y; }
@@ -88,7 +162,7 @@ static int elementwise(struct cv *cv, const Onnx__NodeProto *n, fn3 f, int nin)
 	int64_t d[CV_MAXDIM];
 
 	for (int i = 0; i < nin; i++)
-		in[i] = cv_in_const(cv, n, i);
+		in[i] = cv_in_const_any(cv, n, i);
 	tmp = *in[0];
 	if (!bcast_dims(in[0], in[1], &nd, d))
 		return cv_node_fail(cv, n, "inputs cannot be broadcast together");
@@ -106,6 +180,10 @@ static int elementwise(struct cv *cv, const Onnx__NodeProto *n, fn3 f, int nin)
 		double z = nin == 3 ? in[2]->v[bcast_index(in[2], nd, d, i)] : 0;
 
 		out.v[i] = f(x, y, z);
+	}
+	if (cv_const_bdep_from(&out, in, nin)) {
+		cv_const_free(&out);
+		return cv_fail(cv, -ENOMEM, "out of memory");
 	}
 	if (f == f_where)
 		out.onnx_type = in[1]->onnx_type;
@@ -129,6 +207,14 @@ static int copy_reshaped(struct cv *cv, const Onnx__NodeProto *n, const struct c
 	}
 	memcpy(out.v, x->v, x->n * sizeof(double));
 	out.onnx_type = x->onnx_type;
+	if (x->bdep) {
+		out.bdep = malloc(x->n + 1);
+		if (!out.bdep) {
+			cv_const_free(&out);
+			return cv_fail(cv, -ENOMEM, "out of memory");
+		}
+		memcpy(out.bdep, x->bdep, x->n);
+	}
 	return out_const(cv, n, 0, &out);
 }
 
@@ -168,11 +254,13 @@ static int fold_transpose(struct cv *cv, const Onnx__NodeProto *n, const struct 
 	return out_const(cv, n, 0, &out);
 }
 
-/* ONNX Reshape target: 0 copies the input dim (allowzero = 0), -1 infers. */
+/*
+ * ONNX Reshape target: 0 copies the input dim (allowzero = 0, opset 14's
+ * default; with allowzero = 1 a 0 is a real empty dim, refused here), -1
+ * infers.
+ */
 int cv_reshape_dims(const struct cv_const *shape, const int64_t *in, int in_nd, size_t total,
-		    int64_t *d);
-int cv_reshape_dims(const struct cv_const *shape, const int64_t *in, int in_nd, size_t total,
-		    int64_t *d)
+		    int allowzero, int64_t *d)
 {
 	int nd = (int)shape->n, infer = -1;
 	size_t known = 1;
@@ -181,7 +269,7 @@ int cv_reshape_dims(const struct cv_const *shape, const int64_t *in, int in_nd, 
 		return -1;
 	for (int i = 0; i < nd; i++) {
 		d[i] = (int64_t)shape->v[i];
-		if (d[i] == 0 && i < in_nd)
+		if (d[i] == 0 && i < in_nd && !allowzero)
 			d[i] = in[i];
 		if (d[i] == -1) {
 			if (infer >= 0)
@@ -206,27 +294,17 @@ int cv_reshape_dims(const struct cv_const *shape, const int64_t *in, int in_nd, 
 /* Round half to even, as QONNX ROUND, numpy and torch.round. */
 static double round_even(double x)
 {
-	double r = nearbyint(x);	/* default FE_TONEAREST: ties to even */
-
-	return r;
-}
-
-static double rounding(const char *mode, double x)
-{
-	if (!strcasecmp(mode, "FLOOR"))
-		return floor(x);
-	if (!strcasecmp(mode, "CEIL"))
-		return ceil(x);
-	return round_even(x);
+	return nearbyint(x);	/* default FE_TONEAREST: ties to even */
 }
 
 static int fold_quant(struct cv *cv, const Onnx__NodeProto *n)
 {
-	const struct cv_const *x = cv_in_const(cv, n, 0), *s = cv_in_const(cv, n, 1);
-	const struct cv_const *z = cv_in_const(cv, n, 2), *bw = cv_in_const(cv, n, 3);
+	const struct cv_const *x = cv_in_const_any(cv, n, 0), *s = cv_in_const_any(cv, n, 1);
+	const struct cv_const *z = cv_in_const_any(cv, n, 2), *bw = cv_in_const_any(cv, n, 3);
 	char buf[32];
-	const char *mode = cv_attr_s(n, "rounding_mode", "ROUND", buf, sizeof(buf));
+	const char *mname = cv_attr_s(n, "rounding_mode", "ROUND", buf, sizeof(buf));
 	int sgn = (int)cv_attr_i(n, "signed", 1), nar = (int)cv_attr_i(n, "narrow", 0);
+	int mode = cv_rounding_mode(mname), bip;
 	struct cv_const out;
 	double lo, hi, bits;
 	int nd;
@@ -237,6 +315,10 @@ static int fold_quant(struct cv *cv, const Onnx__NodeProto *n)
 	bits = bw->v[0];
 	if (bits < 1 || bits > 32 || bits != floor(bits))
 		return cv_node_fail(cv, n, "bit width %g", bits);
+	if (mode < 0)
+		return cv_node_fail(cv, n, "rounding_mode \"%s\" is not a QONNX rounding mode", mname);
+	/* qonnx's quant(): a 1-bit signed quantizer is bipolar, whatever narrow says */
+	bip = sgn && bits == 1;
 	lo = sgn ? -ldexp(1, (int)bits - 1) + nar : 0;
 	hi = sgn ? ldexp(1, (int)bits - 1) - 1 : ldexp(1, (int)bits) - 1 - nar;
 	if (!bcast_dims(x, s, &nd, d) || nd != x->ndim || !bcast_dims(x, z, &nd, d) ||
@@ -247,9 +329,12 @@ static int fold_quant(struct cv *cv, const Onnx__NodeProto *n)
 	for (size_t i = 0; i < x->n; i++) {
 		double sc = s->v[bcast_index(s, x->ndim, x->dims, i)];
 		double zp = z->v[bcast_index(z, x->ndim, x->dims, i)];
-		double q = rounding(mode, x->v[i] / sc + zp);
+		double y = x->v[i] / sc + zp, q;
 
-		q = q < lo ? lo : q > hi ? hi : q;
+		if (bip)
+			q = y >= 0 ? 1 : -1;
+		else	/* clamp, then round, as the reference (the same: lo, hi are integers) */
+			q = cv_round(mode, y < lo ? lo : y > hi ? hi : y);
 		out.v[i] = (q - zp) * sc;
 	}
 	return out_const(cv, n, 0, &out);
@@ -257,7 +342,7 @@ static int fold_quant(struct cv *cv, const Onnx__NodeProto *n)
 
 static int fold_bipolar(struct cv *cv, const Onnx__NodeProto *n)
 {
-	const struct cv_const *x = cv_in_const(cv, n, 0), *s = cv_in_const(cv, n, 1);
+	const struct cv_const *x = cv_in_const_any(cv, n, 0), *s = cv_in_const_any(cv, n, 1);
 	struct cv_const out;
 	int nd;
 	int64_t d[CV_MAXDIM];
@@ -274,13 +359,15 @@ static int fold_bipolar(struct cv *cv, const Onnx__NodeProto *n)
 /* DequantizeLinear(x, scale, zp[, axis]) on constant (e.g. int8) weights. */
 static int fold_dequant(struct cv *cv, const Onnx__NodeProto *n)
 {
-	const struct cv_const *x = cv_in_const(cv, n, 0), *s = cv_in_const(cv, n, 1);
-	const struct cv_const *z = cv_in_const(cv, n, 2);
+	const struct cv_const *x = cv_in_const_any(cv, n, 0), *s = cv_in_const_any(cv, n, 1);
+	const struct cv_const *z = cv_in_const_any(cv, n, 2);
 	int64_t axis = cv_attr_i(n, "axis", 1);
 	struct cv_const out;
 
 	if (!s)
 		return cv_node_fail(cv, n, "scale must be a constant");
+	if (cv_attr_i(n, "block_size", 0))
+		return cv_node_fail(cv, n, "blocked dequantization (block_size) is not supported");
 	if (axis < 0)
 		axis += x->ndim;
 	if (s->n != 1 && (axis >= x->ndim || (int64_t)s->n != x->dims[axis]))
@@ -296,6 +383,174 @@ static int fold_dequant(struct cv *cv, const Onnx__NodeProto *n)
 			c = (i / inner) % (size_t)x->dims[axis];
 		}
 		out.v[i] = (x->v[i] - (z ? z->v[z->n == 1 ? 0 : c] : 0)) * s->v[s->n == 1 ? 0 : c];
+	}
+	return out_const(cv, n, 0, &out);
+}
+
+/* Per-element batch dependence for ops that move elements: out[i] <- x[src[i]]. */
+static int take_bdep(struct cv_const *out, const struct cv_const *x, const size_t *src)
+{
+	if (!x->bdep)
+		return 0;
+	out->bdep = malloc(out->n + 1);
+	if (!out->bdep)
+		return -ENOMEM;
+	for (size_t i = 0; i < out->n; i++)
+		out->bdep[i] = x->bdep[src[i]];
+	return 0;
+}
+
+/* Gather(data, indices, axis) of constants (shape arithmetic: x.size(0)). */
+static int fold_gather(struct cv *cv, const Onnx__NodeProto *n, const struct cv_const *x)
+{
+	const struct cv_const *idx = cv_in_const_any(cv, n, 1);
+	int64_t axis = cv_attr_i(n, "axis", 0), d[CV_MAXDIM];
+	size_t outer = 1, inner = 1, *src;
+	int nd = 0;
+	struct cv_const out;
+
+	if (axis < 0)
+		axis += x->ndim;
+	if (!idx || axis < 0 || axis >= x->ndim || x->ndim + idx->ndim - 1 > CV_MAXDIM)
+		return cv_node_fail(cv, n, "bad axis or indices");
+	for (int i = 0; i < axis; i++)
+		outer *= (size_t)(d[nd++] = x->dims[i]);
+	for (int i = 0; i < idx->ndim; i++)
+		d[nd++] = idx->dims[i];
+	for (int i = (int)axis + 1; i < x->ndim; i++)
+		inner *= (size_t)(d[nd++] = x->dims[i]);
+	if (cv_const_alloc(&out, nd, d))
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	src = malloc(out.n * sizeof(size_t) + 1);
+	if (!src) {
+		cv_const_free(&out);
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	}
+	out.onnx_type = x->onnx_type;
+	for (size_t o = 0, i = 0; o < outer; o++)
+		for (size_t j = 0; j < idx->n; j++) {
+			int64_t k = (int64_t)idx->v[j];
+
+			if (k < 0)
+				k += x->dims[axis];
+			if (k < 0 || k >= x->dims[axis]) {
+				free(src);
+				cv_const_free(&out);
+				return cv_node_fail(cv, n, "index %lld out of range", (long long)idx->v[j]);
+			}
+			for (size_t e = 0; e < inner; e++, i++) {
+				src[i] = (o * (size_t)x->dims[axis] + (size_t)k) * inner + e;
+				out.v[i] = x->v[src[i]];
+			}
+		}
+	if (take_bdep(&out, x, src)) {
+		free(src);
+		cv_const_free(&out);
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	}
+	free(src);
+	return out_const(cv, n, 0, &out);
+}
+
+/* Concat of constants along axis. */
+static int fold_concat(struct cv *cv, const Onnx__NodeProto *n)
+{
+	const struct cv_const *x = cv_in_const_any(cv, n, 0);
+	int64_t axis = cv_attr_i(n, "axis", 0), d[CV_MAXDIM];
+	size_t outer = 1, at = 0;
+	struct cv_const out;
+	int bd = 0;
+
+	if (axis < 0)
+		axis += x->ndim;
+	if (axis < 0 || axis >= x->ndim)
+		return cv_node_fail(cv, n, "bad axis");
+	memcpy(d, x->dims, sizeof(d));
+	d[axis] = 0;
+	for (size_t i = 0; i < n->n_input; i++) {
+		const struct cv_const *k = cv_in_const_any(cv, n, i);
+
+		if (!k || k->ndim != x->ndim)
+			return cv_node_fail(cv, n, "inputs of different ranks");
+		for (int j = 0; j < x->ndim; j++)
+			if (j != axis && k->dims[j] != x->dims[j])
+				return cv_node_fail(cv, n, "inputs of different shapes");
+		d[axis] += k->dims[axis];
+		bd |= k->bdep != NULL;
+	}
+	for (int i = 0; i < axis; i++)
+		outer *= (size_t)x->dims[i];
+	if (cv_const_alloc(&out, x->ndim, d))
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	out.onnx_type = x->onnx_type;
+	if (bd && !(out.bdep = calloc(out.n + 1, 1))) {
+		cv_const_free(&out);
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	}
+	for (size_t o = 0; o < outer; o++)
+		for (size_t i = 0; i < n->n_input; i++) {
+			const struct cv_const *k = cv_in_const_any(cv, n, i);
+			size_t chunk = k->n / outer;
+
+			memcpy(out.v + at, k->v + o * chunk, chunk * sizeof(double));
+			if (k->bdep)
+				memcpy(out.bdep + at, k->bdep + o * chunk, chunk);
+			at += chunk;
+		}
+	return out_const(cv, n, 0, &out);
+}
+
+/* Slice of a 1-D constant (starts/ends/axes/steps as inputs, or attributes < 10). */
+static int fold_slice(struct cv *cv, const Onnx__NodeProto *n, const struct cv_const *x)
+{
+	const struct cv_const *st = cv_in_const_any(cv, n, 1), *en = cv_in_const_any(cv, n, 2);
+	const struct cv_const *ax = n->n_input > 3 && n->input[3][0] ? cv_in_const_any(cv, n, 3) : NULL;
+	const struct cv_const *sp = n->n_input > 4 && n->input[4][0] ? cv_in_const_any(cv, n, 4) : NULL;
+	int64_t a[1], b[1], len = x->ndim == 1 ? x->dims[0] : -1, step = 1, s0, e0, cnt = 0;
+	size_t *src;
+	struct cv_const out;
+	int err;
+
+	if (len < 0)
+		return cv_node_fail(cv, n, "Slice of a constant of rank %d (only 1-D)", x->ndim);
+	if (st && en) {
+		if (st->n != 1 || en->n != 1 || (ax && (ax->n != 1 || ax->v[0] > 0 || ax->v[0] < -1)) ||
+		    (sp && sp->n != 1))
+			return cv_node_fail(cv, n, "one axis only");
+		s0 = (int64_t)st->v[0];
+		e0 = en->v[0] > 9e15 ? INT64_MAX : en->v[0] < -9e15 ? INT64_MIN : (int64_t)en->v[0];
+		step = sp ? (int64_t)sp->v[0] : 1;
+	} else if (cv_attr_ints(n, "starts", a, 1) == 1 && cv_attr_ints(n, "ends", b, 1) == 1) {
+		s0 = a[0];
+		e0 = b[0];
+	} else {
+		return cv_node_fail(cv, n, "starts and ends must be constants");
+	}
+	if (step <= 0)
+		return cv_node_fail(cv, n, "steps other than positive");
+	if (s0 < 0)
+		s0 += len;
+	if (e0 < 0 && e0 != INT64_MIN)
+		e0 += len;
+	s0 = s0 < 0 ? 0 : s0 > len ? len : s0;
+	e0 = e0 < 0 ? 0 : e0 > len ? len : e0;
+	src = malloc(((size_t)len + 1) * sizeof(size_t));
+	if (!src)
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	for (int64_t i = s0; i < e0; i += step)
+		src[cnt++] = (size_t)i;
+	if (cv_const_alloc(&out, 1, &cnt)) {
+		free(src);
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	}
+	out.onnx_type = x->onnx_type;
+	for (int64_t i = 0; i < cnt; i++)
+		out.v[i] = x->v[src[i]];
+	err = take_bdep(&out, x, src);
+	free(src);
+	if (err) {
+		cv_const_free(&out);
+		return cv_fail(cv, -ENOMEM, "out of memory");
 	}
 	return out_const(cv, n, 0, &out);
 }
@@ -328,7 +583,31 @@ static int fold_unary(struct cv *cv, const Onnx__NodeProto *n, const struct cv_c
 	return out_const(cv, n, 0, &out);
 }
 
+static int constfold_node(struct cv *cv, const Onnx__NodeProto *n);
+
+/*
+ * Folds n; an output computed from batch-dependent inputs is batch-dependent
+ * (element by element where the op says so, else as a whole).
+ */
 int cv_constfold(struct cv *cv, const Onnx__NodeProto *n)
+{
+	const struct cv_const *in[8] = { 0 };
+	int r = constfold_node(cv, n), nin = 0;
+
+	if (r <= 0)
+		return r;
+	for (size_t i = 0; i < n->n_input && nin < 8; i++)
+		in[nin++] = cv_in_const_any(cv, n, i);
+	for (size_t o = 0; o < n->n_output; o++) {
+		struct cv_value *v = cv_find(cv, n->output[o]);
+
+		if (v && v->kind == CV_CONST && !v->k.bdep && cv_const_bdep_from(&v->k, in, nin))
+			return cv_fail(cv, -ENOMEM, "out of memory");
+	}
+	return 1;
+}
+
+static int constfold_node(struct cv *cv, const Onnx__NodeProto *n)
 {
 	const char *op = n->op_type;
 	const struct cv_const *x;
@@ -362,11 +641,11 @@ int cv_constfold(struct cv *cv, const Onnx__NodeProto *n)
 		return cv_node_fail(cv, n, "Constant without a supported value attribute");
 	}
 	for (size_t i = 0; i < n->n_input; i++)
-		if (n->input[i][0] && !cv_in_const(cv, n, i))
+		if (n->input[i][0] && !cv_in_const_any(cv, n, i))
 			return 0;
 	if (!n->n_input)
 		return 0;
-	x = cv_in_const(cv, n, 0);
+	x = cv_in_const_any(cv, n, 0);
 	if (cv_is_qonnx(n)) {
 		if (!strcmp(op, "Quant") || !strcmp(op, "IntQuant"))
 			return fold_quant(cv, n) ?: 1;
@@ -376,8 +655,10 @@ int cv_constfold(struct cv *cv, const Onnx__NodeProto *n)
 	}
 	if (!cv_is_default_domain(n))
 		return 0;
-	if (!strcmp(op, "Identity") || !strcmp(op, "Cast"))
+	if (!strcmp(op, "Identity") || !strcmp(op, "Dropout"))
 		return copy_reshaped(cv, n, x, x->ndim, x->dims) ?: 1;
+	if (!strcmp(op, "Cast"))
+		return fold_cast(cv, n, x) ?: 1;
 	if (!strcmp(op, "Add"))
 		return elementwise(cv, n, f_add, 2) ?: 1;
 	if (!strcmp(op, "Sub"))
@@ -385,7 +666,7 @@ int cv_constfold(struct cv *cv, const Onnx__NodeProto *n)
 	if (!strcmp(op, "Mul"))
 		return elementwise(cv, n, f_mul, 2) ?: 1;
 	if (!strcmp(op, "Div"))
-		return elementwise(cv, n, f_div, 2) ?: 1;
+		return elementwise(cv, n, is_int_type(x->onnx_type) ? f_idiv : f_div, 2) ?: 1;
 	if (!strcmp(op, "GreaterOrEqual"))
 		return elementwise(cv, n, f_ge, 2) ?: 1;
 	if (!strcmp(op, "Greater"))
@@ -403,11 +684,18 @@ int cv_constfold(struct cv *cv, const Onnx__NodeProto *n)
 		return fold_unary(cv, n, x) ?: 1;
 	if (!strcmp(op, "Transpose"))
 		return fold_transpose(cv, n, x) ?: 1;
+	if (!strcmp(op, "Gather"))
+		return fold_gather(cv, n, x) ?: 1;
+	if (!strcmp(op, "Concat"))
+		return fold_concat(cv, n) ?: 1;
+	if (!strcmp(op, "Slice"))
+		return fold_slice(cv, n, x) ?: 1;
 	if (!strcmp(op, "DequantizeLinear"))
 		return fold_dequant(cv, n) ?: 1;
 	if (!strcmp(op, "Reshape")) {
 		int64_t d[CV_MAXDIM];
-		int nd = cv_reshape_dims(cv_in_const(cv, n, 1), x->dims, x->ndim, x->n, d);
+		int nd = cv_reshape_dims(cv_in_const_any(cv, n, 1), x->dims, x->ndim, x->n,
+					 (int)cv_attr_i(n, "allowzero", 0), d);
 
 		if (nd < 0)
 			return cv_node_fail(cv, n, "invalid target shape");
@@ -425,7 +713,7 @@ int cv_constfold(struct cv *cv, const Onnx__NodeProto *n)
 	if (!strcmp(op, "Squeeze") || !strcmp(op, "Unsqueeze")) {
 		int64_t ax[CV_MAXDIM], d[CV_MAXDIM];
 		int na = cv_attr_ints(n, "axes", ax, CV_MAXDIM), nd = 0;
-		const struct cv_const *axc = cv_in_const(cv, n, 1);
+		const struct cv_const *axc = cv_in_const_any(cv, n, 1);
 
 		if (na < 0 && axc) {
 			na = (int)axc->n;

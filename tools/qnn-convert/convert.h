@@ -34,6 +34,12 @@ struct cv_const {
 	size_t n;
 	double *v;
 	int onnx_type;		/* ONNX__TENSOR_PROTO__DATA_TYPE__* */
+	/*
+	 * Elements that depend on the batch size (from Shape of an activation,
+	 * where qnn takes one image: N = 1), or NULL. Only a Reshape may use
+	 * them, as its batch dimension; anywhere else they are refused.
+	 */
+	unsigned char *bdep;
 };
 
 /*
@@ -55,6 +61,7 @@ struct cv_pending {
 	enum qnn_encoding in_enc;
 	unsigned int in_bits;
 	double acc_bound;		/* |acc| <= acc_bound */
+	int raw;			/* F32 output without scale/bias (float-input conv) */
 };
 
 struct cv_act {
@@ -64,9 +71,15 @@ struct cv_act {
 	enum qnn_encoding enc;
 	unsigned int bits;
 	uint32_t h, w, c;	/* NHWC of one image */
-	int flat;		/* ONNX Flatten'ed: logically C*H*W in NCHW order */
-	uint32_t xpad[4];	/* a Pad (zeros) for the next Conv/AveragePool: t l b r */
+	int rank;		/* the ONNX value's rank: 4 (NCHW) or 2 (NC) */
+	int nhwc;		/* rank 4: the ONNX value is N x H x W x C (a Transpose
+				 * that qnn's NHWC storage makes a no-op); else NCHW */
+	int flat;		/* ONNX Flatten'ed: logically C*H*W in NCHW order (1)
+				 * or H*W*C in NHWC order (2, qnn's own) */
+	uint32_t xpad[4];	/* a Pad for the next Conv/AveragePool: t l b r */
+	double xpadv;		/* its value: 0, or the +1 level of a bipolar input */
 	double *a, *b;		/* per channel (c entries) */
+	double acc_bound;	/* I32 values: |q| <= acc_bound (0: unknown) */
 	/* A Relu/Clip seen but not yet applied: applied by the next quantizer. */
 	int clamped;
 	double clamp_lo, clamp_hi;
@@ -125,14 +138,41 @@ int cv_is_default_domain(const Onnx__NodeProto *n);
 void cv_free_values(struct cv *cv);
 void cv_const_free(struct cv_const *k);
 int cv_const_alloc(struct cv_const *k, int ndim, const int64_t *dims);
-/* The node's input i as a constant, NULL if absent or not constant. */
+/* The node's input i as a constant, NULL if absent, not constant or batch-dependent. */
 const struct cv_const *cv_in_const(struct cv *cv, const Onnx__NodeProto *n, size_t i);
+/* ... batch-dependent ones included (constant folding, Reshape targets). */
+const struct cv_const *cv_in_const_any(struct cv *cv, const Onnx__NodeProto *n, size_t i);
+/* Marks every element of k batch-dependent when any of the inputs' are. */
+int cv_const_bdep_from(struct cv_const *k, const struct cv_const *const *in, int nin);
 
+/* constfold.c: Reshape's target shape resolved against dims in[]; rank or -1 */
+int cv_reshape_dims(const struct cv_const *shape, const int64_t *in, int in_nd, size_t total,
+		    int allowzero, int64_t *d);
 /* constfold.c: 1 folded, 0 not all inputs constant / op not foldable, <0 error */
 int cv_constfold(struct cv *cv, const Onnx__NodeProto *n);
 
 /* quantfn.c */
 #define CV_MAXT 255
+/*
+ * QONNX rounding modes (IntQuant/Quant spec): ROUND (half to even), CEIL,
+ * FLOOR, UP (away from zero), DOWN (toward zero), HALF_UP (half away from
+ * zero), HALF_DOWN (half toward zero). Names in either case.
+ */
+enum cv_rmode { CV_RM_ROUND, CV_RM_CEIL, CV_RM_FLOOR, CV_RM_UP, CV_RM_DOWN, CV_RM_HALF_UP,
+		CV_RM_HALF_DOWN };
+/* The mode named s, or -1 when unknown. */
+int cv_rounding_mode(const char *s);
+double cv_round(int mode, double x);
+/* rnd(v) >= k (k an integer)  <=>  v >= *t (*incl) or v > *t (!*incl) */
+void cv_round_ge(int mode, double k, double *t, unsigned char *incl);
+/*
+ * A per-channel constant operand of the activation x (numpy broadcasting
+ * against x's ONNX shape): *cnt = 1 (one value) or x->c (one per channel).
+ * Anything else (per-pixel values, a shape that would change x's shape) is
+ * refused naming the node and what.
+ */
+int cv_chan_operand(struct cv *cv, const Onnx__NodeProto *n, const struct cv_const *k,
+		    const struct cv_act *x, const char *what, size_t *cnt);
 struct cv_qfn {			/* count = #{k : x >= T_k (incl) or x > T_k} */
 	size_t nt;		/* thresholds per channel */
 	size_t nch;		/* 1 or C */
@@ -143,9 +183,18 @@ struct cv_qfn {			/* count = #{k : x >= T_k (incl) or x > T_k} */
 	size_t noab;		/* 1 or C */
 	int bipolar;
 	int onnx_sign;		/* ONNX Sign: 0 -> 0, which a bit cannot say */
+	/*
+	 * A uniform quantizer round_half_even(x / us[ch]) clamped to [ulo, uhi]
+	 * with zero point 0 (Quant ROUND, QuantizeLinear): on a float input of
+	 * the full 8-bit range it is libqnn's QUANTIZE op, bit for bit.
+	 */
+	int uniform;
+	double ulo, uhi;
+	double *us;		/* noab entries */
 };
 /* Describes the activation node n (Sign, Quant, ...) as thresholds; 0 if not one. */
-int cv_qfn_from_node(struct cv *cv, const Onnx__NodeProto *n, uint32_t c, struct cv_qfn *f);
+int cv_qfn_from_node(struct cv *cv, const Onnx__NodeProto *n, const struct cv_act *x,
+		     struct cv_qfn *f);
 void cv_qfn_free(struct cv_qfn *f);
 /*
  * Integer thresholds on q (real = a*q + b per channel, clamped to the act's

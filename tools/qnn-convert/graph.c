@@ -75,6 +75,8 @@ struct cv_value *cv_add(struct cv *cv, const char *name)
 void cv_const_free(struct cv_const *k)
 {
 	free(k->v);
+	free(k->bdep);
+	k->bdep = NULL;
 	k->v = NULL;
 	k->n = 0;
 }
@@ -178,16 +180,21 @@ int cv_attr_ints(const Onnx__NodeProto *n, const char *name, int64_t *out, int m
 	return (int)a->n_ints;
 }
 
-/* QONNX custom ops as Brevitas and FINN export them. */
+/*
+ * QONNX custom ops as Brevitas and FINN export them, under every domain name
+ * QONNX itself reads as its own: qonnx.custom_op.general (and its
+ * submodules), FINN's finn.custom_op.*, the bare names, and Brevitas'
+ * legacy onnx.brevitas.
+ */
 int cv_is_qonnx(const Onnx__NodeProto *n)
 {
 	const char *d = n->domain;
 
 	return d && (!strncmp(d, "qonnx.custom_op", 15) || !strncmp(d, "finn.custom_op", 14) ||
-		     !strcmp(d, "finn") || !strcmp(d, "qonnx"));
+		     !strcmp(d, "finn") || !strcmp(d, "qonnx") || !strcmp(d, "onnx.brevitas"));
 }
 
-const struct cv_const *cv_in_const(struct cv *cv, const Onnx__NodeProto *n, size_t i)
+const struct cv_const *cv_in_const_any(struct cv *cv, const Onnx__NodeProto *n, size_t i)
 {
 	struct cv_value *v;
 
@@ -195,6 +202,34 @@ const struct cv_const *cv_in_const(struct cv *cv, const Onnx__NodeProto *n, size
 		return NULL;
 	v = cv_find(cv, n->input[i]);
 	return v && v->kind == CV_CONST ? &v->k : NULL;
+}
+
+const struct cv_const *cv_in_const(struct cv *cv, const Onnx__NodeProto *n, size_t i)
+{
+	const struct cv_const *k = cv_in_const_any(cv, n, i);
+
+	if (k && k->bdep) {
+		for (size_t j = 0; j < k->n; j++)
+			if (k->bdep[j])
+				return NULL;
+	}
+	return k;
+}
+
+int cv_const_bdep_from(struct cv_const *k, const struct cv_const *const *in, int nin)
+{
+	int any = 0;
+
+	for (int i = 0; i < nin; i++)
+		for (size_t j = 0; in[i] && in[i]->bdep && j < in[i]->n; j++)
+			any |= in[i]->bdep[j];
+	if (!any)
+		return 0;
+	k->bdep = malloc(k->n + 1);
+	if (!k->bdep)
+		return -ENOMEM;
+	memset(k->bdep, 1, k->n + 1);
+	return 0;
 }
 
 int cv_is_default_domain(const Onnx__NodeProto *n)

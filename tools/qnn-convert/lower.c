@@ -61,6 +61,7 @@ static struct cv_value *new_act(struct cv *cv, const Onnx__NodeProto *n, size_t 
 	o->kind = CV_ACT;
 	o->a.h = h;
 	o->a.w = w;
+	o->a.rank = x->rank;
 	o->a.dtype = x->dtype;
 	o->a.enc = x->enc;
 	o->a.bits = x->bits;
@@ -74,30 +75,6 @@ static struct cv_value *new_act(struct cv *cv, const Onnx__NodeProto *n, size_t 
 	o->a.clamp_lo = x->clamp_lo;
 	o->a.clamp_hi = x->clamp_hi;
 	return o;
-}
-
-/* Per-channel constant: scalar, [C], [1,C], [1,C,1,1] -> pointer and count. */
-static int chan_vec(struct cv *cv, const Onnx__NodeProto *n, const struct cv_const *k,
-		    uint32_t c, size_t *cnt)
-{
-	size_t nonunit = 0, len = 1;
-
-	for (int i = 0; i < k->ndim; i++)
-		if (k->dims[i] != 1) {
-			nonunit++;
-			len = (size_t)k->dims[i];
-		}
-	if (k->n == 1) {
-		*cnt = 1;
-		return 0;
-	}
-	if (nonunit == 1 && len == c && (k->ndim <= 2 || (k->ndim >= 3 && k->dims[k->ndim - 3] == c) ||
-					 k->ndim == 1)) {
-		*cnt = c;
-		return 0;
-	}
-	return cv_node_fail(cv, n, "constant operand of shape with %zu elements is neither a "
-			    "scalar nor per-channel (%u channels)", k->n, c);
 }
 
 static int uniform(const double *v, uint32_t c)
@@ -117,7 +94,7 @@ static uint32_t out_size(uint32_t in, uint32_t k, uint32_t s, uint32_t pb, uint3
 
 /* kernel/stride/pads/dilations attributes of Conv and pools. */
 static int geometry(struct cv *cv, const Onnx__NodeProto *n, const struct cv_act *x,
-		    uint32_t kh, uint32_t kw, struct qnn_layer_desc *l, int is_pool)
+		    uint32_t kh, uint32_t kw, struct qnn_layer_desc *l, int is_pool, int *overhang)
 {
 	int64_t v[8];
 	char buf[32];
@@ -170,15 +147,25 @@ static int geometry(struct cv *cv, const Onnx__NodeProto *n, const struct cv_act
 	for (int i = 0; i < 4; i++)	/* a preceding Pad node */
 		l->pad[i] += x->xpad[i];
 	if (is_pool && cv_attr_i(n, "ceil_mode", 0)) {
-		/* ceil_mode: extra bottom/right padding; pools never pick padded taps */
+		/*
+		 * ceil_mode: extra bottom/right padding for the last window, which
+		 * ONNX (and PyTorch) keep only if it starts inside the input or its
+		 * begin padding. Max-pools never pick padded taps; an average pool
+		 * would divide that window wrongly, so the caller refuses it.
+		 */
 		uint32_t in[2] = { x->h, x->w }, k[2] = { kh, kw };
 
 		for (int i = 0; i < 2; i++) {
-			int64_t span = in[i] + l->pad[i] + l->pad[i + 2] - k[i];
-			int64_t rem = span % l->stride[i];
+			int64_t span = (int64_t)in[i] + l->pad[i] + l->pad[i + 2] - k[i];
+			int64_t s = l->stride[i], o = span < 0 ? 0 : (span + s - 1) / s + 1;
 
-			if (rem)
-				l->pad[i + 2] += l->stride[i] - (uint32_t)rem;
+			if (o > 1 && (o - 1) * s >= (int64_t)in[i] + l->pad[i])
+				o--;
+			if (span >= 0 && (o - 1) * s > span) {
+				l->pad[i + 2] += (uint32_t)((o - 1) * s - span);
+				if (overhang)
+					*overhang = 1;
+			}
 		}
 	}
 	return 0;
@@ -199,9 +186,9 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 	struct cv_qweights qw;
 	struct cv_act *x;
 	uint32_t O, Cg, KH = 1, KW = 1, G = 1, oh = 1, ow = 1;
-	double *w, alpha = 1, beta = 1;
+	double *w, alpha = 1, beta = 1, *sbo = NULL;
 	size_t xi;
-	int err, transB = 0;
+	int err, transB = 0, percs;
 
 	if (!xv)
 		return -ENOTSUP;
@@ -209,21 +196,26 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 	xi = vidx(cv, xv);
 	if (!W)
 		return cv_node_fail(cv, n, "weights must be constant (after folding)");
-	if (x->pend)
-		return cv_node_fail(cv, n, "input comes straight from another linear layer; qnn needs "
-				    "a quantizer (Sign, Quant, MultiThreshold, ...) in between");
-	if (x->dtype == QNN_DT_I32)
-		return cv_node_fail(cv, n, "input is a 32-bit accumulator (e.g. a residual Add) "
-				    "without a quantizer after it");
 	if (x->clamped)
-		return cv_node_fail(cv, n, "input has a Relu/Clip without a quantizer after it");
-	if (x->dtype != QNN_DT_F32 && !uniform(x->a, x->c))
-		return cv_node_fail(cv, n, "input scale differs between channels; qnn needs one "
-				    "scale per input tensor");
+		return cv_node_fail(cv, n, "input has a Relu/Clip without a quantizer after it "
+				    "(a float Relu between layers is not supported)");
+	if (x->pend || x->dtype == QNN_DT_I32) {
+		/* another linear layer's sums (or an I32 sum) with no quantizer between:
+		 * this layer runs on them as floats, exact for integers below 2^24 */
+		err = act_to_f32(cv, xv);
+		if (err)
+			return cv_node_fail(cv, n, "%s", cv->err);
+		xv = &cv->vals[xi];
+		x = &xv->a;
+	}
+	percs = !uniform(x->a, x->c);
 	if (n->n_input > 2 && n->input[2][0]) {
 		B = cv_in_const(cv, n, 2);
 		if (!B)
 			return cv_node_fail(cv, n, "bias must be constant");
+		if (B->n != 1 && B->n != (size_t)(conv ? (W->ndim ? W->dims[0] : 0) :
+			(W->ndim == 2 ? W->dims[cv_attr_i(n, "transB", 0) ? 0 : 1] : 0)))
+			return cv_node_fail(cv, n, "bias has %zu values, not one per output", B->n);
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p)
@@ -243,7 +235,7 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 			return cv_node_fail(cv, n, "weights %ux%ux%ux%u, group %u do not fit %u input "
 					    "channels", O, Cg, KH, KW, G, x->c);
 		}
-		err = geometry(cv, n, x, KH, KW, &p->l, 0);
+		err = geometry(cv, n, x, KH, KW, &p->l, 0, NULL);
 		if (err) {
 			free(p);
 			return err;
@@ -284,10 +276,11 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 			free(p);
 			return cv_node_fail(cv, n, "weights must be a 2-D matrix");
 		}
-		if (!x->flat && (x->h != 1 || x->w != 1)) {
+		if (x->rank != 2) {
 			free(p);
-			return cv_node_fail(cv, n, "input is a %ux%ux%u feature map; Flatten it first",
-					    x->c, x->h, x->w);
+			return cv_node_fail(cv, n, "input is a rank-%d %ux%ux%u feature map (%s works on "
+					    "its last axis); Flatten it first", x->rank, x->c, x->h,
+					    x->w, n->op_type);
 		}
 		O = (uint32_t)(transB ? W->dims[0] : W->dims[1]);
 		if ((uint32_t)(transB ? W->dims[1] : W->dims[0]) != K) {
@@ -308,7 +301,10 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 			for (uint32_t c = 0; c < Cg; c++)
 				for (uint32_t i = 0; i < KH; i++)
 					for (uint32_t j = 0; j < KW; j++) {
-						size_t k = ((size_t)c * KH + i) * KW + j;
+						/* NHWC-order flatten (flat 2) is qnn's own */
+						size_t k = x->flat == 2 ?
+							((size_t)i * KW + j) * Cg + c :
+							((size_t)c * KH + i) * KW + j;
 						size_t src = transB ? (size_t)o * K + k : k * O + o;
 
 						w[(((size_t)o * KH + i) * KW + j) * Cg + c] =
@@ -316,9 +312,44 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 					}
 		p->l.op = QNN_OP_DENSE;
 	}
+	if (percs) {
+		/*
+		 * Per-channel input scales a[c]: folded into the weights,
+		 * w' = w * a[c] / a[0], so the accumulator has the one scale a[0];
+		 * exact as long as w' are still few-level integers times a scale.
+		 * The offset term sum(w * b_in) is taken from the original w.
+		 */
+		sbo = calloc(O + 1, sizeof(double));
+		if (!sbo || x->a[0] == 0) {
+			free(w);
+			free(p);
+			free(sbo);
+			return sbo ? cv_node_fail(cv, n, "input channel 0 has scale 0") :
+				cv_fail(cv, -ENOMEM, "out of memory");
+		}
+		for (uint32_t o = 0; o < O; o++) {
+			uint32_t g0 = conv ? (o / (O / G)) * Cg : 0;
+
+			for (uint32_t i = 0; i < KH * KW; i++)
+				for (uint32_t c = 0; c < Cg; c++) {
+					double *wv = &w[((size_t)o * KH * KW + i) * Cg + c];
+
+					sbo[o] += *wv * x->b[g0 + c];
+					*wv *= x->a[g0 + c] / x->a[0];
+				}
+		}
+	}
 	err = cv_quantize_weights(cv, n, w, O, KH, KW, Cg, &qw);
 	free(w);
 	if (err) {
+		if (percs) {
+			char why[sizeof(cv->err)];
+
+			snprintf(why, sizeof(why), "%s", cv->err);
+			cv_fail(cv, err, "%s (the input's per-channel scales were folded into "
+				"the weights)", why);
+		}
+		free(sbo);
 		free(p);
 		return err;
 	}
@@ -326,6 +357,7 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 	if (p->l.weights < 0) {
 		err = p->l.weights;
 		cv_qweights_free(&qw);
+		free(sbo);
 		free(p);
 		return err;
 	}
@@ -345,13 +377,25 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 
 		p->acc_bound = (double)KH * KW * Cg * qw.maxabs * qmax;
 	}
-	if (any_pad(&p->l)) {
+	if (any_pad(&p->l) && x->xpadv != 0) {
+		/* a Pad with the +1 level of a bipolar input: qnn's own padding */
+		if (any_pad(&p->l) && (p->l.pad[0] != x->xpad[0] || p->l.pad[1] != x->xpad[1] ||
+				       p->l.pad[2] != x->xpad[2] || p->l.pad[3] != x->xpad[3])) {
+			cv_qweights_free(&qw);
+			free(sbo);
+			free(p->node);
+			free(p);
+			return cv_node_fail(cv, n, "the conv's own zero padding after a Pad with "
+					    "value %g", x->xpadv);
+		}
+	} else if (any_pad(&p->l)) {
 		int bip = x->dtype == QNN_DT_BITS &&
 			  (x->enc == QNN_ENC_BIPOLAR || x->enc == QNN_ENC_BIPOLAR_BRANCHES);
 
 		for (uint32_t c = 0; c < x->c; c++)
 			if (x->b[c] != 0) {
 				cv_qweights_free(&qw);
+				free(sbo);
 				free(p->node);
 				free(p);
 				return cv_node_fail(cv, n, "zero padding of an input whose zero is not "
@@ -363,6 +407,7 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 	ov = cv_add(cv, n->output[0]);
 	if (!ov || !p->node) {
 		cv_qweights_free(&qw);
+		free(sbo);
 		free(p);
 		return cv_fail(cv, -ENOMEM, "out of memory");
 	}
@@ -372,9 +417,11 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 	ov->a.pend = p;
 	ov->a.h = oh;
 	ov->a.w = ow;
+	ov->a.rank = conv ? 4 : 2;
 	ov->a.dtype = QNN_DT_I32;
 	if (act_init(cv, &ov->a, O, 1, 0)) {
 		cv_qweights_free(&qw);
+		free(sbo);
 		return -ENOMEM;
 	}
 	/* real = a_in * scale[o] * acc + scale[o] * sum(w * b_in) + bias[o] */
@@ -386,17 +433,14 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 			for (uint32_t c = 0; c < Cg; c++)
 				sb += qw.q[((size_t)o * KH * KW + i) * Cg + c] * x->b[g0 + c];
 		ov->a.a[o] = x->a[0] * qw.scale[o];
-		ov->a.b[o] = qw.scale[o] * sb;
+		ov->a.b[o] = sbo ? sbo[o] : qw.scale[o] * sb;
 		if (B)
 			ov->a.b[o] += (gemm ? beta : 1.0) * B->v[B->n == 1 ? 0 : o];
 	}
+	free(sbo);
 	if (B && B->n != 1 && B->n != O) {
 		cv_qweights_free(&qw);
 		return cv_node_fail(cv, n, "bias has %zu values for %u outputs", B->n, O);
-	}
-	if (x->dtype == QNN_DT_F32) {	/* float conv: real = acc exactly */
-		for (uint32_t o = 0; o < O; o++)
-			ov->a.a[o] = qw.scale[o];
 	}
 	cv_qweights_free(&qw);
 	return 0;
@@ -417,6 +461,8 @@ static int lower_batchnorm(struct cv *cv, const Onnx__NodeProto *n)
 		return cv_node_fail(cv, n, "scale, bias, mean and variance must be constants");
 	if ((n->n_output > 1 && n->output[1][0]) || cv_attr_i(n, "training_mode", 0))
 		return cv_node_fail(cv, n, "training-mode batch-norm");
+	if (!cv_attr_i(n, "spatial", 1))
+		return cv_node_fail(cv, n, "spatial=0 (per-position statistics, opset < 9)");
 	C = xv->a.c;
 	if (g->n != C || bb->n != C || m->n != C || var->n != C)
 		return cv_node_fail(cv, n, "parameters do not have %u channels", C);
@@ -450,7 +496,7 @@ static int lower_arith(struct cv *cv, const Onnx__NodeProto *n)
 	struct cv_value *v0 = cv_find(cv, n->input[0]), *v1 = cv_find(cv, n->input[1]), *xv;
 	const struct cv_const *k;
 	int kfirst, mul = is_op(n, "Mul"), div = is_op(n, "Div"), sub = is_op(n, "Sub");
-	size_t cnt = 1, C;
+	size_t cnt = 1;
 	double *kv;
 	int err;
 
@@ -459,14 +505,14 @@ static int lower_arith(struct cv *cv, const Onnx__NodeProto *n)
 	kfirst = v0->kind == CV_CONST;
 	xv = kfirst ? v1 : v0;
 	k = kfirst ? &v0->k : &v1->k;
+	if (k->bdep)
+		return cv_node_fail(cv, n, "the constant depends on the batch size (Shape of an "
+				    "activation): qnn runs one image at a time");
 	if (xv->kind != CV_ACT || (kfirst ? v1 : v0)->kind == CV_CONST)
 		return cv_node_fail(cv, n, "operands unsupported");
 	if (div && kfirst)
 		return cv_node_fail(cv, n, "division by an activation");
-	if (xv->a.dtype == QNN_DT_F32 && !xv->a.pend)
-		return cv_node_fail(cv, n, "arithmetic on a float activation is not supported");
-	C = xv->a.c;
-	err = chan_vec(cv, n, k, (uint32_t)C, &cnt);
+	err = cv_chan_operand(cv, n, k, &xv->a, "constant operand", &cnt);
 	if (err)
 		return err;
 	if ((mul || div) && xv->a.clamped && cnt > 1)
@@ -474,8 +520,13 @@ static int lower_arith(struct cv *cv, const Onnx__NodeProto *n)
 	kv = malloc(cnt * sizeof(double));
 	if (!kv)
 		return cv_fail(cv, -ENOMEM, "out of memory");
-	for (size_t i = 0; i < cnt; i++)
+	for (size_t i = 0; i < cnt; i++) {
+		if (div && k->v[i] == 0) {
+			free(kv);
+			return cv_node_fail(cv, n, "division by zero");
+		}
 		kv[i] = div ? 1.0 / k->v[i] : k->v[i];
+	}
 	err = act_forward(cv, xv, n->output[0]);
 	if (err) {
 		free(kv);
@@ -519,24 +570,37 @@ static int lower_add2(struct cv *cv, const Onnx__NodeProto *n)
 	if (!v)
 		return -ENOTSUP;
 	vi = vidx(cv, v);
-	if ((err = act_materialize(cv, &cv->vals[ui], QNN_DT_I32)) ||
-	    (err = act_materialize(cv, &cv->vals[vi], QNN_DT_I32)))
-		return cv_node_fail(cv, n, "%s", cv->err);
+	for (int i = 0; i < 2; i++) {
+		struct cv_value *x = &cv->vals[i ? vi : ui];
+
+		err = !x->a.pend ? 0 : x->a.pend->in_dtype == QNN_DT_F32 ?
+			act_materialize_raw_f32(cv, x) : act_materialize(cv, x, QNN_DT_I32);
+		if (err)
+			return cv_node_fail(cv, n, "%s", cv->err);
+	}
 	u = &cv->vals[ui];
 	v = &cv->vals[vi];
-	if (u->a.h != v->a.h || u->a.w != v->a.w || u->a.c != v->a.c || u->a.flat != v->a.flat)
+	if (u->a.h != v->a.h || u->a.w != v->a.w || u->a.c != v->a.c || u->a.flat != v->a.flat ||
+	    u->a.rank != v->a.rank || u->a.nhwc != v->a.nhwc)
 		return cv_node_fail(cv, n, "operands have different shapes (broadcasting residuals "
 				    "is not supported)");
 	if (u->a.clamped || v->a.clamped)
 		return cv_node_fail(cv, n, "operand with a Relu/Clip not followed by a quantizer");
-	for (uint32_t c = 0; c < u->a.c; c++)
-		if (fabs(u->a.a[c] - v->a.a[c]) > 1e-9 * fabs(u->a.a[c]))
-			return cv_node_fail(cv, n, "operands have different scales (%g and %g in "
-					    "channel %u); qnn adds integers of one scale",
-					    u->a.a[c], v->a.a[c], c);
+	{
+		int same = (u->a.dtype == QNN_DT_F32) == (v->a.dtype == QNN_DT_F32);
+
+		for (uint32_t c = 0; same && c < u->a.c; c++)
+			same = fabs(u->a.a[c] - v->a.a[c]) <= 1e-9 * fabs(u->a.a[c]);
+		if (!same) {
+			/* different scales: add the real values, in float */
+			if ((err = act_real_f32(cv, &cv->vals[ui])) ||
+			    (err = act_real_f32(cv, &cv->vals[vi])))
+				return cv_node_fail(cv, n, "%s", cv->err);
+			u = &cv->vals[ui];
+			v = &cv->vals[vi];
+		}
+	}
 	dt = u->a.dtype == QNN_DT_F32 || v->a.dtype == QNN_DT_F32 ? QNN_DT_F32 : QNN_DT_I32;
-	if (dt == QNN_DT_F32 && (u->a.dtype != QNN_DT_F32 || v->a.dtype != QNN_DT_F32))
-		return cv_node_fail(cv, n, "adding a float and an integer activation");
 	o = new_act(cv, n, ui, u->a.h, u->a.w, u->a.c);
 	if (!o)
 		return -ENOMEM;
@@ -565,6 +629,59 @@ static int lower_add2(struct cv *cv, const Onnx__NodeProto *n)
 }
 
 /* Sign, Quant, BipolarQuant, MultiThreshold, Trunc, QuantizeLinear. */
+/*
+ * A uniform 8-bit quantizer with zero point 0 straight on a float input
+ * (real = x exactly): libqnn's QUANTIZE op computes the same
+ * clamp(round_half_even(x / s)) in float32 as the graph does, into I8/U8
+ * codes whose zero is 0 (so a signed input can be zero-padded).
+ */
+static int lower_quantize_op(struct cv *cv, const Onnx__NodeProto *n, const struct cv_qfn *f,
+			     size_t xi)
+{
+	struct cv_act *x = &cv->vals[xi].a, in = *x;
+	struct qnn_layer_desc l = { 0 };
+	uint32_t dims[4] = { 1, 1, 1, (uint32_t)f->noab };
+	enum qnn_dtype dt = f->ulo < 0 ? QNN_DT_I8 : QNN_DT_U8;
+	struct cv_value *o;
+	float *s = malloc(f->noab * sizeof(float) + 1);
+	int err;
+
+	if (!s)
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < f->noab; i++)
+		s[i] = (float)f->us[i];
+	l.op = QNN_OP_QUANTIZE;
+	l.name = cv_node_name(n);
+	l.inputs[0] = x->tensor;
+	l.scale = cv_emit_const(cv, QNN_DT_F32, QNN_ENC_NONE, 0, dims, s);
+	free(s);
+	if (l.scale < 0)
+		return l.scale;
+	o = new_act(cv, n, xi, x->h, x->w, x->c);
+	if (!o)
+		return -ENOMEM;
+	o->a.dtype = dt;
+	o->a.enc = QNN_ENC_NONE;
+	o->a.bits = 0;
+	o->a.flat = cv->vals[xi].a.flat;
+	o->a.nhwc = cv->vals[xi].a.nhwc;
+	o->a.clamped = 0;
+	for (uint32_t c = 0; c < o->a.c; c++) {
+		o->a.a[c] = f->oa[f->noab > 1 ? c : 0];
+		o->a.b[c] = f->ob[f->noab > 1 ? c : 0] - f->ulo * o->a.a[c];
+	}
+	l.output = cv_emit_act_tensor(cv, n->output[0], dt, QNN_ENC_NONE, 0, o->a.h, o->a.w, o->a.c);
+	if (l.output < 0)
+		return l.output;
+	o = cv_find(cv, n->output[0]);
+	o->a.tensor = l.output;
+	err = cv_emit_layer(cv, &l);
+	if (err < 0)
+		return err;
+	verbose_layer(cv, &l, &in, &o->a, NULL);
+	return 0;
+}
+
 static int lower_quantizer(struct cv *cv, const Onnx__NodeProto *n, struct cv_qfn *f)
 {
 	struct cv_value *xv = in_act(cv, n, 0), *o;
@@ -579,9 +696,27 @@ static int lower_quantizer(struct cv *cv, const Onnx__NodeProto *n, struct cv_qf
 		return -ENOTSUP;
 	xi = vidx(cv, xv);
 	x = &xv->a;
-	if (x->pend && x->pend->in_dtype == QNN_DT_F32)
-		return cv_node_fail(cv, n, "quantizer after a layer with a float input; make the "
-				    "graph input uint8/int8 or put a Quant/QuantizeLinear on it");
+	if (x->dtype == QNN_DT_F32 && !x->pend && !x->clamped && f->uniform &&
+	    ((f->ulo == -128 && f->uhi == 127) || (f->ulo == 0 && f->uhi == 255))) {
+		int plain = 1;
+
+		for (uint32_t c = 0; c < x->c; c++)
+			plain &= x->a[c] == 1 && x->b[c] == 0;
+		if (plain)
+			return lower_quantize_op(cv, n, f, xi);
+	}
+	if (x->pend && x->pend->in_dtype == QNN_DT_F32) {
+		/* a float conv: its raw F32 sums, then a float THRESHOLD */
+		int clamped = xv->a.clamped;
+
+		xv->a.clamped = 0;
+		err = act_materialize_raw_f32(cv, xv);
+		xv = &cv->vals[xi];
+		xv->a.clamped = clamped;
+		x = &xv->a;
+		if (err)
+			return err;
+	}
 	if (x->pend && xv->uses > 1) {
 		/* the accumulator has other consumers: emit it once as I32 */
 		int clamped = xv->a.clamped;
@@ -594,11 +729,14 @@ static int lower_quantizer(struct cv *cv, const Onnx__NodeProto *n, struct cv_qf
 		if (err)
 			return err;
 	}
-	if (!x->pend && x->dtype != QNN_DT_I32)
-		return cv_node_fail(cv, n, "quantizer on a %s activation; qnn thresholds "
-				    "accumulators (put it after Conv/Gemm/MatMul, batch-norm "
-				    "or a residual Add)", x->dtype == QNN_DT_F32 ? "float" :
-				    "quantized");
+	if (!x->pend && x->dtype != QNN_DT_I32 && x->dtype != QNN_DT_F32) {
+		/* re-quantizing bits or bytes: their values as floats, then thresholds */
+		err = act_to_f32(cv, xv);
+		xv = &cv->vals[xi];
+		x = &xv->a;
+		if (err)
+			return err;
+	}
 	if (f->bipolar)
 		bits = 1;
 	else
@@ -606,7 +744,8 @@ static int lower_quantizer(struct cv *cv, const Onnx__NodeProto *n, struct cv_qf
 			;
 	if (bits > 8)
 		return cv_node_fail(cv, n, "%zu levels need more than 8 bits", f->nt + 1);
-	err = act_thresholds(cv, f, x, bits, &th, &neg);
+	err = x->dtype == QNN_DT_F32 && !x->pend ? act_thresholds_f32(cv, f, x, bits, &th, &neg) :
+		act_thresholds(cv, f, x, bits, &th, &neg);
 	if (err)
 		return err;
 	xv = &cv->vals[xi];
@@ -662,10 +801,21 @@ static int lower_quantizer(struct cv *cv, const Onnx__NodeProto *n, struct cv_qf
 	return 0;
 }
 
+static int lower_pool_kind(struct cv *cv, const Onnx__NodeProto *n, int maxp, int glob);
+
 static int lower_pool(struct cv *cv, const Onnx__NodeProto *n)
 {
+	int gmax = is_op(n, "GlobalMaxPool");
+
+	return lower_pool_kind(cv, n, is_op(n, "MaxPool") || gmax,
+			       is_op(n, "GlobalAveragePool") || gmax);
+}
+
+/* maxp: max (else average); glob: over all of H x W (global pool, ReduceMean/Max) */
+static int lower_pool_kind(struct cv *cv, const Onnx__NodeProto *n, int maxp, int glob)
+{
 	struct cv_value *xv = in_act(cv, n, 0), *o;
-	int maxp = is_op(n, "MaxPool"), glob = is_op(n, "GlobalAveragePool");
+	int overhang = 0;
 	struct qnn_layer_desc l = { 0 };
 	int64_t ks[8];
 	uint32_t kh, kw, oh, ow;
@@ -682,7 +832,8 @@ static int lower_pool(struct cv *cv, const Onnx__NodeProto *n)
 		int clamped = xv->a.clamped;
 
 		xv->a.clamped = 0;
-		err = act_materialize(cv, xv, QNN_DT_I32);
+		err = xv->a.pend->in_dtype == QNN_DT_F32 ? act_materialize_raw_f32(cv, xv) :
+			act_materialize(cv, xv, QNN_DT_I32);
 		xv = &cv->vals[xi];
 		xv->a.clamped = clamped;
 		if (err)
@@ -700,9 +851,12 @@ static int lower_pool(struct cv *cv, const Onnx__NodeProto *n)
 		kw = (uint32_t)ks[1];
 		if (!kh || !kw || kh > 64 || kw > 64)
 			return cv_node_fail(cv, n, "bad kernel_shape");
-		err = geometry(cv, n, &xv->a, kh, kw, &l, 1);
+		err = geometry(cv, n, &xv->a, kh, kw, &l, 1, &overhang);
 		if (err)
 			return err;
+		if (overhang && !maxp)
+			return cv_node_fail(cv, n, "ceil_mode adds a partial window at the end, whose "
+					    "divisor differs from the others (not supported)");
 	}
 	if (maxp) {
 		if (n->n_output > 1 && n->output[1][0])
@@ -711,8 +865,7 @@ static int lower_pool(struct cv *cv, const Onnx__NodeProto *n)
 			if (xv->a.a[c] < 0)
 				return cv_node_fail(cv, n, "channel %u has a negative scale before "
 						    "max-pool (max would become min)", c);
-		if (xv->a.dtype == QNN_DT_F32 && xv->a.pend)
-			return cv_node_fail(cv, n, "max-pool of a float accumulator");
+
 	} else if (!glob) {
 		if (any_pad(&l)) {
 			int attr_pad = 0;
@@ -722,6 +875,9 @@ static int lower_pool(struct cv *cv, const Onnx__NodeProto *n)
 			if (attr_pad && !cv_attr_i(n, "count_include_pad", 0))
 				return cv_node_fail(cv, n, "padding with count_include_pad=0 (the "
 						    "divisor would vary per position)");
+			if (xv->a.xpadv != 0)
+				return cv_node_fail(cv, n, "average pool after a Pad with value %g",
+						    xv->a.xpadv);
 			for (uint32_t c = 0; c < xv->a.c; c++)
 				if (xv->a.b[c] != 0)
 					return cv_node_fail(cv, n, "padding of a value with offset");
@@ -741,6 +897,8 @@ static int lower_pool(struct cv *cv, const Onnx__NodeProto *n)
 		l.op = QNN_OP_MAXPOOL;
 		l.kernel[0] = kh;
 		l.kernel[1] = kw;
+		if (glob)
+			l.stride[0] = l.stride[1] = 1;
 	} else {
 		/* integer inputs: exact I32 window sums, the 1/(KH*KW) joins the scale */
 		l.op = glob ? QNN_OP_GLOBAL_AVGPOOL : QNN_OP_AVGPOOL;
@@ -773,60 +931,260 @@ static int lower_pool(struct cv *cv, const Onnx__NodeProto *n)
 	return 0;
 }
 
+/* ONNX dims of one image of x (N = 1) as the converter tracks it. */
+static int act_dims(const struct cv_act *x, int64_t *d)
+{
+	d[0] = 1;
+	if (x->rank == 2) {
+		d[1] = (int64_t)x->c * x->h * x->w;
+		return 2;
+	}
+	d[1] = x->nhwc ? x->h : x->c;
+	d[2] = x->nhwc ? x->w : x->h;
+	d[3] = x->nhwc ? x->c : x->w;
+	return 4;
+}
+
+/*
+ * The value's new ONNX shape d (rank nd, N = 1) after a shape op. qnn
+ * stores every activation H x W x C; the op is accepted when that storage
+ * does not change: [1, K] (flattened in the value's order), or a rank-4
+ * shape read as NCHW or NHWC whose non-unit dims, in storage order, are the
+ * ones the value has now. lab[] names each new axis (0 N, 1 C, 2 H, 3 W; -1
+ * unknown, e.g. after a Reshape).
+ */
+static int set_shape(struct cv *cv, const Onnx__NodeProto *n, struct cv_act *x, int nd,
+		     const int64_t *d)
+{
+	size_t K = (size_t)x->c * x->h * x->w;
+	int64_t old[3] = { x->h, x->w, x->c }, o[3];
+	int no = 0;
+
+	if (nd < 1 || d[0] != 1)
+		return cv_node_fail(cv, n, "the result does not keep the batch as its first axis");
+	if (nd == 2 && (size_t)d[1] == K) {
+		if (x->rank == 4)
+			x->flat = x->h * x->w == 1 || x->c == 1 ? 0 : x->nhwc ? 2 : 1;
+		x->rank = 2;
+		x->nhwc = 0;
+		return 0;
+	}
+	for (int i = 0; i < 3; i++)
+		if (old[i] != 1)
+			o[no++] = old[i];
+	if (nd == 4 && (!x->flat || x->rank == 4)) {
+		for (int nh = 0; nh < 2; nh++) {	/* read as NCHW, then as NHWC */
+			int64_t h = nh ? d[1] : d[2], w = nh ? d[2] : d[3], c = nh ? d[3] : d[1];
+			int64_t nw[3] = { h, w, c }, m[3];
+			int nm = 0, same;
+
+			for (int i = 0; i < 3; i++)
+				if (nw[i] != 1)
+					m[nm++] = nw[i];
+			same = nm == no;
+			for (int i = 0; same && i < nm; i++)
+				same = m[i] == o[i];
+			/* the channels must stay the channels unless they are all there is */
+			if (!same || (c != x->c && x->h * x->w != 1))
+				continue;
+			x->h = (uint32_t)h;
+			x->w = (uint32_t)w;
+			x->c = (uint32_t)c;
+			x->rank = 4;
+			x->nhwc = nh;
+			x->flat = 0;
+			return 0;
+		}
+	}
+	return cv_node_fail(cv, n, "a %s that moves data or changes the layout (to rank %d) is "
+			    "not supported; qnn keeps activations NHWC and only removes layout "
+			    "no-ops", n->op_type, nd);
+}
+
+/*
+ * A rank-4 Transpose by perm (new dims d). The storage H x W x C stays when
+ * the channels land on axis 1 (NCHW) or 3 (NHWC) and H stays before W on
+ * the other two axes (or one of them is 1). Axes are followed by identity,
+ * not by size: swapping a 4x4 map's H and W moves data.
+ */
+static int transpose_to(struct cv *cv, const Onnx__NodeProto *n, struct cv_act *x,
+			const int64_t *perm, const int64_t *d)
+{
+	/* old axis -> 'C', 'H', 'W' */
+	const char *lab = x->nhwc ? "NHWC" : "NCHW";
+	char nl[4];
+	int cpos = -1, sp[2], ns = 0;
+
+	for (int i = 0; i < 4; i++) {
+		nl[i] = lab[perm[i]];
+		if (nl[i] == 'C')
+			cpos = i;
+		else if (i)
+			sp[ns++] = i;
+	}
+	if (nl[0] != 'N' || cpos < 1 || ns != 2 || (cpos == 2 && x->c * x->h * x->w > 1) ||
+	    (nl[sp[0]] == 'W' && x->h != 1 && x->w != 1))
+		return cv_node_fail(cv, n, "Transpose that moves data (only NCHW <-> NHWC and "
+				    "moves of unit axes are layout no-ops for qnn)");
+	x->h = (uint32_t)d[sp[0]];
+	x->w = (uint32_t)d[sp[1]];
+	x->nhwc = cpos == 3;
+	return 0;
+}
+
 /* Flatten / Reshape / Transpose / Squeeze / Unsqueeze that do not move data. */
 static int lower_shape(struct cv *cv, const Onnx__NodeProto *n)
 {
 	struct cv_value *xv = in_act(cv, n, 0);
-	int err, flat = 0;
+	int64_t in[4], d[CV_MAXDIM];
+	int err, nin, nd = -1;
 
 	if (!xv)
 		return -ENOTSUP;
+	nin = act_dims(&xv->a, in);
 	if (is_op(n, "Flatten")) {
 		int64_t axis = cv_attr_i(n, "axis", 1);
 
+		if (axis < 0)
+			axis += nin;
 		if (axis != 1)
 			return cv_node_fail(cv, n, "axis %lld (only 1: keep the batch)", (long long)axis);
-		flat = 1;
+		nd = 2;
+		d[0] = 1;
+		d[1] = (int64_t)xv->a.c * xv->a.h * xv->a.w;
 	} else if (is_op(n, "Reshape")) {
-		const struct cv_const *s = cv_in_const(cv, n, 1);
-		size_t K = (size_t)xv->a.h * xv->a.w * xv->a.c;
+		const struct cv_const *s = cv_in_const_any(cv, n, 1);
 
 		if (!s)
-			return cv_node_fail(cv, n, "target shape must be constant");
-		if (s->n == 2 && (s->v[1] == -1 || (size_t)s->v[1] == K))
-			flat = 1;
-		else if (!(s->n == 4 && (s->v[1] == xv->a.c || s->v[1] == 0) &&
-			   (s->v[2] == xv->a.h || s->v[2] == 0) && (s->v[3] == xv->a.w || s->v[3] == 0)))
-			return cv_node_fail(cv, n, "reshape other than flattening (N, -1) or identity");
+			return cv_node_fail(cv, n, "target shape must be constant (or computed from "
+					    "Shape with Gather/Slice/Concat/Unsqueeze/arithmetic)");
+		for (size_t i = 1; s->bdep && i < s->n; i++)
+			if (s->bdep[i])
+				return cv_node_fail(cv, n, "target dimension %zu depends on the batch "
+						    "size", i);
+		nd = cv_reshape_dims(s, in, nin, (size_t)xv->a.c * xv->a.h * xv->a.w,
+				     (int)cv_attr_i(n, "allowzero", 0), d);
+		/* a batch of one exported as a literal 1 or -1 is the batch axis */
+		if (nd < 0)
+			return cv_node_fail(cv, n, "target shape does not fit one image");
 	} else if (is_op(n, "Transpose")) {
 		int64_t perm[8];
 		int np = cv_attr_ints(n, "perm", perm, 8);
-		int64_t dims[4] = { 1, xv->a.c, xv->a.h, xv->a.w };
-		int64_t last = -1;
 
-		if (np < 0)
-			return cv_node_fail(cv, n, "Transpose of an activation without perm");
-		/* a no-op when the non-unit dims keep their order */
-		for (int i = 0; i < np; i++) {
-			if (perm[i] < 0 || perm[i] >= np || (np == 4 && dims[perm[i]] == 1))
-				continue;
-			if (perm[i] < last)
-				return cv_node_fail(cv, n, "Transpose that moves data (only layout "
-						    "no-ops are supported)");
-			last = perm[i];
+		if (np < 0) {	/* default: reverse the axes */
+			np = nin;
+			for (int i = 0; i < np; i++)
+				perm[i] = np - 1 - i;
 		}
-		if (np == 2 && !(xv->a.h == 1 && xv->a.w == 1 && perm[0] == 0))
+		if (np != nin)
+			return cv_node_fail(cv, n, "perm has %d entries for a rank-%d value", np, nin);
+		for (int i = 0; i < np; i++) {
+			if (perm[i] < 0 || perm[i] >= np)
+				return cv_node_fail(cv, n, "bad perm");
+			d[i] = in[perm[i]];
+		}
+		if (nin == 2 && xv->a.flat && perm[0] != 0)
 			return cv_node_fail(cv, n, "Transpose that moves data");
-	} else if (is_op(n, "Squeeze") || is_op(n, "Unsqueeze")) {
-		if (xv->a.h != 1 || xv->a.w != 1)
-			return cv_node_fail(cv, n, "only on 1x1 feature maps");
+		if (nin == 4 && (d[0] != 1 || perm[0] != 0))
+			return cv_node_fail(cv, n, "Transpose of the batch axis");
+		/* NCHW <-> NHWC and unit-axis moves keep qnn's storage */
+		if (nin == 4) {
+			err = act_forward(cv, xv, n->output[0]);
+			if (err)
+				return err;
+			xv = cv_find(cv, n->output[0]);
+			return transpose_to(cv, n, &xv->a, perm, d);
+		}
+		nd = np;
+	} else {	/* Squeeze / Unsqueeze: axes attribute (< 13) or input (13+) */
+		int64_t ax[CV_MAXDIM];
+		int na = cv_attr_ints(n, "axes", ax, CV_MAXDIM), unsq = is_op(n, "Unsqueeze");
+
+		if (na < 0 && n->n_input > 1 && n->input[1][0]) {
+			const struct cv_const *a = cv_in_const(cv, n, 1);
+
+			if (!a || a->n > CV_MAXDIM)
+				return cv_node_fail(cv, n, "axes must be a constant");
+			na = (int)a->n;
+			for (int i = 0; i < na; i++)
+				ax[i] = (int64_t)a->v[i];
+		}
+		if (unsq && na < 1)
+			return cv_node_fail(cv, n, "Unsqueeze without axes");
+		nd = 0;
+		if (!unsq) {
+			for (int i = 0; i < nin; i++) {
+				int drop = na < 0 && in[i] == 1;
+
+				for (int j = 0; j < na; j++)
+					drop |= ax[j] == i || ax[j] + nin == i;
+				if (drop && i == 0) {	/* the batch stays */
+					if (na >= 0)
+						return cv_node_fail(cv, n, "squeezing the batch axis");
+					drop = 0;
+				}
+				if (drop && in[i] != 1)
+					return cv_node_fail(cv, n, "squeezing axis %d of size %lld", i,
+							    (long long)in[i]);
+				if (!drop)
+					d[nd++] = in[i];
+			}
+		} else {
+			int on = nin + na, src = 0;
+
+			if (on > CV_MAXDIM)
+				return cv_node_fail(cv, n, "too many axes");
+			for (int i = 0; i < on; i++) {
+				int ins = 0;
+
+				for (int j = 0; j < na; j++)
+					ins |= ax[j] == i || ax[j] + on == i;
+				d[nd++] = ins ? 1 : in[src++];
+			}
+			if (src != nin)
+				return cv_node_fail(cv, n, "bad axes");
+		}
 	}
 	err = act_forward(cv, xv, n->output[0]);
 	if (err)
 		return err;
 	xv = cv_find(cv, n->output[0]);
-	if (flat && (xv->a.h > 1 || xv->a.w > 1))
-		xv->a.flat = 1;
+	return set_shape(cv, n, &xv->a, nd, d);
+}
+
+/*
+ * Shape of an activation: a constant, with N = 1 (qnn runs one image at a
+ * time) marked batch-dependent, so only a Reshape's batch dimension may use
+ * it. PyTorch's x.view(x.size(0), -1) exports as Shape, Gather, Unsqueeze,
+ * Concat, Reshape.
+ */
+static int lower_shape_of(struct cv *cv, const Onnx__NodeProto *n)
+{
+	struct cv_value *xv = in_act(cv, n, 0), *o;
+	int64_t d[4], start = cv_attr_i(n, "start", 0), end, nd;
+	int r;
+
+	if (!xv)
+		return -ENOTSUP;
+	r = act_dims(&xv->a, d);
+	end = cv_attr_i(n, "end", r);
+	start = start < 0 ? start + r : start;
+	end = end < 0 ? end + r : end;
+	start = start < 0 ? 0 : start > r ? r : start;
+	end = end < start ? start : end > r ? r : end;
+	nd = end - start;
+	o = cv_add(cv, n->output[0]);
+	if (!o || cv_const_alloc(&o->k, 1, &nd))
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	o->kind = CV_CONST;
+	o->k.onnx_type = ONNX__TENSOR_PROTO__DATA_TYPE__INT64;
+	o->k.bdep = calloc((size_t)nd + 1, 1);
+	if (!o->k.bdep)
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	for (int64_t i = 0; i < nd; i++) {
+		o->k.v[i] = (double)d[start + i];
+		o->k.bdep[i] = start + i == 0;
+	}
 	return 0;
 }
 
@@ -834,33 +1192,87 @@ static int lower_shape(struct cv *cv, const Onnx__NodeProto *n)
 static int lower_pad(struct cv *cv, const Onnx__NodeProto *n)
 {
 	struct cv_value *xv = in_act(cv, n, 0);
-	const struct cv_const *p = cv_in_const(cv, n, 1);
-	const struct cv_const *k = n->n_input > 2 && n->input[2][0] ? cv_in_const(cv, n, 2) : NULL;
 	char buf[32];
 	const char *mode = cv_attr_s(n, "mode", "constant", buf, sizeof(buf));
-	int err;
+	double p[8] = { 0 }, val = 0;
+	int64_t ax[4] = { 0, 1, 2, 3 }, pv[8];
+	int na = 4, np, err;
 
 	if (!xv)
 		return -ENOTSUP;
-	if (strcmp(mode, "constant") || (k && k->v[0] != 0) ||
-	    (n->n_input > 2 && n->input[2][0] && !k))
-		return cv_node_fail(cv, n, "only constant zero padding is supported");
-	if (!p || p->n != 8 || p->v[0] || p->v[1] || p->v[4] || p->v[5])
-		return cv_node_fail(cv, n, "pads must be a constant padding H and W only");
+	if (strcmp(mode, "constant"))
+		return cv_node_fail(cv, n, "mode \"%s\" (only constant padding)", mode);
+	if (xv->a.rank != 4)
+		return cv_node_fail(cv, n, "padding a rank-%d value", xv->a.rank);
+	if (n->n_input > 1 && n->input[1][0]) {	/* opset 11+: pads, constant_value, axes */
+		const struct cv_const *pk = cv_in_const(cv, n, 1), *k = NULL, *axk = NULL;
+
+		if (n->n_input > 2 && n->input[2][0] && !(k = cv_in_const(cv, n, 2)))
+			return cv_node_fail(cv, n, "constant_value must be a constant");
+		if (n->n_input > 3 && n->input[3][0]) {
+			axk = cv_in_const(cv, n, 3);
+			if (!axk || axk->n > 4)
+				return cv_node_fail(cv, n, "axes must be a constant");
+			na = (int)axk->n;
+			for (int i = 0; i < na; i++)
+				ax[i] = (int64_t)axk->v[i] < 0 ? (int64_t)axk->v[i] + 4 : (int64_t)axk->v[i];
+		}
+		if (!pk || pk->n != (size_t)(2 * na))
+			return cv_node_fail(cv, n, "pads must be a constant with 2 values per axis");
+		for (int i = 0; i < 2 * na; i++)
+			pv[i] = (int64_t)pk->v[i];
+		val = k ? k->v[0] : 0;
+	} else {	/* opset < 11: attributes pads and value */
+		if (cv_attr_ints(n, "pads", pv, 8) != 8)
+			return cv_node_fail(cv, n, "pads must have 8 entries (rank 4)");
+		val = cv_attr_f(n, "value", 0.0);
+	}
+	for (int i = 0; i < na; i++) {
+		if (ax[i] < 0 || ax[i] > 3)
+			return cv_node_fail(cv, n, "bad axes");
+		p[ax[i]] = (double)pv[i];
+		p[ax[i] + 4] = (double)pv[i + na];
+	}
+	np = xv->a.nhwc;	/* the spatial axes: 2, 3 (NCHW) or 1, 2 (NHWC) */
+	if (p[0] || p[4] || p[np ? 3 : 1] || p[np ? 7 : 5])
+		return cv_node_fail(cv, n, "padding the batch or channel axis");
 	for (int i = 0; i < 8; i++)
-		if (p->v[i] < 0 || p->v[i] > 64)
-			return cv_node_fail(cv, n, "bad pads");
-	for (uint32_t c = 0; c < xv->a.c; c++)
-		if ((p->v[2] || p->v[3] || p->v[6] || p->v[7]) && xv->a.b[c] != 0)
-			return cv_node_fail(cv, n, "zero padding of a value whose zero is not code 0");
-	err = act_forward(cv, xv, n->output[0]);
-	if (err)
-		return err;
-	xv = cv_find(cv, n->output[0]);
-	xv->a.xpad[0] += (uint32_t)p->v[2];
-	xv->a.xpad[1] += (uint32_t)p->v[3];
-	xv->a.xpad[2] += (uint32_t)p->v[6];
-	xv->a.xpad[3] += (uint32_t)p->v[7];
+		if (p[i] < 0 || p[i] > 64)
+			return cv_node_fail(cv, n, "pads %g (0 to 64; no cropping)", p[i]);
+	{
+		double t = p[np ? 1 : 2], l = p[np ? 2 : 3], bo = p[np ? 5 : 6], r = p[np ? 6 : 7];
+		int any = t || l || bo || r;
+
+		if (any && val != 0) {
+			/* a bipolar value padded with the real value of its +1 code (Larq's
+			 * one-padding): qnn's native padding, no ZERO_PAD */
+			int ok = xv->a.dtype == QNN_DT_BITS && xv->a.enc == QNN_ENC_BIPOLAR;
+
+			for (uint32_t c = 0; ok && c < xv->a.c; c++)
+				ok = fabs(xv->a.a[c] + xv->a.b[c] - val) <= 1e-12 * fmax(1, fabs(val));
+			if (!ok)
+				return cv_node_fail(cv, n, "padding with %g: only zeros, or a bipolar "
+						    "value padded with its +1 level, are supported", val);
+		} else if (any) {
+			for (uint32_t c = 0; c < xv->a.c; c++)
+				if (xv->a.b[c] != 0)
+					return cv_node_fail(cv, n, "zero padding of a value whose zero "
+							    "is not code 0");
+		}
+		if (any && (xv->a.xpad[0] | xv->a.xpad[1] | xv->a.xpad[2] | xv->a.xpad[3]) &&
+		    xv->a.xpadv != val)
+			return cv_node_fail(cv, n, "two Pads with different values");
+		err = act_forward(cv, xv, n->output[0]);
+		if (err)
+			return err;
+		xv = cv_find(cv, n->output[0]);
+		xv->a.xpad[0] += (uint32_t)t;
+		xv->a.xpad[1] += (uint32_t)l;
+		xv->a.xpad[2] += (uint32_t)bo;
+		xv->a.xpad[3] += (uint32_t)r;
+		if (any)
+			xv->a.xpadv = val;
+	}
 	return 0;
 }
 
@@ -881,9 +1293,6 @@ static int lower_clamp(struct cv *cv, const Onnx__NodeProto *n)
 		lo = a ? a->v[0] : cv_attr_f(n, "min", -INFINITY);
 		hi = b ? b->v[0] : cv_attr_f(n, "max", INFINITY);
 	}
-	if (xv->a.dtype == QNN_DT_F32 && !xv->a.pend)
-		return cv_node_fail(cv, n, "on a float activation (qnn folds Relu/Clip into the "
-				    "next quantizer's thresholds)");
 	err = act_forward(cv, xv, n->output[0]);
 	if (err)
 		return err;
@@ -934,6 +1343,196 @@ static int is_quantizer(const Onnx__NodeProto *n)
 	return is_op(n, "Sign") || is_op(n, "QuantizeLinear");
 }
 
+/* Every consumer of value `name` is one of ops[] (and it is no graph output). */
+static int only_used_by(struct cv *cv, const char *name, const char *const *ops, int nops)
+{
+	int users = 0;
+
+	for (size_t i = 0; i < cv->g->n_output; i++)
+		if (!strcmp(cv->g->output[i]->name, name))
+			return 0;
+	for (size_t i = 0; i < cv->g->n_node; i++) {
+		const Onnx__NodeProto *n = cv->g->node[i];
+
+		for (size_t j = 0; j < n->n_input; j++) {
+			int ok = 0;
+
+			if (strcmp(n->input[j], name))
+				continue;
+			for (int k = 0; k < nops; k++)
+				ok |= is_op(n, ops[k]) && j == 0;
+			if (!ok)
+				return 0;
+			users++;
+		}
+	}
+	return users > 0;
+}
+
+/* The class axis of a classifier head: the channels of [N, C] or [N, C, 1, 1]. */
+static int class_axis_ok(const struct cv_act *x, int64_t axis)
+{
+	int r = x->rank;
+
+	if (axis < 0)
+		axis += r;
+	if (x->flat == 1 && x->h * x->w > 1 && x->c > 1)
+		return 0;
+	if (r == 2)
+		return axis == 1;
+	return x->h == 1 && x->w == 1 && axis == (x->nhwc ? 3 : 1);
+}
+
+/*
+ * Softmax / LogSoftmax are monotone along the class axis: before an ArgMax
+ * or a TopK's indices they change nothing, so they are dropped there. qnn
+ * has no exp: anywhere else they are refused.
+ */
+static int lower_softmax(struct cv *cv, const Onnx__NodeProto *n)
+{
+	static const char *const next[] = { "ArgMax", "TopK" };
+	struct cv_value *xv = in_act(cv, n, 0);
+	int64_t axis = cv_attr_i(n, "axis", cv->opset >= 13 ? -1 : 1);
+
+	if (!xv)
+		return -ENOTSUP;
+	if (!class_axis_ok(&xv->a, axis))
+		return cv_node_fail(cv, n, "softmax over axis %lld of a feature map", (long long)axis);
+	if (!only_used_by(cv, n->output[0], next, 2))
+		return cv_node_fail(cv, n, "qnn computes no exponentials; a %s is only supported "
+				    "right before ArgMax/TopK (whose answer it does not change): "
+				    "drop it from the exported model and apply it to qnn's outputs",
+				    n->op_type);
+	return act_forward(cv, xv, n->output[0]);
+}
+
+/*
+ * ArgMax / TopK (indices) over the classes: libqnn's TOPK on the real values
+ * (F32: acc * a + b), ties to the lower index as ONNX says.
+ */
+static int lower_topk(struct cv *cv, const Onnx__NodeProto *n)
+{
+	struct cv_value *xv = in_act(cv, n, 0), *o;
+	struct qnn_layer_desc l = { 0 };
+	int argmax = is_op(n, "ArgMax"), err;
+	int64_t axis = cv_attr_i(n, "axis", argmax ? 0 : -1), k = 1;
+	size_t xi;
+	struct cv_act in;
+
+	if (!xv)
+		return -ENOTSUP;
+	xi = vidx(cv, xv);
+	if (!class_axis_ok(&xv->a, axis))
+		return cv_node_fail(cv, n, "axis %lld is not the class axis of a [N, C] value",
+				    (long long)axis);
+	if (argmax && cv_attr_i(n, "select_last_index", 0))
+		return cv_node_fail(cv, n, "select_last_index=1 (ties go to the first index)");
+	if (!argmax) {
+		const struct cv_const *kk = n->n_input > 1 ? cv_in_const(cv, n, 1) : NULL;
+		int64_t ka;
+
+		if (cv_attr_ints(n, "k", &ka, 1) == 1)
+			k = ka;		/* opset < 10 */
+		else if (kk && kk->n == 1)
+			k = (int64_t)kk->v[0];
+		else
+			return cv_node_fail(cv, n, "K must be a constant");
+		if (!cv_attr_i(n, "largest", 1) || !cv_attr_i(n, "sorted", 1))
+			return cv_node_fail(cv, n, "only largest=1, sorted=1");
+		if (n->n_output < 2 || !n->output[1][0])
+			return cv_node_fail(cv, n, "no Indices output");
+		for (size_t i = 0; i < cv->g->n_node; i++)
+			for (size_t j = 0; j < cv->g->node[i]->n_input; j++)
+				if (n->output[0][0] && !strcmp(cv->g->node[i]->input[j], n->output[0]))
+					return cv_node_fail(cv, n, "the Values output is not supported "
+							    "(only the Indices)");
+		for (size_t i = 0; i < cv->g->n_output; i++)
+			if (n->output[0][0] && !strcmp(cv->g->output[i]->name, n->output[0]))
+				return cv_node_fail(cv, n, "the Values output is not supported "
+						    "(only the Indices)");
+	}
+	if (k < 1 || k > xv->a.c)
+		return cv_node_fail(cv, n, "K = %lld outside 1..%u", (long long)k, xv->a.c);
+	err = act_real_f32(cv, xv);
+	if (err)
+		return cv_node_fail(cv, n, "%s", cv->err);
+	xv = &cv->vals[xi];
+	in = xv->a;
+	l.op = QNN_OP_TOPK;
+	l.name = cv_node_name(n);
+	l.inputs[0] = xv->a.tensor;
+	l.k = (uint32_t)k;
+	o = cv_add(cv, n->output[argmax ? 0 : 1]);
+	if (!o)
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	xv = &cv->vals[xi];
+	o->kind = CV_ACT;
+	o->a.h = o->a.w = 1;
+	o->a.rank = 2;	/* keepdims or not: [N, 1] and [N] hold one value per image */
+	o->a.dtype = QNN_DT_I32;
+	if (act_init(cv, &o->a, (uint32_t)k, 1, 0))
+		return -ENOMEM;
+	l.output = cv_emit_act_tensor(cv, n->output[argmax ? 0 : 1], QNN_DT_I32, QNN_ENC_NONE, 0,
+				      1, 1, (uint32_t)k);
+	if (l.output < 0)
+		return l.output;
+	o = cv_find(cv, n->output[argmax ? 0 : 1]);
+	o->a.tensor = l.output;
+	err = cv_emit_layer(cv, &l);
+	if (err < 0)
+		return err;
+	verbose_layer(cv, &l, &in, &o->a, NULL);
+	return 0;
+}
+
+/* ReduceMean / ReduceMax over H and W: global average / max pools. */
+static int lower_reduce(struct cv *cv, const Onnx__NodeProto *n)
+{
+	struct cv_value *xv = in_act(cv, n, 0);
+	int64_t ax[8];
+	int na = cv_attr_ints(n, "axes", ax, 8), hw = 0, err;
+
+	if (!xv)
+		return -ENOTSUP;
+	if (na < 0 && n->n_input > 1 && n->input[1][0]) {	/* opset 18: axes input */
+		const struct cv_const *a = cv_in_const(cv, n, 1);
+
+		if (!a || a->n > 8)
+			return cv_node_fail(cv, n, "axes must be a constant");
+		na = (int)a->n;
+		for (int i = 0; i < na; i++)
+			ax[i] = (int64_t)a->v[i];
+	}
+	if (xv->a.rank != 4 || xv->a.nhwc)
+		return cv_node_fail(cv, n, "only over H and W of an NCHW feature map");
+	for (int i = 0; i < na; i++)
+		hw |= 1 << (ax[i] < 0 ? ax[i] + 4 : ax[i]);
+	if (hw != 12 || na != 2)
+		return cv_node_fail(cv, n, "only over axes 2 and 3 (H, W): a global pool");
+	err = lower_pool_kind(cv, n, !is_op(n, "ReduceMean"), 1);
+	if (err)
+		return err;
+	if (!cv_attr_i(n, "keepdims", 1))
+		cv_find(cv, n->output[0])->a.rank = 2;
+	return 0;
+}
+
+static int layout_op(const Onnx__NodeProto *n)
+{
+	static const char *const ops[] = { "Conv", "BatchNormalization", "MaxPool", "AveragePool",
+					   "GlobalAveragePool", "GlobalMaxPool", "Pad" };
+
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (is_op(n, ops[i]))
+			return 1;
+	if (cv_is_qonnx(n) && !strcmp(n->op_type, "MultiThreshold")) {
+		char buf[16];
+
+		return !strcmp(cv_attr_s(n, "data_layout", "NCHW", buf, sizeof(buf)), "NCHW");
+	}
+	return 0;
+}
+
 static int lower_node(struct cv *cv, const Onnx__NodeProto *n)
 {
 	struct cv_qfn f;
@@ -945,6 +1544,14 @@ static int lower_node(struct cv *cv, const Onnx__NodeProto *n)
 		return r < 0 ? r : 0;
 	if (n->n_output < 1)
 		return cv_node_fail(cv, n, "node without outputs");
+	if (layout_op(n)) {	/* ops that read axis 1 as the channels, 2-3 as H, W */
+		struct cv_value *xv = cv_find(cv, n->input[0]);
+
+		if (xv && xv->kind == CV_ACT && xv->a.rank == 4 && xv->a.nhwc && xv->a.c > 1)
+			return cv_node_fail(cv, n, "input is an NHWC tensor; ONNX's %s reads it as "
+					    "NCHW (only a Transpose to NCHW is supported before it)",
+					    n->op_type);
+	}
 	if (is_op(n, "Conv") || is_op(n, "Gemm") || is_op(n, "MatMul"))
 		return lower_linear(cv, n);
 	if (is_op(n, "BatchNormalization"))
@@ -961,16 +1568,39 @@ static int lower_node(struct cv *cv, const Onnx__NodeProto *n)
 		return lower_clamp(cv, n);
 	if (is_op(n, "Pad"))
 		return lower_pad(cv, n);
-	if (is_op(n, "MaxPool") || is_op(n, "AveragePool") || is_op(n, "GlobalAveragePool"))
+	if (is_op(n, "MaxPool") || is_op(n, "AveragePool") || is_op(n, "GlobalAveragePool") ||
+	    is_op(n, "GlobalMaxPool"))
 		return lower_pool(cv, n);
+	if (is_op(n, "ReduceMean") || is_op(n, "ReduceMax"))
+		return lower_reduce(cv, n);
+	if (is_op(n, "Softmax") || is_op(n, "LogSoftmax"))
+		return lower_softmax(cv, n);
+	if (is_op(n, "ArgMax") || is_op(n, "TopK"))
+		return lower_topk(cv, n);
+	if (is_op(n, "Shape"))
+		return lower_shape_of(cv, n);
 	if (is_op(n, "Flatten") || is_op(n, "Reshape") || is_op(n, "Transpose") ||
 	    is_op(n, "Squeeze") || is_op(n, "Unsqueeze"))
 		return lower_shape(cv, n);
 	if (is_op(n, "Identity") || is_op(n, "Cast") || is_op(n, "Dropout")) {
 		struct cv_value *xv = in_act(cv, n, 0);
+		int64_t to = cv_attr_i(n, "to", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT);
 
 		if (!xv)
 			return -ENOTSUP;
+		/* every value qnn tracks is exact in float32 or double; not in narrower types */
+		if (is_op(n, "Cast") && to != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT &&
+		    to != ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE)
+			return cv_node_fail(cv, n, "Cast of an activation to data type %lld (only to "
+					    "float or double, which keep its values)", (long long)to);
+		if (is_op(n, "Dropout") && n->n_input > 2 && n->input[2][0]) {
+			const struct cv_const *tm = cv_in_const(cv, n, 2);
+
+			if (!tm || tm->v[0] != 0)
+				return cv_node_fail(cv, n, "Dropout in training mode");
+		}
+		if (is_op(n, "Dropout") && n->n_output > 1 && n->output[1][0])
+			return cv_node_fail(cv, n, "the mask output is not supported");
 		return act_forward(cv, xv, n->output[0]);
 	}
 	if (is_op(n, "DequantizeLinear"))
@@ -980,7 +1610,7 @@ static int lower_node(struct cv *cv, const Onnx__NodeProto *n)
 
 		if (!xv)
 			return -ENOTSUP;
-		r = cv_qfn_from_node(cv, n, xv->a.c, &f);
+		r = cv_qfn_from_node(cv, n, &xv->a, &f);
 		if (r < 0)
 			return r;
 		r = lower_quantizer(cv, n, &f);
@@ -992,53 +1622,30 @@ static int lower_node(struct cv *cv, const Onnx__NodeProto *n)
 }
 
 /*
- * A float graph input whose only consumer is an 8-bit-or-less quantizer
- * (Quant, QuantizeLinear) becomes a U8/I8 qnn input holding the codes; the
- * quantizer node is then skipped.
+ * A rank-4 graph input is NHWC (as tf2onnx and QKeras write them) when every
+ * consumer is a Transpose to NCHW: qnn's storage is NHWC, so it then needs
+ * no data movement at all.
  */
-static const Onnx__NodeProto *input_quantizer(struct cv *cv, const char *name, int *sgn,
-					      double *scale, double *zp)
+static int input_is_nhwc(struct cv *cv, const char *name)
 {
-	const Onnx__NodeProto *found = NULL;
-	int users = 0;
+	int users = 0, tr = 0;
 
 	for (size_t i = 0; i < cv->g->n_node; i++) {
 		const Onnx__NodeProto *n = cv->g->node[i];
+		int64_t perm[8];
 
-		for (size_t j = 0; j < n->n_input; j++)
-			if (!strcmp(n->input[j], name)) {
-				users++;
-				if (j == 0)
-					found = n;
-			}
+		for (size_t j = 0; j < n->n_input; j++) {
+			if (strcmp(n->input[j], name))
+				continue;
+			users++;
+			tr += is_op(n, "Transpose") && j == 0 && cv_attr_ints(n, "perm", perm, 8) == 4 &&
+			      perm[0] == 0 && perm[1] == 3 && perm[2] == 1 && perm[3] == 2;
+		}
 	}
-	if (users != 1 || !found)
-		return NULL;
-	if (cv_is_qonnx(found) && !strcmp(found->op_type, "Quant")) {
-		const struct cv_const *s = cv_in_const(cv, found, 1), *z = cv_in_const(cv, found, 2);
-		const struct cv_const *b = cv_in_const(cv, found, 3);
-
-		if (!s || !z || !b || s->n != 1 || z->n != 1 || b->n != 1 || b->v[0] > 8 || z->v[0] != 0)
-			return NULL;
-		*sgn = (int)cv_attr_i(found, "signed", 1);
-		*scale = s->v[0];
-		*zp = 0;
-		return found;
-	}
-	if (is_op(found, "QuantizeLinear")) {
-		const struct cv_const *s = cv_in_const(cv, found, 1), *z = cv_in_const(cv, found, 2);
-
-		if (!s || s->n != 1 || (z && z->n != 1))
-			return NULL;
-		*sgn = z && z->onnx_type == ONNX__TENSOR_PROTO__DATA_TYPE__INT8;
-		*scale = 1.0;	/* its output is the integer code */
-		*zp = z ? z->v[0] : 0;
-		return found;
-	}
-	return NULL;
+	return users && users == tr;
 }
 
-static int lower_inputs(struct cv *cv, const Onnx__NodeProto **skip)
+static int lower_inputs(struct cv *cv)
 {
 	int nin = 0;
 
@@ -1051,7 +1658,7 @@ static int lower_inputs(struct cv *cv, const Onnx__NodeProto **skip)
 		uint32_t h, w, c;
 		enum qnn_dtype dt;
 		double a = 1, b = 0;
-		const Onnx__NodeProto *q = NULL;
+		int nhwc;
 
 		if (cv_find(cv, vi->name))
 			continue;	/* an initializer listed as input (old exporters) */
@@ -1069,9 +1676,10 @@ static int lower_inputs(struct cv *cv, const Onnx__NodeProto **skip)
 					       "fixed size", vi->name, j);
 			d[j] = sh->dim[j]->dim_value;
 		}
-		c = (uint32_t)d[1];
-		h = sh->n_dim == 4 ? (uint32_t)d[2] : 1;
-		w = sh->n_dim == 4 ? (uint32_t)d[3] : 1;
+		nhwc = sh->n_dim == 4 && input_is_nhwc(cv, vi->name);
+		c = (uint32_t)d[nhwc ? 3 : 1];
+		h = sh->n_dim == 4 ? (uint32_t)d[nhwc ? 1 : 2] : 1;
+		w = sh->n_dim == 4 ? (uint32_t)d[nhwc ? 2 : 3] : 1;
 		switch (tt->elem_type) {
 		case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8:
 			dt = QNN_DT_U8;
@@ -1079,29 +1687,23 @@ static int lower_inputs(struct cv *cv, const Onnx__NodeProto **skip)
 		case ONNX__TENSOR_PROTO__DATA_TYPE__INT8:
 			dt = QNN_DT_I8;
 			break;
-		case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT: {
-			int sgn;
-			double s, zp;
-
+		case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT:
+			/* floats as the user has them: preprocessing and the first
+			 * quantizer fold into a THRESHOLD on the F32 input */
 			dt = QNN_DT_F32;
-			q = input_quantizer(cv, vi->name, &sgn, &s, &zp);
-			if (q) {
-				dt = sgn ? QNN_DT_I8 : QNN_DT_U8;
-				a = s;
-				b = -zp * s;
-			}
 			break;
-		}
 		default:
 			return cv_fail(cv, -ENOTSUP, "graph input \"%s\": element type %d (float, "
 				       "uint8 or int8)", vi->name, tt->elem_type);
 		}
-		v = cv_add(cv, q ? q->output[0] : vi->name);
+		v = cv_add(cv, vi->name);
 		if (!v)
 			return cv_fail(cv, -ENOMEM, "out of memory");
 		v->kind = CV_ACT;
 		v->a.h = h;
 		v->a.w = w;
+		v->a.rank = (int)sh->n_dim;
+		v->a.nhwc = nhwc;
 		v->a.dtype = dt;
 		if (act_init(cv, &v->a, c, a, b))
 			return -ENOMEM;
@@ -1114,9 +1716,7 @@ static int lower_inputs(struct cv *cv, const Onnx__NodeProto **skip)
 		if (cv->opts.verbose)
 			fprintf(stderr, "  input  \"%s\": %ux%ux%u %s%s\n", vi->name, h, w, c,
 				dt == QNN_DT_U8 ? "u8" : dt == QNN_DT_I8 ? "i8" : "f32",
-				q ? " (codes of the quantizer that follows it)" : "");
-		if (q)
-			skip[nin] = q;
+				nhwc ? " (NHWC)" : "");
 		nin++;
 		if (nin > 16)
 			return cv_fail(cv, -E2BIG, "more than 16 graph inputs");
@@ -1138,7 +1738,7 @@ static int lower_outputs(struct cv *cv)
 			return cv_fail(cv, -ENOTSUP, "graph output \"%s\" is %s", name,
 				       v ? "a constant" : "not produced by a supported node");
 		x = &v->a;
-		if (x->flat && x->h * x->w > 1 && x->c > 1)
+		if (x->flat == 1 && x->h * x->w > 1 && x->c > 1)
 			return cv_fail(cv, -ENOTSUP, "graph output \"%s\": a flattened feature map "
 				       "(NCHW order) is not supported", name);
 		if (x->pend) {
@@ -1199,7 +1799,6 @@ static int lower_outputs(struct cv *cv)
 
 int cv_lower(struct cv *cv)
 {
-	const Onnx__NodeProto *skip[17] = { 0 };
 	int err;
 
 	for (size_t i = 0; i < cv->g->n_initializer; i++) {
@@ -1212,7 +1811,7 @@ int cv_lower(struct cv *cv)
 		if (err)
 			return err;
 	}
-	err = lower_inputs(cv, skip);
+	err = lower_inputs(cv);
 	if (err)
 		return err;
 	/* consumer counts decide whether a pending layer may move to an alias */
@@ -1228,12 +1827,7 @@ int cv_lower(struct cv *cv)
 	}
 	for (size_t i = 0; i < cv->g->n_node; i++) {
 		const Onnx__NodeProto *n = cv->g->node[i];
-		int skipped = 0;
 
-		for (int j = 0; j < 17 && skip[j]; j++)
-			skipped |= skip[j] == n;
-		if (skipped)
-			continue;
 		err = lower_node(cv, n);
 		if (err)
 			return err;

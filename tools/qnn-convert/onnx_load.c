@@ -79,8 +79,9 @@ int cv_load_onnx(struct cv *cv, const char *path)
 	for (size_t i = 0; i < cv->g->n_output; i++)
 		if (!cv->g->output[i]->name)
 			return cv_fail(cv, -EBADMSG, "graph output %zu has no name", i);
-	if (cv->opset < 11 || cv->opset > 17)
-		return cv_fail(cv, -ENOTSUP, "opset %lld is not supported (11 to 17 are)",
+	if (cv->opset < 7 || cv->opset > 21)
+		return cv_fail(cv, -ENOTSUP, "opset %lld of the default domain is not supported "
+			       "(7 to 21 are); convert it with onnx.version_converter",
 			       (long long)cv->opset);
 	return 0;
 }

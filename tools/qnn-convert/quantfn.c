@@ -21,6 +21,7 @@ void cv_qfn_free(struct cv_qfn *f)
 	free(f->incl);
 	free(f->oa);
 	free(f->ob);
+	free(f->us);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -41,74 +42,161 @@ static int qfn_alloc(struct cv_qfn *f, size_t nch, size_t nt, size_t noab)
 	return 0;
 }
 
-/* "round(v) >= m" for integer m, round half to even: v >= m - 0.5, tie -> even m. */
+int cv_rounding_mode(const char *s)
+{
+	static const char *const names[] = { "ROUND", "CEIL", "FLOOR", "UP", "DOWN", "HALF_UP",
+					     "HALF_DOWN" };
+
+	for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
+		if (!strcasecmp(s, names[i]))
+			return i;
+	if (!strcasecmp(s, "HALF_EVEN"))
+		return CV_RM_ROUND;
+	return -1;
+}
+
+double cv_round(int mode, double x)
+{
+	switch (mode) {
+	case CV_RM_CEIL:
+		return ceil(x);
+	case CV_RM_FLOOR:
+		return floor(x);
+	case CV_RM_UP:
+		return x >= 0 ? ceil(x) : floor(x);
+	case CV_RM_DOWN:
+		return trunc(x);
+	case CV_RM_HALF_UP:
+		return round(x);	/* C round(): halves away from zero */
+	case CV_RM_HALF_DOWN:
+		return fabs(x - trunc(x)) == 0.5 ? trunc(x) : round(x);
+	default:
+		return nearbyint(x);	/* FE_TONEAREST: halves to even */
+	}
+}
+
+/*
+ * rnd(v) >= k for an integer k, as one threshold on v. Derived per mode from
+ * where rnd steps from k - 1 to k and which side the step point belongs to.
+ */
+void cv_round_ge(int mode, double k, double *t, unsigned char *incl)
+{
+	switch (mode) {
+	case CV_RM_FLOOR:	/* floor(v) >= k <=> v >= k */
+		*t = k;
+		*incl = 1;
+		break;
+	case CV_RM_CEIL:	/* ceil(v) >= k <=> v > k - 1 */
+		*t = k - 1;
+		*incl = 0;
+		break;
+	case CV_RM_UP:		/* away from zero: ceil above 0, floor below */
+		*t = k >= 1 ? k - 1 : k;
+		*incl = k < 1;
+		break;
+	case CV_RM_DOWN:	/* toward zero: floor above 0, ceil below */
+		*t = k >= 1 ? k : k - 1;
+		*incl = k >= 1;
+		break;
+	case CV_RM_HALF_UP:	/* the half goes away from zero */
+		*t = k - 0.5;
+		*incl = k >= 1;
+		break;
+	case CV_RM_HALF_DOWN:	/* the half goes toward zero */
+		*t = k - 0.5;
+		*incl = k < 1;
+		break;
+	default:		/* half to even: v = k - 1/2 rounds to k iff k is even */
+		*t = k - 0.5;
+		*incl = fmod(fabs(k), 2.0) == 0.0;
+		break;
+	}
+}
+
 static void round_ge(double m, double *t, unsigned char *incl)
 {
-	*t = m - 0.5;
-	*incl = fmod(fabs(m), 2.0) == 0.0;
+	cv_round_ge(CV_RM_ROUND, m, t, incl);
+}
+
+/* Records a uniform zero-point-0 quantizer (scales: oa) for the QUANTIZE op. */
+static void uniform_info(struct cv_qfn *f, int ok, double lo, double hi)
+{
+	if (!ok || !(f->us = malloc(f->noab * sizeof(double))))
+		return;
+	memcpy(f->us, f->oa, f->noab * sizeof(double));
+	f->uniform = 1;
+	f->ulo = lo;
+	f->uhi = hi;
 }
 
 /* Per-channel or per-tensor constant: values for channel count c (1 or c). */
-static int chan_const(struct cv *cv, const Onnx__NodeProto *n, size_t i, uint32_t c,
-		      const struct cv_const **k, const char *what)
+static int chan_const(struct cv *cv, const Onnx__NodeProto *n, size_t i, const struct cv_act *x,
+		      const struct cv_const **k, size_t *cnt, const char *what)
 {
 	*k = cv_in_const(cv, n, i);
 	if (!*k)
 		return cv_node_fail(cv, n, "%s must be a constant", what);
-	if ((*k)->n != 1 && (*k)->n != c)
-		return cv_node_fail(cv, n, "%s has %zu values; 1 or one per channel (%u) expected",
-				    what, (*k)->n, c);
-	return 0;
+	return cv_chan_operand(cv, n, *k, x, what, cnt);
 }
 
-/* QONNX Quant/IntQuant on an activation. */
-static int qfn_quant(struct cv *cv, const Onnx__NodeProto *n, uint32_t c, struct cv_qfn *f)
+/*
+ * QONNX Quant/IntQuant on an activation, as qonnx's reference quant() runs
+ * it: y = clamp(x/s + z, lo, hi) rounded, out = (y - z) * s; a 1-bit signed
+ * quantizer is bipolar instead: y = x/s + z >= 0 ? +1 : -1 (narrow ignored).
+ */
+static int qfn_quant(struct cv *cv, const Onnx__NodeProto *n, const struct cv_act *x,
+		     struct cv_qfn *f)
 {
 	const struct cv_const *s, *z, *bw;
 	char buf[32];
-	const char *mode = cv_attr_s(n, "rounding_mode", "ROUND", buf, sizeof(buf));
+	const char *mname = cv_attr_s(n, "rounding_mode", "ROUND", buf, sizeof(buf));
 	int sgn = (int)cv_attr_i(n, "signed", 1), nar = (int)cv_attr_i(n, "narrow", 0);
-	int err, bits;
+	int err, bits, mode = cv_rounding_mode(mname);
 	double lo, hi;
-	size_t nch;
+	size_t nch, ns, nz;
 
-	if ((err = chan_const(cv, n, 1, c, &s, "scale")) || (err = chan_const(cv, n, 2, c, &z, "zero point")))
+	if ((err = chan_const(cv, n, 1, x, &s, &ns, "scale")) ||
+	    (err = chan_const(cv, n, 2, x, &z, &nz, "zero point")))
 		return err;
 	bw = cv_in_const(cv, n, 3);
 	if (!bw || bw->n != 1 || bw->v[0] != floor(bw->v[0]) || bw->v[0] < 1 || bw->v[0] > 8)
-		return cv_node_fail(cv, n, "activation bit width must be a constant 1..8");
+		return cv_node_fail(cv, n, "activation bit width must be a constant 1..8 (qnn "
+				    "activations have at most 8 bits)");
+	if (mode < 0)
+		return cv_node_fail(cv, n, "rounding_mode \"%s\" is not a QONNX rounding mode", mname);
 	bits = (int)bw->v[0];
 	lo = sgn ? -ldexp(1, bits - 1) + nar : 0;
 	hi = sgn ? ldexp(1, bits - 1) - 1 : ldexp(1, bits) - 1 - nar;
-	if (hi <= lo)
-		return cv_node_fail(cv, n, "empty quantizer range");
-	nch = s->n > 1 || z->n > 1 ? c : 1;
-	if (qfn_alloc(f, nch, (size_t)(hi - lo), nch))
+	if (sgn && bits == 1)
+		lo = -1, hi = 1;
+	else if (hi <= lo)
+		return cv_node_fail(cv, n, "a 1-bit unsigned narrow quantizer has one level: its "
+				    "output is the constant %g; replace it by that constant",
+				    -z->v[0] * s->v[0]);
+	nch = ns > 1 || nz > 1 ? x->c : 1;
+	if (qfn_alloc(f, nch, sgn && bits == 1 ? 1 : (size_t)(hi - lo), nch))
 		return cv_fail(cv, -ENOMEM, "out of memory");
+	f->bipolar = sgn && bits == 1;
 	for (size_t ch = 0; ch < nch; ch++) {
-		double sc = s->v[s->n > 1 ? ch : 0], zp = z->v[z->n > 1 ? ch : 0];
+		double sc = s->v[ns > 1 ? ch : 0], zp = z->v[nz > 1 ? ch : 0];
 
 		if (!(sc > 0)) {
 			cv_qfn_free(f);
 			return cv_node_fail(cv, n, "scale %g is not positive", sc);
 		}
-		/* q >= k  <=>  rnd(x/s + z) >= k, k = lo+1 .. hi */
+		if (f->bipolar) {	/* x/s + z >= 0; out = (+-1 - z) * s */
+			f->t[ch] = -zp * sc;
+			f->incl[ch] = 1;
+			f->oa[ch] = sc;
+			f->ob[ch] = -zp * sc;
+			continue;
+		}
+		/* q >= k  <=>  rnd(x/s + z) >= k, k = lo+1 .. hi (clamping is the range) */
 		for (size_t j = 0; j < f->nt; j++) {
-			double k = lo + 1 + (double)j, tv;
+			double tv;
 			unsigned char inc;
 
-			if (!strcasecmp(mode, "FLOOR")) {
-				tv = k;
-				inc = 1;
-			} else if (!strcasecmp(mode, "CEIL")) {
-				tv = k - 1;
-				inc = 0;
-			} else if (!strcasecmp(mode, "ROUND")) {
-				round_ge(k, &tv, &inc);
-			} else {
-				cv_qfn_free(f);
-				return cv_node_fail(cv, n, "rounding_mode \"%s\" is not supported", mode);
-			}
+			cv_round_ge(mode, lo + 1 + (double)j, &tv, &inc);
 			f->t[ch * f->nt + j] = (tv - zp) * sc;
 			f->incl[ch * f->nt + j] = inc;
 		}
@@ -116,6 +204,7 @@ static int qfn_quant(struct cv *cv, const Onnx__NodeProto *n, uint32_t c, struct
 		f->oa[ch] = sc;
 		f->ob[ch] = (lo - zp) * sc;
 	}
+	uniform_info(f, mode == CV_RM_ROUND && !f->bipolar && z->n == 1 && z->v[0] == 0, lo, hi);
 	return 0;
 }
 
@@ -131,8 +220,8 @@ static int qfn_multithreshold(struct cv *cv, const Onnx__NodeProto *n, uint32_t 
 
 	if (!th || th->ndim != 2)
 		return cv_node_fail(cv, n, "thresholds must be a constant C x T matrix");
-	if (strcmp(layout, "NCHW") && strcmp(layout, "NC"))
-		return cv_node_fail(cv, n, "data_layout \"%s\" (only NCHW/NC activations)", layout);
+	if (strcmp(layout, "NCHW") && strcmp(layout, "NC") && strcmp(layout, "NHWC"))
+		return cv_node_fail(cv, n, "data_layout \"%s\" (NCHW, NC or NHWC)", layout);
 	rows = (size_t)th->dims[0];
 	nt = (size_t)th->dims[1];
 	if ((rows != 1 && rows != c) || nt < 1 || nt > CV_MAXT)
@@ -168,6 +257,9 @@ static int qfn_trunc(struct cv *cv, const Onnx__NodeProto *n, uint32_t c, struct
 	int sgn, nar;
 
 	(void)c;
+	if (strcasecmp(mode, "FLOOR") && strcasecmp(mode, "CEIL") && strcasecmp(mode, "ROUND"))
+		return cv_node_fail(cv, n, "rounding_mode \"%s\": Trunc supports FLOOR, CEIL and "
+				    "ROUND", mode);
 	if (!s || !z || !ib || !ob || s->n != 1 || z->n != 1 || ib->n != 1 || ob->n != 1 ||
 	    (n->n_input > 5 && (!osc || osc->n != 1)))
 		return cv_node_fail(cv, n, "scale, zero point and bit widths must be scalar constants");
@@ -246,34 +338,46 @@ static int qfn_quantizelinear(struct cv *cv, const Onnx__NodeProto *n, uint32_t 
 		f->t[j] = tv * s->v[0];
 		f->incl[j] = inc;
 	}
+	f->oa[0] = s->v[0];
+	uniform_info(f, !z || z->v[0] == 0, lo, hi);
 	f->oa[0] = 1;
 	f->ob[0] = lo;
 	return 0;
 }
 
-int cv_qfn_from_node(struct cv *cv, const Onnx__NodeProto *n, uint32_t c, struct cv_qfn *f)
+int cv_qfn_from_node(struct cv *cv, const Onnx__NodeProto *n, const struct cv_act *x,
+		     struct cv_qfn *f)
 {
 	const char *op = n->op_type;
+	uint32_t c = x->c;
 
 	memset(f, 0, sizeof(*f));
 	if (cv_is_qonnx(n)) {
 		if (!strcmp(op, "Quant") || !strcmp(op, "IntQuant"))
-			return qfn_quant(cv, n, c, f) ?: 1;
-		if (!strcmp(op, "MultiThreshold"))
+			return qfn_quant(cv, n, x, f) ?: 1;
+		if (!strcmp(op, "MultiThreshold")) {
+			char buf[16];
+
+			/* NHWC: thresholds per last axis; the channels there only if x is NHWC */
+			if (!strcmp(cv_attr_s(n, "data_layout", "NCHW", buf, sizeof(buf)), "NHWC") &&
+			    x->rank == 4 && !x->nhwc && x->c > 1 && x->h * x->w > 1)
+				return cv_node_fail(cv, n, "data_layout NHWC on an NCHW tensor");
 			return qfn_multithreshold(cv, n, c, f) ?: 1;
+		}
 		if (!strcmp(op, "Trunc"))
 			return qfn_trunc(cv, n, c, f) ?: 1;
 		if (!strcmp(op, "BipolarQuant")) {
 			const struct cv_const *s;
-			int err = chan_const(cv, n, 1, c, &s, "scale");
+			size_t ns;
+			int err = chan_const(cv, n, 1, x, &s, &ns, "scale");
 
 			if (err)
 				return err;
-			if (qfn_alloc(f, 1, 1, s->n))
+			if (qfn_alloc(f, 1, 1, ns))
 				return cv_fail(cv, -ENOMEM, "out of memory");
-			f->incl[0] = 1;		/* x >= 0 -> +1 */
+			f->incl[0] = 1;		/* x >= 0 -> +1, then times the scale */
 			f->bipolar = 1;
-			for (size_t i = 0; i < s->n; i++)
+			for (size_t i = 0; i < ns; i++)
 				f->oa[i] = s->v[i];
 			return 1;
 		}

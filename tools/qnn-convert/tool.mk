@@ -52,7 +52,7 @@ $(O)/qnn-run-asan: $(wildcard qnn-run/*.c qnn-run/*.h) $(LIBO)/libqnn.a
 .PHONY: qnn-convert-check
 qnn-convert-check: $(O)/qnn-convert $(O)/qnn-run $(O)/qnn-convert-asan $(O)/qnn-run-asan
 	@$(TOP)/models/check_fixtures.sh $(O)/qnn-convert $(O)/qnn-run $(BUILD)/models/check
-	@LABEL="asan: " MUTATIONS=60 $(TOP)/models/check_fixtures.sh $(O)/qnn-convert-asan \
+	@LABEL="asan: " MUTATIONS=140 $(TOP)/models/check_fixtures.sh $(O)/qnn-convert-asan \
 		$(O)/qnn-run-asan $(BUILD)/models/check-asan
 
 TOOL_CHECKS += qnn-convert-check

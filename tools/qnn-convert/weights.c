@@ -43,9 +43,12 @@ static int ints_with_scale(const double *w, size_t n, double s, double mx)
 }
 
 /*
- * Scale of one output channel's weights: 1 when they are integers, else the
- * largest s = max|w| / k (k = 1..255) that makes every weight an integer
- * multiple of s: what a per-channel or per-tensor quantizer produces.
+ * Scale of one output channel's weights: the largest s = max|w| / k
+ * (k = 1..255) that makes every weight an integer multiple of s, i.e. the
+ * fewest levels: what a per-channel or per-tensor quantizer produces. Even
+ * integer weights are not taken at scale 1 when a larger one fits: 8-bit
+ * Quant codes times a scale of 2 are the 8-bit codes at scale 2, not 9-bit
+ * integers (issue 10).
  */
 static int channel_scale(const double *w, size_t n, double *s)
 {
@@ -53,7 +56,7 @@ static int channel_scale(const double *w, size_t n, double *s)
 
 	for (size_t i = 0; i < n; i++)
 		mx = fmax(mx, fabs(w[i]));
-	if (mx == 0 || ints_with_scale(w, n, 1.0, mx)) {
+	if (mx == 0) {
 		*s = 1.0;
 		return 0;
 	}

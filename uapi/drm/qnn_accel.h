@@ -24,7 +24,7 @@ extern "C" {
 #define DRM_QNN_BO_INFO			0x02
 #define DRM_QNN_SUBMIT			0x03
 #define DRM_QNN_WAIT			0x04
-/* 0x05..0x07 are reserved for job execution; see docs/uapi.md. */
+/* New ioctls take the next free number, 0x05 on (docs/uapi.md). */
 
 /**
  * enum drm_qnn_param - what DRM_IOCTL_QNN_GET_PARAM can query
@@ -42,6 +42,10 @@ extern "C" {
  * @DRM_QNN_PARAM_QUEUE_DEPTH: job descriptors the command ring holds
  * @DRM_QNN_PARAM_CLOCK_KHZ: compute clock in kHz
  * @DRM_QNN_PARAM_PAGE_SIZE: device MMU page size in bytes
+ * @DRM_QNN_PARAM_DMA_COHERENT: 1 if the device snoops CPU caches; 0 if not,
+ *	and then BO mmaps are write-combined (slow to read: copy out once)
+ * @DRM_QNN_PARAM_DMA_BITS: width of the bus addresses the device can
+ *	issue (32..52); the kernel bounces or places memory beyond it
  */
 enum drm_qnn_param {
 	DRM_QNN_PARAM_DEVICE_ID		= 0,
@@ -57,6 +61,8 @@ enum drm_qnn_param {
 	DRM_QNN_PARAM_QUEUE_DEPTH	= 10,
 	DRM_QNN_PARAM_CLOCK_KHZ		= 11,
 	DRM_QNN_PARAM_PAGE_SIZE		= 12,
+	DRM_QNN_PARAM_DMA_COHERENT	= 13,
+	DRM_QNN_PARAM_DMA_BITS		= 14,
 };
 
 /* Layer operations, as bits of DRM_QNN_PARAM_OPS. */
@@ -140,6 +146,20 @@ struct drm_qnn_bo_ref {
 
 #define DRM_QNN_SUBMIT_MAX_BOS		256
 #define DRM_QNN_SUBMIT_MAX_SYNCOBJS	64
+#define DRM_QNN_SUBMIT_MAX_BO_REF_SIZE	4096
+
+/**
+ * enum drm_qnn_priority - struct drm_qnn_submit.priority
+ * @DRM_QNN_PRIORITY_NORMAL: the default
+ * @DRM_QNN_PRIORITY_LOW: runs only when no NORMAL or HIGH job is ready
+ * @DRM_QNN_PRIORITY_HIGH: runs before any ready NORMAL or LOW job; needs
+ *	CAP_SYS_NICE (-EACCES otherwise)
+ */
+enum drm_qnn_priority {
+	DRM_QNN_PRIORITY_NORMAL		= 0,
+	DRM_QNN_PRIORITY_LOW		= 1,
+	DRM_QNN_PRIORITY_HIGH		= 2,
+};
 
 /**
  * struct drm_qnn_submit - queue one job
@@ -155,8 +175,23 @@ struct drm_qnn_bo_ref {
  * @out_syncobj: in, syncobj that gets the job's fence, 0 for none
  * @pad: must be zero
  * @job_id: out, the job's id in this file (1, 2, ...)
- * @cs_error: out, enum qnn_cs_error when the stream was rejected (-EINVAL)
+ * @cs_error: out, enum qnn_cs_error when the stream was rejected: -EINVAL,
+ *	or -EOPNOTSUPP with QNN_CS_ERR_UNSUPPORTED for a valid command the
+ *	device does not advertise (DRM_QNN_PARAM_OPS, MAX_*_BITS)
  * @cs_offset: out, byte offset of the rejected command
+ *
+ * Since driver version 1.1 (DRM_QNN_PARAM_DRIVER_VERSION >= 0x010100); an
+ * older kernel ignores these fields, so check the version before relying
+ * on them:
+ * @bo_ref_size: in, bytes from one @bos entry to the next, 0 = 8 (the size
+ *	of struct drm_qnn_bo_ref in 1.0); a multiple of 8, 8 .. 4096. Bytes
+ *	past the struct this kernel knows must be zero.
+ * @priority: in, enum drm_qnn_priority; 0 = NORMAL
+ * @in_syncobj_points: in, user pointer to @in_syncobj_count __u64 timeline
+ *	points, one per @in_syncobjs handle (0 = a binary syncobj's fence);
+ *	0 = no array, every handle binary
+ * @out_syncobj_point: in, 0: the job's fence replaces @out_syncobj's fence;
+ *	else the fence is added to the timeline @out_syncobj at this point
  */
 struct drm_qnn_submit {
 	__u64 cmds;
@@ -171,6 +206,10 @@ struct drm_qnn_submit {
 	__u64 job_id;
 	__u32 cs_error;
 	__u32 cs_offset;
+	__u32 bo_ref_size;
+	__u32 priority;
+	__u64 in_syncobj_points;
+	__u64 out_syncobj_point;
 };
 
 /* struct drm_qnn_wait.flags */

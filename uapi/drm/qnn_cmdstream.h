@@ -6,9 +6,12 @@
  *
  * A stream is a struct qnn_cs_header followed by header.num_cmds commands,
  * each starting with a struct qnn_cs_cmd. All fields are little-endian and
- * fixed width; every struct is a multiple of 8 bytes; pads and reserved
- * fields must be zero. A command's size may exceed the size this header
- * defines for its opcode (a newer layout) only if the extra bytes are zero.
+ * fixed width (the structs below give the layout; a big-endian producer
+ * must store each field little-endian); every struct is a multiple of 8
+ * bytes; pads and reserved fields must be zero. A command's size may exceed
+ * the size this header defines for its opcode (a newer layout) only if the
+ * extra bytes are zero. A device runs only the ops and bit widths it
+ * advertises (docs/cmdstream.md, "Device capabilities").
  */
 #ifndef _QNN_CMDSTREAM_H_
 #define _QNN_CMDSTREAM_H_
@@ -261,6 +264,7 @@ enum qnn_cs_error {
 	QNN_CS_ERR_LIMIT	= 11,	/* beyond device limits or overflow */
 	QNN_CS_ERR_ADDRESS	= 12,	/* not inside a job BO / not writable */
 	QNN_CS_ERR_PARAM	= 13,	/* bad parameter data (at run time) */
+	QNN_CS_ERR_UNSUPPORTED	= 14,	/* op or bits the device lacks */
 };
 
 /* Device limits that validation enforces (docs/cmdstream.md, "Limits"). */

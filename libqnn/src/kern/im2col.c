@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kern.h"
+#include "layout.h"
 
 size_t qnn_conv_out_size(size_t in, size_t k, size_t stride, size_t dil,
 			 size_t pad_before, size_t pad_after)
@@ -30,7 +31,7 @@ static size_t taps_of(const struct qnn_conv_geom *g)
 
 static size_t group_words(const struct qnn_conv_geom *g)
 {
-	return (g->c / g->groups + 63) / 64;
+	return qnn_lay_cw(g->c / g->groups);
 }
 
 size_t qnn_im2col_row_words(const struct qnn_conv_geom *g)
@@ -103,7 +104,7 @@ int qnn_im2col_bits(const struct qnn_conv_geom *g, size_t group,
 		return -EINVAL;
 	taps = taps_of(g);
 	gw = group_words(g);
-	cw = (g->c + 63) / 64;
+	cw = qnn_lay_cw(g->c);
 	cg = g->c / g->groups;
 	pstride = taps * gw;
 	mw = (taps + 63) / 64;
@@ -139,16 +140,16 @@ int qnn_im2col_bits(const struct qnn_conv_geom *g, size_t group,
 						mask[t / 64] |= (uint64_t)1 << (t % 64);
 					continue;
 				}
-				px = in + ((n * g->h + iy) * g->w + ix) *
-					  g->planes * cw;
-				for (size_t p = 0; p < g->planes; p++) {
+				px = in + qnn_lay_pix((n * g->h + iy) * g->w + ix,
+						      (unsigned int)g->planes, cw);
+				for (unsigned int p = 0; p < g->planes; p++) {
 					uint64_t *d = dst + p * pstride + t * gw;
 
 					if (whole)
-						memcpy(d, px + p * cw + group * cg / 64,
+						memcpy(d, px + qnn_lay_pw(p, cw, group * cg),
 						       gw * sizeof(*d));
 					else
-						qnn_bits_extract(px + p * cw,
+						qnn_bits_extract(px + qnn_lay_plane(p, cw),
 								 group * cg, cg, d);
 				}
 			}

@@ -100,6 +100,13 @@ struct qnn_kern {
 	void (*threshold)(size_t n, const int32_t *acc, size_t nt,
 			  const int32_t *th, size_t ldt,
 			  const uint64_t *negmask, int flip, uint64_t *out);
+
+	/*
+	 * QNN_CPU_* features this table's code was compiled to use: set to
+	 * QNN_TU_FEATURES (isa_features.h) in the table's own file, so it is
+	 * exactly what that file's compile flags enable.
+	 */
+	unsigned long long needs;
 };
 
 /* The portable reference table; always available. */
@@ -118,6 +125,28 @@ const struct qnn_kern *qnn_kern_select(const char *name);
 
 /* Names of the tables built into this library, NULL-terminated. */
 const char *const *qnn_kern_names(void);
+
+/*
+ * qnn_kern_select() for a CPU with features `have` (QNN_CPU_* bits): a table
+ * qualifies iff have covers table->needs beyond qnn_cpu_baseline().
+ */
+const struct qnn_kern *qnn_kern_select_features(const char *name, unsigned long long have);
+
+/* ---- the CPU probe (cpu_probe.c), the only one in libqnn ---- */
+
+/* Raw CPUID / XCR0 values (x86); xcr0 only meaningful with OSXSAVE. */
+struct qnn_cpuid {
+	unsigned int max_leaf;			/* CPUID.0:EAX */
+	unsigned int l1_ecx, l1_edx;		/* CPUID.1 */
+	unsigned int l7_ebx, l7_ecx, l7_edx;	/* CPUID.(7,0) */
+	unsigned long long xcr0;		/* XGETBV(0) */
+};
+unsigned long long qnn_cpu_features_x86(const struct qnn_cpuid *r);
+unsigned long long qnn_cpu_features_arm64(unsigned long hwcap);
+/* QNN_CPU_* bits of the CPU this process runs on */
+unsigned long long qnn_cpu_features(void);
+/* QNN_CPU_* bits the whole library is compiled to assume (CFLAGS) */
+unsigned long long qnn_cpu_baseline(void);
 
 /*
  * Bit-packed im2col for conv2d (docs/layout.md layout in, plane-major rows

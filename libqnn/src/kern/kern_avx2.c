@@ -11,6 +11,7 @@
 
 #include "kern.h"
 #include "kern_isa.h"
+#include "isa_features.h"
 
 #define AI static inline __attribute__((always_inline))
 #define FLUSH_STEPS 31
@@ -240,6 +241,7 @@ static const struct qnn_kern avx2_table = {
 	.pack_words = qnn_kern_pack_none,
 	.popgemm_packed = blocked_popgemm_planes,
 	.threshold = avx2_threshold,
+	.needs = QNN_TU_FEATURES,
 };
 
 const struct qnn_kern *qnn_kern_avx2(void)

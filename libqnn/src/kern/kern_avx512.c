@@ -19,6 +19,7 @@
 
 #include "kern.h"
 #include "kern_isa.h"
+#include "isa_features.h"
 
 #define AI static inline __attribute__((always_inline))
 
@@ -399,86 +400,6 @@ static void avx512_rowpop(size_t m, size_t kw, const uint64_t *a, size_t lda,
 	}
 }
 
-/* opmask of the channels c .. c+15 (< n) that hit threshold row t */
-AI __mmask16 thr_hit(__m512i a, const int32_t *tht, __mmask16 valid, __mmask16 neg)
-{
-	__m512i v = _mm512_maskz_loadu_epi32(valid, tht);
-
-	return (__mmask16)((_mm512_cmpge_epi32_mask(a, v) & ~neg) |
-			   (_mm512_cmple_epi32_mask(a, v) & neg));
-}
-
-/* binary output (one threshold): each 64-channel word straight from masks */
-static void threshold1(size_t n, const int32_t *acc, const int32_t *th,
-		       const uint64_t *negmask, int flip, uint64_t *out)
-{
-	size_t cw = (n + 63) / 64;
-
-	for (size_t w = 0; w < cw; w++) {
-		uint64_t word = 0, nw = negmask ? negmask[w] : 0;
-		size_t c0 = w * 64, left = n - c0;
-		uint64_t valid = left >= 64 ? ~0ULL : (1ULL << left) - 1;
-
-		for (size_t s = 0; s < 4 && s * 16 < left; s++) {
-			size_t c = c0 + s * 16;
-			__mmask16 vm = (__mmask16)(valid >> (s * 16));
-			__m512i a = _mm512_maskz_loadu_epi32(vm, acc + c);
-
-			word |= (uint64_t)thr_hit(a, th + c, vm, (__mmask16)(nw >> (s * 16)))
-				<< (s * 16);
-		}
-		out[w] = (flip ? ~word : word) & valid;
-	}
-}
-
-/*
- * 16 channels per step, compares into opmasks. Each output word (64
- * channels) is assembled in registers and stored once, so consecutive
- * steps do not read-modify-write the same word through memory. Binary
- * outputs (nt == 1) use the hit mask directly. AVX-512F only (no popcount),
- * so the avx512bw table shares it.
- */
-void qnn_kern_threshold_avx512f(size_t n, const int32_t *acc, size_t nt,
-				const int32_t *th, size_t ldt,
-				const uint64_t *negmask, int flip, uint64_t *out)
-{
-	size_t cw = (n + 63) / 64, planes = 0;
-	const __m512i one = _mm512_set1_epi32(1);
-
-	if (nt == 1) {
-		threshold1(n, acc, th, negmask, flip, out);
-		return;
-	}
-	while (((size_t)1 << planes) - 1 < nt)
-		planes++;
-	for (size_t w = 0; w < cw; w++) {
-		uint64_t word[8] = { 0 };
-		uint64_t nw = negmask ? negmask[w] : 0;
-
-		for (size_t s = 0; s < 4 && w * 64 + s * 16 < n; s++) {
-			size_t c = w * 64 + s * 16, left = n - c;
-			__mmask16 valid = (__mmask16)(left >= 16 ? 0xffff : (1u << left) - 1);
-			__mmask16 neg = (__mmask16)(nw >> (s * 16));
-			__m512i a = _mm512_maskz_loadu_epi32(valid, acc + c);
-			__m512i code = _mm512_setzero_si512();
-
-			for (size_t t = 0; t < nt; t++)
-				code = _mm512_mask_add_epi32(code,
-					thr_hit(a, th + t * ldt + c, valid, neg), code, one);
-			if (flip)
-				code = _mm512_xor_si512(code, _mm512_set1_epi32(-1));
-			for (size_t b = 0; b < planes; b++) {
-				__mmask16 m = _mm512_test_epi32_mask(code,
-							_mm512_set1_epi32(1 << b));
-
-				word[b] |= (uint64_t)(m & valid) << (s * 16);
-			}
-		}
-		for (size_t b = 0; b < planes; b++)
-			out[b * cw + w] = word[b];
-	}
-}
-
 static const struct qnn_kern avx512_table = {
 	.name = "avx512",
 	.popgemm = avx512_popgemm,
@@ -488,6 +409,7 @@ static const struct qnn_kern avx512_table = {
 	.pack = avx512_pack,
 	.popgemm_packed = avx512_popgemm_packed,
 	.threshold = qnn_kern_threshold_avx512f,
+	.needs = QNN_TU_FEATURES,
 };
 
 const struct qnn_kern *qnn_kern_avx512(void)

@@ -23,6 +23,7 @@
 
 #include "kern.h"
 #include "kern_isa.h"
+#include "isa_features.h"
 
 #define AI static inline __attribute__((always_inline))
 #define FLUSH_STEPS 31
@@ -194,6 +195,7 @@ static const struct qnn_kern lut512_table = {
 	.pack_words = qnn_kern_pack_none,
 	.popgemm_packed = blocked_popgemm_planes,
 	.threshold = qnn_kern_threshold_avx512f,
+	.needs = QNN_TU_FEATURES,
 };
 
 const struct qnn_kern *qnn_kern_avx512bw(void)

@@ -21,7 +21,11 @@ void qnn_kern_threshold_scalar(size_t n, const int32_t *acc, size_t nt,
 const struct qnn_kern *qnn_kern_avx2(void);
 const struct qnn_kern *qnn_kern_avx512(void);
 const struct qnn_kern *qnn_kern_avx512bw(void);	/* no VPOPCNTDQ */
-/* AVX-512F threshold (kern_avx512.c), shared by avx512 and avx512bw */
+/*
+ * AVX-512F threshold (kern_threshold_avx512bw.c), shared by avx512 and
+ * avx512bw; *_needs: the features its file is compiled with.
+ */
+extern const unsigned long long qnn_kern_threshold_avx512f_needs;
 void qnn_kern_threshold_avx512f(size_t n, const int32_t *acc, size_t nt,
 				const int32_t *th, size_t ldt,
 				const uint64_t *negmask, int flip, uint64_t *out);

@@ -12,6 +12,7 @@
 
 #include "kern.h"
 #include "kern_isa.h"
+#include "isa_features.h"
 
 #define AI static inline __attribute__((always_inline))
 
@@ -193,6 +194,7 @@ static const struct qnn_kern neon_table = {
 	.pack_words = qnn_kern_pack_none,
 	.popgemm_packed = blocked_popgemm_planes,
 	.threshold = neon_threshold,
+	.needs = QNN_TU_FEATURES,
 };
 
 const struct qnn_kern *qnn_kern_neon(void)

@@ -6,6 +6,7 @@
  */
 #include "kern.h"
 #include "kern_isa.h"
+#include "isa_features.h"
 
 static uint32_t pop_row(enum qnn_popop op, const uint64_t *a,
 			const uint64_t *b, size_t kw)
@@ -107,6 +108,7 @@ static const struct qnn_kern scalar_table = {
 	.pack_words = qnn_kern_pack_none,
 	.popgemm_packed = scalar_popgemm_planes,
 	.threshold = qnn_kern_threshold_scalar,
+	.needs = QNN_TU_FEATURES,
 };
 
 const struct qnn_kern *qnn_kern_scalar(void)
