@@ -615,6 +615,20 @@ static void op_job_fuzzed(struct fz *z)
 		s.pad = (uint32_t)fz_rnd(z);
 	if (chance(z, 3))
 		s.job_id = fz_rnd(z);
+	/* SUBMIT 1.1: BO reference stride, priority, timeline points */
+	if (chance(z, 10))
+		s.bo_ref_size = chance(z, 50) ? 8 * fz_below(z, 4) :
+						(uint32_t)interesting64(z);
+	if (chance(z, 20))
+		s.priority = chance(z, 80) ? fz_below(z, 4) : (uint32_t)fz_rnd(z);
+	if (chance(z, 10)) {
+		static uint64_t points[6];
+
+		points[fz_below(z, 6)] = fz_below(z, 4);
+		s.in_syncobj_points = chance(z, 90) ? (uintptr_t)points :
+						      interesting64(z);
+		s.out_syncobj_point = fz_below(z, 4);
+	}
 	if (!fz_ioctl(z, f->fd, DRM_IOCTL_QNN_SUBMIT, &s, 1)) {
 		z->st->jobs++;
 		f->last_job = s.job_id;
