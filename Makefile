@@ -4,7 +4,12 @@
 #
 #   make            kernel modules, libqnn, tools, selftests
 #   make check      build, then every test (host, sanitizers, aarch64, fuzz,
-#                   the VM with the driver); ends with "N passed, N failed"
+#                   the VM lanes with the driver); ends with
+#                   "N passed, N failed, N skipped, N todo"
+#   make vm-check   the stock-kernel VM lane (every selftest, the fuzzer)
+#   make vm-debug   the debug-kernel lane (KASAN, kmemleak, lockdep, ...)
+#   make vm-swiotlb the job selftests with swiotlb=force (bounce buffers)
+#   make fuzz-long  the uAPI fuzzer on the debug kernel, FUZZ_SECONDS long
 #   make demo       the main job: a real model classified through libqnn
 #   make bench      qnn-bench's figures, and the demo model against
 #                   onnxruntime side by side (optional peer from npm)
@@ -29,7 +34,8 @@ export KDIR
 SUITE	= $(TOP)/scripts/tap-suite.sh
 
 .PHONY: all deps deps-check modules lib tools selftests check unit-check \
-	vm-check checkpatch demo bench install clean distclean
+	vm-check vm-debug vm-swiotlb fuzz-long debug-kernel checkpatch demo \
+	bench install clean distclean
 
 all: modules lib tools selftests
 
@@ -37,7 +43,7 @@ deps:
 	@$(TOP)/scripts/install-deps.sh build vm
 
 deps-check:
-	@$(TOP)/scripts/install-deps.sh build vm cross fuzz
+	@$(TOP)/scripts/install-deps.sh build vm cross fuzz debug
 
 modules: deps
 	$(MAKE) -C $(KDIR) M=$(TOP) W=1 modules
@@ -59,11 +65,53 @@ check: deps-check
 	@$(SUITE) libqnn $(MAKE) -C libqnn check
 	@$(SUITE) tools $(MAKE) -C tools check
 	@$(SUITE) vm $(MAKE) vm-check
+	@$(SUITE) vm-swiotlb $(MAKE) vm-swiotlb
+	@$(SUITE) vm-debug $(MAKE) vm-debug
 	@$(SUITE) checkpatch $(MAKE) checkpatch
 	@$(SUITE) dt $(TOP)/scripts/dt-check.sh
 	@$(TOP)/scripts/tap-summary.sh $(TAP)
 
 vm-check: all
+	$(TOP)/scripts/vm-check.sh
+
+# The VM lanes beyond the stock kernel (docs/design.md, "Test lanes").
+# The debug kernel runs the selftests that exercise lifetimes and
+# concurrency (the whole suite is too slow under KASAN + lockdep + TCG),
+# the fuzzer with fail-nth fault injection, and trinity.
+DEBUG_TESTS	?= qnn_open_test qnn_bo_mmap_test qnn_prime_test \
+		   qnn_isolation_test qnn_multiproc_test qnn_reload_test \
+		   qnn_jobs_ops_test qnn_jobs_errors_test qnn_jobs_teardown_test \
+		   qnn_dma_sync_test qnn_mmu_tlb_test qnn_fuzz_test
+SWIOTLB_TESTS	?= qnn_jobs_ops_test qnn_jobs_errors_test \
+		   qnn_jobs_teardown_test qnn_prime_test qnn_dma_sync_test \
+		   qnn_fuzz_test
+TRINITY_CALLS	?= 2000
+FUZZ_SECONDS	?= 1800
+# builds (or finds in its cache) the debug kernel and qnn against it
+DEBUG_KDIR	= kdir=$$($(TOP)/scripts/build-debug-kernel.sh all) &&
+
+debug-kernel: deps
+	$(TOP)/scripts/build-debug-kernel.sh all
+
+vm-debug: all
+	$(DEBUG_KDIR) QNN_VM_LANE=debug QNN_VM_KERNEL_DIR="$$kdir" \
+	QNN_VM_TESTS="$(DEBUG_TESTS)" QNN_VM_TRINITY=$(TRINITY_CALLS) \
+	QNN_FUZZ_FAILNTH=$${QNN_FUZZ_FAILNTH:-5} \
+	QNN_TEST_TIMEOUT=$${QNN_TEST_TIMEOUT:-900} \
+	QNN_VM_TIMEOUT=$${QNN_VM_TIMEOUT:-3600} \
+	$(TOP)/scripts/vm-check.sh
+
+vm-swiotlb: all
+	QNN_VM_LANE=swiotlb QNN_VM_APPEND="swiotlb=force" \
+	QNN_VM_TESTS="$(SWIOTLB_TESTS)" QNN_FUZZ_SECONDS=$${QNN_FUZZ_SECONDS:-30} \
+	$(TOP)/scripts/vm-check.sh
+
+fuzz-long: all
+	$(DEBUG_KDIR) QNN_VM_LANE=fuzz-long QNN_VM_KERNEL_DIR="$$kdir" \
+	QNN_VM_TESTS=qnn_fuzz_test QNN_FUZZ_SECONDS=$(FUZZ_SECONDS) \
+	QNN_FUZZ_FAILNTH=$${QNN_FUZZ_FAILNTH:-5} \
+	QNN_TEST_TIMEOUT=$$(($(FUZZ_SECONDS) + 600)) \
+	QNN_VM_TIMEOUT=$$(($(FUZZ_SECONDS) + 1800)) \
 	$(TOP)/scripts/vm-check.sh
 
 checkpatch: deps
@@ -89,7 +137,8 @@ install: all
 
 clean:
 	-[ -d "$(KDIR)" ] && $(MAKE) -C $(KDIR) M=$(TOP) clean
-	find $(BUILD) -mindepth 1 -maxdepth 1 ! -name deps -exec rm -rf {} +
+	find $(BUILD) -mindepth 1 -maxdepth 1 ! -name deps ! -name debug-kernel \
+		-exec rm -rf {} +
 
 distclean: clean
 	rm -rf $(BUILD)

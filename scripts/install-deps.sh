@@ -20,6 +20,9 @@
 #          onnxruntime-node (--ignore-scripts: its Linux x64 build ships
 #          libonnxruntime.so.1) into build/peer, never committed; the peer
 #          that `make bench` compares libqnn with
+#   debug  the debug-kernel lane: linux-source-6.12 (the full tarball, which
+#          scripts/build-debug-kernel.sh unpacks under build/), the kernel's
+#          build tools, and trinity (the syscall fuzzer run in the VM)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -155,6 +158,10 @@ group_fuzz() {
 	pkgs clang libclang-rt-14-dev
 }
 
+group_debug() {
+	pkgs linux-source-6.12 flex bison bc libelf-dev libssl-dev trinity
+}
+
 group_train() {
 	pkgs python3-torch python3-numpy python3-onnx dataset-fashion-mnist
 }
@@ -174,7 +181,7 @@ group_bench() {
 
 for g in "${groups[@]}"; do
 	case $g in
-	build | vm | cross | fuzz | train | bench) "group_$g" ;;
+	build | vm | cross | fuzz | debug | train | bench) "group_$g" ;;
 	*)
 		log "unknown group '$g'"
 		exit 2
