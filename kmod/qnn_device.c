@@ -87,6 +87,14 @@ static int qnn_hw_setup_dma(struct qnn_device *qdev)
 			c->dma_bits, ret);
 		return ret;
 	}
+	/*
+	 * The device MMU maps BOs page by page, so a scatterlist segment may
+	 * be any length; without this the DMA API assumes 64 KiB and
+	 * DMA_API_DEBUG warns on every larger BO. Buses without dma_parms
+	 * (none today) keep that default.
+	 */
+	if (dev->dma_parms)
+		dma_set_max_seg_size(dev, UINT_MAX);
 	c->dma_coherent = dev_is_dma_coherent(dev) &&
 			  !device_property_read_bool(dev, "dma-noncoherent");
 	return 0;
