@@ -11,6 +11,8 @@
 #   make vm-swiotlb the job selftests with swiotlb=force (bounce buffers)
 #   make fuzz-long  the uAPI fuzzer on the debug kernel, FUZZ_SECONDS long
 #   make demo       the main job: a real model classified through libqnn
+#   make bench      qnn-bench's figures, and the demo model against
+#                   onnxruntime side by side (optional peer from npm)
 #   make install    DESTDIR/PREFIX honoured
 #
 # KDIR overrides the kernel headers (default: the Debian 6.12 headers that
@@ -33,7 +35,7 @@ SUITE	= $(TOP)/scripts/tap-suite.sh
 
 .PHONY: all deps deps-check modules lib tools selftests check unit-check \
 	vm-check vm-debug vm-swiotlb fuzz-long debug-kernel checkpatch demo \
-	install clean distclean
+	bench install clean distclean
 
 all: modules lib tools selftests
 
@@ -121,6 +123,13 @@ demo:
 	@$(TOP)/scripts/install-deps.sh build train
 	$(MAKE) lib tools
 	@$(MAKE) --no-print-directory -C models demo
+
+# The peer is optional: without it the benchmark says so and goes on.
+bench:
+	@$(TOP)/scripts/install-deps.sh build
+	@$(TOP)/scripts/install-deps.sh bench || echo "bench: could not install onnxruntime-node (see above)"
+	$(MAKE) lib tools
+	@BUILD=$(BUILD) $(TOP)/scripts/bench.sh
 
 install: all
 	$(MAKE) -C $(KDIR) M=$(TOP) INSTALL_MOD_PATH=$(DESTDIR) modules_install

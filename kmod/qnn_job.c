@@ -418,7 +418,7 @@ static struct dma_fence *qnn_job_run(struct drm_sched_job *sj)
 	job->hw_fence_init = true;
 	fence = dma_fence_get(job->hw_fence);	/* the scheduler's */
 	rec->t_run = ktime_get();
-	/* dependencies have signalled: the CPU's writes go to the device */
+	/* onto the ring: the CPU's writes go to the device (qnn_gem.c) */
 	qnn_bos_sync_for_device(job->bos, job->bo_flags, job->bo_count);
 
 	spin_lock_irqsave(&qdev->ring.lock, flags);

@@ -748,6 +748,38 @@ def torch_heads():
                  "of feature maps, added (different scales: in float)")
 
 
+def torch_prelu():
+    """ReActNet's RPReLU (x - gamma -> PReLU -> + zeta) before Sign, and a
+    LeakyReLU before a signed 2-bit quantizer, as PyTorch exports them."""
+    import torch
+    import torch.nn as nn
+    from qlayers import BinAct, QConv2d, QLinear, QuantAct
+    PreU8, _ = _torch_helpers()
+
+    class RPReLU(nn.Module):
+        def __init__(self, c, gen):
+            super().__init__()
+            self.gamma = nn.Parameter(torch.randn(1, c, 1, 1, generator=gen) * 0.5)
+            self.zeta = nn.Parameter(torch.randn(1, c, 1, 1, generator=gen) * 0.5)
+            self.prelu = nn.PReLU(c)
+            with torch.no_grad():
+                self.prelu.weight.copy_(torch.rand(c, generator=gen) * 0.5 + 0.05)
+
+        def forward(self, x):
+            return self.prelu(x - self.gamma) + self.zeta
+
+    gen = torch.Generator().manual_seed(51)
+    net = PreU8(nn.Sequential(
+        QConv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8), RPReLU(8, gen), BinAct(),
+        QConv2d(8, 8, 3), nn.BatchNorm2d(8), nn.LeakyReLU(0.1), QuantAct(2, signed=True, scale=0.5),
+        nn.Flatten(), QLinear(8 * 6 * 6, 10)))
+    seeded(net, 52)
+    x = torch.randint(0, 256, (N, 1, 8, 8), generator=gen, dtype=torch.uint8)
+    torch_export("torch_rprelu", "pytorch", net, x, 13, False,
+                 "ReActNet RPReLU (Sub, PRelu per channel, Add) before Sign; LeakyReLU before "
+                 "a signed 2-bit Quant: folded into thresholds")
+
+
 def qonnx_ops(rng):
     """Residual adds of different scales (Brevitas), Larq's one-padding."""
     x = rng.integers(0, 256, (N, 1, 6, 6)).astype(np.uint8)
@@ -810,16 +842,18 @@ def qonnx_ops(rng):
          "Larq's one-padding: Pad with value 1 of a Sign output before a binary conv "
          "(qnn's native padding)")
 
-    # not supported: PRelu before Sign (ReActNet), 1-D conv, Concat of activations
+    # not supported: PRelu with a negative slope (not monotone), 1-D conv,
+    # Concat of activations
     x = rng.integers(0, 256, (N, 1, 6, 6)).astype(np.uint8)
     w1 = rng.choice([-1.0, 1.0], (4, 1, 3, 3))
     nodes = [node("Cast", ["x"], ["xf"], to=TensorProto.FLOAT), node("Conv", ["xf", "w1"], ["c1"]),
              node("PRelu", ["c1", "slope"], ["p"]), node("Sign", ["p"], ["y"])]
-    m = model(nodes, [c("w1", w1), c("slope", np.full((4, 1, 1), 0.25))],
+    m = model(nodes, [c("w1", w1), c("slope", np.array([0.25, -0.5, 1, 2]).reshape(4, 1, 1))],
               vi("x", TensorProto.UINT8, [None, 1, 6, 6]), vi("y", TensorProto.FLOAT, [None, 4, 4, 4]),
               domains=())
-    save("onnx_prelu", "onnx", m, nhwc(x), None, False, "PRelu before Sign (ReActNet): not yet",
-         refused="(PRelu): operator is not supported")
+    save("onnx_prelu_negative", "onnx", m, nhwc(x), None, False,
+         "PRelu with a negative slope before Sign: not monotone, refused",
+         refused="only positive slopes")
     nodes = [node("Cast", ["x"], ["xf"], to=TensorProto.FLOAT), node("Conv", ["xf", "w1"], ["c1"]),
              node("Sign", ["c1"], ["s"]), node("Concat", ["s", "s"], ["y"], axis=1)]
     m = model(nodes, [c("w1", w1)], vi("x", TensorProto.UINT8, [None, 1, 6, 6]),
@@ -1078,6 +1112,7 @@ def main():
     torch_float_inputs()
     qonnx_float_inputs(rng)
     torch_heads()
+    torch_prelu()
     qonnx_ops(rng)
     opset_fixtures(rng)
     with open(os.path.join(OUT, "wild.json"), "w") as f:

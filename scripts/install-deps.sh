@@ -16,6 +16,10 @@
 #   cross  aarch64 cross compiler and qemu-user for the NEON kernels
 #   fuzz   clang with libFuzzer and sanitizer runtimes
 #   train  PyTorch, numpy, onnx and Fashion-MNIST (model training, fixtures, demo)
+#   bench  optional: node + npm from Debian, then the npm registry's
+#          onnxruntime-node (--ignore-scripts: its Linux x64 build ships
+#          libonnxruntime.so.1) into build/peer, never committed; the peer
+#          that `make bench` compares libqnn with
 #   debug  the debug-kernel lane: linux-source-6.12 (the full tarball, which
 #          scripts/build-debug-kernel.sh unpacks under build/), the kernel's
 #          build tools, and trinity (the syscall fuzzer run in the VM)
@@ -162,9 +166,22 @@ group_train() {
 	pkgs python3-torch python3-numpy python3-onnx dataset-fashion-mnist
 }
 
+group_bench() {
+	local peer=${QNN_PEER_DIR:-$top/build/peer} ver=${QNN_ORT_VERSION:-1.30.0}
+	# a node that ships its own npm (nodesource) is used as it is
+	command -v node >/dev/null && command -v npm >/dev/null || pkgs nodejs npm
+	[ -f "$peer/node_modules/onnxruntime-node/package.json" ] &&
+		grep -q "\"version\": \"$ver\"" "$peer/node_modules/onnxruntime-node/package.json" &&
+		return 0
+	log "npm install onnxruntime-node@$ver into $peer"
+	mkdir -p "$peer"
+	npm install --prefix "$peer" --ignore-scripts --no-audit --no-fund --silent \
+		"onnxruntime-node@$ver" >/dev/null
+}
+
 for g in "${groups[@]}"; do
 	case $g in
-	build | vm | cross | fuzz | debug | train) "group_$g" ;;
+	build | vm | cross | fuzz | debug | train | bench) "group_$g" ;;
 	*)
 		log "unknown group '$g'"
 		exit 2

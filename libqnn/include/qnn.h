@@ -235,20 +235,32 @@ struct qnn_layer_info {
 int qnn_model_layer(const struct qnn_model *model, unsigned int index,
 		    struct qnn_layer_info *info);
 
+/*
+ * Memory of the model's execution plan, per image of a batch. Activations
+ * (and per-layer scratch) are placed in one arena by liveness: buffers never
+ * live at the same time share bytes.
+ */
+struct qnn_plan_info {
+	size_t sz;			/* sizeof(struct qnn_plan_info) */
+	size_t act_peak_bytes;		/* the arena, as planned */
+	size_t act_min_bytes;		/* most bytes live at once: no plan needs less */
+	size_t act_naive_bytes;		/* every buffer its own bytes */
+	size_t scratch_bytes;		/* per worker thread, independent of batch */
+};
+int qnn_model_plan_info(const struct qnn_model *model, struct qnn_plan_info *info);
+
 /* ------------------------------------------------------------------ */
 /* Running                                                            */
 
 /*
  * inputs[i] points to `batch` images of model input i, back to back
  * (qnn_tensor_info.bytes each); outputs[i] receives `batch` images of output
- * i. Runs on one model are serialized; different models run concurrently.
-<<<<<<< HEAD
+ * i. Runs of one model from several threads proceed concurrently (each has
+ * its own activation memory); they share the context's thread pool.
  * A run needing more memory than the context's mem_limit fails with -E2BIG
  * before allocating.
-=======
  * Packed inputs keep their tail bits zero (docs/layout.md); one that does not
  * fails the run with -EINVAL.
->>>>>>> main
  */
 struct qnn_run_opts {
 	size_t sz;		/* sizeof(struct qnn_run_opts) */

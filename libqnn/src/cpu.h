@@ -50,6 +50,7 @@ enum conv_mode {
 	CONV_TAPS,	/* word-aligned taps: kern im2col */
 	CONV_DENSE,	/* taps packed bit-dense (few channels) */
 	CONV_FLOAT,	/* F32 input */
+	CONV_INT8,	/* U8/I8 input, small window: i16gemm on byte values */
 };
 
 struct conv_plan {
@@ -81,12 +82,38 @@ struct conv_plan {
 	size_t pixw;		/* words per input pixel (all planes) */
 	size_t rows_per_task;
 	struct qnn_conv_geom geom;
+	/* CONV_INT8: windows of kk int16 values (taps x cg, zero-padded to even) */
+	size_t kk;
+	int16_t *wi16;		/* weights packed by qnn_i16_pack */
+	/*
+	 * ZERO_PAD by padding class: output pixels whose windows pad the same
+	 * taps share one correction per channel, folded into their own
+	 * threshold table (thtc), so a row needs no per-tap work.
+	 */
+	uint16_t *padclass;	/* per output pixel (ho x wo): its class, 0 = none */
+	unsigned int npadcls;
+	int32_t *padcorr;	/* npadcls x o: what +1 padding added */
+	int32_t *thtc;		/* BITS out: npadcls x nt x o thresholds */
+	/*
+	 * A 2D max-pool fused into this conv (cpu_conv_fuse_pool): a task
+	 * computes the pkh conv rows of one pool row, pools the accumulators
+	 * (max, or min for negated channels: thresholds are monotone) and
+	 * thresholds once per pool output; the conv output is never stored.
+	 */
+	int pool_out;		/* the pool's output tensor, -1: not fused */
+	uint32_t pkh, pkw, pho, pwo;
+	int32_t *psign;		/* per channel: 0, or ~0 when negated (flips the order) */
+	size_t *tapoff8;	/* per tap: byte offset from the window's first pixel */
+	size_t *koff8;		/* per window value k < taps x cg: its byte offset */
+	int8_t *wu8;		/* U8 input, small weights: packed by qnn_u8_pack (u8gemm) */
 };
 
 size_t cpu_conv_scratch(const struct qnn_model *m, const struct qnn_layer *l);
 int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t errlen);
 void cpu_conv_free(struct conv_plan *p);
 void cpu_conv_run(struct cpu_exec *e);
+/* Fuses MAXPOOL `pool` (the conv's only consumer) into `conv`: 1 if done. */
+int cpu_conv_fuse_pool(struct qnn_model *m, struct qnn_layer *conv, const struct qnn_layer *pool);
 
 void cpu_pool_run(struct cpu_exec *e);
 void cpu_misc_run(struct cpu_exec *e);

@@ -26,6 +26,12 @@
 
 #define RPT_MAX 64	/* rows per task: im2col + accumulators stay in L1/L2 */
 #define DENSE_MAX_CG 256	/* bit-dense rows only for few channels per group */
+/*
+ * 8-bit input windows of at most this many values go through i16gemm: bit-
+ * planes would cost 8 popcount passes over words mostly empty at this size,
+ * i16gemm one multiply-add per value pair and 16 channels.
+ */
+#define INT8_MAX_K 128
 
 static int is_sign(unsigned int enc)
 {
@@ -66,6 +72,14 @@ void cpu_conv_free(struct conv_plan *p)
 	free(p->tht);
 	free(p->negmask);
 	free(p->tapoff);
+	free(p->wi16);
+	free(p->tapoff8);
+	free(p->koff8);
+	free(p->wu8);
+	free(p->padclass);
+	free(p->padcorr);
+	free(p->thtc);
+	free(p->psign);
 	free(p);
 }
 
@@ -84,6 +98,188 @@ static void insert_bits(uint64_t *dst, size_t dw, size_t at, const uint64_t *src
 	}
 }
 
+#define PADCLASS_MAX 256
+
+static int32_t sat32(int64_t v)
+{
+	return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
+}
+
+/*
+ * Padding classes of a ZERO_PAD layer (taps <= 64): which taps of each
+ * output pixel's window are padding, the distinct sets numbered, each set's
+ * correction sum_t a0 * wtap[oc][t], and per class thresholds with it added
+ * (acc - corr >= th  <=>  acc >= th + corr; likewise <= for negated
+ * channels). Exact while accumulators stay PADCLASS-far from the int32
+ * limits. Without room for the classes (returns 0 leaving padclass NULL)
+ * rows are corrected tap by tap.
+ */
+static int prepare_padclass(const struct qnn_model *m, const struct qnn_layer *l,
+			    struct conv_plan *p)
+{
+	const struct qnn_tensor *x = &m->t[l->in[0]];
+	uint64_t cls[PADCLASS_MAX] = { 0 };
+	size_t npix = (size_t)p->ho * p->wo;
+
+	if (!p->wtap || p->taps > 64 || npix > SIZE_MAX / 2)
+		return 0;
+	p->padclass = malloc(npix * sizeof(*p->padclass));
+	if (!p->padclass)
+		return -ENOMEM;
+	p->npadcls = 1;
+	for (size_t oy = 0; oy < p->ho; oy++)
+		for (size_t ox = 0; ox < p->wo; ox++) {
+			uint64_t mask = 0;
+			unsigned int c;
+
+			for (size_t ky = 0; ky < l->kh; ky++)
+				for (size_t kx = 0; kx < l->kw; kx++) {
+					size_t y = oy * l->sh + ky * l->dh, xx = ox * l->sw + kx * l->dw;
+
+					if (y < l->pt || xx < l->pl || y - l->pt >= x->h || xx - l->pl >= x->w)
+						mask |= 1ull << (ky * l->kw + kx);
+				}
+			for (c = 0; c < p->npadcls && cls[c] != mask; c++)
+				;
+			if (c == p->npadcls) {
+				if (c == PADCLASS_MAX) {
+					free(p->padclass);
+					p->padclass = NULL;
+					return 0;
+				}
+				cls[p->npadcls++] = mask;
+			}
+			p->padclass[oy * p->wo + ox] = (uint16_t)c;
+		}
+	p->padcorr = calloc((size_t)p->npadcls * p->o, sizeof(int32_t));
+	if (!p->padcorr)
+		return -ENOMEM;
+	for (unsigned int c = 0; c < p->npadcls; c++)
+		for (uint32_t j = 0; j < p->o; j++)
+			for (uint32_t t = 0; t < p->taps; t++)
+				if (cls[c] >> t & 1)
+					p->padcorr[(size_t)c * p->o + j] += p->a0 * p->wtap[(size_t)j * p->taps + t];
+	if (p->tht) {
+		p->thtc = malloc((size_t)p->npadcls * p->nt * p->o * sizeof(int32_t));
+		if (!p->thtc)
+			return -ENOMEM;
+		for (unsigned int c = 0; c < p->npadcls; c++)
+			for (unsigned int t = 0; t < p->nt; t++)
+				for (uint32_t j = 0; j < p->o; j++)
+					p->thtc[((size_t)c * p->nt + t) * p->o + j] =
+						sat32((int64_t)p->tht[(size_t)t * p->o + j] +
+						      p->padcorr[(size_t)c * p->o + j]);
+	}
+	return 0;
+}
+
+/* BITS output: thresholds transposed with colconst folded in, negate mask */
+static int prepare_out(const struct qnn_model *m, const struct qnn_layer *l, struct conv_plan *p)
+{
+	const struct qnn_tensor *o = &m->t[l->out];
+
+	if (o->dtype == QNN_DT_BITS) {
+		/* acc + colconst >= t  <=>  acc >= t - colconst: fold it in once */
+		const int32_t *th = m->t[l->thresholds].data;
+		const struct qnn_tensor *ng = l->negate >= 0 ? &m->t[l->negate] : NULL;
+
+		p->nt = (1u << o->bits) - 1;
+		p->tht = malloc((size_t)p->nt * p->o * sizeof(int32_t));
+		p->negmask = calloc(o->cw, sizeof(uint64_t));
+		if (!p->tht || !p->negmask)
+			return -ENOMEM;
+		for (uint32_t oc = 0; oc < p->o; oc++) {
+			for (unsigned int t = 0; t < p->nt; t++) {
+				int64_t v = (int64_t)th[(size_t)oc * p->nt + t] - p->colconst[oc];
+
+				p->tht[(size_t)t * p->o + oc] = v > INT32_MAX ? INT32_MAX :
+								v < INT32_MIN ? INT32_MIN : (int32_t)v;
+			}
+			if (ng && ((const uint8_t *)ng->data)[ng->c == 1 ? 0 : oc])
+				p->negmask[qnn_lay_pw(0, o->cw, oc)] |= qnn_lay_bit(oc);
+		}
+	}
+	return 0;
+}
+
+/*
+ * CONV_INT8: the window's byte values times integer weights, exact in int32
+ * (no bit-plane algebra, so no colconst, row or padding terms: a padded tap
+ * is the value 0).
+ */
+static int prepare_int8(const struct qnn_model *m, struct qnn_layer *l, struct conv_plan *p)
+{
+	const struct qnn_tensor *x = &m->t[l->in[0]], *wt = &m->t[l->weights];
+	const uint64_t *wf = wt->data;
+	size_t k = (size_t)p->taps * p->cg, gw = qnn_lay_cw(p->cg);
+	int16_t *w = malloc(k * p->o * sizeof(*w));
+
+	p->mode = CONV_INT8;
+	p->pa = p->pb = 1;
+	p->kk = (k + 1) / 2 * 2;
+	p->kwp = p->row_words = (p->kk * sizeof(int16_t) + 7) / 8;
+	p->in_enc = x->dtype == QNN_DT_U8 ? QNN_ENC_UNSIGNED : QNN_ENC_SIGNED;
+	p->colconst = calloc(p->o, sizeof(int32_t));
+	p->wi16 = malloc(qnn_i16_pack_len(p->o, p->kk) * sizeof(int16_t));
+	p->tapoff8 = malloc(p->taps * sizeof(size_t));
+	if (!w || !p->colconst || !p->wi16 || !p->tapoff8) {
+		free(w);
+		return -ENOMEM;
+	}
+	for (uint32_t oc = 0; oc < p->o; oc++)
+		for (uint32_t t = 0; t < p->taps; t++)
+			for (uint32_t c = 0; c < p->cg; c++)
+				w[oc * k + (size_t)t * p->cg + c] = (int16_t)
+					qnn_bits_get(wf + qnn_lay_pix((size_t)oc * p->taps + t, wt->bits, gw),
+						     (uint32_t)gw, wt->bits, wt->enc, c);
+	qnn_i16_pack(p->o, k, p->kk, w, k, p->wi16);
+	if (x->dtype == QNN_DT_U8 && m->ctx->kern->u8gemm) {
+		/* u8gemm sums in 16 bits: only while no column can reach 2^15 */
+		int fits = 1;
+
+		for (uint32_t oc = 0; oc < p->o && fits; oc++) {
+			int32_t sum = 0;
+
+			for (size_t i = 0; i < k && fits; i++) {
+				int32_t v = w[oc * k + i] < 0 ? -w[oc * k + i] : w[oc * k + i];
+
+				sum += v;
+				fits = v <= 64 && 255 * sum <= 32767;
+			}
+		}
+		if (fits) {
+			int8_t *w8 = malloc(k * p->o);
+
+			p->wu8 = malloc(qnn_u8_pack_len(p->o, p->kk));
+			if (!w8 || !p->wu8) {
+				free(w8);
+				free(w);
+				return -ENOMEM;
+			}
+			for (size_t i = 0; i < k * p->o; i++)
+				w8[i] = (int8_t)w[i];
+			qnn_u8_pack(p->o, k, p->kk, w8, k, p->wu8);
+			free(w8);
+		}
+	}
+	free(w);
+	for (uint32_t ky = 0; ky < l->kh; ky++)
+		for (uint32_t kx = 0; kx < l->kw; kx++)
+			p->tapoff8[ky * l->kw + kx] = ((size_t)ky * l->dh * x->w + (size_t)kx * l->dw) * x->c;
+	p->koff8 = malloc(k * sizeof(size_t));
+	if (!p->koff8)
+		return -ENOMEM;
+	for (size_t i = 0; i < k; i++)
+		p->koff8[i] = p->tapoff8[i / p->cg] + i % p->cg;
+	p->geom = (struct qnn_conv_geom){
+		.n = 1, .h = x->h, .w = x->w, .c = x->c, .planes = 1,
+		.groups = 1, .kh = l->kh, .kw = l->kw, .sh = l->sh, .sw = l->sw,
+		.dh = l->dh, .dw = l->dw, .pt = l->pt, .pl = l->pl,
+		.oh = p->ho, .ow = p->wo,
+	};
+	return prepare_out(m, l, p);
+}
+
 int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t errlen)
 {
 	const struct qnn_tensor *x = &m->t[l->in[0]], *wt = &m->t[l->weights];
@@ -96,6 +292,7 @@ int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t
 	if (!p)
 		return qnn_fmt_err(err, errlen, -ENOMEM, "layer \"%s\": out of memory", l->name);
 	l->conv = p;
+	p->pool_out = -1;
 	p->c = x->c;
 	p->g = l->groups;
 	p->cg = x->c / l->groups;
@@ -118,6 +315,12 @@ int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t
 					p->wf[((size_t)oc * p->taps + t) * p->cg + c] = (float)
 						qnn_bits_get(wf + qnn_lay_pix((size_t)oc * p->taps + t, p->pb, gw),
 							     (uint32_t)gw, p->pb, wt->enc, c);
+		return 0;
+	}
+	if ((x->dtype == QNN_DT_U8 || x->dtype == QNN_DT_I8) && p->g == 1 &&
+	    (size_t)p->taps * p->cg <= INT8_MAX_K && m->ctx->kern->i16gemm) {
+		if (prepare_int8(m, l, p))
+			goto nomem;
 		return 0;
 	}
 	if (x->dtype == QNN_DT_U8 || x->dtype == QNN_DT_I8) {
@@ -226,27 +429,8 @@ int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t
 					p->kwp, p->wpk + grp * p->wpk_group);
 		}
 	}
-	if (o->dtype == QNN_DT_BITS) {
-		/* acc + colconst >= t  <=>  acc >= t - colconst: fold it in once */
-		const int32_t *th = m->t[l->thresholds].data;
-		const struct qnn_tensor *ng = l->negate >= 0 ? &m->t[l->negate] : NULL;
-
-		p->nt = (1u << o->bits) - 1;
-		p->tht = malloc((size_t)p->nt * p->o * sizeof(int32_t));
-		p->negmask = calloc(o->cw, sizeof(uint64_t));
-		if (!p->tht || !p->negmask)
-			goto nomem;
-		for (uint32_t oc = 0; oc < p->o; oc++) {
-			for (unsigned int t = 0; t < p->nt; t++) {
-				int64_t v = (int64_t)th[(size_t)oc * p->nt + t] - p->colconst[oc];
-
-				p->tht[(size_t)t * p->o + oc] = v > INT32_MAX ? INT32_MAX :
-								v < INT32_MIN ? INT32_MIN : (int32_t)v;
-			}
-			if (ng && ((const uint8_t *)ng->data)[ng->c == 1 ? 0 : oc])
-				p->negmask[qnn_lay_pw(0, o->cw, oc)] |= qnn_lay_bit(oc);
-		}
-	}
+	if (prepare_out(m, l, p) || prepare_padclass(m, l, p))
+		goto nomem;
 	p->pixw = qnn_lay_pix_words(p->pa, x->cw);
 	p->tapoff = malloc(p->taps * sizeof(size_t));
 	if (!p->tapoff)
@@ -263,6 +447,30 @@ int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t
 	return 0;
 nomem:
 	return qnn_fmt_err(err, errlen, -ENOMEM, "layer \"%s\": out of memory for weights", l->name);
+}
+
+/*
+ * Output coordinates of consecutive rows without a division per row: set
+ * once from the first row, then stepped.
+ */
+struct rowpos {
+	size_t ox, oy, n;
+};
+
+static inline struct rowpos rowpos_at(const struct qnn_conv_geom *g, size_t r)
+{
+	return (struct rowpos){ r % g->ow, r / g->ow % g->oh, r / (g->ow * g->oh) };
+}
+
+static inline void rowpos_next(const struct qnn_conv_geom *g, struct rowpos *q)
+{
+	if (++q->ox == g->ow) {
+		q->ox = 0;
+		if (++q->oy == g->oh) {
+			q->oy = 0;
+			q->n++;
+		}
+	}
 }
 
 /* Does output pixel (oy, ox)'s window lie inside the input (no padded tap)? */
@@ -289,9 +497,10 @@ static void im2col_dense(const struct conv_plan *p, const struct qnn_conv_geom *
 {
 	size_t cw = qnn_lay_cw(g->c), mw = mask_words(p);
 	uint64_t tmp[DENSE_MAX_CG / 64];
+	struct rowpos rp = rowpos_at(g, row0);
 
-	for (size_t r = row0; r < row0 + nrows; r++) {
-		size_t ox = r % g->ow, oy = r / g->ow % g->oh, n = r / (g->ow * g->oh);
+	for (size_t r = row0; r < row0 + nrows; r++, rowpos_next(g, &rp)) {
+		size_t ox = rp.ox, oy = rp.oy, n = rp.n;
 		uint64_t *dst = out + (r - row0) * p->row_words;
 		uint64_t *mask = padmask ? padmask + (r - row0) * mw : NULL;
 
@@ -318,6 +527,23 @@ static void im2col_dense(const struct conv_plan *p, const struct qnn_conv_geom *
 				for (size_t t = 0; t < p->taps; t++)
 					v += sp[p->tapoff[t] / qnn_lay_pix_words(8, 1)];
 				rt[r - row0] = p->rowcoef[0] * v;
+			}
+			continue;
+		}
+		if (!sums && g->planes * cw == 1 && p->g == 1 && 64 % p->cg == 0 &&
+		    interior(g, oy, ox)) {
+			/*
+			 * One plane of one word per pixel, taps that never
+			 * straddle a word (cg divides 64), no padding: a load,
+			 * a shift and an OR per tap.
+			 */
+			size_t pix0 = (n * g->h + oy * g->sh - g->pt) * g->w + ox * g->sw - g->pl;
+			const uint64_t *base = in + pix0;
+
+			for (size_t t = 0; t < p->taps; t++) {
+				size_t at = t * p->cg;
+
+				dst[at / 64] |= base[p->tapoff[t]] << (at % 64);
 			}
 			continue;
 		}
@@ -404,9 +630,10 @@ static void im2col_words(const struct conv_plan *p, const struct qnn_conv_geom *
 	size_t cw = qnn_lay_cw(g->c), gw = qnn_lay_cw(p->cg), mw = mask_words(p);
 	size_t goff = qnn_lay_pw(0, cw, (size_t)group * p->cg), kwp = p->kwp;
 	unsigned int planes = (unsigned int)g->planes;
+	struct rowpos rp = rowpos_at(g, row0);
 
-	for (size_t r = row0; r < row0 + nrows; r++) {
-		size_t ox = r % g->ow, oy = r / g->ow % g->oh, n = r / (g->ow * g->oh);
+	for (size_t r = row0; r < row0 + nrows; r++, rowpos_next(g, &rp)) {
+		size_t ox = rp.ox, oy = rp.oy, n = rp.n;
 		uint64_t *dst = out + (r - row0) * p->row_words;
 		uint64_t *mask = padmask ? padmask + (r - row0) * mw : NULL;
 
@@ -455,6 +682,7 @@ static void im2col_words(const struct conv_plan *p, const struct qnn_conv_geom *
 
 struct conv_task {
 	struct cpu_exec *e;
+	int fused;		/* tasks are pool rows (conv_plan.pool_out) */
 	const uint64_t *in;
 	uint8_t *out;
 	size_t rows, rpt, out_pix;
@@ -470,8 +698,10 @@ struct conv_task {
 static void window_sums(const struct conv_plan *p, const struct qnn_conv_geom *g,
 			const int32_t *sums, size_t row0, size_t nr, int32_t *rt)
 {
-	for (size_t r = row0; r < row0 + nr; r++) {
-		size_t ox = r % g->ow, oy = r / g->ow % g->oh, n = r / (g->ow * g->oh);
+	struct rowpos rp = rowpos_at(g, row0);
+
+	for (size_t r = row0; r < row0 + nr; r++, rowpos_next(g, &rp)) {
+		size_t ox = rp.ox, oy = rp.oy, n = rp.n;
 		int32_t v = 0;
 
 		for (size_t ky = 0; ky < g->kh; ky++) {
@@ -491,6 +721,27 @@ static void window_sums(const struct conv_plan *p, const struct qnn_conv_geom *g
 	}
 }
 
+static void finish_rows(struct cpu_exec *e, const struct conv_task *ct, int32_t *acc,
+			const uint64_t *mask, size_t row0, size_t nr);
+
+/* The conv rows of a task: a run of rpt rows, or the pkh rows under a pool row. */
+static void task_rows(const struct conv_task *ct, const struct conv_plan *p, size_t task,
+		      size_t *row0, size_t *nr)
+{
+	if (ct->fused) {
+		size_t n = task / p->pho, py = task % p->pho;
+
+		*row0 = (n * p->ho + py * p->pkh) * p->wo;
+		*nr = (size_t)p->pkh * p->wo;
+		return;
+	}
+	*row0 = task * ct->rpt;
+	*nr = ct->rows - *row0 < ct->rpt ? ct->rows - *row0 : ct->rpt;
+}
+
+static void finish_pooled(struct cpu_exec *e, const struct conv_task *ct, int32_t *acc,
+			  size_t row0, size_t task);
+
 static void conv_rows(void *arg, size_t task, unsigned int worker)
 {
 	struct conv_task *ct = arg;
@@ -498,7 +749,7 @@ static void conv_rows(void *arg, size_t task, unsigned int worker)
 	const struct qnn_layer *l = e->l;
 	const struct conv_plan *p = l->conv;
 	const struct qnn_kern *k = e->k;
-	size_t row0 = task * ct->rpt, nr = ct->rows - row0 < ct->rpt ? ct->rows - row0 : ct->rpt;
+	size_t row0, nr;
 	size_t mw = mask_words(p);
 	uint8_t *s = e->scratch + (size_t)worker * e->scratch_bytes;
 	uint64_t *buf = (uint64_t *)s;
@@ -507,14 +758,15 @@ static void conv_rows(void *arg, size_t task, unsigned int worker)
 	int32_t *pop = (int32_t *)(mask + RPT_MAX * mw);
 	struct qnn_conv_geom g = p->geom;
 
+	task_rows(ct, p, task, &row0, &nr);
 	g.n = e->batch;
 	for (uint32_t grp = 0; grp < p->g; grp++) {
 		if (p->mode == CONV_TAPS && (p->g == 1 || p->cg % 64 == 0))
-			im2col_words(p, &g, grp, ct->in, row0, nr, buf, p->wtap ? mask : NULL);
+			im2col_words(p, &g, grp, ct->in, row0, nr, buf, p->wtap && !p->padclass ? mask : NULL);
 		else if (p->mode == CONV_TAPS)
-			qnn_im2col_bits(&g, grp, ct->in, row0, nr, buf, p->row_words, p->wtap ? mask : NULL);
+			qnn_im2col_bits(&g, grp, ct->in, row0, nr, buf, p->row_words, p->wtap && !p->padclass ? mask : NULL);
 		else
-			im2col_dense(p, &g, grp, ct->in, row0, nr, buf, p->wtap ? mask : NULL,
+			im2col_dense(p, &g, grp, ct->in, row0, nr, buf, p->wtap && !p->padclass ? mask : NULL,
 				     p->pixsum ? ct->sums : NULL, pop + RPT_MAX);
 		k->popgemm_packed(p->op, nr, p->og, p->kwp, p->pa, buf, p->row_words, p->kwp,
 				  p->pb, p->wpk ? p->wpk + grp * p->wpk_group :
@@ -544,10 +796,37 @@ static void conv_rows(void *arg, size_t task, unsigned int worker)
 			}
 		}
 	}
-	for (size_t r = 0; r < nr; r++) {
-		int32_t *a = acc + r * p->o;
+	if (ct->fused)
+		finish_pooled(e, ct, acc, row0, task);
+	else
+		finish_rows(e, ct, acc, p->wtap && !p->padclass ? mask : NULL, row0, nr);
+}
 
-		if (p->wtap)
+/* Padding correction, then thresholds or the output transform, per row. */
+static void finish_rows(struct cpu_exec *e, const struct conv_task *ct, int32_t *acc,
+			const uint64_t *mask, size_t row0, size_t nr)
+{
+	const struct conv_plan *p = e->l->conv;
+	const struct qnn_kern *k = e->k;
+	size_t mw = mask_words(p);
+
+	size_t npix = (size_t)p->ho * p->wo, pix = row0 % npix;
+
+	for (size_t r = 0; r < nr; r++, pix = pix + 1 == npix ? 0 : pix + 1) {
+		int32_t *a = acc + r * p->o;
+		unsigned int c = p->padclass ? p->padclass[pix] : 0;
+
+		if (p->thtc) {
+			/* colconst and this pixel's padding folded into thtc */
+			k->threshold(p->o, a, p->nt, p->thtc + (size_t)c * p->nt * p->o, p->o,
+				     p->negmask, ct->out_enc == QNN_ENC_BIPOLAR,
+				     (uint64_t *)(ct->out + (row0 + r) * ct->out_pix));
+			continue;
+		}
+		if (c)
+			for (uint32_t j = 0; j < p->o; j++)
+				a[j] -= p->padcorr[(size_t)c * p->o + j];
+		if (mask)
 			for (uint32_t t = 0; t < p->taps; t++)
 				if (mask[r * mw + t / 64] >> (t % 64) & 1)
 					for (uint32_t j = 0; j < p->o; j++)
@@ -561,8 +840,213 @@ static void conv_rows(void *arg, size_t task, unsigned int worker)
 		}
 		for (uint32_t j = 0; j < p->o; j++)
 			a[j] += p->colconst[j];
-		cpu_transform_row(e->m, l, a, ct->out + (row0 + r) * ct->out_pix);
+		cpu_transform_row(e->m, e->l, a, ct->out + (row0 + r) * ct->out_pix);
 	}
+}
+
+/*
+ * CONV_INT8 rows: each window's byte values as int16 (zeros for padded taps
+ * and the pad to kk), one i16gemm, then the usual epilogue.
+ */
+static void im2col_i16(const struct conv_plan *p, const struct qnn_conv_geom *g, int is_signed,
+		       const uint8_t *in, size_t row0, size_t nrows, int16_t *out)
+{
+	size_t c = g->c, k = (size_t)p->taps * c;
+	struct rowpos rp = rowpos_at(g, row0);
+
+	for (size_t r = row0; r < row0 + nrows; r++, rowpos_next(g, &rp)) {
+		size_t ox = rp.ox, oy = rp.oy, n = rp.n;
+		int16_t *dst = out + (r - row0) * p->kk;
+
+		if (k < p->kk)
+			dst[k] = 0;
+		if (interior(g, oy, ox)) {
+			const uint8_t *base = in + ((n * g->h + oy * g->sh - g->pt) * g->w +
+						    ox * g->sw - g->pl) * c;
+
+			/*
+			 * Whole pairs as 32-bit stores: i16gemm reads each pair
+			 * with one load, which two 16-bit stores would stall.
+			 */
+			for (size_t q = 0; q < k / 2; q++) {
+				uint32_t lo = base[p->koff8[2 * q]], hi = base[p->koff8[2 * q + 1]];
+				uint32_t v;
+
+				if (is_signed) {
+					lo = (uint16_t)(int8_t)lo;
+					hi = (uint16_t)(int8_t)hi;
+				}
+				v = lo | hi << 16;
+				memcpy(dst + 2 * q, &v, 4);
+			}
+			if (k % 2) {
+				uint32_t v = base[p->koff8[k - 1]];
+
+				if (is_signed)
+					v = (uint16_t)(int8_t)v;
+				memcpy(dst + k - 1, &v, 4);
+			}
+			continue;
+		}
+		for (size_t ky = 0; ky < g->kh; ky++) {
+			size_t y = oy * g->sh + ky * g->dh;
+
+			for (size_t kx = 0; kx < g->kw; kx++) {
+				size_t xx = ox * g->sw + kx * g->dw, t = ky * g->kw + kx;
+				const uint8_t *px;
+
+				if (y < g->pt || xx < g->pl || y - g->pt >= g->h || xx - g->pl >= g->w) {
+					for (size_t ch = 0; ch < c; ch++)
+						dst[t * c + ch] = 0;
+					continue;
+				}
+				px = in + ((n * g->h + y - g->pt) * g->w + xx - g->pl) * c;
+				for (size_t ch = 0; ch < c; ch++)
+					dst[t * c + ch] = is_signed ? (int8_t)px[ch] : px[ch];
+			}
+		}
+	}
+}
+
+/* im2col_i16's U8 twin for u8gemm: byte values, pairs stored whole */
+static void im2col_u8(const struct conv_plan *p, const struct qnn_conv_geom *g,
+		      const uint8_t *in, size_t row0, size_t nrows, uint8_t *out)
+{
+	size_t c = g->c, k = (size_t)p->taps * c;
+	struct rowpos rp = rowpos_at(g, row0);
+
+	for (size_t r = row0; r < row0 + nrows; r++, rowpos_next(g, &rp)) {
+		size_t ox = rp.ox, oy = rp.oy, n = rp.n;
+		uint8_t *dst = out + (r - row0) * p->kk;
+
+		if (interior(g, oy, ox)) {
+			const uint8_t *base = in + ((n * g->h + oy * g->sh - g->pt) * g->w +
+						    ox * g->sw - g->pl) * c;
+
+			for (size_t q = 0; q < k / 2; q++) {
+				uint16_t v = (uint16_t)(base[p->koff8[2 * q]] |
+							base[p->koff8[2 * q + 1]] << 8);
+
+				memcpy(dst + 2 * q, &v, 2);
+			}
+			if (k % 2) {
+				uint16_t v = base[p->koff8[k - 1]];
+
+				memcpy(dst + k - 1, &v, 2);
+			}
+			continue;
+		}
+		if (k < p->kk)
+			dst[k] = 0;
+		for (size_t ky = 0; ky < g->kh; ky++) {
+			size_t y = oy * g->sh + ky * g->dh;
+
+			for (size_t kx = 0; kx < g->kw; kx++) {
+				size_t xx = ox * g->sw + kx * g->dw, t = ky * g->kw + kx;
+
+				if (y < g->pt || xx < g->pl || y - g->pt >= g->h || xx - g->pl >= g->w)
+					memset(dst + t * c, 0, c);
+				else
+					memcpy(dst + t * c,
+					       in + ((n * g->h + y - g->pt) * g->w + xx - g->pl) * c, c);
+			}
+		}
+	}
+}
+
+static void conv_rows_int8(void *arg, size_t task, unsigned int worker)
+{
+	struct conv_task *ct = arg;
+	struct cpu_exec *e = ct->e;
+	const struct conv_plan *p = e->l->conv;
+	size_t row0, nr;
+	uint8_t *s = e->scratch + (size_t)worker * e->scratch_bytes;
+	int16_t *buf = (int16_t *)s;
+	int32_t *acc = (int32_t *)(s + RPT_MAX * p->row_words * 8);
+	struct qnn_conv_geom g = p->geom;
+
+	task_rows(ct, p, task, &row0, &nr);
+	g.n = e->batch;
+	if (p->wu8) {
+		im2col_u8(p, &g, (const uint8_t *)ct->in, row0, nr, (uint8_t *)buf);
+		e->k->u8gemm(nr, p->o, p->kk, (const uint8_t *)buf, p->kk, p->wu8, acc, p->o);
+	} else {
+		im2col_i16(p, &g, p->in_enc == QNN_ENC_SIGNED, (const uint8_t *)ct->in, row0, nr, buf);
+		e->k->i16gemm(nr, p->o, p->kk, buf, p->kk, p->wi16, acc, p->o);
+	}
+	if (ct->fused)
+		finish_pooled(e, ct, acc, row0, task);
+	else
+		finish_rows(e, ct, acc, NULL, row0, nr);
+}
+
+/*
+ * Fused max-pool: the pkh x wo accumulator rows of one pool row, padding
+ * corrections applied per row, pooled per channel (max; min for negated
+ * channels, as psign flips them), then one threshold per pool output.
+ * Pooled in place: pool output px goes to row px, read rows are >= px.
+ */
+static void finish_pooled(struct cpu_exec *e, const struct conv_task *ct, int32_t *acc,
+			  size_t row0, size_t task)
+{
+	const struct conv_plan *p = e->l->conv;
+	size_t o = p->o, npix = (size_t)p->ho * p->wo, pix0 = row0 % npix;
+
+	if (p->padclass)
+		for (size_t r = 0; r < (size_t)p->pkh * p->wo; r++) {
+			unsigned int c = p->padclass[pix0 + r];
+
+			if (c)
+				for (size_t j = 0; j < o; j++)
+					acc[r * o + j] -= p->padcorr[(size_t)c * o + j];
+		}
+	for (size_t px = 0; px < p->pwo; px++) {
+		int32_t *dst = acc + px * o;
+		const int32_t *first = acc + px * p->pkw * o;
+
+		const int32_t *rows[64];
+		size_t nr = 0;
+
+		rows[nr++] = first;
+		for (size_t dy = 0; dy < p->pkh; dy++)
+			for (size_t dx = 0; dx < p->pkw; dx++) {
+				const int32_t *x = acc + (dy * p->wo + px * p->pkw + dx) * o;
+
+				if (x != first)
+					rows[nr++] = x;
+			}
+		e->k->rowmax(o, nr, rows, p->psign, dst);
+		e->k->threshold(o, dst, p->nt, p->tht, o, p->negmask, ct->out_enc == QNN_ENC_BIPOLAR,
+				(uint64_t *)(ct->out + (task * p->pwo + px) * ct->out_pix));
+	}
+}
+
+int cpu_conv_fuse_pool(struct qnn_model *m, struct qnn_layer *conv, const struct qnn_layer *pool)
+{
+	struct conv_plan *p = conv->conv;
+	const struct qnn_tensor *co = &m->t[conv->out], *po = &m->t[pool->out];
+
+	if (!p || p->mode == CONV_FLOAT || !p->tht || pool->op != QNN_OP_MAXPOOL ||
+	    pool->in[0] != conv->out || !pool->kh || !pool->kw ||
+	    pool->sh != pool->kh || pool->sw != pool->kw ||
+	    pool->pt || pool->pl || pool->pb || pool->pr ||
+	    (size_t)pool->kh * p->wo > RPT_MAX || (size_t)pool->kh * pool->kw > 64 ||
+	    po->h != p->ho / pool->kh ||
+	    po->w != p->wo / pool->kw || po->dtype != QNN_DT_BITS || po->bits != co->bits ||
+	    po->enc != co->enc ||
+	    !(co->enc == QNN_ENC_UNSIGNED || (co->enc == QNN_ENC_BIPOLAR && co->bits == 1)))
+		return 0;
+	p->psign = malloc(p->o * sizeof(int32_t));
+	if (!p->psign)
+		return 0;
+	for (uint32_t j = 0; j < p->o; j++)
+		p->psign[j] = qnn_lay_get(p->negmask, 1, co->cw, j) ? -1 : 0;
+	p->pool_out = pool->out;
+	p->pkh = pool->kh;
+	p->pkw = pool->kw;
+	p->pho = po->h;
+	p->pwo = po->w;
+	return 1;
 }
 
 static void pack_task(void *arg, size_t n, unsigned int worker)
@@ -661,8 +1145,9 @@ void cpu_conv_run(struct cpu_exec *e)
 	{
 		struct conv_task ct = {
 			.e = e, .out = e->ptr[l->out], .rows = rows, .out_pix = o->pix_bytes,
-			.out_enc = o->enc,
+			.out_enc = o->enc, .fused = p->pool_out >= 0,
 		};
+		size_t tasks;
 
 		if (p->pack_input) {
 			cpu_tasks(e, e->batch, pack_task, e);
@@ -677,7 +1162,15 @@ void cpu_conv_run(struct cpu_exec *e)
 			ct.rpt = RPT_MAX;
 		if (!ct.rpt)
 			ct.rpt = 1;
-		cpu_tasks_w(e, (rows + ct.rpt - 1) / ct.rpt, conv_rows, &ct,
+		tasks = (rows + ct.rpt - 1) / ct.rpt;
+		if (ct.fused) {
+			/* one task per pool output row, into the pool's output */
+			ct.out = e->ptr[p->pool_out];
+			ct.out_pix = e->m->t[p->pool_out].pix_bytes;
+			ct.rpt = (size_t)p->pkh * p->wo;
+			tasks = (size_t)e->batch * p->pho;
+		}
+		cpu_tasks_w(e, tasks, p->mode == CONV_INT8 ? conv_rows_int8 : conv_rows, &ct,
 			    rows * p->o * p->kwp * p->pa * p->pb);
 	}
 }

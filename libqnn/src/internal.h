@@ -35,7 +35,7 @@ struct qnn_tensor {
 	size_t pix_bytes;	/* bytes of one pixel (all planes) */
 	size_t bytes;		/* whole tensor (constants) or one image */
 	const void *data;	/* constants: in the model's file image */
-	size_t arena_off;	/* activations: offset of the image-0 slot / batch */
+	size_t arena_off;	/* activations: naive layout offset (backends plan their own) */
 	int producer;		/* layer index, -1 graph input / constant */
 };
 
@@ -50,10 +50,8 @@ struct qnn_layer {
 	uint64_t macs;
 	struct conv_plan *conv;	/* CONV2D / DENSE, made by the CPU backend */
 	const struct qnn_backend *placed;	/* where the layer runs */
-	size_t aux_off;		/* per-image scratch in the arena (0: none) */
-	size_t aux_bytes;
-	size_t aux2_off;	/* a second per-image scratch region */
-	size_t aux2_bytes;
+	size_t aux_bytes;	/* per-image scratch the layer needs (0: none), */
+	size_t aux2_bytes;	/* placed in the arena by the backend's plan */
 };
 
 struct qnn_model {
@@ -66,18 +64,27 @@ struct qnn_model {
 	struct qnn_tensor *t;
 	struct qnn_layer *l;
 	int in[16], out[16];
-	size_t act_bytes;	/* arena bytes per image */
-	size_t img_bytes;	/* all run memory per image (activations + aux) */
+	size_t act_bytes;	/* naive arena bytes per image (every tensor its own) */
+	size_t img_bytes;	/* run memory per image (activations + aux), for mem_limit */
 	size_t fixed_bytes;	/* run memory independent of the batch (scratch) */
-	pthread_mutex_t run_lock;
+	/*
+	 * Runs hold it shared, so runs of one model proceed together; held
+	 * exclusively it stalls them (test_concurrency does, to keep a model
+	 * busy). Initialized once the model is loaded (ctx_ref set).
+	 */
+	pthread_rwlock_t run_gate;
 	int ctx_ref;		/* holds a reference on ctx (a loaded model) */
 	unsigned int jobs;	/* queued + running async jobs (ctx->qlock) */
 	int job_running;	/* one of them is running (ctx->qlock) */
-	void *arena;
-	size_t arena_cap;
 	char backend[32];
-	void *cpu;		/* CPU backend state */
+	/*
+	 * The CPU backend's private plan (cpu_exec.c): kernel plans, arena
+	 * layout, free per-request states. Runs need no model-wide lock.
+	 */
+	void *cpu;
 };
+
+const char *qnn_op_name(uint32_t op);
 
 /*
  * Parses and validates a file image into m (t, l, in/out, act layout).
@@ -171,6 +178,12 @@ int qnn_parse_device(const char *s, int *accel_index);
  * (accelerators before the CPU) whose supports() accepts it -- a decision
  * from what the device can do, never from its name. This version has only
  * the CPU backend, which supports every op.
+ *
+ * What a backend derives from the graph (kernel plans, arena layout, device
+ * buffers) is private to it, made by prepare() and dropped by unprepare().
+ * run() may be called from several threads at once for one model: state of
+ * one run (activations, scratch) lives in a per-request object the backend
+ * owns, never in the model.
  */
 struct qnn_backend {
 	const char *name;
@@ -180,6 +193,8 @@ struct qnn_backend {
 	void (*unprepare)(struct qnn_model *m);
 	int (*run)(struct qnn_model *m, unsigned int batch, const void *const *inputs,
 		   void *const *outputs, unsigned int threads);
+	/* activation memory of the plan (the fields after sz) */
+	int (*plan_info)(const struct qnn_model *m, struct qnn_plan_info *info);
 };
 const struct qnn_backend *qnn_backend_cpu(void);
 
@@ -189,6 +204,7 @@ void qnn_cpu_unprepare(struct qnn_model *m);
 int qnn_cpu_run(struct qnn_model *m, unsigned int batch,
 		const void *const *inputs, void *const *outputs,
 		unsigned int threads);
+int qnn_cpu_plan_info(const struct qnn_model *m, struct qnn_plan_info *info);
 
 /* Value of element c of pixel pix (BITS: decoded per encoding). */
 int32_t qnn_bits_get(const uint64_t *pix, uint32_t cw, unsigned int bits,

@@ -16,7 +16,6 @@
 #include "internal.h"
 
 int qnn_opts_ok(const void *opts, size_t known);
-const char *qnn_op_name(uint32_t op);
 
 /*
  * Places every layer on the first backend that supports it. Running a graph
@@ -64,8 +63,8 @@ static int finish_load(struct qnn_ctx *ctx, struct qnn_model *m, const char *wha
 		qnn_model_free(m);
 		return ret;
 	}
-	pthread_mutex_init(&m->run_lock, NULL);
 	snprintf(m->backend, sizeof(m->backend), "%s", ctx->backend);
+	pthread_rwlock_init(&m->run_gate, NULL);
 	/* a live model keeps its context alive (qnn_ctx_destroy before it) */
 	qnn_ctx_get(ctx);
 	m->ctx_ref = 1;
@@ -172,9 +171,8 @@ void qnn_model_free(struct qnn_model *m)
 	if (m->map && m->map != MAP_FAILED)
 		munmap(m->map, m->file_size);
 	free(m->copy);
-	free(m->arena);
-	if (m->backend[0])
-		pthread_mutex_destroy(&m->run_lock);
+	if (ref)
+		pthread_rwlock_destroy(&m->run_gate);
 	free(m);
 	if (ref)
 		qnn_ctx_put(ctx);
@@ -266,6 +264,19 @@ int qnn_model_layer(const struct qnn_model *m, unsigned int index,
 	return 0;
 }
 
+int qnn_model_plan_info(const struct qnn_model *m, struct qnn_plan_info *info)
+{
+	struct qnn_plan_info pi;
+
+	if (!m || !info || info->sz < offsetof(struct qnn_plan_info, act_peak_bytes))
+		return -EINVAL;
+	memset(&pi, 0, sizeof(pi));
+	pi.sz = info->sz;
+	m->l[0].placed->plan_info(m, &pi);
+	memcpy(info, &pi, info->sz < sizeof(pi) ? info->sz : sizeof(pi));
+	return 0;
+}
+
 /* ---- running ---- */
 
 int qnn_run_checked(struct qnn_model *m, unsigned int batch,
@@ -299,9 +310,10 @@ int qnn_run_checked(struct qnn_model *m, unsigned int batch,
 	ret = qnn_check_input_tails(m, batch, inputs);
 	if (ret)
 		return ret;
-	pthread_mutex_lock(&m->run_lock);
+	/* shared: the backend keeps each run's state apart */
+	pthread_rwlock_rdlock(&m->run_gate);
 	ret = m->l[0].placed->run(m, batch, inputs, outputs, threads);
-	pthread_mutex_unlock(&m->run_lock);
+	pthread_rwlock_unlock(&m->run_gate);
 	return ret;
 }
 

@@ -237,11 +237,11 @@ int main(void)
 
 		if (!qnn_model_load_mem(ctx, ba, sa, NULL, &ma) && !qnn_model_load_mem(ctx, bb, sb, NULL, &mb)) {
 			/* model A held busy (as by a long run on another thread) */
-			pthread_mutex_lock(&ma->run_lock);
+			pthread_rwlock_wrlock(&ma->run_gate);
 			qnn_submit(ma, 1, ins, outa, NULL, &ja);
 			qnn_submit(mb, 1, ins, outb, NULL, &jb);
 			rb = jb ? qnn_wait(jb, 20000) : -1;
-			pthread_mutex_unlock(&ma->run_lock);
+			pthread_rwlock_unlock(&ma->run_gate);
 			ra = ja ? qnn_wait(ja, -1) : -1;
 			if (rb == -ETIMEDOUT)
 				qnn_wait(jb, -1);

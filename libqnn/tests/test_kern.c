@@ -13,7 +13,7 @@
 #include "kern/kern.h"
 #include "kern_tap.h"
 
-#define TESTS_PER_TABLE 10
+#define TESTS_PER_TABLE 13
 
 /* m rows of kbits-bit packed data, stride ld words (>= words), tail zero */
 static uint64_t *rand_rows(uint64_t *s, size_t m, size_t kbits, size_t ld)
@@ -324,6 +324,132 @@ static int threshold_cases(const struct qnn_kern *t, const struct qnn_kern *ref,
 	return ok;
 }
 
+/*
+ * i16gemm on qnn_i16_pack()ed weights == the plain dot products of 8-bit
+ * values and weights (the oracle is written out here, not the scalar table):
+ * n around the 16/32-column blocks, m around the 4-row blocks, odd k.
+ */
+static int i16_cases(const struct qnn_kern *t, uint64_t *s)
+{
+	int ok = 1;
+
+	for (int it = 0; it < 300 && ok; it++) {
+		size_t m = rnd_range(s, 1, 13), n = rnd_range(s, 1, 70), k = rnd_range(s, 1, 80);
+		size_t kk = (k + 1) / 2 * 2, lda = kk + 2 * rnd_range(s, 0, 2), ldc = n + rnd_range(s, 0, 3);
+		int16_t *a = xcalloc(m * lda, 2), *w = xcalloc(n * k, 2);
+		int16_t *b = xcalloc(qnn_i16_pack_len(n, kk), 2);
+		int32_t *c = xcalloc(m * ldc, 4);
+		int sgn = rnd(s) & 1;
+
+		for (size_t i = 0; i < m; i++)
+			for (size_t j = 0; j < k; j++)
+				a[i * lda + j] = (int16_t)(sgn ? (int)rnd_range(s, 0, 255) - 128 :
+							   (int)rnd_range(s, 0, 255));
+		for (size_t i = 0; i < n * k; i++)
+			w[i] = (int16_t)((int)rnd_range(s, 0, 255) - 128);
+		qnn_i16_pack(n, k, kk, w, k, b);
+		t->i16gemm(m, n, kk, a, lda, b, c, ldc);
+		for (size_t i = 0; i < m && ok; i++)
+			for (size_t j = 0; j < n && ok; j++) {
+				int32_t v = 0;
+
+				for (size_t q = 0; q < k; q++)
+					v += a[i * lda + q] * w[j * k + q];
+				ok = c[i * ldc + j] == v;
+				if (!ok)
+					printf("# i16gemm m=%zu n=%zu k=%zu: c[%zu][%zu] = %d, want %d\n",
+					       m, n, k, i, j, c[i * ldc + j], v);
+			}
+		free(a);
+		free(w);
+		free(b);
+		free(c);
+	}
+	return ok;
+}
+
+/*
+ * u8gemm on qnn_u8_pack()ed weights == plain dot products, for weights
+ * within its bounds (|w| <= 64, 255 * sum |w| <= 32767 per column), the
+ * extremes included.
+ */
+static int u8_cases(const struct qnn_kern *t, uint64_t *s)
+{
+	int ok = 1;
+
+	for (int it = 0; it < 300 && ok; it++) {
+		size_t m = rnd_range(s, 1, 13), n = rnd_range(s, 1, 70), k = rnd_range(s, 1, 80);
+		size_t kk = (k + 1) / 2 * 2, lda = kk + 2 * rnd_range(s, 0, 2), ldc = n + rnd_range(s, 0, 3);
+		uint8_t *a = xcalloc(m * lda, 1);
+		int8_t *w = xcalloc(n * k, 1), *b = xcalloc(qnn_u8_pack_len(n, kk), 1);
+		int32_t *c = xcalloc(m * ldc, 4);
+		int wmax = (int)(32767 / 255 / k);
+
+		wmax = wmax > 64 ? 64 : wmax < 1 ? 1 : wmax;
+		if (255 * (int)k * wmax > 32767)
+			k = kk = 2, wmax = 64;
+		for (size_t i = 0; i < m * lda; i++)
+			a[i] = rnd(s) & 1 ? 255 : (uint8_t)rnd(s);
+		for (size_t i = 0; i < n * k; i++)
+			w[i] = (int8_t)(rnd(s) & 1 ? (rnd(s) & 1 ? wmax : -wmax) :
+					(int)rnd_range(s, 0, 2 * (size_t)wmax) - wmax);
+		qnn_u8_pack(n, k, kk, w, k, b);
+		t->u8gemm(m, n, kk, a, lda, b, c, ldc);
+		for (size_t i = 0; i < m && ok; i++)
+			for (size_t j = 0; j < n && ok; j++) {
+				int32_t v = 0;
+
+				for (size_t q = 0; q < k; q++)
+					v += a[i * lda + q] * w[j * k + q];
+				ok = c[i * ldc + j] == v;
+				if (!ok)
+					printf("# u8gemm m=%zu n=%zu k=%zu: c[%zu][%zu] = %d, want %d\n",
+					       m, n, k, i, j, c[i * ldc + j], v);
+			}
+		free(a);
+		free(w);
+		free(b);
+		free(c);
+	}
+	return ok;
+}
+
+/* rowmax == per-column max (min where flipped), written out here */
+static int rowmax_cases(const struct qnn_kern *t, uint64_t *s)
+{
+	int ok = 1;
+
+	for (int it = 0; it < 300 && ok; it++) {
+		size_t n = rnd_range(s, 1, 140), nr = rnd_range(s, 1, 9);
+		int32_t *rows = xcalloc(nr * n, 4), *flip = xcalloc(n, 4), *dst = xcalloc(n, 4);
+		const int32_t *rp[9];
+
+		for (size_t i = 0; i < nr * n; i++)
+			rows[i] = (int32_t)(rnd(s) >> (rnd(s) & 1 ? 33 : 60)) * (rnd(s) & 1 ? 1 : -1);
+		for (size_t j = 0; j < n; j++)
+			flip[j] = rnd(s) & 1 ? -1 : 0;
+		for (size_t r = 0; r < nr; r++)
+			rp[r] = rows + r * n;
+		t->rowmax(n, nr, rp, flip, dst);
+		for (size_t j = 0; j < n && ok; j++) {
+			int32_t v = rows[j];
+
+			for (size_t r = 1; r < nr; r++) {
+				int32_t x = rows[r * n + j];
+
+				v = flip[j] ? (x < v ? x : v) : (x > v ? x : v);
+			}
+			ok = dst[j] == v;
+			if (!ok)
+				printf("# rowmax n=%zu nr=%zu j=%zu: %d, want %d\n", n, nr, j, dst[j], v);
+		}
+		free(rows);
+		free(flip);
+		free(dst);
+	}
+	return ok;
+}
+
 static void test_table(struct tap *tp, const char *name, uint64_t seed)
 {
 	const struct qnn_kern *t = qnn_kern_select(name);
@@ -358,6 +484,11 @@ static void test_table(struct tap *tp, const char *name, uint64_t seed)
 	tap_ok(tp, conv_cases(t, ref, &s),
 	       "%s: conv via im2col (1x1..7x7, stride, pad, dilation, groups, batch) == scalar",
 	       name);
+	tap_ok(tp, i16_cases(t, &s), "%s: i16gemm (8-bit values x 8-bit weights) == dot products",
+	       name);
+	tap_ok(tp, rowmax_cases(t, &s), "%s: rowmax == column max, min where flipped", name);
+	tap_ok(tp, u8_cases(t, &s), "%s: u8gemm (bytes x weights within its bounds) == dot products",
+	       name);
 }
 
 int main(void)
@@ -370,7 +501,7 @@ int main(void)
 
 	for (size_t i = 0; names[i]; i++)
 		nt += strcmp(names[i], "scalar") != 0;
-	printf("1..%zu\n", nt * TESTS_PER_TABLE + 3);
+	printf("1..%zu\n", nt * TESTS_PER_TABLE + 6);
 	printf("# seed 0x%llx (set QNN_TEST_SEED to vary)\n",
 	       (unsigned long long)seed);
 
@@ -384,6 +515,16 @@ int main(void)
 	       "unknown table name gives NULL");
 	unsetenv("QNN_KERNELS");
 
+	{
+		uint64_t s = seed;
+
+		tap_ok(&tp, i16_cases(qnn_kern_scalar(), &s),
+		       "scalar: i16gemm (8-bit values x 8-bit weights) == dot products");
+		tap_ok(&tp, rowmax_cases(qnn_kern_scalar(), &s),
+		       "scalar: rowmax == column max, min where flipped");
+		tap_ok(&tp, u8_cases(qnn_kern_scalar(), &s),
+		       "scalar: u8gemm (bytes x weights within its bounds) == dot products");
+	}
 	for (size_t i = 0; names[i]; i++)
 		if (strcmp(names[i], "scalar"))
 			test_table(&tp, names[i], seed + i);

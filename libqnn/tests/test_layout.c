@@ -343,7 +343,7 @@ static int conv_case(uint64_t *s, uint32_t c, enum xkind xk, enum qnn_encoding e
 		for (uint32_t o = 0; o < g.o; o++)
 			neg[o] = (uint8_t)(rnd(s) % 4 == 0);
 		ld.negate = add_const(w, "n", QNN_DT_U8, 1, 1, g.o, neg);
-		/* keep negate in th's spare: rebuild the reference below */
+		/* the reference output: codes (or ±1) from the exact sums */
 		for (size_t i = 0; i < opix * g.o; i++) {
 			uint32_t o = (uint32_t)(i % g.o);
 			unsigned int code = ref_threshold(th + (size_t)o * ((1u << ob) - 1),

@@ -17,6 +17,21 @@
  */
 int bench_cnv(double *images_per_s, double *latency_us, char *err, size_t errlen);
 
+/*
+ * --peer (peer.c): model (U8 input, F32 output) through libqnn against the
+ * same network in onnxruntime, driven as a child process `cmd ONNX INPUT H W
+ * C` (scripts/peer/ort_bench.js). input: raw NHWC images (>= 2560), NULL for
+ * random ones. rounds: alternations per configuration (medians reported).
+ */
+struct bench_peer_opts {
+	const char *model, *onnx, *input, *cmd;
+	int rounds;
+	double seconds;
+};
+
+/* Prints the comparison; returns the process exit status. */
+int bench_peer(const struct bench_peer_opts *o, int json);
+
 /* ---- the kernel benchmarks (timer.c, ceiling*.c, kernels.c) ---- */
 
 /* cycle counter: TSC on x86-64, CNTVCT on aarch64, ns elsewhere */

@@ -33,10 +33,16 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: qnn-bench [--json] [--kernels NAME] [--reps N] [--no-cnv]\n"
+		"       qnn-bench --peer MODEL.qnn [--peer-onnx F] [--peer-cmd CMD] [--peer-input F]\n"
+		"                 [--rounds N] [--seconds S] [--json]\n"
 		"  --json          one JSON object on stdout\n"
 		"  --kernels NAME  kernel table: auto (default), avx512, avx512bw, avx2, neon, scalar\n"
 		"  --reps N        best of N runs per figure (default 3)\n"
-		"  --no-cnv        skip the CNV network benchmark\n");
+		"  --no-cnv        skip the CNV network benchmark\n"
+		"  --peer MODEL    MODEL through libqnn against the same network in onnxruntime\n"
+		"                  (F: ONNX file; CMD: the peer runner, scripts/peer/ort_bench.js\n"
+		"                  under node; input: raw images, default random), side by side:\n"
+		"                  N rounds (default 5) of S seconds (default 0.5), medians\n");
 }
 
 /* Returns only if no re-exec was needed or it failed; *note says which. */
@@ -92,6 +98,7 @@ int main(int argc, char **argv)
 	struct bench_kern_result R;
 	double hz, ceiling, ips = 0, lat = 0, maxcost;
 	int have_cnv = 0;
+	struct bench_peer_opts peer = { .rounds = 5, .seconds = 0.5 };
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
@@ -106,6 +113,26 @@ int main(int argc, char **argv)
 			}
 		} else if (!strcmp(argv[i], "--no-cnv")) {
 			cnv = 0;
+		} else if (!strcmp(argv[i], "--peer") && i + 1 < argc) {
+			peer.model = argv[++i];
+		} else if (!strcmp(argv[i], "--peer-onnx") && i + 1 < argc) {
+			peer.onnx = argv[++i];
+		} else if (!strcmp(argv[i], "--peer-cmd") && i + 1 < argc) {
+			peer.cmd = argv[++i];
+		} else if (!strcmp(argv[i], "--peer-input") && i + 1 < argc) {
+			peer.input = argv[++i];
+		} else if (!strcmp(argv[i], "--rounds") && i + 1 < argc) {
+			peer.rounds = atoi(argv[++i]);
+			if (peer.rounds < 1 || peer.rounds > 64) {
+				fprintf(stderr, "qnn-bench: --rounds must be 1..64\n");
+				return 2;
+			}
+		} else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
+			peer.seconds = atof(argv[++i]);
+			if (!(peer.seconds > 0 && peer.seconds <= 60)) {
+				fprintf(stderr, "qnn-bench: --seconds must be in (0, 60]\n");
+				return 2;
+			}
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return 0;
@@ -114,6 +141,14 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
+	}
+	if (peer.model) {
+#ifdef QNN_BENCH_NO_CNV
+		fprintf(stderr, "qnn-bench: --peer needs libqnn (not linked into this build)\n");
+		return 1;
+#else
+		return bench_peer(&peer, json);
+#endif
 	}
 	openblas_clean_env(argv, note, sizeof(note));
 

@@ -30,7 +30,7 @@ ifeq ($(BENCH_CNV),)
 BENCH_DEFS	:= -DQNN_BENCH_NO_CNV
 BENCH_LIBQNN	:=
 else
-BENCH_SRCS	+= $(BENCH_CNV)
+BENCH_SRCS	+= $(BENCH_CNV) qnn-bench/peer.c
 BENCH_DEFS	:=
 BENCH_LIBQNN	:= $(LIBO)/libqnn.a
 endif
@@ -61,6 +61,13 @@ qnn-bench-check: $(O)/qnn-bench
 	 echo "$$out" | grep -q '"bconv_vs_sgemm"' && \
 	 echo "ok - qnn-bench --json prints its figures" || \
 	 { echo "not ok - qnn-bench --json prints its figures"; exit 1; }
+	@out=$$($(O)/qnn-bench --peer $(TOP)/models/fmnist-w1a1.qnn --rounds 1 --seconds 0.05 \
+		--peer-onnx /nonexistent.onnx --peer-cmd false) && \
+	 echo "$$out" | grep -q 'peer .*ABSENT: /nonexistent.onnx' && \
+	 echo "$$out" | grep -q 'batch 256, 2 threads *qnn [0-9]* images/s' && \
+	 echo "ok - qnn-bench --peer without a peer says so and prints libqnn's figures" || \
+	 { echo "$$out" | sed 's/^/# /'; \
+	   echo "not ok - qnn-bench --peer without a peer says so and prints libqnn's figures"; exit 1; }
 
 TOOLS += $(O)/qnn-bench
 TOOL_CHECKS += qnn-bench-check

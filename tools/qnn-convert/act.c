@@ -50,21 +50,36 @@ int act_forward(struct cv *cv, struct cv_value *src_in, const char *dst_name)
 	if (src->a.pend) {	/* the pending layer moves with the value */
 		src->a.pend = NULL;
 		src->a.a = src->a.b = NULL;
+		src->a.nl = NULL;
 		src->kind = CV_NONE;
 		return 0;
 	}
 	dst->a.a = malloc(src->a.c * sizeof(double) + 1);
 	dst->a.b = malloc(src->a.c * sizeof(double) + 1);
-	if (!dst->a.a || !dst->a.b)
+	dst->a.nl = src->a.nl ? malloc(3 * src->a.c * sizeof(double) + 1) : NULL;
+	if (!dst->a.a || !dst->a.b || (src->a.nl && !dst->a.nl))
 		return cv_fail(cv, -ENOMEM, "out of memory");
 	memcpy(dst->a.a, src->a.a, src->a.c * sizeof(double));
 	memcpy(dst->a.b, src->a.b, src->a.c * sizeof(double));
+	if (src->a.nl)
+		memcpy(dst->a.nl, src->a.nl, 3 * src->a.c * sizeof(double));
 	return 0;
 }
 
 /* y = k*x + m per channel (k, m: 1 or c values); carries a pending clamp. */
 void act_affine(struct cv_act *x, const double *k, size_t nk, const double *m, size_t nm)
 {
+	if (x->leaky) {	/* after a PRelu: the map after the nonlinearity */
+		double *k2 = x->nl + x->c, *m2 = x->nl + 2 * x->c;
+
+		for (uint32_t i = 0; i < x->c; i++) {
+			double kk = k ? k[nk > 1 ? i : 0] : 1.0, mm = m ? m[nm > 1 ? i : 0] : 0.0;
+
+			k2[i] *= kk;
+			m2[i] = kk * m2[i] + mm;
+		}
+		return;
+	}
 	for (uint32_t i = 0; i < x->c; i++) {
 		double kk = k ? k[nk > 1 ? i : 0] : 1.0, mm = m ? m[nm > 1 ? i : 0] : 0.0;
 
@@ -144,6 +159,9 @@ int act_to_f32(struct cv *cv, struct cv_value *v)
 	char name[300];
 	int id, err;
 
+	if (v->a.leaky)
+		return cv_fail(cv, -ENOTSUP, "value \"%s\": PRelu/LeakyRelu is only supported "
+			       "before a quantizer", v->name);
 	if (v->a.pend)
 		return act_materialize_raw_f32(cv, v);
 	if (v->a.dtype == QNN_DT_F32)
@@ -185,6 +203,9 @@ int act_real_f32(struct cv *cv, struct cv_value *v)
 	float *s, *b;
 	int id, err;
 
+	if (v->a.leaky)
+		return cv_fail(cv, -ENOTSUP, "value \"%s\": PRelu/LeakyRelu is only supported "
+			       "before a quantizer", v->name);
 	if (v->a.pend)
 		return act_materialize(cv, v, QNN_DT_F32);
 	if (v->a.dtype == QNN_DT_F32) {
@@ -250,9 +271,10 @@ int act_materialize(struct cv *cv, struct cv_value *v, enum qnn_dtype dt)
 
 	if (!p)
 		return 0;
-	if (x->clamped)
-		return cv_fail(cv, -ENOTSUP, "value \"%s\": Relu/Clip is only supported before a "
-			       "quantizer (Sign, Quant, MultiThreshold, ...)", v->name);
+	if (x->clamped || x->leaky)
+		return cv_fail(cv, -ENOTSUP, "value \"%s\": %s is only supported before a "
+			       "quantizer (Sign, Quant, MultiThreshold, ...)", v->name,
+			       x->leaky ? "PRelu/LeakyRelu" : "Relu/Clip");
 	if (dt == QNN_DT_F32 && p->raw) {
 		p->l.scale = p->l.bias = 0;	/* the sums themselves */
 	} else if (dt == QNN_DT_F32) {
@@ -447,6 +469,8 @@ int act_thresholds_f32(struct cv *cv, const struct cv_qfn *f, const struct cv_ac
 			}
 			Tv = f->t[(f->nch > 1 ? c : 0) * f->nt + j];
 			incl = f->incl[(f->nch > 1 ? c : 0) * f->nt + j];
+			if (x->leaky)
+				Tv = cv_act_unleak(x, c, Tv);
 			if (x->clamped) {
 				if (incl ? Tv <= x->clamp_lo : Tv < x->clamp_lo)
 					always = 1;
@@ -474,4 +498,11 @@ int act_thresholds_f32(struct cv *cv, const struct cv_qfn *f, const struct cv_ac
 	free(th);
 	free(neg);
 	return err;
+}
+
+double cv_act_unleak(const struct cv_act *x, uint32_t c, double T)
+{
+	double u = (T - x->nl[2 * x->c + c]) / x->nl[x->c + c];
+
+	return u >= 0 ? u : u / x->nl[c];
 }

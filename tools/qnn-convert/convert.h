@@ -83,6 +83,14 @@ struct cv_act {
 	/* A Relu/Clip seen but not yet applied: applied by the next quantizer. */
 	int clamped;
 	double clamp_lo, clamp_hi;
+	/*
+	 * A PRelu/LeakyRelu seen but not yet applied, then an affine map:
+	 * y = k2[c] * leaky(x, alpha[c]) + m2[c], folded into the next
+	 * quantizer (leaky is increasing for alpha > 0). nl holds alpha, k2, m2
+	 * (c entries each).
+	 */
+	int leaky;
+	double *nl;
 };
 
 enum cv_kind { CV_NONE, CV_CONST, CV_ACT };
@@ -203,6 +211,9 @@ void cv_qfn_free(struct cv_qfn *f);
  */
 int cv_qfn_fold(struct cv *cv, const struct cv_qfn *f, const struct cv_act *x,
 		unsigned int bits, int32_t *th, uint8_t *neg);
+
+/* The threshold on x (before a pending PRelu) for threshold T on y. */
+double cv_act_unleak(const struct cv_act *x, uint32_t c, double T);
 
 /* weights.c */
 struct cv_qweights {

@@ -118,6 +118,7 @@ void cv_free_values(struct cv *cv)
 		cv_const_free(&v->k);
 		free(v->a.a);
 		free(v->a.b);
+		free(v->a.nl);
 		pending_free(v->a.pend);
 	}
 	free(cv->vals);

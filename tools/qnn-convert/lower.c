@@ -74,6 +74,8 @@ static struct cv_value *new_act(struct cv *cv, const Onnx__NodeProto *n, size_t 
 	o->a.clamped = x->clamped;
 	o->a.clamp_lo = x->clamp_lo;
 	o->a.clamp_hi = x->clamp_hi;
+	o->a.leaky = 0;
+	o->a.nl = NULL;
 	return o;
 }
 
@@ -196,9 +198,10 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 	xi = vidx(cv, xv);
 	if (!W)
 		return cv_node_fail(cv, n, "weights must be constant (after folding)");
-	if (x->clamped)
-		return cv_node_fail(cv, n, "input has a Relu/Clip without a quantizer after it "
-				    "(a float Relu between layers is not supported)");
+	if (x->clamped || x->leaky)
+		return cv_node_fail(cv, n, "input has a %s without a quantizer after it "
+				    "(a float nonlinearity between layers is not supported)",
+				    x->leaky ? "PRelu/LeakyRelu" : "Relu/Clip");
 	if (x->pend || x->dtype == QNN_DT_I32) {
 		/* another linear layer's sums (or an I32 sum) with no quantizer between:
 		 * this layer runs on them as floats, exact for integers below 2^24 */
@@ -584,8 +587,8 @@ static int lower_add2(struct cv *cv, const Onnx__NodeProto *n)
 	    u->a.rank != v->a.rank || u->a.nhwc != v->a.nhwc)
 		return cv_node_fail(cv, n, "operands have different shapes (broadcasting residuals "
 				    "is not supported)");
-	if (u->a.clamped || v->a.clamped)
-		return cv_node_fail(cv, n, "operand with a Relu/Clip not followed by a quantizer");
+	if (u->a.clamped || v->a.clamped || u->a.leaky || v->a.leaky)
+		return cv_node_fail(cv, n, "operand with a Relu/Clip/PRelu not followed by a quantizer");
 	{
 		int same = (u->a.dtype == QNN_DT_F32) == (v->a.dtype == QNN_DT_F32);
 
@@ -696,7 +699,7 @@ static int lower_quantizer(struct cv *cv, const Onnx__NodeProto *n, struct cv_qf
 		return -ENOTSUP;
 	xi = vidx(cv, xv);
 	x = &xv->a;
-	if (x->dtype == QNN_DT_F32 && !x->pend && !x->clamped && f->uniform &&
+	if (x->dtype == QNN_DT_F32 && !x->pend && !x->clamped && !x->leaky && f->uniform &&
 	    ((f->ulo == -128 && f->uhi == 127) || (f->ulo == 0 && f->uhi == 255))) {
 		int plain = 1;
 
@@ -707,31 +710,45 @@ static int lower_quantizer(struct cv *cv, const Onnx__NodeProto *n, struct cv_qf
 	}
 	if (x->pend && x->pend->in_dtype == QNN_DT_F32) {
 		/* a float conv: its raw F32 sums, then a float THRESHOLD */
-		int clamped = xv->a.clamped;
+		int clamped = xv->a.clamped, leaky = xv->a.leaky;
 
 		xv->a.clamped = 0;
+		xv->a.leaky = 0;
 		err = act_materialize_raw_f32(cv, xv);
 		xv = &cv->vals[xi];
 		xv->a.clamped = clamped;
+		xv->a.leaky = leaky;
 		x = &xv->a;
 		if (err)
 			return err;
 	}
+	if (x->leaky)
+		for (uint32_t c = 0; c < x->c; c++)
+			if (!(x->nl[x->c + c] > 0))
+				return cv_node_fail(cv, n, "a scale of %g after the PRelu/LeakyRelu "
+						    "(channel %u): only positive ones fold",
+						    x->nl[x->c + c], c);
 	if (x->pend && xv->uses > 1) {
 		/* the accumulator has other consumers: emit it once as I32 */
-		int clamped = xv->a.clamped;
+		int clamped = xv->a.clamped, leaky = xv->a.leaky;
 
 		xv->a.clamped = 0;
+		xv->a.leaky = 0;
 		err = act_materialize(cv, xv, QNN_DT_I32);
 		xv = &cv->vals[xi];
 		xv->a.clamped = clamped;
+		xv->a.leaky = leaky;
 		x = &xv->a;
 		if (err)
 			return err;
 	}
 	if (!x->pend && x->dtype != QNN_DT_I32 && x->dtype != QNN_DT_F32) {
 		/* re-quantizing bits or bytes: their values as floats, then thresholds */
+		int leaky = xv->a.leaky;
+
+		xv->a.leaky = 0;
 		err = act_to_f32(cv, xv);
+		cv->vals[xi].a.leaky = leaky;
 		xv = &cv->vals[xi];
 		x = &xv->a;
 		if (err)
@@ -825,8 +842,8 @@ static int lower_pool_kind(struct cv *cv, const Onnx__NodeProto *n, int maxp, in
 	if (!xv)
 		return -ENOTSUP;
 	xi = vidx(cv, xv);
-	if (!maxp && xv->a.clamped)
-		return cv_node_fail(cv, n, "average pool after Relu/Clip without a quantizer");
+	if ((!maxp && xv->a.clamped) || xv->a.leaky)
+		return cv_node_fail(cv, n, "pool after Relu/Clip/PRelu without a quantizer");
 	if (xv->a.pend) {
 		/* max-pool commutes with a (monotone) clamp: it stays pending */
 		int clamped = xv->a.clamped;
@@ -1202,6 +1219,8 @@ static int lower_pad(struct cv *cv, const Onnx__NodeProto *n)
 		return -ENOTSUP;
 	if (strcmp(mode, "constant"))
 		return cv_node_fail(cv, n, "mode \"%s\" (only constant padding)", mode);
+	if (xv->a.leaky || xv->a.clamped)
+		return cv_node_fail(cv, n, "padding after Relu/Clip/PRelu without a quantizer");
 	if (xv->a.rank != 4)
 		return cv_node_fail(cv, n, "padding a rank-%d value", xv->a.rank);
 	if (n->n_input > 1 && n->input[1][0]) {	/* opset 11+: pads, constant_value, axes */
@@ -1273,6 +1292,54 @@ static int lower_pad(struct cv *cv, const Onnx__NodeProto *n)
 		if (any)
 			xv->a.xpadv = val;
 	}
+	return 0;
+}
+
+/*
+ * PRelu / LeakyRelu (ReActNet's RPReLU, Bi-Real) with slopes > 0: an
+ * increasing function, folded with the affine map after it into the next
+ * quantizer's thresholds.
+ */
+static int lower_leaky(struct cv *cv, const Onnx__NodeProto *n)
+{
+	struct cv_value *xv = in_act(cv, n, 0);
+	const struct cv_const *sl = NULL;
+	double alpha = cv_attr_f(n, "alpha", 0.01);
+	size_t cnt = 1;
+	uint32_t C;
+	int err;
+
+	if (!xv)
+		return -ENOTSUP;
+	if (is_op(n, "PRelu")) {
+		sl = cv_in_const(cv, n, 1);
+		if (!sl)
+			return cv_node_fail(cv, n, "slope must be a constant");
+		err = cv_chan_operand(cv, n, sl, &xv->a, "slope", &cnt);
+		if (err)
+			return err;
+	}
+	if (xv->a.clamped || xv->a.leaky)
+		return cv_node_fail(cv, n, "a second nonlinearity before the quantizer");
+	C = xv->a.c;
+	for (size_t i = 0; i < cnt; i++)
+		if (!((sl ? sl->v[i] : alpha) > 0))
+			return cv_node_fail(cv, n, "slope %g: only positive slopes (increasing) fold "
+					    "into thresholds", sl ? sl->v[i] : alpha);
+	err = act_forward(cv, xv, n->output[0]);
+	if (err)
+		return err;
+	xv = cv_find(cv, n->output[0]);
+	free(xv->a.nl);
+	xv->a.nl = malloc(3 * C * sizeof(double) + 1);
+	if (!xv->a.nl)
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	for (uint32_t c = 0; c < C; c++) {
+		xv->a.nl[c] = sl ? sl->v[cnt > 1 ? c : 0] : alpha;
+		xv->a.nl[C + c] = 1;
+		xv->a.nl[2 * C + c] = 0;
+	}
+	xv->a.leaky = 1;
 	return 0;
 }
 
@@ -1564,8 +1631,15 @@ static int lower_node(struct cv *cv, const Onnx__NodeProto *n)
 			return lower_add2(cv, n);
 		return lower_arith(cv, n);
 	}
-	if (is_op(n, "Relu") || is_op(n, "Clip"))
+	if (is_op(n, "Relu") || is_op(n, "Clip")) {
+		struct cv_value *xv = cv_find(cv, n->input[0]);
+
+		if (xv && xv->kind == CV_ACT && xv->a.leaky)
+			return cv_node_fail(cv, n, "a second nonlinearity before the quantizer");
 		return lower_clamp(cv, n);
+	}
+	if (is_op(n, "PRelu") || is_op(n, "LeakyRelu"))
+		return lower_leaky(cv, n);
 	if (is_op(n, "Pad"))
 		return lower_pad(cv, n);
 	if (is_op(n, "MaxPool") || is_op(n, "AveragePool") || is_op(n, "GlobalAveragePool") ||
@@ -1746,9 +1820,9 @@ static int lower_outputs(struct cv *cv)
 			if (err)
 				return err;
 			v = cv_find(cv, name);
-		} else if (x->clamped) {
-			return cv_fail(cv, -ENOTSUP, "graph output \"%s\": Relu/Clip without a quantizer",
-				       name);
+		} else if (x->clamped || x->leaky) {
+			return cv_fail(cv, -ENOTSUP, "graph output \"%s\": Relu/Clip/PRelu without a "
+				       "quantizer", name);
 		} else if (x->dtype != QNN_DT_F32) {
 			/* integer or bits -> real values with DEQUANT (scale, bias per channel) */
 			struct qnn_layer_desc l = { 0 };

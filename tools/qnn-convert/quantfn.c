@@ -458,6 +458,8 @@ int cv_qfn_fold(struct cv *cv, const struct cv_qfn *f, const struct cv_act *x,
 			}
 			Tv = f->t[(f->nch > 1 ? c : 0) * f->nt + j];
 			incl = f->incl[(f->nch > 1 ? c : 0) * f->nt + j];
+			if (x->leaky)	/* y = k2*leaky(x) + m2 >= T <=> x >= unleak(T) */
+				Tv = cv_act_unleak(x, c, Tv);
 			if (x->clamped) {	/* pending Relu/Clip: y = clamp(x, lo, hi) */
 				if (incl ? Tv <= x->clamp_lo : Tv < x->clamp_lo)
 					always = 1;

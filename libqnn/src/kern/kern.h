@@ -102,12 +102,56 @@ struct qnn_kern {
 			  const uint64_t *negmask, int flip, uint64_t *out);
 
 	/*
+	 * Integer GEMM for 8-bit first layers: U8/I8 pixels with few channels,
+	 * where bit-planes would cost 8 popcount GEMMs over mostly empty words
+	 * (docs/kernels.md, "The 8-bit first layer"):
+	 *   c[i * ldc + j] = sum_{k < kk} a[i * lda + k] * w_j[k]   (int32)
+	 * for i < m, j < n; kk even (rows zero-padded to it). Exact while
+	 * |a|, |w| <= 2^15 / 2 per product pair, i.e. for 8-bit values and
+	 * weights. b is w packed by qnn_i16_pack() (one layout, every table).
+	 */
+	void (*i16gemm)(size_t m, size_t n, size_t kk, const int16_t *a, size_t lda,
+			const int16_t *b, int32_t *c, size_t ldc);
+
+	/*
+	 * The same product for unsigned bytes and small weights, summed in
+	 * 16 bits (AVX-512BW/AVX2 vpmaddubsw: 64 products per instruction):
+	 *   c[i * ldc + j] = sum_{k < kk} a[i * lda + k] * w_j[k]   (int32)
+	 * a: uint8 rows, kk even. Exact only while every |w| <= 64 and
+	 * 255 * sum_k |w_j[k]| <= 32767 for every j (the caller checks); b is
+	 * w packed by qnn_u8_pack().
+	 */
+	void (*u8gemm)(size_t m, size_t n, size_t kk, const uint8_t *a, size_t lda,
+		       const int8_t *b, int32_t *c, size_t ldc);
+
+	/*
+	 * Max-pool of accumulator rows (a conv fused with its max-pool):
+	 *   dst[j] = flip[j] ^ max_{r < nr} (rows[r][j] ^ flip[j]),  j < n
+	 * flip[j] is 0 or ~0 (~x reverses the order: a min for that j). dst may
+	 * be rows[0], no other row.
+	 */
+	void (*rowmax)(size_t n, size_t nr, const int32_t *const *rows, const int32_t *flip,
+		       int32_t *dst);
+
+	/*
 	 * QNN_CPU_* features this table's code was compiled to use: set to
 	 * QNN_TU_FEATURES (isa_features.h) in the table's own file, so it is
 	 * exactly what that file's compile flags enable.
 	 */
 	unsigned long long needs;
 };
+
+/*
+ * Weights for i16gemm: pairs of k for 16 columns at a time, so one 32-bit
+ * broadcast of a row's pair multiplies 16 (AVX-512) or 8 (AVX2) columns:
+ *   dst[(q * np + j) * 2 + r] = w[j * ldw + 2q + r]   (0 past n or k)
+ * for q < kk / 2, j < np = n rounded up to 16. qnn_i16_pack_len() elements.
+ */
+size_t qnn_i16_pack_len(size_t n, size_t kk);
+/* u8gemm's weights: the same pair layout in bytes, 32 columns at a time */
+size_t qnn_u8_pack_len(size_t n, size_t kk);
+void qnn_u8_pack(size_t n, size_t k, size_t kk, const int8_t *w, size_t ldw, int8_t *dst);
+void qnn_i16_pack(size_t n, size_t k, size_t kk, const int16_t *w, size_t ldw, int16_t *dst);
 
 /* The portable reference table; always available. */
 const struct qnn_kern *qnn_kern_scalar(void);

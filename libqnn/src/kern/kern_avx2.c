@@ -8,6 +8,7 @@
  * which never touches masked-out words.
  */
 #include <immintrin.h>
+#include <string.h>
 
 #include "kern.h"
 #include "kern_isa.h"
@@ -233,6 +234,104 @@ static void avx2_threshold(size_t n, const int32_t *acc, size_t nt,
 	}
 }
 
+/* i16gemm: as the AVX-512 one (kern_avx512.c), 8 columns per register */
+static void avx2_i16gemm(size_t m, size_t n, size_t kk, const int16_t *a, size_t lda,
+			 const int16_t *b, int32_t *c, size_t ldc)
+{
+	size_t np = (n + 15) / 16 * 16, kq = kk / 2;
+
+	for (size_t j0 = 0; j0 < n; j0 += 16) {
+		size_t nj = n - j0 < 16 ? n - j0 : 16;
+
+		for (size_t i = 0; i < m; i++) {
+			__m256i acc0 = _mm256_setzero_si256(), acc1 = acc0;
+			int32_t out[16];
+
+			for (size_t q = 0; q < kq; q++) {
+				const int16_t *w = b + (q * np + j0) * 2;
+				int32_t pair;
+				__m256i x;
+
+				memcpy(&pair, a + i * lda + 2 * q, 4);
+				x = _mm256_set1_epi32(pair);
+				acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(x,
+						_mm256_loadu_si256((const __m256i *)w)));
+				acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(x,
+						_mm256_loadu_si256((const __m256i *)(w + 16))));
+			}
+			if (nj == 16) {
+				_mm256_storeu_si256((__m256i *)(c + i * ldc + j0), acc0);
+				_mm256_storeu_si256((__m256i *)(c + i * ldc + j0 + 8), acc1);
+				continue;
+			}
+			_mm256_storeu_si256((__m256i *)out, acc0);
+			_mm256_storeu_si256((__m256i *)(out + 8), acc1);
+			memcpy(c + i * ldc + j0, out, nj * sizeof(*out));
+		}
+	}
+}
+
+static void avx2_rowmax(size_t n, size_t nr, const int32_t *const *rows, const int32_t *flip,
+			int32_t *dst)
+{
+	size_t j = 0;
+
+	for (; j + 8 <= n; j += 8) {
+		__m256i f = _mm256_loadu_si256((const __m256i *)(flip + j));
+		__m256i v = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(rows[0] + j)), f);
+
+		for (size_t r = 1; r < nr; r++)
+			v = _mm256_max_epi32(v, _mm256_xor_si256(
+				_mm256_loadu_si256((const __m256i *)(rows[r] + j)), f));
+		_mm256_storeu_si256((__m256i *)(dst + j), _mm256_xor_si256(v, f));
+	}
+	if (j < n) {
+		const int32_t *tail[64];
+
+		for (size_t r = 0; r < nr && r < 64; r++)
+			tail[r] = rows[r] + j;
+		if (nr <= 64) {
+			qnn_kern_rowmax_scalar(n - j, nr, tail, flip + j, dst + j);
+			return;
+		}
+		for (; j < n; j++) {
+			int32_t v = rows[0][j] ^ flip[j];
+
+			for (size_t r = 1; r < nr; r++)
+				v = (rows[r][j] ^ flip[j]) > v ? rows[r][j] ^ flip[j] : v;
+			dst[j] = v ^ flip[j];
+		}
+	}
+}
+
+/* u8gemm: as the AVX-512 one (kern_avx512.c), 16 columns per register */
+static void avx2_u8gemm(size_t m, size_t n, size_t kk, const uint8_t *a, size_t lda,
+			const int8_t *b, int32_t *c, size_t ldc)
+{
+	size_t np = (n + 31) / 32 * 32, kq = kk / 2;
+
+	for (size_t j0 = 0; j0 < n; j0 += 16) {
+		size_t nj = n - j0 < 16 ? n - j0 : 16;
+
+		for (size_t i = 0; i < m; i++) {
+			__m256i acc = _mm256_setzero_si256();
+			int32_t out[16];
+
+			for (size_t q = 0; q < kq; q++) {
+				uint16_t pair;
+
+				memcpy(&pair, a + i * lda + 2 * q, 2);
+				acc = _mm256_add_epi16(acc, _mm256_maddubs_epi16(_mm256_set1_epi16((short)pair),
+						_mm256_loadu_si256((const __m256i *)(b + (q * np + j0) * 2))));
+			}
+			_mm256_storeu_si256((__m256i *)out, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(acc)));
+			_mm256_storeu_si256((__m256i *)(out + 8),
+					    _mm256_cvtepi16_epi32(_mm256_extracti128_si256(acc, 1)));
+			memcpy(c + i * ldc + j0, out, nj * sizeof(*out));
+		}
+	}
+}
+
 static const struct qnn_kern avx2_table = {
 	.name = "avx2",
 	.popgemm = avx2_popgemm,
@@ -241,6 +340,9 @@ static const struct qnn_kern avx2_table = {
 	.pack_words = qnn_kern_pack_none,
 	.popgemm_packed = blocked_popgemm_planes,
 	.threshold = avx2_threshold,
+	.i16gemm = avx2_i16gemm,
+	.rowmax = avx2_rowmax,
+	.u8gemm = avx2_u8gemm,
 	.needs = QNN_TU_FEATURES,
 };
 

@@ -194,6 +194,9 @@ static const struct qnn_kern neon_table = {
 	.pack_words = qnn_kern_pack_none,
 	.popgemm_packed = blocked_popgemm_planes,
 	.threshold = neon_threshold,
+	.i16gemm = qnn_kern_i16gemm_scalar,	/* gcc vectorizes it well enough for a first layer */
+	.rowmax = qnn_kern_rowmax_scalar,
+	.u8gemm = qnn_kern_u8gemm_scalar,
 	.needs = QNN_TU_FEATURES,
 };
 

@@ -100,6 +100,84 @@ size_t qnn_kern_pack_none(size_t n, size_t kw, size_t pb)
 	return 0;
 }
 
+size_t qnn_i16_pack_len(size_t n, size_t kk)
+{
+	return (n + 15) / 16 * 16 * kk;
+}
+
+void qnn_i16_pack(size_t n, size_t k, size_t kk, const int16_t *w, size_t ldw, int16_t *dst)
+{
+	size_t np = (n + 15) / 16 * 16;
+
+	for (size_t q = 0; q < kk / 2; q++)
+		for (size_t j = 0; j < np; j++)
+			for (size_t r = 0; r < 2; r++)
+				dst[(q * np + j) * 2 + r] = j < n && 2 * q + r < k ?
+							    w[j * ldw + 2 * q + r] : 0;
+}
+
+void qnn_kern_i16gemm_scalar(size_t m, size_t n, size_t kk, const int16_t *a, size_t lda,
+			     const int16_t *b, int32_t *c, size_t ldc)
+{
+	size_t np = (n + 15) / 16 * 16;
+
+	for (size_t i = 0; i < m; i++)
+		for (size_t j = 0; j < n; j++) {
+			uint32_t s = 0;	/* wrapping, as kern.h says */
+
+			for (size_t q = 0; q < kk / 2; q++)
+				s += (uint32_t)((int32_t)a[i * lda + 2 * q] * b[(q * np + j) * 2]) +
+				     (uint32_t)((int32_t)a[i * lda + 2 * q + 1] * b[(q * np + j) * 2 + 1]);
+			c[i * ldc + j] = (int32_t)s;
+		}
+}
+
+size_t qnn_u8_pack_len(size_t n, size_t kk)
+{
+	return (n + 31) / 32 * 32 * kk;
+}
+
+void qnn_u8_pack(size_t n, size_t k, size_t kk, const int8_t *w, size_t ldw, int8_t *dst)
+{
+	size_t np = (n + 31) / 32 * 32;
+
+	for (size_t q = 0; q < kk / 2; q++)
+		for (size_t j = 0; j < np; j++)
+			for (size_t r = 0; r < 2; r++)
+				dst[(q * np + j) * 2 + r] = j < n && 2 * q + r < k ?
+							    w[j * ldw + 2 * q + r] : 0;
+}
+
+void qnn_kern_u8gemm_scalar(size_t m, size_t n, size_t kk, const uint8_t *a, size_t lda,
+			    const int8_t *b, int32_t *c, size_t ldc)
+{
+	size_t np = (n + 31) / 32 * 32;
+
+	for (size_t i = 0; i < m; i++)
+		for (size_t j = 0; j < n; j++) {
+			int32_t s = 0;
+
+			for (size_t k = 0; k < kk; k++)
+				s += a[i * lda + k] * b[((k / 2) * np + j) * 2 + k % 2];
+			c[i * ldc + j] = s;
+		}
+}
+
+void qnn_kern_rowmax_scalar(size_t n, size_t nr, const int32_t *const *rows,
+			    const int32_t *flip, int32_t *dst)
+{
+	for (size_t j = 0; j < n; j++) {
+		int32_t v = rows[0][j] ^ flip[j];
+
+		for (size_t r = 1; r < nr; r++) {
+			int32_t x = rows[r][j] ^ flip[j];
+
+			v = x > v ? x : v;
+		}
+		dst[j] = v ^ flip[j];
+	}
+}
+
 static const struct qnn_kern scalar_table = {
 	.name = "scalar",
 	.popgemm = scalar_popgemm,
@@ -108,6 +186,9 @@ static const struct qnn_kern scalar_table = {
 	.pack_words = qnn_kern_pack_none,
 	.popgemm_packed = scalar_popgemm_planes,
 	.threshold = qnn_kern_threshold_scalar,
+	.i16gemm = qnn_kern_i16gemm_scalar,
+	.rowmax = qnn_kern_rowmax_scalar,
+	.u8gemm = qnn_kern_u8gemm_scalar,
 	.needs = QNN_TU_FEATURES,
 };
 
