@@ -291,10 +291,20 @@ static void op_mmap(struct fz *z)
 		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd,
 			 b->offset);
 		if (p == MAP_FAILED) {
-			/* a forked child may have closed the handle */
-			if (!f->shared)
-				bad(z, "mmap of a live BO failed: errno %d%.0d",
-				    errno, 0);
+			int err = errno;
+			struct drm_qnn_bo_info i = { .handle = b->handle };
+
+			/*
+			 * The kernel is the judge of whether the handle is
+			 * still ours (a forked child may have closed it): a
+			 * refusal counts only if BO_INFO still answers with
+			 * the offset mmap refused.
+			 */
+			if (!f->shared &&
+			    !fz_ioctl(z, f->fd, DRM_IOCTL_QNN_BO_INFO, &i, 0) &&
+			    i.offset == b->offset)
+				bad(z, "mmap of a live BO (BO_INFO agrees) failed: errno %d, handle %d",
+				    err, (int)b->handle);
 			return;
 		}
 		/* the CPU side of the BO must work: touch both ends */
