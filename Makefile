@@ -5,7 +5,7 @@
 #   make            kernel modules, libqnn, tools, selftests
 #   make check      build, then every test (host, sanitizers, aarch64, fuzz,
 #                   the VM lanes with the driver); ends with
-#                   "N passed, N failed, N skipped, N todo"
+#                   "N passed, N failed, N skipped" (known bugs: a "# N todo" line above it)
 #   make vm-check   the stock-kernel VM lane (every selftest, the fuzzer)
 #   make vm-debug   the debug-kernel lane (KASAN, kmemleak, lockdep, ...)
 #   make vm-swiotlb the job selftests with swiotlb=force (bounce buffers)

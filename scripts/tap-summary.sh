@@ -34,5 +34,7 @@ for f in "$dir"/*.tap; do
 	fail=$((fail + n - t))
 	todo=$((todo + t))
 done
-echo "$pass passed, $fail failed, $skip skipped, $todo todo"
+# CI reads "N passed, N failed[, N skipped]" alone on the last line
+echo "# $todo todo (failing tests of known bugs, scripts/vm-known-bugs.txt)"
+echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
