@@ -204,3 +204,17 @@ int sh(const char *cmd)
 
 	return st == 0 ? 0 : -1;
 }
+
+void job_small_conv(struct cs_mem *m, struct cs_builder *b)
+{
+	struct cs_conv_spec spec = {
+		.a = { QNN_CS_ENC_BIPOLAR, 1 }, .w = { QNN_CS_ENC_BIPOLAR, 1 },
+		.k = 3, .stride = 1, .pad = 1, .pad_set = 1, .zero_pad = 1,
+		.n = 1, .h = 4, .w_ = 4, .c = 64, .oc = 8,
+		.mode = QNN_CS_OUT_INT32,
+	};
+
+	cs_mem_reset(m);
+	csb_init(b);
+	cs_gen_conv(m, b, &spec);
+}

@@ -48,6 +48,12 @@ long read_text(const char *path, char *buf, size_t len);
 /* Run a shell command: 0 when it exited with 0. */
 int sh(const char *cmd);
 
+/*
+ * A small binary conv (4x4x64 -> 8, 3x3, one-padded, INT32 out) built into
+ * @m/@b from scratch: the jobs tests' unit of real device work.
+ */
+void job_small_conv(struct cs_mem *m, struct cs_builder *b);
+
 /* The header of an empty stream (a valid 0-command job). */
 void job_empty_stream(struct qnn_cs_header *h);
 

@@ -40,20 +40,6 @@ static int pm_control(int fd, const char *val)
 	return ret;
 }
 
-static void conv_job(struct cs_mem *m, struct cs_builder *b)
-{
-	struct cs_conv_spec spec = {
-		.a = { QNN_CS_ENC_BIPOLAR, 1 }, .w = { QNN_CS_ENC_BIPOLAR, 1 },
-		.k = 3, .stride = 1, .pad = 1, .pad_set = 1, .zero_pad = 1,
-		.n = 1, .h = 4, .w_ = 4, .c = 64, .oc = 8,
-		.mode = QNN_CS_OUT_INT32,
-	};
-
-	cs_mem_reset(m);
-	csb_init(b);
-	cs_gen_conv(m, b, &spec);
-}
-
 static int submit_dep(int fd, struct cs_builder *b, const struct cs_mem *m,
 		      uint32_t in, uint32_t out, struct drm_qnn_submit *s)
 {
@@ -124,10 +110,10 @@ TEST_F_TIMEOUT(cancel, failed_dependency_across_files, 120)
 	/* X runs long enough that Y and Z are queued behind it */
 	ASSERT_EQ(0, sim_knob(self->fd1, "delay_us", 200000));
 	ASSERT_EQ(0, sim_knob(self->fd1, "mmu_fault_next_job", 1));
-	conv_job(&self->m1, self->b1);
+	job_small_conv(&self->m1, self->b1);
 	ASSERT_EQ(0, self->m1.err);
 	ASSERT_EQ(0, submit_dep(self->fd1, self->b1, &self->m1, 0, sx, &x));
-	conv_job(&self->m2, self->b2);
+	job_small_conv(&self->m2, self->b2);
 	ASSERT_EQ(0, self->m2.err);
 	ASSERT_EQ(0, submit_dep(self->fd2, self->b2, &self->m2, sy1, sy, &y));
 	ASSERT_EQ(0, submit_dep(self->fd2, self->b2, &self->m2, sy, sz, &z));
@@ -157,7 +143,7 @@ TEST_F_TIMEOUT(cancel, failed_dependency_across_files, 120)
 
 	/* a job submitted after the failure is not cancelled by it */
 	ASSERT_EQ(0, sim_knob(self->fd1, "delay_us", 0));
-	conv_job(&self->m2, self->b2);
+	job_small_conv(&self->m2, self->b2);
 	ASSERT_EQ(0, submit_dep(self->fd2, self->b2, &self->m2, sy1, 0, &y));
 	ASSERT_EQ(0, job_wait(self->fd2, y.job_id, 20000, &w));
 	EXPECT_EQ(DRM_QNN_JOB_COMPLETED, w.status);
@@ -171,7 +157,7 @@ TEST_F_TIMEOUT(cancel, failed_implicit_dependency_same_file, 120)
 
 	ASSERT_EQ(0, sim_knob(self->fd1, "delay_us", 200000));
 	ASSERT_EQ(0, sim_knob(self->fd1, "mmu_fault_next_job", 1));
-	conv_job(&self->m1, self->b1);
+	job_small_conv(&self->m1, self->b1);
 	ASSERT_EQ(0, self->m1.err);
 	ASSERT_EQ(0, submit_dep(self->fd1, self->b1, &self->m1, 0, 0, &a));
 	ASSERT_EQ(0, submit_dep(self->fd1, self->b1, &self->m1, 0, 0, &b));
@@ -204,7 +190,7 @@ TEST_F_TIMEOUT(cancel, close_cancels_queued_jobs, 120)
 	int fd3;
 
 	/* the work one job does, as the device counts it */
-	conv_job(&self->m1, self->b1);
+	job_small_conv(&self->m1, self->b1);
 	ASSERT_EQ(0, self->m1.err);
 	ASSERT_EQ(0, job_submit(self->fd1, self->b1, &self->m1, 0, &s));
 	ASSERT_EQ(0, job_wait(self->fd1, s.job_id, 20000, &w));
@@ -220,7 +206,7 @@ TEST_F_TIMEOUT(cancel, close_cancels_queued_jobs, 120)
 	ASSERT_LE(0, fd3);
 	job_mem_init(&self->m2, &fd3, 13);
 	for (int i = 0; i < 20; i++) {
-		conv_job(&self->m2, self->b2);
+		job_small_conv(&self->m2, self->b2);
 		ASSERT_EQ(0, self->m2.err);
 		ASSERT_EQ(0, job_submit(fd3, self->b2, &self->m2, 0, &s));
 		cs_mem_reset(&self->m2);

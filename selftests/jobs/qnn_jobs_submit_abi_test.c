@@ -39,20 +39,6 @@ struct bo_ref_v2 {
 	__u64 future;
 };
 
-static void conv_job(struct cs_mem *m, struct cs_builder *b)
-{
-	struct cs_conv_spec spec = {
-		.a = { QNN_CS_ENC_BIPOLAR, 1 }, .w = { QNN_CS_ENC_BIPOLAR, 1 },
-		.k = 3, .stride = 1, .pad = 1, .pad_set = 1, .zero_pad = 1,
-		.n = 1, .h = 4, .w_ = 4, .c = 64, .oc = 8,
-		.mode = QNN_CS_OUT_INT32,
-	};
-
-	cs_mem_reset(m);
-	csb_init(b);
-	cs_gen_conv(m, b, &spec);
-}
-
 FIXTURE(abi) {
 	int fd;
 	struct cs_builder *b;
@@ -68,7 +54,7 @@ FIXTURE_SETUP(abi)
 	self->b = calloc(1, sizeof(*self->b));
 	ASSERT_NE(NULL, self->b);
 	job_mem_init(&self->m, &self->fd, 21);
-	conv_job(&self->m, self->b);
+	job_small_conv(&self->m, self->b);
 	ASSERT_EQ(0, self->m.err);
 	memset(&self->s, 0, sizeof(self->s));
 	for (int i = 0; i < self->m.n; i++) {

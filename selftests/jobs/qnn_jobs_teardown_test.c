@@ -14,20 +14,6 @@
 #include "kselftest_harness.h"
 #include "job_util.h"
 
-static void conv_job(struct cs_mem *m, struct cs_builder *b)
-{
-	struct cs_conv_spec spec = {
-		.a = { QNN_CS_ENC_BIPOLAR, 1 }, .w = { QNN_CS_ENC_BIPOLAR, 1 },
-		.k = 3, .stride = 1, .pad = 1, .pad_set = 1, .zero_pad = 1,
-		.n = 1, .h = 4, .w_ = 4, .c = 64, .oc = 8,
-		.mode = QNN_CS_OUT_INT32,
-	};
-
-	cs_mem_reset(m);
-	csb_init(b);
-	cs_gen_conv(m, b, &spec);
-}
-
 static int bo_count(int fd, uint64_t *v)
 {
 	return qnn_debugfs_u64(fd, "bo_count", v);
@@ -63,7 +49,7 @@ TEST_F_TIMEOUT(teardown, close_with_jobs_in_flight, 200)
 	ASSERT_LE(0, fd2);
 	job_mem_init(&m, &fd2, 5);
 	for (int i = 0; i < 24; i++) {
-		conv_job(&m, b);
+		job_small_conv(&m, b);
 		ASSERT_EQ(0, m.err);
 		ASSERT_EQ(0, job_submit(fd2, b, &m, 0, &s));
 		/* drop our handles: the jobs alone keep the BOs alive */
@@ -96,7 +82,7 @@ TEST_F_TIMEOUT(teardown, unload_with_jobs_in_flight, 200)
 	ASSERT_EQ(0, sim_knob(fd, "delay_us", 50000));
 	job_mem_init(&m, &fd, 9);
 	for (int i = 0; i < 16; i++) {
-		conv_job(&m, b);
+		job_small_conv(&m, b);
 		ASSERT_EQ(0, m.err);
 		ASSERT_EQ(0, job_submit(fd, b, &m, 0, &s));
 		ids[n++] = s.job_id;
