@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * debugfs: /sys/kernel/debug/accel/<dev>/ (created by the DRM core) gets
- * bo_count (the selftests' leak check), files, va and regs; and
+ * bo_count (the selftests' leak check), files, va, jobs, regs (every
+ * register by name) and counters (qnn_stats.c); and
  * /sys/kernel/debug/accel/<minor> links to it, so tests can go from
  * /dev/accel/accelN to its directory.
  */
@@ -58,30 +59,42 @@ static int jobs_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(jobs);
 
-static const struct {
-	const char *name;
-	unsigned int reg;
-} qnn_debugfs_regs[] = {
+static int counters_show(struct seq_file *m, void *unused)
+{
+	qnn_stats_debugfs_show(m->private, m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(counters);
+
+/* Every readable register, in address order: debugfs "regs", coredumps */
+const struct qnn_reg_name qnn_reg_names[] = {
 #define QNN_REG_NAME(r) { #r, QNN_REG_##r }
 	QNN_REG_NAME(MAGIC), QNN_REG_NAME(ID), QNN_REG_NAME(VERSION),
 	QNN_REG_NAME(CAPS), QNN_REG_NAME(OPS), QNN_REG_NAME(SRAM_KIB),
 	QNN_REG_NAME(CLOCK_KHZ), QNN_REG_NAME(SCRATCH), QNN_REG_NAME(CTRL),
-	QNN_REG_NAME(STATUS), QNN_REG_NAME(IRQ_STATUS), QNN_REG_NAME(IRQ_MASK),
+	QNN_REG_NAME(STATUS), QNN_REG_NAME(POWER), QNN_REG_NAME(IRQ_STATUS),
+	QNN_REG_NAME(IRQ_MASK),
 	QNN_REG_NAME(CQ_BASE_LO), QNN_REG_NAME(CQ_BASE_HI),
 	QNN_REG_NAME(CQ_SIZE), QNN_REG_NAME(CQ_HEAD), QNN_REG_NAME(CQ_TAIL),
 	QNN_REG_NAME(DONE_SEQNO), QNN_REG_NAME(MMU_CTRL),
 	QNN_REG_NAME(MMU_PT_BASE_LO), QNN_REG_NAME(MMU_PT_BASE_HI),
 	QNN_REG_NAME(MMU_FAULT_STATUS), QNN_REG_NAME(MMU_FAULT_ADDR_LO),
 	QNN_REG_NAME(MMU_FAULT_ADDR_HI), QNN_REG_NAME(MMU_FAULT_SEQNO),
+	QNN_REG_NAME(ATS_PT_BASE_LO), QNN_REG_NAME(ATS_PT_BASE_HI),
+	QNN_REG_NAME(ATS_VA_LO), QNN_REG_NAME(ATS_VA_HI),
+	QNN_REG_NAME(ATS_STATUS), QNN_REG_NAME(ATS_PA_LO),
+	QNN_REG_NAME(ATS_PA_HI),
 	QNN_REG_NAME(ERR_STATUS), QNN_REG_NAME(ERR_SEQNO),
 	QNN_REG_NAME(ERR_OFFSET), QNN_REG_NAME(ERR_COUNT),
 	QNN_REG_NAME(PERF_JOBS), QNN_REG_NAME(PERF_CYCLES_LO),
 	QNN_REG_NAME(PERF_CYCLES_HI), QNN_REG_NAME(PERF_BINOPS_LO),
 	QNN_REG_NAME(PERF_BINOPS_HI), QNN_REG_NAME(PERF_BYTES_RD_LO),
 	QNN_REG_NAME(PERF_BYTES_RD_HI), QNN_REG_NAME(PERF_BYTES_WR_LO),
-	QNN_REG_NAME(PERF_BYTES_WR_HI),
+	QNN_REG_NAME(PERF_BYTES_WR_HI), QNN_REG_NAME(DMA_CAPS),
 #undef QNN_REG_NAME
 };
+
+const unsigned int qnn_num_reg_names = ARRAY_SIZE(qnn_reg_names);
 
 static int regs_show(struct seq_file *m, void *unused)
 {
@@ -91,11 +104,11 @@ static int regs_show(struct seq_file *m, void *unused)
 
 	if (!drm_dev_enter(&qdev->drm, &idx))
 		return -ENODEV;
-	for (i = 0; i < ARRAY_SIZE(qnn_debugfs_regs); i++) {
-		if (regmap_read(qdev->regs, qnn_debugfs_regs[i].reg, &val))
+	for (i = 0; i < qnn_num_reg_names; i++) {
+		if (regmap_read(qdev->regs, qnn_reg_names[i].reg, &val))
 			continue;
-		seq_printf(m, "%-18s 0x%03x 0x%08x\n", qnn_debugfs_regs[i].name,
-			   qnn_debugfs_regs[i].reg, val);
+		seq_printf(m, "%-18s 0x%03x 0x%08x\n", qnn_reg_names[i].name,
+			   qnn_reg_names[i].reg, val);
 	}
 	drm_dev_exit(idx);
 	return 0;
@@ -114,6 +127,7 @@ void qnn_debugfs_init(struct qnn_device *qdev)
 	debugfs_create_file("va", 0444, root, qdev, &va_fops);
 	debugfs_create_file("jobs", 0444, root, qdev, &jobs_fops);
 	debugfs_create_file("regs", 0444, root, qdev, &regs_fops);
+	debugfs_create_file("counters", 0444, root, qdev, &counters_fops);
 
 	snprintf(name, sizeof(name), "%d", qdev->drm.accel->index);
 	qdev->debugfs_link = debugfs_create_symlink(name, root->d_parent,

@@ -520,7 +520,7 @@ struct qnn_device *qnn_device_init(struct device *dev, struct regmap *regs,
 		return ERR_PTR(ret);
 
 	ret = qnn_hw_read_caps(qdev) ?: qnn_ring_init(qdev) ?:
-	      qnn_hw_reset(qdev);
+	      qnn_coredump_init(qdev) ?: qnn_hw_reset(qdev);
 	if (ret)
 		return ERR_PTR(ret);
 
@@ -574,6 +574,7 @@ void qnn_device_fini(struct qnn_device *qdev)
 	synchronize_irq(qdev->irq);
 	/* jobs on the ring will never end now: fail them */
 	qnn_jobs_unplug(qdev);
+	qnn_coredump_fini(qdev);
 	pm_runtime_put_noidle(qdev->drm.dev);
 }
 EXPORT_SYMBOL_GPL(qnn_device_fini);

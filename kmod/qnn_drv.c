@@ -91,6 +91,7 @@ static int qnn_open(struct drm_device *drm, struct drm_file *file)
 		return -ENOMEM;
 	qf->qdev = qdev;
 	qf->pid = task_tgid_nr(current);
+	qf->client_id = file->client_id;
 	get_task_comm(qf->comm, current);
 	ret = qnn_mmu_ctx_init(&qf->mmu, qdev, qdev->caps.va_bits,
 			       QNN_VA_START, qdev->va_user_end);
@@ -139,13 +140,19 @@ static const struct drm_ioctl_desc qnn_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(QNN_WAIT, qnn_ioctl_wait, 0),
 };
 
-DEFINE_DRM_ACCEL_FOPS(qnn_fops);
+/* DRM_ACCEL_FOPS and fdinfo (qnn_stats.c) */
+static const struct file_operations qnn_fops = {
+	.owner = THIS_MODULE,
+	DRM_ACCEL_FOPS,
+	.show_fdinfo = drm_show_fdinfo,
+};
 
 const struct drm_driver qnn_drm_driver = {
 	.driver_features = DRIVER_COMPUTE_ACCEL | DRIVER_GEM | DRIVER_SYNCOBJ |
 			   DRIVER_SYNCOBJ_TIMELINE,
 	.open = qnn_open,
 	.postclose = qnn_postclose,
+	.show_fdinfo = qnn_show_fdinfo,
 	.gem_create_object = qnn_gem_create_object,
 	.gem_prime_import_sg_table = qnn_gem_prime_import_sg_table,
 	.ioctls = qnn_ioctls,

@@ -17,6 +17,7 @@
 
 #include "qnn_mmu.h"
 #include "qnn_job.h"
+#include "qnn_obs.h"
 #include "qnn_ring.h"
 
 #define QNN_DRIVER_MAJOR	1
@@ -72,6 +73,8 @@ struct qnn_device {
 	bool sys_stopped;		/* system sleep stopped the scheduler */
 	bool sys_powered_down;		/* by system sleep, not runtime PM */
 	unsigned long suspend_timeout;	/* the scheduler's, across sleep */
+
+	struct qnn_obs obs;		/* counters, coredumps (qnn_obs.h) */
 };
 
 /* One open file: a context with its own device address space. */
@@ -82,6 +85,8 @@ struct qnn_file {
 	pid_t pid;
 	char comm[TASK_COMM_LEN];
 	struct qnn_file_jobs jobs;
+	u64 client_id;			/* drm-client-id (fdinfo, tracepoints) */
+	struct qnn_obs_stats stats;	/* fdinfo */
 };
 
 struct qnn_bo_map;

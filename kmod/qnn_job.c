@@ -47,6 +47,7 @@
 
 #include "qnn_accel.h"
 #include "qnn_cmdstream.h"
+#include "qnn_coredump.h"
 #include "qnn_drv.h"
 #include "qnn_job.h"
 #include "qnn_regs.h"
@@ -107,6 +108,8 @@ struct qnn_job {
 	struct drm_gem_object *cmd_obj;	/* kernel-only stream copy */
 	struct drm_mm_node cmd_node;
 	u32 cmd_size;
+	u32 num_cmds;			/* for the tracepoints */
+	u64 ops;
 
 	/* allocated by SUBMIT, initialised by the first run_job() */
 	struct dma_fence *hw_fence;
@@ -121,6 +124,62 @@ struct qnn_job {
 static struct qnn_job *to_qnn_job(struct drm_sched_job *sj)
 {
 	return container_of(sj, struct qnn_job, base);
+}
+
+/* --- observability hooks (tracepoints, statistics, coredumps) ------- */
+
+static u32 qnn_job_dev(const struct qnn_job *job)
+{
+	return job->qdev->drm.accel->index;
+}
+
+static void qnn_job_trace_run(const struct qnn_job *job)
+{
+	trace_qnn_job_run(qnn_job_dev(job), job->qf->client_id, job->qf->pid,
+			  job->id, job->seqno, job->slot,
+			  ktime_to_ns(ktime_sub(job->rec->t_run,
+						job->rec->t_submit)));
+}
+
+/* From the finished fence's callback: every job passes here once. */
+static void qnn_job_trace_done(const struct qnn_job *job)
+{
+	const struct qnn_job_rec *rec = job->rec;
+	u32 status = rec->status ?: DRM_QNN_JOB_CANCELED;
+	ktime_t end = rec->t_done ?: ktime_get();
+	u64 dev_ns = qnn_stats_done(job->qf, status, rec->cycles);
+
+	trace_qnn_job_done(qnn_job_dev(job), job->qf->client_id, job->qf->pid,
+			   job->id, status, rec->cycles, dev_ns,
+			   rec->t_run ? ktime_to_ns(ktime_sub(end, rec->t_run)) : 0,
+			   ktime_to_ns(ktime_sub(end, rec->t_submit)));
+}
+
+/* A devcoredump of @job, which ends with @status (ring lock held). */
+static void qnn_job_coredump_locked(struct qnn_device *qdev,
+				    const struct qnn_job *job, u32 reason,
+				    u32 status)
+{
+	const struct qnn_hw_result *r = &qdev->ring.results[job->slot];
+	const struct qnn_job_rec *rec = job->rec;
+	struct qnn_coredump_job cj = {
+		.reason = reason,
+		.status = status,
+		.id = job->id,
+		.qf = job->qf,
+		.seqno = job->seqno,
+		.slot = job->slot,
+		.hw_status = le32_to_cpu(READ_ONCE(r->status)),
+		.hw_detail = le32_to_cpu(r->detail),
+		.cs_offset = rec->cs_offset,
+		.fault_flags = rec->fault_flags,
+		.fault_addr = rec->fault_addr,
+		.cmd_obj = job->cmd_obj,
+		.cmd_size = job->cmd_size,
+		.t_run = rec->t_run,
+	};
+
+	qnn_coredump_capture_locked(qdev, &cj);
 }
 
 static void qnn_job_rec_release(struct kref *ref)
@@ -195,8 +254,6 @@ static void qnn_job_finish_locked(struct qnn_device *qdev, struct qnn_job *job,
 			atomic64_inc(&fj->timeouts);
 		}
 	}
-	trace_qnn_job_done(job->id, job->seqno, status,
-			   ktime_to_ns(ktime_sub(rec->t_done, rec->t_run)));
 	if (err)
 		dma_fence_set_error(job->hw_fence, err);
 	/* the device's writes visible to the CPU before anyone can wait */
@@ -260,6 +317,20 @@ static void qnn_jobs_reap_locked(struct qnn_device *qdev)
 		if (job->nopped) {
 			status = DRM_QNN_JOB_CANCELED;
 			err = -ECANCELED;
+		}
+		if (status == DRM_QNN_JOB_MMU_FAULT) {
+			qnn_stats_mmu_fault(job->qf);
+			trace_qnn_mmu_fault(qnn_job_dev(job), job->qf->client_id,
+					    job->qf->pid, job->id,
+					    rec->fault_addr,
+					    !!rec->fault_flags,
+					    detail & QNN_RESULT_FAULT_REASON);
+			qnn_job_coredump_locked(qdev, job,
+						QNN_COREDUMP_MMU_FAULT, status);
+		} else if (status == DRM_QNN_JOB_DEVICE_ERROR) {
+			qnn_job_coredump_locked(qdev, job,
+						QNN_COREDUMP_DEVICE_ERROR,
+						status);
 		}
 		qnn_job_finish_locked(qdev, job, status, err);
 	}
@@ -391,8 +462,7 @@ static struct dma_fence *qnn_job_run(struct drm_sched_job *sj)
 						      -ECANCELED);
 			} else {
 				qnn_ring_push_job_locked(qdev, job);
-				trace_qnn_job_run(job->id, job->seqno,
-						  job->slot);
+				qnn_job_trace_run(job);
 				qnn_ring_doorbell_locked(qdev);
 				drm_dev_exit(idx);
 			}
@@ -423,7 +493,7 @@ static struct dma_fence *qnn_job_run(struct drm_sched_job *sj)
 
 	spin_lock_irqsave(&qdev->ring.lock, flags);
 	qnn_ring_push_job_locked(qdev, job);
-	trace_qnn_job_run(job->id, job->seqno, job->slot);
+	qnn_job_trace_run(job);
 	qnn_ring_doorbell_locked(qdev);
 	spin_unlock_irqrestore(&qdev->ring.lock, flags);
 	drm_dev_exit(idx);
@@ -492,7 +562,13 @@ static enum drm_gpu_sched_stat qnn_job_timedout(struct drm_sched_job *sj)
 	}
 	drm_warn(&qdev->drm, "job %llu timed out after %u ms: resetting\n",
 		 bad->id, job_timeout_ms);
-	trace_qnn_reset(bad->id);
+	trace_qnn_reset(qnn_job_dev(bad), bad->qf->client_id, bad->qf->pid,
+			bad->id);
+	/* the device as it hangs, before the reset clears it */
+	spin_lock_irqsave(&qdev->ring.lock, flags);
+	qnn_job_coredump_locked(qdev, bad, QNN_COREDUMP_HANG,
+				DRM_QNN_JOB_TIMEOUT);
+	spin_unlock_irqrestore(&qdev->ring.lock, flags);
 	qnn_file_jobs_hang(qdev, bad);
 	/* the reset drops the running job and leaves an empty, enabled ring */
 	ret = qnn_hw_start(qdev);
@@ -988,6 +1064,7 @@ static void qnn_job_done_cb(struct dma_fence *f, struct dma_fence_cb *cb)
 {
 	struct qnn_job *job = container_of(cb, struct qnn_job, done_cb);
 
+	qnn_job_trace_done(job);
 	/* the record's fields before "done": WAIT reads them after it */
 	smp_store_release(&job->rec->done, true);
 	wake_up_all(&job->qf->jobs.done_wq);
@@ -1047,7 +1124,10 @@ static int qnn_job_push(struct qnn_job *job, struct qnn_submit_out *out)
 	fj->next_id++;
 	atomic64_inc(&fj->submitted);
 	job->rec->t_submit = ktime_get();
-	trace_qnn_job_submit(job->id, job->cmd_size, job->bo_count);
+	qnn_stats_submit(job->qf);
+	trace_qnn_job_submit(qnn_job_dev(job), job->qf->client_id, job->qf->pid,
+			     job->id, job->num_cmds, job->ops, job->cmd_size,
+			     job->bo_count);
 	/*
 	 * Unlock first: once pushed, the job may run, end and drop its BOs
 	 * before this function could touch job->bos again.
@@ -1160,6 +1240,8 @@ int qnn_ioctl_submit(struct drm_device *drm, void *data,
 		args->cs_offset = info.err_offset;
 		goto out_put;
 	}
+	job->num_cmds = info.num_cmds;
+	job->ops = info.ops;
 	if (args->out_syncobj) {
 		ret = -ENOENT;
 		out.syncobj = drm_syncobj_find(file, args->out_syncobj);

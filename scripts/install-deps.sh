@@ -9,7 +9,9 @@
 # Groups:
 #   build  compilers, libdrm, OpenBLAS, protobuf-c, zlib, libpng, onnx.proto,
 #          pahole (the 6.12 headers generate BTF for modules), dtc and
-#          dt-schema (the device-tree binding check, scripts/dt-check.sh)
+#          dt-schema (the device-tree binding check, scripts/dt-check.sh),
+#          clang, llvm, libbpf-dev and bpftool (qnn-top's BPF program, its
+#          skeleton and vmlinux.h from the VM kernel's BTF)
 #   vm     qemu, busybox, the Debian 6.12 kernel image + headers unpacked into
 #          build/deps/kernel, the kselftest harness and checkpatch.pl from
 #          linux-source-6.12 unpacked into build/deps/linux-src
@@ -101,7 +103,8 @@ fetch_debs() { # dir pkg...
 group_build() {
 	pkgs build-essential pkg-config libdrm-dev libopenblas-dev zlib1g-dev \
 		libpng-dev protobuf-c-compiler libprotobuf-c-dev python3-onnx \
-		cpio xz-utils zstd kmod dwarves device-tree-compiler dt-schema
+		cpio xz-utils zstd kmod dwarves device-tree-compiler dt-schema \
+		clang llvm libbpf-dev bpftool
 }
 
 group_vm() {
