@@ -204,10 +204,12 @@ if [ "$trinity_n" -gt 0 ]; then
 	cp "$trinity" "$root/bin/trinity"
 	copy_libs "$trinity"
 fi
-if [ -x "$build/tools/qnn-info" ]; then
-	cp "$build/tools/qnn-info" "$root/bin/qnn-info"
-	copy_libs "$build/tools/qnn-info"
-fi
+for tool in qnn-info qnn-top; do
+	if [ -x "$build/tools/$tool" ]; then
+		cp "$build/tools/$tool" "$root/bin/$tool"
+		copy_libs "$build/tools/$tool"
+	fi
+done
 
 # --- /init -------------------------------------------------------------------
 # Program output goes to ttyS1 (a file on the host) framed by markers, so

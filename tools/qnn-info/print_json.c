@@ -65,6 +65,47 @@ static void ops(FILE *f, const struct qnn_info_dev *d)
 	fputc(']', f);
 }
 
+/* ,"counters":{"key":n,...} or null and the reason */
+static void counters(FILE *f, const struct qnn_info_dev *d)
+{
+	int i;
+
+	if (d->ncounters < 0) {
+		fputs(",\"counters\":null,\"counters_error\":", f);
+		str(f, strerror(-d->ncounters));
+		return;
+	}
+	fputs(",\"counters\":{", f);
+	for (i = 0; i < d->ncounters; i++) {
+		fputs(i ? "," : "", f);
+		str(f, d->counters[i].key);
+		fprintf(f, ":%" PRIu64, d->counters[i].value);
+	}
+	fputc('}', f);
+}
+
+/* ,"registers":[...] with --regs */
+static void regs(FILE *f, const struct qnn_info_dev *d)
+{
+	int i;
+
+	if (d->nregs < 0) {
+		fputs(",\"registers\":null,\"registers_error\":", f);
+		str(f, strerror(-d->nregs));
+		return;
+	}
+	if (!d->nregs)
+		return;
+	fputs(",\"registers\":[", f);
+	for (i = 0; i < d->nregs; i++) {
+		fputs(i ? ",{\"name\":" : "{\"name\":", f);
+		str(f, d->regs[i].name);
+		fprintf(f, ",\"offset\":%u,\"value\":%" PRIu32 "}",
+			d->regs[i].offset, d->regs[i].value);
+	}
+	fputc(']', f);
+}
+
 static void device(FILE *f, const struct qnn_info_dev *d)
 {
 	fputs("{\"path\":", f);
@@ -103,6 +144,8 @@ static void device(FILE *f, const struct qnn_info_dev *d)
 	num(f, d, DRM_QNN_PARAM_PAGE_SIZE, "page_size");
 	num(f, d, DRM_QNN_PARAM_QUEUE_DEPTH, "queue_depth");
 	num(f, d, DRM_QNN_PARAM_CLOCK_KHZ, "clock_khz");
+	counters(f, d);
+	regs(f, d);
 	fputc('}', f);
 }
 
@@ -151,4 +194,9 @@ void qnn_info_print_json(FILE *f, const struct qnn_info_scan *scan,
 	fputs("],\"cpu\":", f);
 	cpu_obj(f, cpu, cpu_err);
 	fputs("}\n", f);
+}
+
+void qnn_info_json_str(FILE *f, const char *s)
+{
+	str(f, s);
 }

@@ -55,6 +55,38 @@ static void bytes(FILE *f, uint64_t b)
 		fprintf(f, "%" PRIu64 " bytes", b);
 }
 
+/* debugfs counters, "key value" as the driver names them */
+static void counters(FILE *f, const struct qnn_info_dev *d)
+{
+	int i;
+
+	if (d->ncounters < 0) {
+		fprintf(f, LABEL "unavailable (debugfs: %s)\n", "counters",
+			strerror(-d->ncounters));
+		return;
+	}
+	fprintf(f, "  counters\n");
+	for (i = 0; i < d->ncounters; i++)
+		fprintf(f, "    %-18s %" PRIu64 "\n", d->counters[i].key,
+			d->counters[i].value);
+}
+
+static void regs(FILE *f, const struct qnn_info_dev *d)
+{
+	int i;
+
+	if (d->nregs < 0) {
+		fprintf(f, LABEL "unavailable (debugfs: %s)\n", "registers",
+			strerror(-d->nregs));
+		return;
+	}
+	if (d->nregs)
+		fprintf(f, "  registers\n");
+	for (i = 0; i < d->nregs; i++)
+		fprintf(f, "    %-18s 0x%03x 0x%08" PRIx32 "\n", d->regs[i].name,
+			d->regs[i].offset, d->regs[i].value);
+}
+
 static void device(FILE *f, const struct qnn_info_dev *d)
 {
 	const uint64_t *p = d->param;
@@ -115,6 +147,8 @@ static void device(FILE *f, const struct qnn_info_dev *d)
 		fprintf(f, "%" PRIu64 ".%03" PRIu64 " MHz\n",
 			p[DRM_QNN_PARAM_CLOCK_KHZ] / 1000,
 			p[DRM_QNN_PARAM_CLOCK_KHZ] % 1000);
+	counters(f, d);
+	regs(f, d);
 }
 
 void qnn_info_print_text(FILE *f, const struct qnn_info_scan *scan,

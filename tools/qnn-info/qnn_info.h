@@ -19,6 +19,9 @@
 /* GET_PARAM numbers 0..QNN_INFO_NPARAMS-1 (uapi/drm/qnn_accel.h). */
 #define QNN_INFO_NPARAMS 13
 
+#define QNN_INFO_MAX_COUNTERS	32
+#define QNN_INFO_MAX_REGS	96
+
 struct qnn_info_dev {
 	char path[64];		/* /dev/accel/accelN */
 	int minor;
@@ -30,6 +33,19 @@ struct qnn_info_dev {
 	int drv_major, drv_minor, drv_patch;
 	uint64_t param[QNN_INFO_NPARAMS];
 	bool have[QNN_INFO_NPARAMS];	/* false: the driver refused it */
+	/* debugfs "counters" (jobs by status, resets, faults, ...) */
+	int ncounters;			/* -errno: could not be read */
+	struct qnn_info_counter {
+		char key[32];
+		uint64_t value;
+	} counters[QNN_INFO_MAX_COUNTERS];
+	/* debugfs "regs", with --regs */
+	int nregs;			/* -errno: could not be read */
+	struct qnn_info_reg {
+		char name[24];
+		unsigned int offset;
+		uint32_t value;
+	} regs[QNN_INFO_MAX_REGS];
 };
 
 struct qnn_info_scan {
@@ -42,6 +58,21 @@ struct qnn_info_scan {
 /* Scan /dev/accel/accel*; keeps qnn devices. 0 or -errno (ENOMEM). */
 int qnn_info_scan(struct qnn_info_scan *scan);
 void qnn_info_scan_free(struct qnn_info_scan *scan);
+
+/*
+ * The device's debugfs files (root only): counters always, registers when
+ * @regs. Failures are kept in ncounters/nregs as -errno, not fatal.
+ */
+void qnn_info_debugfs(struct qnn_info_dev *d, bool regs);
+
+/* --clients: the DRM fdinfo of every open qnn file (clients.c). */
+int qnn_info_clients(FILE *f, bool json);
+
+/* --coredump FILE: decode a devcoredump (coredump.c). Exit status. */
+int qnn_info_coredump(FILE *f, const char *path, bool json);
+
+/* JSON string with escapes */
+void qnn_info_json_str(FILE *f, const char *s);
 
 /* Name of one DRM_QNN_OP_* bit, NULL if the bit is not defined. */
 const char *qnn_info_op_name(uint64_t bit);
