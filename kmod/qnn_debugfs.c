@@ -100,16 +100,23 @@ static int regs_show(struct seq_file *m, void *unused)
 {
 	struct qnn_device *qdev = m->private;
 	unsigned int i, val;
-	int idx;
+	int idx, ret;
 
 	if (!drm_dev_enter(&qdev->drm, &idx))
 		return -ENODEV;
+	/* a powered-down device reads as zeros, or not at all on real hw */
+	ret = qnn_device_pm_get(qdev);
+	if (ret) {
+		drm_dev_exit(idx);
+		return ret;
+	}
 	for (i = 0; i < qnn_num_reg_names; i++) {
 		if (regmap_read(qdev->regs, qnn_reg_names[i].reg, &val))
 			continue;
 		seq_printf(m, "%-18s 0x%03x 0x%08x\n", qnn_reg_names[i].name,
 			   qnn_reg_names[i].reg, val);
 	}
+	qnn_device_pm_put(qdev);
 	drm_dev_exit(idx);
 	return 0;
 }

@@ -429,6 +429,37 @@ TEST(tools_bad_input)
 	}
 }
 
+/*
+ * The register dump (qnn-info --regs, debugfs "regs") shows a powered
+ * device, even when runtime PM had powered it down: DMA_CAPS agrees with
+ * GET_PARAM, POWER.ON is set, the ring is programmed.
+ */
+TEST(regs_dump_powered)
+{
+	char *argv[] = { "qnn-info", "--regs", "--json", NULL };
+	int fd = qnn_open();
+	uint64_t bits, ms, v;
+	const char *t, *b, *e;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, qnn_get_param(fd, DRM_QNN_PARAM_DMA_BITS, &bits));
+	ms = qnn_module_param("autosuspend_ms", 1000);
+	close(fd);
+	/* no job: the device powers down after autosuspend_ms */
+	usleep((ms + 500) * 1000);
+	ASSERT_EQ(0, obs_run(argv, OUT, ERR, -1));
+	t = slurp(OUT);
+	ASSERT_EQ(0, obs_json_obj(t, "{\"name\":\"DMA_CAPS\"", "{\"name\":", "]", &b, &e));
+	ASSERT_EQ(0, obs_json_u64(b, e, "value", &v));
+	EXPECT_EQ(bits, v & 0x7f);
+	ASSERT_EQ(0, obs_json_obj(t, "{\"name\":\"POWER\"", "{\"name\":", "]", &b, &e));
+	ASSERT_EQ(0, obs_json_u64(b, e, "value", &v));
+	EXPECT_EQ(1, v & 1) TH_LOG("POWER.ON clear: the dump read a powered-down device");
+	ASSERT_EQ(0, obs_json_obj(t, "{\"name\":\"CQ_SIZE\"", "{\"name\":", "]", &b, &e));
+	ASSERT_EQ(0, obs_json_u64(b, e, "value", &v));
+	EXPECT_NE(0, v);
+}
+
 /* No qnn device bound: qnn-top says so (and the device comes back). */
 TEST(top_no_device)
 {
