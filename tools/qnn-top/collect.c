@@ -46,6 +46,17 @@ static void fill_comm(struct qt_proc *p, int pid)
 	p->comm[strcspn(p->comm, "\n")] = 0;
 }
 
+/* By device, then pid: a stable order between reports. */
+static int proc_cmp(const void *a, const void *b)
+{
+	const struct qt_proc_key *x = &((const struct qt_snap_proc *)a)->key;
+	const struct qt_proc_key *y = &((const struct qt_snap_proc *)b)->key;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
 int qt_snap_read(struct qt_snap *s, int devs_fd, int procs_fd,
 		 const int *prog_fds, int nprogs, __u64 procs_dropped)
 {
@@ -82,6 +93,7 @@ int qt_snap_read(struct qt_snap *s, int devs_fd, int procs_fd,
 		n++;
 	}
 	s->nprocs = n;
+	qsort(s->procs, n, sizeof(*s->procs), proc_cmp);
 	for (i = 0; i < (uint32_t)nprogs; i++) {
 		struct bpf_prog_info info;
 		__u32 len = sizeof(info);
