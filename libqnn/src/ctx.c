@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "accel.h"
 
 /* A larger struct from a newer caller is fine if the part we don't know is zero. */
 int qnn_opts_ok(const void *opts, size_t known)
@@ -93,16 +93,24 @@ int qnn_ctx_create(const struct qnn_ctx_opts *opts, struct qnn_ctx **out,
 	if (qnn_parse_device(dev, &accel))
 		return qnn_fmt_err(errmsg, errlen, -EINVAL,
 				   "device \"%s\" invalid: expected auto, cpu, accel or accel:N", dev);
-	if (accel >= 0)
-		return qnn_fmt_err(errmsg, errlen, -ENODEV,
-				   "device \"%s\": this libqnn has no accelerator backend yet; use auto or cpu", dev);
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return qnn_fmt_err(errmsg, errlen, -ENOMEM, "out of memory");
+	/* "auto" takes the first qnn device if there is one; "cpu" never looks */
+	if (accel != -2) {
+		char aerr[QNN_ERRLEN];
+
+		ret = qnn_accel_open(accel >= 0 ? accel : 0, &ctx->accel, aerr, sizeof(aerr));
+		if (ret && accel >= 0) {
+			free(ctx);
+			return qnn_fmt_err(errmsg, errlen, ret, "device \"%s\": %s", dev, aerr);
+		}
+	}
 	ctx->kern = qnn_kern_select(isa);
 	if (!ctx->kern) {
 		const char *name = isa ? isa : getenv("QNN_KERNELS");
 
+		qnn_accel_close(ctx->accel);
 		free(ctx);
 		return qnn_fmt_err(errmsg, errlen, -ENODEV,
 				   "CPU kernel set \"%s\" unknown or not supported by this CPU",
@@ -117,12 +125,14 @@ int qnn_ctx_create(const struct qnn_ctx_opts *opts, struct qnn_ctx **out,
 	atomic_init(&ctx->refs, 1);
 	ret = qnn_err_init(ctx);
 	if (ret) {
+		qnn_accel_close(ctx->accel);
 		free(ctx);
 		return qnn_fmt_err(errmsg, errlen, ret, "out of memory");
 	}
 	ret = qnn_jobs_init(ctx);
 	if (ret) {
 		qnn_err_fini(ctx);
+		qnn_accel_close(ctx->accel);
 		free(ctx);
 		return qnn_fmt_err(errmsg, errlen, ret, "out of memory");
 	}
@@ -130,6 +140,7 @@ int qnn_ctx_create(const struct qnn_ctx_opts *opts, struct qnn_ctx **out,
 	if (ret) {
 		qnn_jobs_fini(ctx);
 		qnn_err_fini(ctx);
+		qnn_accel_close(ctx->accel);
 		free(ctx);
 		return qnn_fmt_err(errmsg, errlen, ret, "starting %u threads failed", threads);
 	}
@@ -137,7 +148,13 @@ int qnn_ctx_create(const struct qnn_ctx_opts *opts, struct qnn_ctx **out,
 	ctx->accel_index = -1;
 	snprintf(ctx->isa, sizeof(ctx->isa), "%s", ctx->kern->name);
 	snprintf(ctx->backend, sizeof(ctx->backend), "cpu-%s", ctx->kern->name);
-	/* an accelerator backend, when there is one, goes first */
+	/* with a device, models run through the segmented plan (seg_plan.c) */
+	if (ctx->accel) {
+		ctx->accel_index = ctx->accel->index;
+		snprintf(ctx->accel_name, sizeof(ctx->accel_name), "accel:%d", ctx->accel->index);
+		snprintf(ctx->backend, sizeof(ctx->backend), "%s", ctx->accel_name);
+		ctx->backends[ctx->nbackends++] = qnn_backend_seg();
+	}
 	ctx->backends[ctx->nbackends++] = qnn_backend_cpu();
 	*out = ctx;
 	return 0;
@@ -156,6 +173,7 @@ void qnn_ctx_put(struct qnn_ctx *ctx)
 	qnn_jobs_fini(ctx);
 	qnn_pool_destroy(ctx->pool);
 	qnn_err_fini(ctx);
+	qnn_accel_close(ctx->accel);
 	free(ctx);
 }
 

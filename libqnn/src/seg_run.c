@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Running the segmented plan. A request (one qnn_run_batch or job) goes in
+ * chunks of up to max_chunk images; each chunk: user inputs into the device
+ * arena (the only copies in), then the segments in order -- a device
+ * segment is one SUBMIT of one stream and one WAIT, a CPU segment the CPU
+ * engine on its sub-model, reading and writing the arena in place -- then
+ * device-domain outputs to the user's buffers (the only copies out).
+ *
+ * Streams depend on the arena's VA and the chunk size only, so a request
+ * state keeps them built: the steady state is two ioctls per device
+ * segment. A device job that fails (timeout, MMU fault, invalid command,
+ * device error, device gone) makes the whole request run again on the
+ * whole-model CPU plan: the caller gets correct results, the event is
+ * counted once per request and its reason kept (qnn_model_stats).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cpu.h"
+#include "seg.h"
+#include "qnn_accel.h"
+
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static struct seg_req *req_get(struct qnn_model *m, struct seg_plan *p, unsigned int n, int *err)
+{
+	struct seg_req *r;
+	size_t need;
+
+	pthread_mutex_lock(&p->lock);
+	r = p->free;
+	if (r)
+		p->free = r->next;
+	pthread_mutex_unlock(&p->lock);
+	if (!r) {
+		r = calloc(1, sizeof(*r));
+		if (r)
+			r->cs = calloc(p->nseg, sizeof(*r->cs));
+		if (!r || !r->cs) {
+			free(r);
+			*err = -ENOMEM;
+			return NULL;
+		}
+		for (unsigned int s = 0; s < p->nseg; s++)
+			if (p->segs[s].dev && !(r->cs[s] = malloc(p->segs[s].cs_bytes))) {
+				qnn_seg_req_free(p, r);
+				*err = -ENOMEM;
+				return NULL;
+			}
+	}
+	if (r->cap < n) {
+		if (r->bo)
+			qnn_accel_bo_free(p->acc, r->bo, r->map, r->bytes);
+		r->bo = 0;
+		r->map = NULL;
+		r->cap = 0;
+		r->cs_n = 0;
+		need = p->dev_per_image * n;
+		need = (need + p->acc->caps.page_size - 1) / p->acc->caps.page_size * p->acc->caps.page_size;
+		*err = qnn_accel_bo_create(p->acc, need ? need : p->acc->caps.page_size, 0, &r->bo,
+					   &r->va, (void **)&r->map, &p->calls);
+		if (*err) {
+			r->bo = 0;
+			qnn_seg_req_free(p, r);
+			return NULL;
+		}
+		r->bytes = need ? need : p->acc->caps.page_size;
+		r->cap = n;
+	}
+	(void)m;
+	return r;
+}
+
+static void req_put(struct seg_plan *p, struct seg_req *r)
+{
+	pthread_mutex_lock(&p->lock);
+	r->next = p->free;
+	p->free = r;
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* The streams of every device segment for chunks of n images at r's arena. */
+static void build_streams(const struct qnn_model *m, const struct seg_plan *p, struct seg_req *r,
+			  unsigned int n)
+{
+	for (unsigned int s = 0; s < p->nseg; s++) {
+		const struct seg *sg = &p->segs[s];
+		size_t at = 32;
+
+		if (!sg->dev)
+			continue;
+		for (uint32_t i = sg->first; i <= sg->last; i++) {
+			const struct qnn_layer *l = &m->l[i];
+			struct qnn_cs_addrs a = p->ca[i];
+
+			for (int k = 0; k < 2; k++) {
+				int t = k < (int)l->n_in ? l->in[k] : -1;
+
+				if (t < 0)
+					continue;
+				a.in_shadow[k] = p->soff[t] != (size_t)-1;
+				a.in[k] = r->va + (a.in_shadow[k] ? p->soff[t] : p->doff[t]) * n;
+			}
+			a.out = r->va + p->doff[l->out] * n;
+			at += (size_t)qnn_accel_encode(m, l, n, &a, r->cs[s] + at, sg->cs_bytes - at);
+		}
+		qnn_accel_cs_header(r->cs[s], (uint32_t)sg->cs_bytes, sg->ncmds);
+	}
+	r->cs_n = n;
+}
+
+/* U8/I8 values into 8 UNSIGNED/SIGNED planes (layout.md): the device's form. */
+static void pack8(const struct qnn_tensor *t, const uint8_t *src, uint64_t *dst, size_t pixels)
+{
+	uint32_t cw = (t->c + 63) / 64;
+
+	memset(dst, 0, pixels * 8 * cw * 8);
+	for (size_t px = 0; px < pixels; px++)
+		for (uint32_t c = 0; c < t->c; c++) {
+			unsigned int v = src[px * t->c + c];
+
+			for (unsigned int b = 0; b < 8; b++)
+				dst[(px * 8 + b) * cw + c / 64] |= (uint64_t)(v >> b & 1) << (c % 64);
+		}
+}
+
+static int graph_index(const int *arr, uint32_t n, int t)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (arr[i] == t)
+			return (int)i;
+	return -1;
+}
+
+/* Where tensor t of a chunk lives: the arena, or the user's buffer. */
+static void *where(const struct qnn_model *m, const struct seg_plan *p, const struct seg_req *r,
+		   int t, unsigned int n, size_t img0, const void *const *inputs, void *const *outputs)
+{
+	int k;
+
+	if (p->indev[t])
+		return r->map + p->doff[t] * n;
+	k = graph_index(m->in, m->nin, t);
+	if (k >= 0)
+		return (uint8_t *)inputs[k] + img0 * m->t[t].bytes;
+	k = graph_index(m->out, m->nout, t);
+	if (k >= 0)
+		return (uint8_t *)outputs[k] + img0 * m->t[t].bytes;
+	return NULL;
+}
+
+/* Records why the device failed a request: 0 never; the reason in msg. */
+static int dev_segment(struct qnn_model *m, struct seg_plan *p, struct seg_req *r, unsigned int s,
+		       unsigned int n, size_t img0, const void *const *inputs, void *const *outputs,
+		       char *msg, size_t len)
+{
+	const struct seg *sg = &p->segs[s];
+	uint32_t bos[2] = { r->bo, p->cbo }, fl[2] = {
+		DRM_QNN_BO_REF_READ | DRM_QNN_BO_REF_WRITE, DRM_QNN_BO_REF_READ };
+	uint32_t cs_error = 0, cs_offset = 0;
+	struct drm_qnn_wait w;
+	uint64_t job, t0;
+	int ret;
+
+	/* U8/I8 inputs of this segment's convs: packed at the boundary */
+	for (uint32_t i = sg->first; i <= sg->last; i++) {
+		int t = m->l[i].in[0];
+
+		if (t >= 0 && p->soff[t] != (size_t)-1 && (i == sg->first || m->l[i - 1].in[0] != t)) {
+			const uint8_t *src = where(m, p, r, t, n, img0, inputs, outputs);
+
+			pack8(&m->t[t], src, (uint64_t *)(r->map + p->soff[t] * n),
+			      (size_t)n * m->t[t].h * m->t[t].w);
+			atomic_fetch_add(&p->cin, (size_t)n * m->t[t].bytes);
+		}
+	}
+	t0 = cpu_ns();
+	ret = qnn_accel_submit(p->acc, r->cs[s], (uint32_t)sg->cs_bytes, bos, fl, p->cbo ? 2 : 1,
+			       &job, &cs_error, &cs_offset, &p->calls);
+	if (ret) {
+		if (ret == -ENODEV)
+			atomic_store(&p->acc->dead, 1);
+		snprintf(msg, len, "%s: SUBMIT of segment %u (layers %u..%u) failed: %s (cs_error %u at %u)",
+			 p->acc->node, s, sg->first, sg->last, strerror(-ret), cs_error, cs_offset);
+		return ret;
+	}
+	ret = qnn_accel_wait(p->acc, job, p->timeout_ms, &w, &p->calls);
+	atomic_fetch_add(&p->host_ns, cpu_ns() - t0);
+	if (ret) {
+		if (ret == -ENODEV)
+			atomic_store(&p->acc->dead, 1);
+		snprintf(msg, len, "%s: WAIT for job %llu (segment %u) failed: %s", p->acc->node,
+			 (unsigned long long)job, s, strerror(-ret));
+		return ret;
+	}
+	if (w.status != DRM_QNN_JOB_COMPLETED) {
+		snprintf(msg, len, "%s: job %llu (segment %u, layers %u..%u) ended: %s (cs_error %u, offset %u, fault VA 0x%llx)",
+			 p->acc->node, (unsigned long long)job, s, sg->first, sg->last,
+			 qnn_accel_status_name(w.status), w.cs_error, w.cs_offset,
+			 (unsigned long long)w.fault_addr);
+		return -EIO;
+	}
+	atomic_fetch_add(&p->jobs, 1);
+	atomic_fetch_add(&p->dev_ns, w.duration_ns);
+	/* float outputs: the device wrote accumulators; the CPU's own transform, in place */
+	for (uint32_t i = sg->first; i <= sg->last; i++) {
+		const struct qnn_tensor *o = &m->t[m->l[i].out];
+		int32_t *acc = (int32_t *)(r->map + p->doff[m->l[i].out] * n);
+
+		if (o->dtype != QNN_DT_F32)
+			continue;
+		for (size_t px = 0; px < (size_t)n * o->h * o->w; px++)
+			cpu_transform_row(m, &m->l[i], acc + px * o->c, acc + px * o->c);
+	}
+	return 0;
+}
+
+static int cpu_segment(struct qnn_model *m, struct seg_plan *p, struct seg_req *r, unsigned int s,
+		       unsigned int n, size_t img0, const void *const *inputs, void *const *outputs,
+		       unsigned int threads)
+{
+	struct qnn_model *sub = p->segs[s].sub;
+	const void *in[16];
+	void *out[16];
+
+	for (uint32_t k = 0; k < sub->nin; k++)
+		in[k] = where(m, p, r, sub->in[k], n, img0, inputs, outputs);
+	for (uint32_t k = 0; k < sub->nout; k++)
+		out[k] = where(m, p, r, sub->out[k], n, img0, inputs, outputs);
+	return qnn_cpu_run(sub, n, in, out, threads);
+}
+
+static int run_chunk(struct qnn_model *m, struct seg_plan *p, struct seg_req *r, unsigned int n,
+		     size_t img0, const void *const *inputs, void *const *outputs, unsigned int threads,
+		     char *msg, size_t len)
+{
+	int ret;
+
+	if (r->cs_n != n)
+		build_streams(m, p, r, n);
+	for (uint32_t i = 0; i < m->nin; i++) {
+		const struct qnn_tensor *t = &m->t[m->in[i]];
+
+		if (!p->indev[m->in[i]])
+			continue;
+		memcpy(r->map + p->doff[m->in[i]] * n, (const uint8_t *)inputs[i] + img0 * t->bytes,
+		       n * t->bytes);
+		atomic_fetch_add(&p->cin, n * t->bytes);
+	}
+	for (unsigned int s = 0; s < p->nseg; s++) {
+		if (p->segs[s].dev)
+			ret = dev_segment(m, p, r, s, n, img0, inputs, outputs, msg, len);
+		else
+			ret = cpu_segment(m, p, r, s, n, img0, inputs, outputs, threads);
+		if (ret)
+			return ret;
+	}
+	for (uint32_t i = 0; i < m->nout; i++) {
+		const struct qnn_tensor *t = &m->t[m->out[i]];
+
+		if (!p->indev[m->out[i]])
+			continue;
+		memcpy((uint8_t *)outputs[i] + img0 * t->bytes, r->map + p->doff[m->out[i]] * n,
+		       n * t->bytes);
+		atomic_fetch_add(&p->cout, n * t->bytes);
+	}
+	return 0;
+}
+
+int qnn_seg_run(struct qnn_model *m, unsigned int batch, const void *const *inputs,
+		void *const *outputs, unsigned int threads);
+
+int qnn_seg_run(struct qnn_model *m, unsigned int batch, const void *const *inputs,
+		void *const *outputs, unsigned int threads)
+{
+	struct seg_plan *p = m->seg;
+	unsigned int chunk;
+	struct seg_req *r;
+	char msg[256] = "";
+	int ret = 0;
+
+	if (!p || !p->ndev)
+		return qnn_cpu_run(m, batch, inputs, outputs, threads);
+	atomic_fetch_add(&p->requests, 1);
+	if (atomic_load(&p->acc->dead)) {
+		snprintf(msg, sizeof(msg), "%s: the device is gone (removed or unbound)", p->acc->node);
+		ret = -ENODEV;
+	}
+	chunk = batch < p->max_chunk ? batch : p->max_chunk;
+	r = ret ? NULL : req_get(m, p, chunk, &ret);
+	if (!r && !*msg)
+		snprintf(msg, sizeof(msg), "%s: device memory for %u images: %s", p->acc->node, chunk,
+			 strerror(-ret));
+	for (size_t img0 = 0; r && !ret && img0 < batch; img0 += chunk) {
+		unsigned int n = batch - img0 < chunk ? (unsigned int)(batch - img0) : chunk;
+
+		ret = run_chunk(m, p, r, n, img0, inputs, outputs, threads, msg, sizeof(msg));
+	}
+	if (r && ret == -ETIME)
+		qnn_seg_req_free(p, r);	/* the device may still write its arena */
+	else if (r)
+		req_put(p, r);
+	if (!ret || !*msg)
+		return ret;	/* a CPU segment's own error (its message is set) */
+	/* the device failed this request: redo it on the CPU, count it once */
+	atomic_fetch_add(&p->fallbacks, 1);
+	pthread_mutex_lock(&p->lock);
+	snprintf(p->last, sizeof(p->last), "%s", msg);
+	if (p->reported++ < 8 || getenv("QNN_VERBOSE"))
+		fprintf(stderr, "libqnn: %s; request of %u images redone on the CPU\n", msg, batch);
+	pthread_mutex_unlock(&p->lock);
+	return qnn_cpu_run(m, batch, inputs, outputs, threads);
+}
