@@ -90,7 +90,8 @@ int main(int argc, char **argv)
 	printf("{\"model\":\"%s\",\"batch\":%u,\"syscalls_per_inference\":%.2f,\"device_copy_bytes\":%llu,"
 	       "\"host_us_per_device_job\":%.1f,\"peak_activation_ratio\":%.3f,"
 	       "\"accel_images_per_s\":%.0f,\"cpu_images_per_s\":%.0f,\"fallbacks\":%llu}\n",
-	       path, batch, (double)(b.device_syscalls - a.device_syscalls) / reps,
+	       path, batch, (double)(b.device_syscalls - a.device_syscalls) /
+	       (double)(b.requests - a.requests ? b.requests - a.requests : 1),
 	       (unsigned long long)b.device_copy_bytes,
 	       (b.host_device_ns - a.host_device_ns) / 1e3 / (double)(b.device_jobs - a.device_jobs + !(b.device_jobs - a.device_jobs)),
 	       pi.act_min_bytes ? (double)pi.act_peak_bytes / (double)pi.act_min_bytes : 0.0,
