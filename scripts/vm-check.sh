@@ -27,7 +27,8 @@
 # QNN_FUZZ_SEED, QNN_FUZZ_PROCS, QNN_FUZZ_FAILNTH (passed to qnn_fuzz_test),
 # QNN_VM_DATA (a directory copied to /qnn-data), QNN_VM_BINS (programs
 # copied to /bin with their libraries), QNN_VM_QNN_PARAMS (qnn.ko parameters,
-# e.g. job_timeout_ms=10000: the simulator under TCG is slow).
+# e.g. job_timeout_ms=10000: the simulator under TCG is slow), QNN_VM_CPU
+# (QEMU -cpu model, default QEMU's).
 # Known driver bugs under repair are marked TAP TODO from
 # scripts/vm-known-bugs.txt.
 set -u -o pipefail
@@ -396,6 +397,7 @@ debug_opts="slab_nomerge rcupdate.rcu_cpu_stall_timeout=120 watchdog_thresh=60 $
 echo "# vm-check ($lane): kernel $krel, $ntests selftest programs, timeout ${vm_timeout}s, command line: $debug_opts"
 start=$(date +%s)
 timeout -s KILL "$vm_timeout" "$qemu" -m "${QNN_VM_MEM:-1024}" -smp "${QNN_VM_SMP:-2}" \
+	${QNN_VM_CPU:+-cpu "$QNN_VM_CPU"} \
 	-nographic -no-reboot -monitor none \
 	-kernel "$vmlinuz" -initrd "$out/initrd.gz" \
 	-serial stdio -serial file:"$out/raw.all" \

@@ -273,6 +273,7 @@ struct qnn_model_stats {
 	uint64_t device_ns;		/* the jobs' device time (WAIT duration_ns) */
 	uint64_t host_device_ns;	/* host CPU time spent running device segments */
 	char last_fallback[160];	/* the last fallback's reason, "" if none */
+	uint64_t kept_streams;		/* streams the kernel validated once and keeps (driver 1.2) */
 };
 int qnn_model_stats(const struct qnn_model *model, struct qnn_model_stats *stats);
 

@@ -49,6 +49,16 @@ void qnn_accel_bo_free(struct qnn_accel *a, uint32_t handle, void *map, size_t s
 int qnn_accel_submit(struct qnn_accel *a, const void *cs, uint32_t size,
 		     const uint32_t *bos, const uint32_t *bo_flags, unsigned int nbo,
 		     uint64_t *job, uint32_t *cs_error, uint32_t *cs_offset, atomic_ullong *calls);
+/*
+ * A stream validated once and kept by the kernel (driver 1.2,
+ * DRM_IOCTL_QNN_CMDS_CREATE): -EOPNOTSUPP on an older driver.
+ */
+int qnn_accel_cmds_create(struct qnn_accel *a, const void *cs, uint32_t size,
+			  const uint32_t *bos, const uint32_t *bo_flags, unsigned int nbo,
+			  uint32_t *handle, uint32_t *cs_error, uint32_t *cs_offset, atomic_ullong *calls);
+void qnn_accel_cmds_destroy(struct qnn_accel *a, uint32_t handle);
+/* SUBMIT of a kept stream: neither copied nor validated again */
+int qnn_accel_submit_kept(struct qnn_accel *a, uint32_t handle, uint64_t *job, atomic_ullong *calls);
 int qnn_accel_wait(struct qnn_accel *a, uint64_t job, int64_t timeout_ms,
 		   struct drm_qnn_wait *w, atomic_ullong *calls);
 const char *qnn_accel_status_name(uint32_t status);

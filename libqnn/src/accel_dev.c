@@ -206,6 +206,53 @@ int qnn_accel_submit(struct qnn_accel *a, const void *cs, uint32_t size,
 	return 0;
 }
 
+int qnn_accel_cmds_create(struct qnn_accel *a, const void *cs, uint32_t size,
+			  const uint32_t *bos, const uint32_t *bo_flags, unsigned int nbo,
+			  uint32_t *handle, uint32_t *cs_error, uint32_t *cs_offset, atomic_ullong *calls)
+{
+	struct drm_qnn_bo_ref refs[8];
+	struct drm_qnn_cmds_create c = {
+		.cmds = (uintptr_t)cs, .cmds_size = size, .bos = (uintptr_t)refs, .bo_count = nbo,
+	};
+
+	if (nbo > 8)
+		return -E2BIG;
+	/* kept streams came with driver 1.2 */
+	if (a->caps.driver_version < 0x010200)
+		return -EOPNOTSUPP;
+	for (unsigned int i = 0; i < nbo; i++) {
+		refs[i].handle = bos[i];
+		refs[i].flags = bo_flags[i];
+	}
+	atomic_fetch_add(calls, 1);
+	if (drmIoctl(a->fd, DRM_IOCTL_QNN_CMDS_CREATE, &c)) {
+		*cs_error = c.cs_error;
+		*cs_offset = c.cs_offset;
+		return -errno;
+	}
+	*handle = c.handle;
+	return 0;
+}
+
+void qnn_accel_cmds_destroy(struct qnn_accel *a, uint32_t handle)
+{
+	struct drm_qnn_cmds_destroy d = { .handle = handle };
+
+	if (handle)
+		drmIoctl(a->fd, DRM_IOCTL_QNN_CMDS_DESTROY, &d);
+}
+
+int qnn_accel_submit_kept(struct qnn_accel *a, uint32_t handle, uint64_t *job, atomic_ullong *calls)
+{
+	struct drm_qnn_submit s = { .cmds_handle = handle };
+
+	atomic_fetch_add(calls, 1);
+	if (drmIoctl(a->fd, DRM_IOCTL_QNN_SUBMIT, &s))
+		return -errno;
+	*job = s.job_id;
+	return 0;
+}
+
 int qnn_accel_wait(struct qnn_accel *a, uint64_t job, int64_t timeout_ms,
 		   struct drm_qnn_wait *w, atomic_ullong *calls)
 {

@@ -24,6 +24,7 @@ struct seg_req {
 	unsigned int cap;		/* images the arena holds */
 	unsigned int cs_n;		/* images the streams are built for (0: none) */
 	uint8_t **cs;			/* per segment (device ones), cs_bytes each */
+	uint32_t *kept;			/* per segment: kept stream handle, 0 none */
 };
 
 struct seg_plan {
@@ -49,7 +50,8 @@ struct seg_plan {
 	struct seg_req *free;
 	char last[160];
 	int reported;			/* stderr lines printed about fallbacks */
-	atomic_ullong requests, jobs, calls, fallbacks, cin, cout, devcopy, dev_ns, host_ns;
+	atomic_int no_kept;		/* the driver keeps no streams (before 1.2) */
+	atomic_ullong requests, jobs, calls, fallbacks, cin, cout, devcopy, dev_ns, host_ns, kept;
 };
 
 void qnn_seg_req_free(struct seg_plan *p, struct seg_req *r);

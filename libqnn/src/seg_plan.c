@@ -582,12 +582,15 @@ void qnn_seg_req_free(struct seg_plan *p, struct seg_req *r)
 {
 	if (!r)
 		return;
+	for (unsigned int s = 0; r->kept && s < p->nseg; s++)
+		qnn_accel_cmds_destroy(p->acc, r->kept[s]);
 	if (r->bo)
 		qnn_accel_bo_free(p->acc, r->bo, r->map, r->bytes);
 	if (r->cs)
 		for (unsigned int s = 0; s < p->nseg; s++)
 			free(r->cs[s]);
 	free(r->cs);
+	free(r->kept);
 	free(r);
 }
 
@@ -677,6 +680,7 @@ int qnn_seg_stats(const struct qnn_model *m, struct qnn_model_stats *st)
 	st->device_copy_bytes = p->devcopy;
 	st->device_ns = p->dev_ns;
 	st->host_device_ns = p->host_ns;
+	st->kept_streams = p->kept;
 	pthread_mutex_lock(&p->lock);
 	memcpy(st->last_fallback, p->last, sizeof(st->last_fallback));
 	pthread_mutex_unlock(&p->lock);

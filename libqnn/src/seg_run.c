@@ -32,6 +32,15 @@ static uint64_t cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Kept streams address the arena: they go with it (or with a new chunk size). */
+static void drop_kept(struct seg_plan *p, struct seg_req *r)
+{
+	for (unsigned int s = 0; s < p->nseg; s++) {
+		qnn_accel_cmds_destroy(p->acc, r->kept[s]);
+		r->kept[s] = 0;
+	}
+}
+
 static struct seg_req *req_get(struct qnn_model *m, struct seg_plan *p, unsigned int n, int *err)
 {
 	struct seg_req *r;
@@ -44,9 +53,15 @@ static struct seg_req *req_get(struct qnn_model *m, struct seg_plan *p, unsigned
 	pthread_mutex_unlock(&p->lock);
 	if (!r) {
 		r = calloc(1, sizeof(*r));
-		if (r)
+		if (r) {
 			r->cs = calloc(p->nseg, sizeof(*r->cs));
-		if (!r || !r->cs) {
+			r->kept = calloc(p->nseg, sizeof(*r->kept));
+		}
+		if (!r || !r->cs || !r->kept) {
+			if (r) {
+				free(r->cs);
+				free(r->kept);
+			}
 			free(r);
 			*err = -ENOMEM;
 			return NULL;
@@ -59,6 +74,7 @@ static struct seg_req *req_get(struct qnn_model *m, struct seg_plan *p, unsigned
 			}
 	}
 	if (r->cap < n) {
+		drop_kept(p, r);
 		if (r->bo)
 			qnn_accel_bo_free(p->acc, r->bo, r->map, r->bytes);
 		r->bo = 0;
@@ -89,10 +105,18 @@ static void req_put(struct seg_plan *p, struct seg_req *r)
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* The streams of every device segment for chunks of n images at r's arena. */
-static void build_streams(const struct qnn_model *m, const struct seg_plan *p, struct seg_req *r,
+/*
+ * The streams of every device segment for chunks of n images at r's arena,
+ * kept by the kernel where it can (validated once, submitted by handle);
+ * else they are passed to each SUBMIT, which copies and validates them.
+ */
+static void build_streams(const struct qnn_model *m, struct seg_plan *p, struct seg_req *r,
 			  unsigned int n)
 {
+	uint32_t bos[2] = { r->bo, p->cbo }, fl[2] = {
+		DRM_QNN_BO_REF_READ | DRM_QNN_BO_REF_WRITE, DRM_QNN_BO_REF_READ };
+
+	drop_kept(p, r);
 	for (unsigned int s = 0; s < p->nseg; s++) {
 		const struct seg *sg = &p->segs[s];
 		size_t at = 32;
@@ -115,6 +139,20 @@ static void build_streams(const struct qnn_model *m, const struct seg_plan *p, s
 			at += (size_t)qnn_accel_encode(m, l, n, &a, r->cs[s] + at, sg->cs_bytes - at);
 		}
 		qnn_accel_cs_header(r->cs[s], (uint32_t)sg->cs_bytes, sg->ncmds);
+		if (!atomic_load(&p->no_kept)) {
+			uint32_t err, off;
+			int ret = qnn_accel_cmds_create(p->acc, r->cs[s], (uint32_t)sg->cs_bytes, bos, fl,
+							p->cbo ? 2 : 1, &r->kept[s], &err, &off,
+							&p->calls);
+
+			/* an older driver: copy per SUBMIT from now on */
+			if (ret == -EOPNOTSUPP || ret == -ENOTTY)
+				atomic_store(&p->no_kept, 1);
+			if (ret)
+				r->kept[s] = 0;
+			else
+				atomic_fetch_add(&p->kept, 1);
+		}
 	}
 	r->cs_n = n;
 }
@@ -185,8 +223,11 @@ static int dev_segment(struct qnn_model *m, struct seg_plan *p, struct seg_req *
 		}
 	}
 	t0 = cpu_ns();
-	ret = qnn_accel_submit(p->acc, r->cs[s], (uint32_t)sg->cs_bytes, bos, fl, p->cbo ? 2 : 1,
-			       &job, &cs_error, &cs_offset, &p->calls);
+	if (r->kept[s])
+		ret = qnn_accel_submit_kept(p->acc, r->kept[s], &job, &p->calls);
+	else
+		ret = qnn_accel_submit(p->acc, r->cs[s], (uint32_t)sg->cs_bytes, bos, fl,
+				       p->cbo ? 2 : 1, &job, &cs_error, &cs_offset, &p->calls);
 	if (ret) {
 		if (ret == -ENODEV)
 			atomic_store(&p->acc->dead, 1);

@@ -301,6 +301,10 @@ static void steady(struct qnn_ctx *cpu, struct qnn_ctx *dc)
 	ok((b.device_syscalls - a.device_syscalls) / 5 <= 3 && b.device_copy_bytes == 0,
 	   "steady state: %.1f ioctls per request (<= 3), %llu bytes copied between device layers",
 	   (double)(b.device_syscalls - a.device_syscalls) / 5, (unsigned long long)b.device_copy_bytes);
+	/* the stream of the one device segment: validated once, then submitted by handle */
+	ok(b.kept_streams == a.kept_streams && b.kept_streams >= 1,
+	   "steady state: SUBMIT by kept stream handle (%llu streams kept, none made during the 5 requests)",
+	   (unsigned long long)b.kept_streams);
 	qnn_model_plan_info(dm, &pi);
 	ok(pi.act_min_bytes && pi.act_peak_bytes * 10 <= pi.act_min_bytes * 11,
 	   "device arena planned by liveness: %zu bytes per image, minimum %zu (ratio %.3f <= 1.1)",
