@@ -15,6 +15,9 @@
 
 struct drm_qnn_wait;
 
+/* Devices one context may spread a batch over ("accel:all"). */
+#define QNN_MAX_ACCEL 8
+
 /* What the device advertises (DRM_QNN_PARAM_*). */
 struct qnn_accel_caps {
 	uint64_t ops;			/* DRM_QNN_OP_* */

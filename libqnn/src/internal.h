@@ -143,7 +143,10 @@ struct qnn_ctx {
 	const struct qnn_backend *backends[2];	/* preference order */
 	unsigned int nbackends;
 	struct qnn_accel *accel;	/* the device, NULL: CPU only (accel_dev.c) */
-	char accel_name[16];		/* "accel:0" */
+	char accel_name[16];		/* "accel:0", "accel:all" */
+	/* "accel:all": every qnn device with the first one's caps; accels[0] == accel */
+	struct qnn_accel *accels[8];
+	unsigned int naccel;
 };
 
 /*

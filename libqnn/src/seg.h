@@ -17,6 +17,8 @@ struct seg {
 /* One request in flight: its device arena and the streams built for it. */
 struct seg_req {
 	struct seg_req *next;
+	struct qnn_accel *acc;		/* the device its arena and streams are on */
+	unsigned int dev;		/* its index in the plan's devices */
 	uint32_t bo;
 	uint64_t va;
 	uint8_t *map;
@@ -40,14 +42,17 @@ struct seg_plan {
 	size_t *soff;			/* per tensor: its 8-plane shadow (SIZE_MAX: none) */
 	size_t dev_per_image, dev_min, dev_naive;
 	unsigned int max_chunk;		/* images per device job */
-	/* constants, uploaded once at load into one read-only BO */
-	uint32_t cbo;
-	uint64_t cva;
+	/* the devices a batch is spread over (one unless "accel:all") */
+	struct qnn_accel *accs[QNN_MAX_ACCEL];
+	unsigned int nacc;
+	/* constants, uploaded once at load into one read-only BO per device */
+	uint32_t cbo[QNN_MAX_ACCEL];
+	uint64_t cva[QNN_MAX_ACCEL];
 	size_t csize;
-	struct qnn_cs_addrs *ca;	/* per layer: constant VAs */
+	struct qnn_cs_addrs *ca[QNN_MAX_ACCEL];	/* per layer: constant VAs */
 	int64_t timeout_ms;
 	pthread_mutex_t lock;		/* free requests, last message */
-	struct seg_req *free;
+	struct seg_req *free[QNN_MAX_ACCEL];	/* per device */
 	char last[160];
 	int reported;			/* stderr lines printed about fallbacks */
 	atomic_int no_kept;		/* the driver keeps no streams (before 1.2) */

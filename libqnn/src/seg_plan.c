@@ -344,16 +344,22 @@ static int upload_consts(struct qnn_model *m, struct seg_plan *p, char *err, siz
 	for (uint32_t i = 0; i < m->nl; i++)
 		if (p->dev[i])
 			p->csize += layer_const_bytes(m, &m->l[i]);
-	if (!p->csize)
-		return 0;
-	ret = qnn_accel_bo_create(p->acc, p->csize, 1, &p->cbo, &p->cva, &map, &calls);
-	if (ret)
-		return qnn_fmt_err(err, errlen, ret, "%s: %zu-byte constant buffer: %s", p->acc->node,
-				   p->csize, strerror(-ret));
-	for (uint32_t i = 0; i < m->nl; i++)
-		if (p->dev[i])
-			put_consts(m, &m->l[i], map, p->cva, &off, &p->ca[i]);
-	munmap(map, p->csize);	/* the device reads it; the host never again */
+	for (unsigned int k = 0; k < p->nacc; k++) {
+		p->ca[k] = calloc(m->nl, sizeof(*p->ca[k]));
+		if (!p->ca[k])
+			return qnn_fmt_err(err, errlen, -ENOMEM, "out of memory");
+	}
+	for (unsigned int k = 0; p->csize && k < p->nacc; k++) {
+		ret = qnn_accel_bo_create(p->accs[k], p->csize, 1, &p->cbo[k], &p->cva[k], &map, &calls);
+		if (ret)
+			return qnn_fmt_err(err, errlen, ret, "%s: %zu-byte constant buffer: %s",
+					   p->accs[k]->node, p->csize, strerror(-ret));
+		off = 0;
+		for (uint32_t i = 0; i < m->nl; i++)
+			if (p->dev[i])
+				put_consts(m, &m->l[i], map, p->cva[k], &off, &p->ca[k][i]);
+		munmap(map, p->csize);	/* the device reads it; the host never again */
+	}
 	return 0;
 }
 
@@ -509,17 +515,18 @@ static int seg_prepare(struct qnn_model *m, char *err, size_t errlen)
 	m->seg = p;
 	pthread_mutex_init(&p->lock, NULL);
 	p->acc = m->ctx->accel;
+	for (unsigned int k = 0; k < m->ctx->naccel; k++)
+		p->accs[p->nacc++] = m->ctx->accels[k];
 	to = getenv("QNN_ACCEL_TIMEOUT_MS");
 	p->timeout_ms = to && atoll(to) > 0 ? atoll(to) : 120000;
 	p->dev = calloc(m->nl, 1);
 	p->why = calloc(m->nl, sizeof(*p->why));
 	p->segof = calloc(m->nl, sizeof(*p->segof));
-	p->ca = calloc(m->nl, sizeof(*p->ca));
 	p->indev = calloc(m->nt, 1);
 	p->doff = calloc(m->nt, sizeof(*p->doff));
 	p->soff = calloc(m->nt, sizeof(*p->soff));
 	ok = calloc(m->nl, 1);
-	if (!p->dev || !p->why || !p->segof || !p->ca || !p->indev || !p->doff || !p->soff || !ok) {
+	if (!p->dev || !p->why || !p->segof || !p->indev || !p->doff || !p->soff || !ok) {
 		free(ok);
 		return qnn_fmt_err(err, errlen, -ENOMEM, "out of memory");
 	}
@@ -583,9 +590,9 @@ void qnn_seg_req_free(struct seg_plan *p, struct seg_req *r)
 	if (!r)
 		return;
 	for (unsigned int s = 0; r->kept && s < p->nseg; s++)
-		qnn_accel_cmds_destroy(p->acc, r->kept[s]);
+		qnn_accel_cmds_destroy(r->acc, r->kept[s]);
 	if (r->bo)
-		qnn_accel_bo_free(p->acc, r->bo, r->map, r->bytes);
+		qnn_accel_bo_free(r->acc, r->bo, r->map, r->bytes);
 	if (r->cs)
 		for (unsigned int s = 0; s < p->nseg; s++)
 			free(r->cs[s]);
@@ -601,22 +608,25 @@ static void seg_unprepare(struct qnn_model *m)
 	qnn_cpu_unprepare(m);
 	if (!p)
 		return;
-	while (p->free) {
-		struct seg_req *r = p->free;
+	for (unsigned int k = 0; k < QNN_MAX_ACCEL; k++)
+		while (p->free[k]) {
+			struct seg_req *r = p->free[k];
 
-		p->free = r->next;
-		qnn_seg_req_free(p, r);
-	}
+			p->free[k] = r->next;
+			qnn_seg_req_free(p, r);
+		}
 	for (unsigned int s = 0; p->segs && s < p->nseg; s++)
 		free_sub(p->segs[s].sub);
-	if (p->cbo)
-		qnn_accel_bo_free(p->acc, p->cbo, NULL, 0);
+	for (unsigned int k = 0; k < p->nacc; k++) {
+		if (p->cbo[k])
+			qnn_accel_bo_free(p->accs[k], p->cbo[k], NULL, 0);
+		free(p->ca[k]);
+	}
 	pthread_mutex_destroy(&p->lock);
 	free(p->dev);
 	free(p->why);
 	free(p->segof);
 	free(p->segs);
-	free(p->ca);
 	free(p->indev);
 	free(p->doff);
 	free(p->soff);

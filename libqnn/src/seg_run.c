@@ -36,20 +36,21 @@ static uint64_t cpu_ns(void)
 static void drop_kept(struct seg_plan *p, struct seg_req *r)
 {
 	for (unsigned int s = 0; s < p->nseg; s++) {
-		qnn_accel_cmds_destroy(p->acc, r->kept[s]);
+		qnn_accel_cmds_destroy(r->acc, r->kept[s]);
 		r->kept[s] = 0;
 	}
 }
 
-static struct seg_req *req_get(struct qnn_model *m, struct seg_plan *p, unsigned int n, int *err)
+static struct seg_req *req_get(struct seg_plan *p, unsigned int dev, unsigned int n, int *err)
 {
+	struct qnn_accel *acc = p->accs[dev];
 	struct seg_req *r;
 	size_t need;
 
 	pthread_mutex_lock(&p->lock);
-	r = p->free;
+	r = p->free[dev];
 	if (r)
-		p->free = r->next;
+		p->free[dev] = r->next;
 	pthread_mutex_unlock(&p->lock);
 	if (!r) {
 		r = calloc(1, sizeof(*r));
@@ -66,6 +67,8 @@ static struct seg_req *req_get(struct qnn_model *m, struct seg_plan *p, unsigned
 			*err = -ENOMEM;
 			return NULL;
 		}
+		r->acc = acc;
+		r->dev = dev;
 		for (unsigned int s = 0; s < p->nseg; s++)
 			if (p->segs[s].dev && !(r->cs[s] = malloc(p->segs[s].cs_bytes))) {
 				qnn_seg_req_free(p, r);
@@ -76,32 +79,31 @@ static struct seg_req *req_get(struct qnn_model *m, struct seg_plan *p, unsigned
 	if (r->cap < n) {
 		drop_kept(p, r);
 		if (r->bo)
-			qnn_accel_bo_free(p->acc, r->bo, r->map, r->bytes);
+			qnn_accel_bo_free(acc, r->bo, r->map, r->bytes);
 		r->bo = 0;
 		r->map = NULL;
 		r->cap = 0;
 		r->cs_n = 0;
 		need = p->dev_per_image * n;
-		need = (need + p->acc->caps.page_size - 1) / p->acc->caps.page_size * p->acc->caps.page_size;
-		*err = qnn_accel_bo_create(p->acc, need ? need : p->acc->caps.page_size, 0, &r->bo,
+		need = (need + acc->caps.page_size - 1) / acc->caps.page_size * acc->caps.page_size;
+		*err = qnn_accel_bo_create(acc, need ? need : acc->caps.page_size, 0, &r->bo,
 					   &r->va, (void **)&r->map, &p->calls);
 		if (*err) {
 			r->bo = 0;
 			qnn_seg_req_free(p, r);
 			return NULL;
 		}
-		r->bytes = need ? need : p->acc->caps.page_size;
+		r->bytes = need ? need : acc->caps.page_size;
 		r->cap = n;
 	}
-	(void)m;
 	return r;
 }
 
 static void req_put(struct seg_plan *p, struct seg_req *r)
 {
 	pthread_mutex_lock(&p->lock);
-	r->next = p->free;
-	p->free = r;
+	r->next = p->free[r->dev];
+	p->free[r->dev] = r;
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -113,7 +115,7 @@ static void req_put(struct seg_plan *p, struct seg_req *r)
 static void build_streams(const struct qnn_model *m, struct seg_plan *p, struct seg_req *r,
 			  unsigned int n)
 {
-	uint32_t bos[2] = { r->bo, p->cbo }, fl[2] = {
+	uint32_t bos[2] = { r->bo, p->cbo[r->dev] }, fl[2] = {
 		DRM_QNN_BO_REF_READ | DRM_QNN_BO_REF_WRITE, DRM_QNN_BO_REF_READ };
 
 	drop_kept(p, r);
@@ -125,7 +127,7 @@ static void build_streams(const struct qnn_model *m, struct seg_plan *p, struct 
 			continue;
 		for (uint32_t i = sg->first; i <= sg->last; i++) {
 			const struct qnn_layer *l = &m->l[i];
-			struct qnn_cs_addrs a = p->ca[i];
+			struct qnn_cs_addrs a = p->ca[r->dev][i];
 
 			for (int k = 0; k < 2; k++) {
 				int t = k < (int)l->n_in ? l->in[k] : -1;
@@ -141,8 +143,8 @@ static void build_streams(const struct qnn_model *m, struct seg_plan *p, struct 
 		qnn_accel_cs_header(r->cs[s], (uint32_t)sg->cs_bytes, sg->ncmds);
 		if (!atomic_load(&p->no_kept)) {
 			uint32_t err, off;
-			int ret = qnn_accel_cmds_create(p->acc, r->cs[s], (uint32_t)sg->cs_bytes, bos, fl,
-							p->cbo ? 2 : 1, &r->kept[s], &err, &off,
+			int ret = qnn_accel_cmds_create(r->acc, r->cs[s], (uint32_t)sg->cs_bytes, bos, fl,
+							bos[1] ? 2 : 1, &r->kept[s], &err, &off,
 							&p->calls);
 
 			/* an older driver: copy per SUBMIT from now on */
@@ -203,7 +205,8 @@ static int dev_segment(struct qnn_model *m, struct seg_plan *p, struct seg_req *
 		       char *msg, size_t len)
 {
 	const struct seg *sg = &p->segs[s];
-	uint32_t bos[2] = { r->bo, p->cbo }, fl[2] = {
+	struct qnn_accel *acc = r->acc;
+	uint32_t bos[2] = { r->bo, p->cbo[r->dev] }, fl[2] = {
 		DRM_QNN_BO_REF_READ | DRM_QNN_BO_REF_WRITE, DRM_QNN_BO_REF_READ };
 	uint32_t cs_error = 0, cs_offset = 0;
 	struct drm_qnn_wait w;
@@ -224,29 +227,29 @@ static int dev_segment(struct qnn_model *m, struct seg_plan *p, struct seg_req *
 	}
 	t0 = cpu_ns();
 	if (r->kept[s])
-		ret = qnn_accel_submit_kept(p->acc, r->kept[s], &job, &p->calls);
+		ret = qnn_accel_submit_kept(acc, r->kept[s], &job, &p->calls);
 	else
-		ret = qnn_accel_submit(p->acc, r->cs[s], (uint32_t)sg->cs_bytes, bos, fl,
-				       p->cbo ? 2 : 1, &job, &cs_error, &cs_offset, &p->calls);
+		ret = qnn_accel_submit(acc, r->cs[s], (uint32_t)sg->cs_bytes, bos, fl,
+				       bos[1] ? 2 : 1, &job, &cs_error, &cs_offset, &p->calls);
 	if (ret) {
 		if (ret == -ENODEV)
-			atomic_store(&p->acc->dead, 1);
+			atomic_store(&acc->dead, 1);
 		snprintf(msg, len, "%s: SUBMIT of segment %u (layers %u..%u) failed: %s (cs_error %u at %u)",
-			 p->acc->node, s, sg->first, sg->last, strerror(-ret), cs_error, cs_offset);
+			 acc->node, s, sg->first, sg->last, strerror(-ret), cs_error, cs_offset);
 		return ret;
 	}
-	ret = qnn_accel_wait(p->acc, job, p->timeout_ms, &w, &p->calls);
+	ret = qnn_accel_wait(acc, job, p->timeout_ms, &w, &p->calls);
 	atomic_fetch_add(&p->host_ns, cpu_ns() - t0);
 	if (ret) {
 		if (ret == -ENODEV)
-			atomic_store(&p->acc->dead, 1);
-		snprintf(msg, len, "%s: WAIT for job %llu (segment %u) failed: %s", p->acc->node,
+			atomic_store(&acc->dead, 1);
+		snprintf(msg, len, "%s: WAIT for job %llu (segment %u) failed: %s", acc->node,
 			 (unsigned long long)job, s, strerror(-ret));
 		return ret;
 	}
 	if (w.status != DRM_QNN_JOB_COMPLETED) {
 		snprintf(msg, len, "%s: job %llu (segment %u, layers %u..%u) ended: %s (cs_error %u, offset %u, fault VA 0x%llx)",
-			 p->acc->node, (unsigned long long)job, s, sg->first, sg->last,
+			 acc->node, (unsigned long long)job, s, sg->first, sg->last,
 			 qnn_accel_status_name(w.status), w.cs_error, w.cs_offset,
 			 (unsigned long long)w.fault_addr);
 		return -EIO;
@@ -256,12 +259,12 @@ static int dev_segment(struct qnn_model *m, struct seg_plan *p, struct seg_req *
 	/* float outputs: the device wrote accumulators; the CPU's own transform, in place */
 	for (uint32_t i = sg->first; i <= sg->last; i++) {
 		const struct qnn_tensor *o = &m->t[m->l[i].out];
-		int32_t *acc = (int32_t *)(r->map + p->doff[m->l[i].out] * n);
+		int32_t *sum = (int32_t *)(r->map + p->doff[m->l[i].out] * n);
 
 		if (o->dtype != QNN_DT_F32)
 			continue;
 		for (size_t px = 0; px < (size_t)n * o->h * o->w; px++)
-			cpu_transform_row(m, &m->l[i], acc + px * o->c, acc + px * o->c);
+			cpu_transform_row(m, &m->l[i], sum + px * o->c, sum + px * o->c);
 	}
 	return 0;
 }
@@ -318,29 +321,24 @@ static int run_chunk(struct qnn_model *m, struct seg_plan *p, struct seg_req *r,
 	return 0;
 }
 
-int qnn_seg_run(struct qnn_model *m, unsigned int batch, const void *const *inputs,
-		void *const *outputs, unsigned int threads);
-
-int qnn_seg_run(struct qnn_model *m, unsigned int batch, const void *const *inputs,
-		void *const *outputs, unsigned int threads)
+/* Images [.., + batch) of a request on device `dev`, redone on the CPU if it fails. */
+static int run_part(struct qnn_model *m, struct seg_plan *p, unsigned int dev, unsigned int batch,
+		    const void *const *inputs, void *const *outputs, unsigned int threads)
 {
-	struct seg_plan *p = m->seg;
+	struct qnn_accel *acc = p->accs[dev];
 	unsigned int chunk;
 	struct seg_req *r;
 	char msg[256] = "";
 	int ret = 0;
 
-	if (!p || !p->ndev)
-		return qnn_cpu_run(m, batch, inputs, outputs, threads);
-	atomic_fetch_add(&p->requests, 1);
-	if (atomic_load(&p->acc->dead)) {
-		snprintf(msg, sizeof(msg), "%s: the device is gone (removed or unbound)", p->acc->node);
+	if (atomic_load(&acc->dead)) {
+		snprintf(msg, sizeof(msg), "%s: the device is gone (removed or unbound)", acc->node);
 		ret = -ENODEV;
 	}
 	chunk = batch < p->max_chunk ? batch : p->max_chunk;
-	r = ret ? NULL : req_get(m, p, chunk, &ret);
+	r = ret ? NULL : req_get(p, dev, chunk, &ret);
 	if (!r && !*msg)
-		snprintf(msg, sizeof(msg), "%s: device memory for %u images: %s", p->acc->node, chunk,
+		snprintf(msg, sizeof(msg), "%s: device memory for %u images: %s", acc->node, chunk,
 			 strerror(-ret));
 	for (size_t img0 = 0; r && !ret && img0 < batch; img0 += chunk) {
 		unsigned int n = batch - img0 < chunk ? (unsigned int)(batch - img0) : chunk;
@@ -361,4 +359,68 @@ int qnn_seg_run(struct qnn_model *m, unsigned int batch, const void *const *inpu
 		fprintf(stderr, "libqnn: %s; request of %u images redone on the CPU\n", msg, batch);
 	pthread_mutex_unlock(&p->lock);
 	return qnn_cpu_run(m, batch, inputs, outputs, threads);
+}
+
+/* One device's share of a batch spread over several ("accel:all"). */
+struct part {
+	struct qnn_model *m;
+	unsigned int dev, batch, threads;
+	const void *in[16];
+	void *out[16];
+	int ret;
+};
+
+static void *part_thread(void *arg)
+{
+	struct part *pt = arg;
+
+	pt->ret = run_part(pt->m, pt->m->seg, pt->dev, pt->batch, pt->in, pt->out, pt->threads);
+	return NULL;
+}
+
+int qnn_seg_run(struct qnn_model *m, unsigned int batch, const void *const *inputs,
+		void *const *outputs, unsigned int threads);
+
+int qnn_seg_run(struct qnn_model *m, unsigned int batch, const void *const *inputs,
+		void *const *outputs, unsigned int threads)
+{
+	struct seg_plan *p = m->seg;
+	struct part parts[QNN_MAX_ACCEL];
+	pthread_t tid[QNN_MAX_ACCEL];
+	unsigned int np, img0 = 0;
+	int ret = 0;
+
+	if (!p || !p->ndev)
+		return qnn_cpu_run(m, batch, inputs, outputs, threads);
+	atomic_fetch_add(&p->requests, 1);
+	np = p->nacc < batch ? p->nacc : batch;
+	if (np <= 1)
+		return run_part(m, p, 0, batch, inputs, outputs, threads);
+	/* the batch in np slices, one per device, each slice's jobs in its own thread */
+	for (unsigned int k = 0; k < np; k++) {
+		struct part *pt = &parts[k];
+
+		pt->m = m;
+		pt->dev = k;
+		pt->threads = threads;
+		pt->batch = batch / np + (k < batch % np);
+		for (uint32_t i = 0; i < m->nin; i++)
+			pt->in[i] = (const uint8_t *)inputs[i] + (size_t)img0 * m->t[m->in[i]].bytes;
+		for (uint32_t i = 0; i < m->nout; i++)
+			pt->out[i] = (uint8_t *)outputs[i] + (size_t)img0 * m->t[m->out[i]].bytes;
+		img0 += pt->batch;
+		pt->ret = -1;
+		if (k && pthread_create(&tid[k], NULL, part_thread, pt))
+			tid[k] = 0, part_thread(pt);
+		else if (!k)
+			tid[k] = 0;
+	}
+	part_thread(&parts[0]);
+	for (unsigned int k = 1; k < np; k++)
+		if (tid[k])
+			pthread_join(tid[k], NULL);
+	for (unsigned int k = 0; k < np; k++)
+		if (parts[k].ret && !ret)
+			ret = parts[k].ret;
+	return ret;
 }

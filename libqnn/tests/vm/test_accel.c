@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "../qnn_test.h"
 
@@ -314,6 +316,86 @@ static void steady(struct qnn_ctx *cpu, struct qnn_ctx *dc)
 	qnn_model_free(dm);
 }
 
+/* One process's share of the two-process test: 0 when every batch matched the CPU. */
+static int proc_runs(const char *path, uint64_t seed)
+{
+	char err[512], diag[256] = "";
+	struct qnn_model_stats st = { .sz = sizeof(st) };
+	struct qnn_model *cm = NULL, *dm = NULL;
+	int ret, bad = 0;
+	struct qnn_ctx *c = ctx_for("cpu", err, sizeof(err), &ret);
+	struct qnn_ctx *d = ctx_for("accel", err, sizeof(err), &ret);
+
+	if (!c || !d || qnn_model_load_file(c, path, NULL, &cm) ||
+	    qnn_model_load_file(d, path, NULL, &dm))
+		bad = 1;
+	for (int i = 0; !bad && i < 4; i++)
+		bad = !same(cm, dm, 4, seed + (uint64_t)i, diag, sizeof(diag));
+	if (dm) {
+		qnn_model_stats(dm, &st);
+		bad |= st.fallbacks != 0 || st.device_jobs < 4;
+	}
+	qnn_model_free(cm);
+	qnn_model_free(dm);
+	qnn_ctx_destroy(c);
+	qnn_ctx_destroy(d);
+	return bad;
+}
+
+/* Two processes run models on one device at once: both correct, no fallback. */
+static void two_processes(void)
+{
+	const char *path = demo_model();
+	int st = 0, mine;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		_exit(proc_runs(path, 500));
+	mine = proc_runs(path, 600);
+	if (pid > 0)
+		waitpid(pid, &st, 0);
+	ok(pid > 0 && !mine && WIFEXITED(st) && !WEXITSTATUS(st),
+	   "two processes on one device at once, 4 batches each: every output bit-identical to the CPU, no fallback (parent %d, child status %d)",
+	   mine, st);
+}
+
+/*
+ * Two devices alike share a batch ("accel:all"): qnn_sim.2 with the default
+ * caps joins accel:0 (qnn_sim.1, advertising less, is left out).
+ */
+static void two_devices(struct qnn_ctx *cpu)
+{
+	struct qnn_model_stats a = { .sz = sizeof(a) }, b = a;
+	struct qnn_model *cm = NULL, *dm = NULL;
+	char err[512], diag[256] = "";
+	struct qnn_ctx *all;
+	int ret, eq = 0;
+
+	ret = write_file(SIM_CTL "/new_device", "2\n");
+	ok(!ret, "qnn_sim.2 created with the default caps (%d)", ret);
+	all = ctx_for("accel:all", err, sizeof(err), &ret);
+	if (!ok(all != NULL, "QNN_DEVICE=accel:all opens: %s", all ? "ok" : err))
+		goto out;
+	if (!qnn_model_load_file(cpu, demo_model(), NULL, &cm) &&
+	    !qnn_model_load_file(all, demo_model(), NULL, &dm)) {
+		same(cm, dm, 2, 1, diag, sizeof(diag));
+		qnn_model_stats(dm, &a);
+		eq = same(cm, dm, 16, 2, diag, sizeof(diag));
+		qnn_model_stats(dm, &b);
+	}
+	ok(eq && b.device_jobs - a.device_jobs == 2 && !b.fallbacks,
+	   "two devices share a batch of 16: bit-identical, %llu jobs (one per device), %llu fallbacks %s",
+	   (unsigned long long)(b.device_jobs - a.device_jobs), (unsigned long long)b.fallbacks, diag);
+	qnn_model_free(cm);
+	qnn_model_free(dm);
+	qnn_ctx_destroy(all);
+out:
+	ret = write_file(SIM_CTL "/del_device", "2\n");
+	ok(!ret, "qnn_sim.2 removed (%d)", ret);
+}
+
 int main(void)
 {
 	const char *dir = getenv("QNN_VM_MODELS");
@@ -335,6 +417,7 @@ int main(void)
 	all_models(cpu, dc, "accel:0", &mixed, &whole);
 	ok(whole > 0, "accel:0: %d models ran wholly on the device, %d mixed", whole, mixed);
 	steady(cpu, dc);
+	two_processes();
 
 	/* a device with fewer ops and bits: binary conv/dense, threshold, maxpool only */
 	ret = write_file(SIM_CTL "/new_device", "1 ops=0x2b max_weight_bits=1 max_act_bits=1\n");
@@ -344,6 +427,8 @@ int main(void)
 		all_models(cpu, d1, "accel:1 (fewer ops/bits)", &mixed, &whole);
 		ok(mixed > 0, "accel:1: %d models got a mixed device/CPU plan", mixed);
 	}
+
+	two_devices(cpu);
 
 	setenv("QNN_PLACE", "alternate", 1);
 	all_models(cpu, dc, "accel:0 forced alternating", &mixed, &whole);
