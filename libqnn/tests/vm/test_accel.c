@@ -224,6 +224,15 @@ static void all_models(struct qnn_ctx *cpu, struct qnn_ctx *dc, const char *labe
 		   (unsigned long long)st.device_jobs, (unsigned long long)st.fallbacks,
 		   *diag || *st.last_fallback ? ": " : "", *diag ? diag : st.last_fallback);
 		*mixed += p.dsegs && p.segs > p.dsegs;
+		/* the placements and reasons of a mixed demo plan, for the record */
+		if (!strncmp(base(models[k]), "fmnist", 6) && p.dsegs && p.segs > p.dsegs)
+			for (int i = 0; i < p.nl; i++) {
+				struct qnn_layer_info li = { .sz = sizeof(li) };
+
+				qnn_model_layer(dm, (unsigned int)i, &li);
+				printf("# %s %s: layer %d %-8s %-10s seg %d  %s\n", label, base(models[k]), i,
+				       li.op, li.backend, li.segment, li.reason);
+			}
 		*whole += p.ndev == p.nl;
 		if (!strncmp(base(models[k]), "fmnist", 6) && !strcmp(label, "accel:0"))
 			ok(p.ndev == p.nl && p.segs == 1 && p.dsegs == 1,
