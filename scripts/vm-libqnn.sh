@@ -23,13 +23,13 @@ mkdir -p "$data/models" "$data/bin"
 # the fixtures converted on the host (the converter's own tests check them
 # against PyTorch/numpy); the demo models as committed
 for f in "$top"/models/fixtures/*.onnx; do
+	[ "$what" = libqnn ] || break
 	n=$(basename "$f" .onnx)
 	[ -f "$top/models/fixtures/$n.ref" ] || continue
 	"$build/tools/qnn-convert" "$f" "$data/models/$n.qnn" >/dev/null 2>&1 ||
 		echo "# vm-libqnn: $n does not convert (skipped)"
 done
 cp "$top"/models/fmnist-w1a1.qnn "$top"/models/fmnist-w2a2.qnn "$data/models/"
-[ "$what" = libqnn ] || rm -f "$data"/models/[!f]*.qnn
 
 case $what in
 libqnn)
