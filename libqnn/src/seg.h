@@ -42,6 +42,7 @@ struct seg_plan {
 	size_t *soff;			/* per tensor: its 8-plane shadow (SIZE_MAX: none) */
 	size_t dev_per_image, dev_min, dev_naive;
 	unsigned int max_chunk;		/* images per device job */
+	int pipeline;			/* CPU and device segments: chunks overlap */
 	/* the devices a batch is spread over (one unless "accel:all") */
 	struct qnn_accel *accs[QNN_MAX_ACCEL];
 	unsigned int nacc;

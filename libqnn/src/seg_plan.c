@@ -578,6 +578,8 @@ static int seg_prepare(struct qnn_model *m, char *err, size_t errlen)
 	if (!p->ndev)
 		return 0;	/* all on the CPU: runs take the CPU plan as they are */
 	p->max_chunk = chunk_limit(m, p);
+	/* with CPU segments, a batch's chunks overlap (seg_run.c); QNN_PIPELINE=0: not */
+	p->pipeline = p->nseg > p->ndev && !(getenv("QNN_PIPELINE") && !strcmp(getenv("QNN_PIPELINE"), "0"));
 	ret = upload_consts(m, p, err, errlen);
 	for (unsigned int s = 0; !ret && s < p->nseg; s++)
 		if (!p->segs[s].dev)

@@ -24,6 +24,9 @@
 #include "seg.h"
 #include "qnn_accel.h"
 
+/* Pipelining needs chunks worth overlapping: at least this many images each. */
+#define PIPE_MIN_IMAGES 2
+
 static uint64_t cpu_ns(void)
 {
 	struct timespec ts;
@@ -199,18 +202,23 @@ static void *where(const struct qnn_model *m, const struct seg_plan *p, const st
 	return NULL;
 }
 
-/* Records why the device failed a request: 0 never; the reason in msg. */
-static int dev_segment(struct qnn_model *m, struct seg_plan *p, struct seg_req *r, unsigned int s,
-		       unsigned int n, size_t img0, const void *const *inputs, void *const *outputs,
-		       char *msg, size_t len)
+/*
+ * A device segment of a chunk, in two halves so that pipelining can run CPU
+ * work between them: dev_submit packs the segment's U8/I8 conv inputs and
+ * submits its stream (kept, or copied); dev_complete waits for the job,
+ * checks its status and applies float output transforms. On failure both
+ * put the reason in msg and return -errno.
+ */
+static int dev_submit(struct qnn_model *m, struct seg_plan *p, struct seg_req *r, unsigned int s,
+		      unsigned int n, size_t img0, const void *const *inputs, void *const *outputs,
+		      uint64_t *job, char *msg, size_t len)
 {
 	const struct seg *sg = &p->segs[s];
 	struct qnn_accel *acc = r->acc;
 	uint32_t bos[2] = { r->bo, p->cbo[r->dev] }, fl[2] = {
 		DRM_QNN_BO_REF_READ | DRM_QNN_BO_REF_WRITE, DRM_QNN_BO_REF_READ };
 	uint32_t cs_error = 0, cs_offset = 0;
-	struct drm_qnn_wait w;
-	uint64_t job, t0;
+	uint64_t t0;
 	int ret;
 
 	/* U8/I8 inputs of this segment's convs: packed at the boundary */
@@ -227,17 +235,29 @@ static int dev_segment(struct qnn_model *m, struct seg_plan *p, struct seg_req *
 	}
 	t0 = cpu_ns();
 	if (r->kept[s])
-		ret = qnn_accel_submit_kept(acc, r->kept[s], &job, &p->calls);
+		ret = qnn_accel_submit_kept(acc, r->kept[s], job, &p->calls);
 	else
 		ret = qnn_accel_submit(acc, r->cs[s], (uint32_t)sg->cs_bytes, bos, fl,
-				       bos[1] ? 2 : 1, &job, &cs_error, &cs_offset, &p->calls);
+				       bos[1] ? 2 : 1, job, &cs_error, &cs_offset, &p->calls);
+	atomic_fetch_add(&p->host_ns, cpu_ns() - t0);
 	if (ret) {
 		if (ret == -ENODEV)
 			atomic_store(&acc->dead, 1);
 		snprintf(msg, len, "%s: SUBMIT of segment %u (layers %u..%u) failed: %s (cs_error %u at %u)",
 			 acc->node, s, sg->first, sg->last, strerror(-ret), cs_error, cs_offset);
-		return ret;
 	}
+	return ret;
+}
+
+static int dev_complete(struct qnn_model *m, struct seg_plan *p, struct seg_req *r, unsigned int s,
+			unsigned int n, uint64_t job, char *msg, size_t len)
+{
+	const struct seg *sg = &p->segs[s];
+	struct qnn_accel *acc = r->acc;
+	struct drm_qnn_wait w;
+	uint64_t t0 = cpu_ns();
+	int ret;
+
 	ret = qnn_accel_wait(acc, job, p->timeout_ms, &w, &p->calls);
 	atomic_fetch_add(&p->host_ns, cpu_ns() - t0);
 	if (ret) {
@@ -269,6 +289,16 @@ static int dev_segment(struct qnn_model *m, struct seg_plan *p, struct seg_req *
 	return 0;
 }
 
+static int dev_segment(struct qnn_model *m, struct seg_plan *p, struct seg_req *r, unsigned int s,
+		       unsigned int n, size_t img0, const void *const *inputs, void *const *outputs,
+		       char *msg, size_t len)
+{
+	uint64_t job;
+	int ret = dev_submit(m, p, r, s, n, img0, inputs, outputs, &job, msg, len);
+
+	return ret ? ret : dev_complete(m, p, r, s, n, job, msg, len);
+}
+
 static int cpu_segment(struct qnn_model *m, struct seg_plan *p, struct seg_req *r, unsigned int s,
 		       unsigned int n, size_t img0, const void *const *inputs, void *const *outputs,
 		       unsigned int threads)
@@ -284,12 +314,10 @@ static int cpu_segment(struct qnn_model *m, struct seg_plan *p, struct seg_req *
 	return qnn_cpu_run(sub, n, in, out, threads);
 }
 
-static int run_chunk(struct qnn_model *m, struct seg_plan *p, struct seg_req *r, unsigned int n,
-		     size_t img0, const void *const *inputs, void *const *outputs, unsigned int threads,
-		     char *msg, size_t len)
+/* Graph inputs into the arena, at the start of a chunk. */
+static void copy_in(struct qnn_model *m, struct seg_plan *p, struct seg_req *r, unsigned int n,
+		    size_t img0, const void *const *inputs)
 {
-	int ret;
-
 	if (r->cs_n != n)
 		build_streams(m, p, r, n);
 	for (uint32_t i = 0; i < m->nin; i++) {
@@ -301,14 +329,12 @@ static int run_chunk(struct qnn_model *m, struct seg_plan *p, struct seg_req *r,
 		       n * t->bytes);
 		atomic_fetch_add(&p->cin, n * t->bytes);
 	}
-	for (unsigned int s = 0; s < p->nseg; s++) {
-		if (p->segs[s].dev)
-			ret = dev_segment(m, p, r, s, n, img0, inputs, outputs, msg, len);
-		else
-			ret = cpu_segment(m, p, r, s, n, img0, inputs, outputs, threads);
-		if (ret)
-			return ret;
-	}
+}
+
+/* Device-domain graph outputs to the user's buffers, at the end of a chunk. */
+static void copy_out(struct qnn_model *m, struct seg_plan *p, struct seg_req *r, unsigned int n,
+		     size_t img0, void *const *outputs)
+{
 	for (uint32_t i = 0; i < m->nout; i++) {
 		const struct qnn_tensor *t = &m->t[m->out[i]];
 
@@ -318,6 +344,98 @@ static int run_chunk(struct qnn_model *m, struct seg_plan *p, struct seg_req *r,
 		       n * t->bytes);
 		atomic_fetch_add(&p->cout, n * t->bytes);
 	}
+}
+
+/* A chunk in flight in the pipeline. */
+struct flight {
+	struct seg_req *r;
+	size_t img0;
+	unsigned int n, s;	/* images, next segment */
+	uint64_t job;		/* submitted job of segment s, 0 none */
+};
+
+/*
+ * Two chunks in flight, each in its own request state: while the device
+ * runs one chunk's device segment, this thread runs the other's CPU
+ * segment (the CPU work of chunk k overlaps the device work of chunk k+1).
+ * The device runs one file's jobs in submission order, so waiting for the
+ * oldest chunk's job never waits behind a job not yet submitted.
+ */
+static int run_pipelined(struct qnn_model *m, struct seg_plan *p, struct seg_req **r,
+			 unsigned int batch, unsigned int chunk, const void *const *inputs,
+			 void *const *outputs, unsigned int threads, char *msg, size_t len)
+{
+	struct flight f[2] = { { 0 } };
+	unsigned int head = 0, active = 0;
+	size_t next = 0;
+	int ret = 0;
+
+	while (!ret && (active || next < batch)) {
+		while (active < 2 && next < batch) {	/* start a chunk in the free slot */
+			struct flight *c = &f[(head + active) % 2];
+
+			c->r = r[(head + active) % 2];
+			c->img0 = next;
+			c->n = batch - next < chunk ? (unsigned int)(batch - next) : chunk;
+			c->s = 0;
+			c->job = 0;
+			copy_in(m, p, c->r, c->n, c->img0, inputs);
+			next += c->n;
+			active++;
+		}
+		/* every chunk at a device segment gets it going, oldest first */
+		for (unsigned int k = 0; !ret && k < active; k++) {
+			struct flight *c = &f[(head + k) % 2];
+
+			if (c->s < p->nseg && p->segs[c->s].dev && !c->job)
+				ret = dev_submit(m, p, c->r, c->s, c->n, c->img0, inputs, outputs,
+						 &c->job, msg, len);
+		}
+		if (ret)
+			break;
+		/* the oldest chunk moves one segment on */
+		{
+			struct flight *c = &f[head];
+
+			if (p->segs[c->s].dev) {
+				ret = dev_complete(m, p, c->r, c->s, c->n, c->job, msg, len);
+				c->job = 0;
+			} else {
+				ret = cpu_segment(m, p, c->r, c->s, c->n, c->img0, inputs, outputs, threads);
+			}
+			if (!ret && ++c->s == p->nseg) {
+				copy_out(m, p, c->r, c->n, c->img0, outputs);
+				head = (head + 1) % 2;
+				active--;
+			}
+		}
+	}
+	/* a failure: let jobs still submitted end before their arenas are reused */
+	for (unsigned int k = 0; ret && k < 2; k++)
+		if (f[k].job) {
+			struct drm_qnn_wait w;
+
+			qnn_accel_wait(f[k].r->acc, f[k].job, p->timeout_ms, &w, &p->calls);
+		}
+	return ret;
+}
+
+static int run_chunk(struct qnn_model *m, struct seg_plan *p, struct seg_req *r, unsigned int n,
+		     size_t img0, const void *const *inputs, void *const *outputs, unsigned int threads,
+		     char *msg, size_t len)
+{
+	int ret;
+
+	copy_in(m, p, r, n, img0, inputs);
+	for (unsigned int s = 0; s < p->nseg; s++) {
+		if (p->segs[s].dev)
+			ret = dev_segment(m, p, r, s, n, img0, inputs, outputs, msg, len);
+		else
+			ret = cpu_segment(m, p, r, s, n, img0, inputs, outputs, threads);
+		if (ret)
+			return ret;
+	}
+	copy_out(m, p, r, n, img0, outputs);
 	return 0;
 }
 
@@ -336,6 +454,27 @@ static int run_part(struct qnn_model *m, struct seg_plan *p, unsigned int dev, u
 		ret = -ENODEV;
 	}
 	chunk = batch < p->max_chunk ? batch : p->max_chunk;
+	if (!ret && p->pipeline && batch >= 2 * PIPE_MIN_IMAGES) {
+		/* a mixed plan: four chunks, two in flight (CPU and device overlap) */
+		struct seg_req *r2[2] = { NULL, NULL };
+
+		chunk = (batch + 3) / 4 < chunk ? (batch + 3) / 4 : chunk;
+		r2[0] = req_get(p, dev, chunk, &ret);
+		r2[1] = r2[0] ? req_get(p, dev, chunk, &ret) : NULL;
+		if (r2[1])
+			ret = run_pipelined(m, p, r2, batch, chunk, inputs, outputs, threads, msg,
+					    sizeof(msg));
+		else if (!*msg)
+			snprintf(msg, sizeof(msg), "%s: device memory for %u images: %s", acc->node,
+				 chunk, strerror(-ret));
+		for (int k = 0; k < 2; k++)
+			if (r2[k] && ret == -ETIME)
+				qnn_seg_req_free(p, r2[k]);
+			else if (r2[k])
+				req_put(p, r2[k]);
+		r = NULL;
+		goto done;
+	}
 	r = ret ? NULL : req_get(p, dev, chunk, &ret);
 	if (!r && !*msg)
 		snprintf(msg, sizeof(msg), "%s: device memory for %u images: %s", acc->node, chunk,
@@ -349,6 +488,7 @@ static int run_part(struct qnn_model *m, struct seg_plan *p, unsigned int dev, u
 		qnn_seg_req_free(p, r);	/* the device may still write its arena */
 	else if (r)
 		req_put(p, r);
+done:
 	if (!ret || !*msg)
 		return ret;	/* a CPU segment's own error (its message is set) */
 	/* the device failed this request: redo it on the CPU, count it once */

@@ -371,6 +371,33 @@ static void two_processes(void)
 }
 
 /*
+ * A mixed plan pipelines a batch: four chunks, two in flight, the CPU
+ * segments of one overlapping the device segment of the next; outputs still
+ * bit-identical, one job per device segment and chunk.
+ */
+static void pipelined(struct qnn_ctx *cpu, struct qnn_ctx *dc, const char *label)
+{
+	struct qnn_model_stats a = { .sz = sizeof(a) }, b = a;
+	struct qnn_model *cm = NULL, *dm = NULL;
+	char diag[256] = "";
+	int eq = 0;
+
+	if (!qnn_model_load_file(cpu, demo_model(), NULL, &cm) &&
+	    !qnn_model_load_file(dc, demo_model(), NULL, &dm)) {
+		qnn_model_stats(dm, &a);
+		eq = same(cm, dm, 16, 77, diag, sizeof(diag));
+		qnn_model_stats(dm, &b);
+	}
+	ok(eq && a.device_segments && a.segments > a.device_segments &&
+	   b.device_jobs - a.device_jobs == 4ull * a.device_segments && !b.fallbacks,
+	   "%s: mixed plan (%u segments, %u on the device) pipelined over a batch of 16: bit-identical, %llu jobs (4 chunks x %u), %llu fallbacks %s",
+	   label, a.segments, a.device_segments, (unsigned long long)(b.device_jobs - a.device_jobs),
+	   a.device_segments, (unsigned long long)b.fallbacks, diag);
+	qnn_model_free(cm);
+	qnn_model_free(dm);
+}
+
+/*
  * Two devices alike share a batch ("accel:all"): qnn_sim.2 with the default
  * caps joins accel:0 (qnn_sim.1, advertising less, is left out).
  */
@@ -435,6 +462,7 @@ int main(void)
 	if (ok(d1 != NULL, "accel:1 opens: %s", d1 ? "ok" : err)) {
 		all_models(cpu, d1, "accel:1 (fewer ops/bits)", &mixed, &whole);
 		ok(mixed > 0, "accel:1: %d models got a mixed device/CPU plan", mixed);
+		pipelined(cpu, d1, "accel:1");
 	}
 
 	two_devices(cpu);
@@ -442,6 +470,7 @@ int main(void)
 	setenv("QNN_PLACE", "alternate", 1);
 	all_models(cpu, dc, "accel:0 forced alternating", &mixed, &whole);
 	ok(mixed > 0, "forced alternating placement: %d models mixed", mixed);
+	pipelined(cpu, dc, "accel:0 forced alternating");
 	unsetenv("QNN_PLACE");
 
 	fault(cpu, dc, "mmu_fault_next_job", 1);
