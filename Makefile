@@ -9,6 +9,10 @@
 #   make vm-check   the stock-kernel VM lane (every selftest, the fuzzer)
 #   make vm-debug   the debug-kernel lane (KASAN, kmemleak, lockdep, ...)
 #   make vm-swiotlb the job selftests with swiotlb=force (bounce buffers)
+#   make vm-libqnn  libqnn on qnn_sim in the VM: every model bit-identical
+#                   CPU vs device, mixed plans, fallback (scripts/vm-libqnn.sh)
+#   make vm-demo    the demo inside the VM, on the simulated device
+#   make vm-bench   device vs CPU figures in the VM, ends with one JSON line
 #   make fuzz-long  the uAPI fuzzer on the debug kernel, FUZZ_SECONDS long
 #   make demo       the main job: a real model classified through libqnn
 #   make bench      qnn-bench's figures, and the demo model against
@@ -34,7 +38,7 @@ export KDIR
 SUITE	= $(TOP)/scripts/tap-suite.sh
 
 .PHONY: all deps deps-check modules lib tools selftests check unit-check \
-	vm-check vm-debug vm-swiotlb fuzz-long debug-kernel checkpatch demo \
+	vm-check vm-debug vm-swiotlb vm-libqnn vm-demo vm-bench fuzz-long debug-kernel checkpatch demo \
 	bench install clean distclean
 
 all: modules lib tools selftests
@@ -67,6 +71,7 @@ check: deps-check
 	@$(SUITE) vm $(MAKE) vm-check
 	@$(SUITE) vm-swiotlb $(MAKE) vm-swiotlb
 	@$(SUITE) vm-debug $(MAKE) vm-debug
+	@$(SUITE) vm-libqnn $(MAKE) vm-libqnn
 	@$(SUITE) checkpatch $(MAKE) checkpatch
 	@$(SUITE) dt $(TOP)/scripts/dt-check.sh
 	@$(TOP)/scripts/tap-summary.sh $(TAP)
@@ -83,10 +88,11 @@ vm-check: all
 DEBUG_TESTS	?= qnn_open_test qnn_bo_mmap_test qnn_prime_test \
 		   qnn_isolation_test qnn_multiproc_test qnn_reload_test \
 		   qnn_jobs_ops_test qnn_jobs_errors_test qnn_jobs_teardown_test \
-		   qnn_dma_sync_test qnn_mmu_tlb_test qnn_fuzz_test
+		   qnn_dma_sync_test qnn_mmu_tlb_test qnn_fuzz_test \
+		   qnn_jobs_kept_test qnn_jobs_unplug_test
 SWIOTLB_TESTS	?= qnn_jobs_ops_test qnn_jobs_errors_test \
 		   qnn_jobs_teardown_test qnn_prime_test qnn_dma_sync_test \
-		   qnn_fuzz_test
+		   qnn_fuzz_test qnn_jobs_kept_test
 TRINITY_CALLS	?= 2000
 FUZZ_SECONDS	?= 1800
 # builds (or finds in its cache) the debug kernel and qnn against it
@@ -115,6 +121,18 @@ fuzz-long: all
 	QNN_TEST_TIMEOUT=$$(($(FUZZ_SECONDS) + 600)) \
 	QNN_VM_TIMEOUT=$$(($(FUZZ_SECONDS) + 1800)) \
 	$(TOP)/scripts/vm-check.sh
+
+# libqnn on the simulated device (scripts/vm-libqnn.sh)
+vm-libqnn: all
+	$(MAKE) -C libqnn vmtests
+	$(TOP)/scripts/vm-libqnn.sh libqnn
+
+vm-demo: all
+	$(TOP)/scripts/vm-libqnn.sh demo
+
+vm-bench: all
+	$(MAKE) -C libqnn vmtests
+	$(TOP)/scripts/vm-libqnn.sh bench
 
 checkpatch: deps
 	$(TOP)/scripts/checkpatch.sh

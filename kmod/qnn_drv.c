@@ -15,6 +15,7 @@
 
 #include "qnn_drv.h"
 #include "qnn_accel.h"
+#include "qnn_cmds.h"
 #include "qnn_regs.h"
 
 static int qnn_ioctl_get_param(struct drm_device *drm, void *data,
@@ -105,6 +106,7 @@ static int qnn_open(struct drm_device *drm, struct drm_file *file)
 		kfree(qf);
 		return ret;
 	}
+	qnn_file_cmds_init(qf);
 	mutex_lock(&qdev->files_lock);
 	list_add_tail(&qf->link, &qdev->files);
 	qdev->num_files++;
@@ -114,15 +116,16 @@ static int qnn_open(struct drm_device *drm, struct drm_file *file)
 }
 
 /*
- * Runs after the DRM core closed every handle. Jobs still in flight keep
- * their BOs mapped: wait for them (qnn_file_jobs_fini()), then no BO is
- * mapped any more.
+ * Runs after the DRM core closed every handle. Kept streams go; jobs still
+ * in flight keep their BOs (and kept streams) mapped: wait for them
+ * (qnn_file_jobs_fini()), then no BO is mapped any more.
  */
 static void qnn_postclose(struct drm_device *drm, struct drm_file *file)
 {
 	struct qnn_device *qdev = to_qnn_device(drm);
 	struct qnn_file *qf = file->driver_priv;
 
+	qnn_file_cmds_fini(qf);
 	qnn_file_jobs_fini(qf);
 	mutex_lock(&qdev->files_lock);
 	list_del(&qf->link);
@@ -138,6 +141,8 @@ static const struct drm_ioctl_desc qnn_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(QNN_BO_INFO, qnn_ioctl_bo_info, 0),
 	DRM_IOCTL_DEF_DRV(QNN_SUBMIT, qnn_ioctl_submit, 0),
 	DRM_IOCTL_DEF_DRV(QNN_WAIT, qnn_ioctl_wait, 0),
+	DRM_IOCTL_DEF_DRV(QNN_CMDS_CREATE, qnn_ioctl_cmds_create, 0),
+	DRM_IOCTL_DEF_DRV(QNN_CMDS_DESTROY, qnn_ioctl_cmds_destroy, 0),
 };
 
 /* DRM_ACCEL_FOPS and fdinfo (qnn_stats.c) */

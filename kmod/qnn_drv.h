@@ -11,6 +11,7 @@
 #include <linux/mutex.h>
 #include <linux/regmap.h>
 #include <linux/spinlock.h>
+#include <linux/xarray.h>
 #include <drm/drm_device.h>
 #include <drm/drm_file.h>
 #include <drm/drm_gem_shmem_helper.h>
@@ -21,7 +22,7 @@
 #include "qnn_ring.h"
 
 #define QNN_DRIVER_MAJOR	1
-#define QNN_DRIVER_MINOR	1
+#define QNN_DRIVER_MINOR	2
 #define QNN_DRIVER_PATCH	0
 
 /* User BOs live in [QNN_VA_START, 2^va_bits - QNN_VA_KERNEL_SIZE). */
@@ -87,6 +88,7 @@ struct qnn_file {
 	struct qnn_file_jobs jobs;
 	u64 client_id;			/* drm-client-id (fdinfo, tracepoints) */
 	struct qnn_obs_stats stats;	/* fdinfo */
+	struct xarray cmds;	/* kept streams: handle -> struct qnn_cmds */
 };
 
 struct qnn_bo_map;

@@ -46,6 +46,7 @@
 #include <drm/drm_utils.h>
 
 #include "qnn_accel.h"
+#include "qnn_cmds.h"
 #include "qnn_cmdstream.h"
 #include "qnn_coredump.h"
 #include "qnn_drv.h"
@@ -67,9 +68,6 @@ MODULE_PARM_DESC(hang_limit,
 
 /* Finished jobs whose status a file keeps for WAIT. */
 #define QNN_JOB_HISTORY		4096
-
-/* qnn_job.bo_flags: driver-private bit next to DRM_QNN_BO_REF_* */
-#define QNN_JOB_BO_MAPPED	BIT(31)
 
 /*
  * What WAIT reports about a job. Written by the job's paths until the
@@ -102,11 +100,14 @@ struct qnn_job {
 	struct dma_fence_cb done_cb;	/* on the finished fence */
 	struct llist_node cleanup;	/* qnn_jobs.cleanup_list */
 
+	/* the kept stream's arrays when @cmds is set, else the job's own */
 	struct drm_gem_object **bos;
 	u32 *bo_flags;
 	u32 bo_count;
+	struct qnn_cmds *cmds;		/* a kept stream (qnn_cmds.c), or NULL */
 	struct drm_gem_object *cmd_obj;	/* kernel-only stream copy */
 	struct drm_mm_node cmd_node;
+	u64 cmd_va;			/* where the device reads the stream */
 	u32 cmd_size;
 	u32 num_cmds;			/* for the tracepoints */
 	u64 ops;
@@ -221,7 +222,7 @@ static void qnn_ring_push_job_locked(struct qnn_device *qdev,
 		.op = QNN_DESC_OP_RUN,
 		.flags = QNN_DESC_FLAG_IRQ,
 		.pt_base = qnn_mmu_root(&job->qf->mmu),
-		.cmd_va = job->cmd_node.start,
+		.cmd_va = job->cmd_va,
 		.cmd_size = job->cmd_size,
 	};
 
@@ -607,26 +608,58 @@ restart:
 	return stat;
 }
 
-static void qnn_job_put_bos(struct qnn_job *job)
+/**
+ * qnn_bo_refs_put() - undo qnn_bo_refs_get()
+ * @qf: the file
+ * @bos: the BOs (NULL entries skipped)
+ * @flags: their flags (QNN_BO_REF_MAPPED: a mapping reference is held)
+ * @count: entries
+ */
+void qnn_bo_refs_put(struct qnn_file *qf, struct drm_gem_object **bos,
+		     const u32 *flags, u32 count)
 {
 	u32 i;
 
-	for (i = 0; i < job->bo_count; i++) {
-		if (!job->bos[i])
+	for (i = 0; i < count; i++) {
+		if (!bos[i])
 			continue;
-		if (job->bo_flags[i] & QNN_JOB_BO_MAPPED)
-			qnn_bo_map_put(job->bos[i], job->qf);
-		drm_gem_object_put(job->bos[i]);
+		if (flags[i] & QNN_BO_REF_MAPPED)
+			qnn_bo_map_put(bos[i], qf);
+		drm_gem_object_put(bos[i]);
+	}
+}
+
+/**
+ * qnn_stream_unload() - undo qnn_stream_load()
+ * @qf: the file
+ * @obj: the stream copy, may be NULL; set to NULL
+ * @node: its mapping in the kernel window
+ */
+void qnn_stream_unload(struct qnn_file *qf, struct drm_gem_object **obj,
+		       struct drm_mm_node *node)
+{
+	if (!*obj)
+		return;
+	if (drm_mm_node_allocated(node))
+		qnn_mmu_unmap(&qf->mmu, node, *obj);
+	drm_gem_object_put(*obj);
+	*obj = NULL;
+}
+
+static void qnn_job_put_bos(struct qnn_job *job)
+{
+	if (job->cmds) {
+		/* the arrays are the kept stream's: it holds the BOs */
+		qnn_cmds_put(job->cmds);
+		job->cmds = NULL;
+		job->bos = NULL;
+		job->bo_flags = NULL;
+	} else if (job->bos) {
+		qnn_bo_refs_put(job->qf, job->bos, job->bo_flags,
+				job->bo_count);
 	}
 	job->bo_count = 0;
-	if (job->cmd_obj) {
-		if (drm_mm_node_allocated(&job->cmd_node)) {
-			qnn_mmu_unmap(&job->qf->mmu, &job->cmd_node,
-				      job->cmd_obj);
-		}
-		drm_gem_object_put(job->cmd_obj);
-		job->cmd_obj = NULL;
-	}
+	qnn_stream_unload(job->qf, &job->cmd_obj, &job->cmd_node);
 }
 
 /* Everything a job holds; sleeps. Not for the signalling path. */
@@ -639,6 +672,7 @@ static void qnn_job_release(struct qnn_job *job)
 		kfree(job->hw_fence);
 	if (job->rec)
 		qnn_job_rec_put(job->rec);
+	/* NULL for a kept stream's (qnn_job_put_bos()) */
 	kvfree(job->bos);
 	kvfree(job->bo_flags);
 	kfree(job);
@@ -893,18 +927,17 @@ static void qnn_jobs_prune(struct qnn_file_jobs *fj)
  * the file's unfinished jobs: when it is full, room comes back as they end,
  * so wait for that (interruptibly) rather than fail.
  */
-static int qnn_job_map_stream(struct qnn_job *job, struct sg_table *sgt,
-			      size_t size)
+static int qnn_stream_map(struct qnn_file *qf, struct drm_mm_node *node,
+			  struct sg_table *sgt, size_t size)
 {
-	struct qnn_file_jobs *fj = &job->qf->jobs;
-	struct qnn_jobs *jq = &job->qdev->jobs;
+	struct qnn_file_jobs *fj = &qf->jobs;
+	struct qnn_jobs *jq = &qf->qdev->jobs;
 	int ret, seen;
 
 	for (;;) {
 		seen = atomic_read(&fj->freed);
-		memset(&job->cmd_node, 0, sizeof(job->cmd_node));
-		ret = qnn_mmu_map_sgt_kernel(&job->qf->mmu, &job->cmd_node, sgt,
-					     size);
+		memset(node, 0, sizeof(*node));
+		ret = qnn_mmu_map_sgt_kernel(&qf->mmu, node, sgt, size);
 		if (ret != -ENOSPC || !atomic_read(&fj->live))
 			return ret;
 		ret = wait_event_interruptible(jq->cleanup_wq,
@@ -914,10 +947,21 @@ static int qnn_job_map_stream(struct qnn_job *job, struct sg_table *sgt,
 	}
 }
 
-/* Copy the stream into a kernel-only BO and map it read-only for the job. */
-static int qnn_job_load_stream(struct qnn_job *job, const void *buf, u32 size)
+/**
+ * qnn_stream_load() - copy a stream into a kernel-only BO, map it read-only
+ * @qf: the file whose kernel window gets it
+ * @buf: the stream, in kernel memory
+ * @size: its bytes
+ * @objp: out, the BO (set before any failure after its creation: the
+ *	caller undoes with qnn_stream_unload())
+ * @node: out, the mapping
+ *
+ * Return: 0 or a negative errno; may wait for room in the window.
+ */
+int qnn_stream_load(struct qnn_file *qf, const void *buf, u32 size,
+		    struct drm_gem_object **objp, struct drm_mm_node *node)
 {
-	struct drm_device *drm = &job->qdev->drm;
+	struct drm_device *drm = &qf->qdev->drm;
 	struct drm_gem_shmem_object *shmem;
 	struct drm_gem_object *obj;
 	struct sg_table *sgt;
@@ -927,7 +971,7 @@ static int qnn_job_load_stream(struct qnn_job *job, const void *buf, u32 size)
 	obj = qnn_gem_create_kernel_bo(drm, bo_size);
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
-	job->cmd_obj = obj;
+	*objp = obj;
 	shmem = to_drm_gem_shmem_obj(obj);
 	sgt = drm_gem_shmem_get_pages_sgt(shmem);
 	if (IS_ERR(sgt))
@@ -941,26 +985,25 @@ static int qnn_job_load_stream(struct qnn_job *job, const void *buf, u32 size)
 			memzero_page(shmem->pages[i], n, PAGE_SIZE - n);
 	}
 	dma_sync_sgtable_for_device(drm->dev, sgt, DMA_TO_DEVICE);
-	job->cmd_size = size;
-	return qnn_job_map_stream(job, sgt, bo_size);
+	return qnn_stream_map(qf, node, sgt, bo_size);
 }
 
 /*
  * The BO list: entries bo_ref_size bytes apart (0: the 1.0 size), of which
  * this kernel reads the struct it knows; the rest must be zero.
  */
-static int qnn_job_copy_refs(struct drm_qnn_bo_ref *refs,
-			     const struct drm_qnn_submit *args)
+int qnn_bo_refs_copy(struct drm_qnn_bo_ref *refs, u64 bos, u32 count,
+		     u32 bo_ref_size)
 {
-	u32 stride = args->bo_ref_size ?: sizeof(*refs);
-	void __user *ubos = u64_to_user_ptr(args->bos);
+	u32 stride = bo_ref_size ?: sizeof(*refs);
+	void __user *ubos = u64_to_user_ptr(bos);
 	u32 i;
 	int ret;
 
 	if (stride == sizeof(*refs))
-		return copy_from_user(refs, ubos, args->bo_count * stride) ?
+		return copy_from_user(refs, ubos, count * stride) ?
 		       -EFAULT : 0;
-	for (i = 0; i < args->bo_count; i++) {
+	for (i = 0; i < count; i++) {
 		ret = copy_struct_from_user(&refs[i], sizeof(refs[i]),
 					    ubos + (size_t)i * stride, stride);
 		if (ret)
@@ -969,15 +1012,26 @@ static int qnn_job_copy_refs(struct drm_qnn_bo_ref *refs,
 	return 0;
 }
 
-/* Look up the BO list, take references and mappings, fill @ranges. */
-static int qnn_job_get_bos(struct qnn_job *job, struct drm_file *file,
-			   const struct drm_qnn_bo_ref *refs,
-			   struct qnn_cs_range *ranges)
+/**
+ * qnn_bo_refs_get() - look up a BO list, take references and mappings
+ * @file: the file whose handles @refs names
+ * @refs: the list, @count entries
+ * @count: entries
+ * @bos: out, zeroed by the caller; the BOs found (undo: qnn_bo_refs_put())
+ * @flags: out, DRM_QNN_BO_REF_* and QNN_BO_REF_MAPPED
+ * @ranges: out, what the stream may address
+ *
+ * Return: 0 or a negative errno (what was taken stays in @bos/@flags).
+ */
+int qnn_bo_refs_get(struct drm_file *file, const struct drm_qnn_bo_ref *refs,
+		    u32 count, struct drm_gem_object **bos, u32 *flags,
+		    struct qnn_cs_range *ranges)
 {
+	struct qnn_file *qf = file->driver_priv;
 	u32 i, j;
 	int ret;
 
-	for (i = 0; i < job->bo_count; i++) {
+	for (i = 0; i < count; i++) {
 		struct drm_gem_object *obj;
 		u64 va;
 
@@ -986,15 +1040,15 @@ static int qnn_job_get_bos(struct qnn_job *job, struct drm_file *file,
 		obj = drm_gem_object_lookup(file, refs[i].handle);
 		if (!obj)
 			return -ENOENT;
-		job->bos[i] = obj;
-		job->bo_flags[i] = refs[i].flags;
+		bos[i] = obj;
+		flags[i] = refs[i].flags;
 		for (j = 0; j < i; j++)
-			if (job->bos[j] == obj)
+			if (bos[j] == obj)
 				return -EINVAL;	/* listed twice */
-		ret = qnn_bo_map_get(obj, job->qf, &va);
+		ret = qnn_bo_map_get(obj, qf, &va);
 		if (ret)
 			return ret;
-		job->bo_flags[i] |= QNN_JOB_BO_MAPPED;
+		flags[i] |= QNN_BO_REF_MAPPED;
 		ranges[i].va = va;
 		ranges[i].size = obj->size;
 		ranges[i].writable = (refs[i].flags & DRM_QNN_BO_REF_WRITE) &&
@@ -1145,9 +1199,7 @@ static int qnn_submit_check(const struct drm_qnn_submit *args)
 {
 	u32 stride = args->bo_ref_size;
 
-	if (args->flags || args->pad ||
-	    args->cmds_size < sizeof(struct qnn_cs_header) ||
-	    args->cmds_size > QNN_CS_MAX_STREAM_SIZE ||
+	if (args->flags || args->pad || args->pad2 ||
 	    args->bo_count > DRM_QNN_SUBMIT_MAX_BOS ||
 	    args->in_syncobj_count > DRM_QNN_SUBMIT_MAX_SYNCOBJS ||
 	    args->priority > DRM_QNN_PRIORITY_HIGH ||
@@ -1156,10 +1208,86 @@ static int qnn_submit_check(const struct drm_qnn_submit *args)
 			stride > DRM_QNN_SUBMIT_MAX_BO_REF_SIZE)) ||
 	    (args->out_syncobj_point && !args->out_syncobj))
 		return -EINVAL;
+	/* a kept stream brings its own stream and BO list (1.2) */
+	if (args->cmds_handle ?
+	    args->cmds || args->cmds_size || args->bos || args->bo_count ||
+	    args->bo_ref_size :
+	    args->cmds_size < sizeof(struct qnn_cs_header) ||
+	    args->cmds_size > QNN_CS_MAX_STREAM_SIZE)
+		return -EINVAL;
 	/* HIGH runs ahead of everyone's NORMAL jobs: as for nice(2) < 0 */
 	if (args->priority == DRM_QNN_PRIORITY_HIGH && !capable(CAP_SYS_NICE))
 		return -EACCES;
 	return 0;
+}
+
+/* A kept stream: borrow its stream and BO list (no copy, no validation). */
+static int qnn_job_use_cmds(struct qnn_job *job, u32 handle)
+{
+	struct qnn_cmds *cmds = qnn_cmds_lookup(job->qf, handle);
+
+	if (!cmds)
+		return -ENOENT;
+	job->cmds = cmds;
+	job->bos = cmds->bos;
+	job->bo_flags = cmds->bo_flags;
+	job->bo_count = cmds->bo_count;
+	job->cmd_va = cmds->node.start;
+	job->cmd_size = cmds->size;
+	job->num_cmds = cmds->num_cmds;
+	job->ops = cmds->ops;
+	return 0;
+}
+
+/*
+ * A stream passed by pointer: copy in the BO list and the stream, take the
+ * BOs, validate. On success *@stream is the stream for qnn_stream_load().
+ */
+static int qnn_job_copy_in(struct qnn_job *job, struct drm_file *file,
+			   struct drm_qnn_submit *args, void **stream)
+{
+	const struct qnn_cs_caps cs_caps = qnn_cs_caps_of(job->qdev);
+	struct drm_qnn_bo_ref *refs;
+	struct qnn_cs_range *ranges;
+	struct qnn_cs_info info;
+	int ret = -ENOMEM;
+
+	job->bo_count = args->bo_count;
+	job->bos = kvcalloc(args->bo_count + 1, sizeof(*job->bos), GFP_KERNEL);
+	job->bo_flags = kvcalloc(args->bo_count + 1, sizeof(*job->bo_flags),
+				 GFP_KERNEL);
+	refs = kvmalloc_array(args->bo_count + 1, sizeof(*refs), GFP_KERNEL);
+	ranges = kvmalloc_array(args->bo_count + 1, sizeof(*ranges),
+				GFP_KERNEL);
+	*stream = kvmalloc(args->cmds_size, GFP_KERNEL);
+	if (!job->bos || !job->bo_flags || !refs || !ranges || !*stream)
+		goto out;
+
+	ret = qnn_bo_refs_copy(refs, args->bos, args->bo_count,
+			       args->bo_ref_size);
+	if (ret)
+		goto out;
+	ret = -EFAULT;
+	if (copy_from_user(*stream, u64_to_user_ptr(args->cmds),
+			   args->cmds_size))
+		goto out;
+	ret = qnn_bo_refs_get(file, refs, job->bo_count, job->bos,
+			      job->bo_flags, ranges);
+	if (ret)
+		goto out;
+	ret = qnn_cs_validate(*stream, args->cmds_size, ranges, job->bo_count,
+			      &cs_caps, &info);
+	if (ret) {
+		args->cs_error = info.err;
+		args->cs_offset = info.err_offset;
+	} else {
+		job->num_cmds = info.num_cmds;
+		job->ops = info.ops;
+	}
+out:
+	kvfree(ranges);
+	kvfree(refs);
+	return ret;
 }
 
 int qnn_ioctl_submit(struct drm_device *drm, void *data,
@@ -1170,14 +1298,6 @@ int qnn_ioctl_submit(struct drm_device *drm, void *data,
 	struct qnn_file_jobs *fj = &qf->jobs;
 	struct drm_qnn_submit *args = data;
 	struct qnn_submit_out out = {};
-	struct drm_qnn_bo_ref *refs = NULL;
-	struct qnn_cs_range *ranges = NULL;
-	struct qnn_cs_info info;
-	const struct qnn_cs_caps cs_caps = {
-		.ops = qdev->caps.ops,
-		.weight_bits = qdev->caps.weight_bits,
-		.act_bits = qdev->caps.act_bits,
-	};
 	struct qnn_job *job;
 	void *stream = NULL;
 	bool inited = false, pm_held = false;
@@ -1207,41 +1327,19 @@ int qnn_ioctl_submit(struct drm_device *drm, void *data,
 	INIT_LIST_HEAD(&job->hw_link);
 	job->qdev = qdev;
 	job->qf = qf;
-	job->bo_count = args->bo_count;
 	job->rec = kzalloc(sizeof(*job->rec), GFP_KERNEL);
 	job->hw_fence = kzalloc(sizeof(*job->hw_fence), GFP_KERNEL);
-	job->bos = kvcalloc(args->bo_count + 1, sizeof(*job->bos), GFP_KERNEL);
-	job->bo_flags = kvcalloc(args->bo_count + 1, sizeof(*job->bo_flags),
-				 GFP_KERNEL);
-	refs = kvmalloc_array(args->bo_count + 1, sizeof(*refs), GFP_KERNEL);
-	ranges = kvmalloc_array(args->bo_count + 1, sizeof(*ranges),
-				GFP_KERNEL);
-	stream = kvmalloc(args->cmds_size, GFP_KERNEL);
 	if (job->rec)
 		kref_init(&job->rec->ref);	/* the job's */
-	if (!job->rec || !job->hw_fence || !job->bos || !job->bo_flags ||
-	    !refs || !ranges || !stream)
+	if (!job->rec || !job->hw_fence)
 		goto out_put;
 
-	ret = qnn_job_copy_refs(refs, args);
+	if (args->cmds_handle)
+		ret = qnn_job_use_cmds(job, args->cmds_handle);
+	else
+		ret = qnn_job_copy_in(job, file, args, &stream);
 	if (ret)
 		goto out_put;
-	ret = -EFAULT;
-	if (copy_from_user(stream, u64_to_user_ptr(args->cmds),
-			   args->cmds_size))
-		goto out_put;
-	ret = qnn_job_get_bos(job, file, refs, ranges);
-	if (ret)
-		goto out_put;
-	ret = qnn_cs_validate(stream, args->cmds_size, ranges, job->bo_count,
-			      &cs_caps, &info);
-	if (ret) {
-		args->cs_error = info.err;
-		args->cs_offset = info.err_offset;
-		goto out_put;
-	}
-	job->num_cmds = info.num_cmds;
-	job->ops = info.ops;
 	if (args->out_syncobj) {
 		ret = -ENOENT;
 		out.syncobj = drm_syncobj_find(file, args->out_syncobj);
@@ -1256,9 +1354,14 @@ int qnn_ioctl_submit(struct drm_device *drm, void *data,
 		}
 	}
 	/* last: this may wait for room in the stream window */
-	ret = qnn_job_load_stream(job, stream, args->cmds_size);
-	if (ret)
-		goto out_put;
+	if (stream) {
+		ret = qnn_stream_load(qf, stream, args->cmds_size,
+				      &job->cmd_obj, &job->cmd_node);
+		if (ret)
+			goto out_put;
+		job->cmd_va = job->cmd_node.start;
+		job->cmd_size = args->cmds_size;
+	}
 
 	mutex_lock(&fj->submit_lock);
 	/* once pushed, the job may end and be freed at any time */
@@ -1292,8 +1395,6 @@ out_put:
 		qnn_job_release(job);
 	}
 	kvfree(stream);
-	kvfree(ranges);
-	kvfree(refs);
 out_exit:
 	if (pm_held)
 		qnn_device_pm_put(qdev);

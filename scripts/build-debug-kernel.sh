@@ -106,7 +106,9 @@ build_qnn() {
 	(cd "$top" && cp -u --parents Kbuild kmod/Kbuild kmod/*.[ch] \
 		kmod/sim/Kbuild kmod/sim/*.[ch] uapi/drm/*.h "$q/")
 	: >"$dir/qnn.log"
-	run_logged "$dir/qnn.log" make -C "$obj" M="$q" modules
+	# -f: obj/Makefile names the source tree by the absolute path it was
+	# built from, which is gone when the cache was built in another tree
+	run_logged "$dir/qnn.log" make -C "$obj" -f "$src/Makefile" M="$q" modules
 }
 
 case $what in

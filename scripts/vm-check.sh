@@ -24,7 +24,11 @@
 # kernel command line, e.g. swiotlb=force), QNN_VM_TESTS (names of the
 # selftest programs to run, default all), QNN_VM_TRINITY (trinity syscalls
 # against /dev/accel/accel0, default 0: none), QNN_FUZZ_SECONDS,
-# QNN_FUZZ_SEED, QNN_FUZZ_PROCS, QNN_FUZZ_FAILNTH (passed to qnn_fuzz_test).
+# QNN_FUZZ_SEED, QNN_FUZZ_PROCS, QNN_FUZZ_FAILNTH (passed to qnn_fuzz_test),
+# QNN_VM_DATA (a directory copied to /qnn-data), QNN_VM_BINS (programs
+# copied to /bin with their libraries), QNN_VM_QNN_PARAMS (qnn.ko parameters,
+# e.g. job_timeout_ms=10000: the simulator under TCG is slow), QNN_VM_CPU
+# (QEMU -cpu model, default QEMU's).
 # Known driver bugs under repair are marked TAP TODO from
 # scripts/vm-known-bugs.txt.
 set -u -o pipefail
@@ -204,6 +208,16 @@ if [ "$trinity_n" -gt 0 ]; then
 	cp "$trinity" "$root/bin/trinity"
 	copy_libs "$trinity"
 fi
+# data for extra programs (models, images), at /qnn-data in the guest
+if [ -n "${QNN_VM_DATA:-}" ]; then
+	mkdir -p "$root/qnn-data"
+	cp -rL "$QNN_VM_DATA"/. "$root/qnn-data/"
+fi
+# tools the extra programs call (e.g. qnn-run), at /bin with their libraries
+for b in ${QNN_VM_BINS:-}; do
+	cp "$b" "$root/bin/"
+	copy_libs "$b"
+done
 for tool in qnn-info qnn-top; do
 	if [ -x "$build/tools/$tool" ]; then
 		cp "$build/tools/$tool" "$root/bin/$tool"
@@ -251,7 +265,9 @@ slab() {
 begin vm-load
 rc=0
 while read -r m; do
-	insmod "\$m" >&3 2>&1 || { echo "# insmod \$m failed" >&3; rc=1; }
+	p=""
+	case \$m in */qnn.ko) p="${QNN_VM_QNN_PARAMS:-}" ;; esac
+	insmod "\$m" \$p >&3 2>&1 || { echo "# insmod \$m failed" >&3; rc=1; }
 done </lib/modules/qnn/load-order
 end vm-load \$rc
 
@@ -383,6 +399,7 @@ debug_opts="slab_nomerge rcupdate.rcu_cpu_stall_timeout=120 watchdog_thresh=60 $
 echo "# vm-check ($lane): kernel $krel, $ntests selftest programs, timeout ${vm_timeout}s, command line: $debug_opts"
 start=$(date +%s)
 timeout -s KILL "$vm_timeout" "$qemu" -m "${QNN_VM_MEM:-1024}" -smp "${QNN_VM_SMP:-2}" \
+	${QNN_VM_CPU:+-cpu "$QNN_VM_CPU"} \
 	-nographic -no-reboot -monitor none \
 	-kernel "$vmlinuz" -initrd "$out/initrd.gz" \
 	-serial stdio -serial file:"$out/raw.all" \

@@ -231,6 +231,9 @@ struct qnn_layer_info {
 	unsigned int input_bits;	/* 8 / 32 for integer, float inputs */
 	unsigned int output_bits;
 	uint64_t macs;		/* multiply-accumulates per image */
+	/* since LIBQNN_1.2 */
+	int segment;		/* index of the plan segment running it */
+	const char *reason;	/* why it runs where it runs (docs/libqnn.md) */
 };
 int qnn_model_layer(const struct qnn_model *model, unsigned int index,
 		    struct qnn_layer_info *info);
@@ -248,6 +251,31 @@ struct qnn_plan_info {
 	size_t scratch_bytes;		/* per worker thread, independent of batch */
 };
 int qnn_model_plan_info(const struct qnn_model *model, struct qnn_plan_info *info);
+
+/*
+ * What runs of the model did on the accelerator (since LIBQNN_1.2). All
+ * zero when the model runs on the CPU only. A fallback is one request
+ * (qnn_run_batch call or job) whose device job failed (timeout, MMU fault,
+ * invalid command, device error, device gone) and that was redone on the
+ * CPU with correct results; last_fallback says why.
+ */
+struct qnn_model_stats {
+	size_t sz;			/* sizeof(struct qnn_model_stats) */
+	unsigned int segments;		/* plan segments (device and CPU) */
+	unsigned int device_segments;
+	uint64_t requests;		/* runs through the segmented plan */
+	uint64_t device_jobs;		/* jobs submitted and completed */
+	uint64_t device_syscalls;	/* ioctls made by runs (not by the load) */
+	uint64_t fallbacks;		/* requests redone on the CPU */
+	uint64_t copy_in_bytes;		/* host -> device memory (inputs, CPU results) */
+	uint64_t copy_out_bytes;	/* device memory -> host (outputs) */
+	uint64_t device_copy_bytes;	/* copied between two device layers (0 by design) */
+	uint64_t device_ns;		/* the jobs' device time (WAIT duration_ns) */
+	uint64_t host_device_ns;	/* host CPU time spent running device segments */
+	char last_fallback[160];	/* the last fallback's reason, "" if none */
+	uint64_t kept_streams;		/* streams the kernel validated once and keeps (driver 1.2) */
+};
+int qnn_model_stats(const struct qnn_model *model, struct qnn_model_stats *stats);
 
 /* ------------------------------------------------------------------ */
 /* Running                                                            */

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "accel.h"
 
 /* A larger struct from a newer caller is fine if the part we don't know is zero. */
 int qnn_opts_ok(const void *opts, size_t known)
@@ -30,7 +30,7 @@ int qnn_opts_ok(const void *opts, size_t known)
 	return 1;
 }
 
-/* "auto" -> -1, "cpu" -> -2, "accel" -> 0, "accel:N" -> N; -EINVAL otherwise */
+/* "auto" -> -1, "cpu" -> -2, "accel" -> 0, "accel:N" -> N, "accel:all" -> -3; -EINVAL otherwise */
 int qnn_parse_device(const char *s, int *accel_index)
 {
 	char *end;
@@ -48,6 +48,10 @@ int qnn_parse_device(const char *s, int *accel_index)
 		*accel_index = 0;
 		return 0;
 	}
+	if (!strcmp(s, "accel:all")) {	/* every qnn device alike: a batch is shared */
+		*accel_index = -3;
+		return 0;
+	}
 	if (strncmp(s, "accel:", 6) || s[6] < '0' || s[6] > '9')
 		return -EINVAL;
 	errno = 0;
@@ -56,6 +60,40 @@ int qnn_parse_device(const char *s, int *accel_index)
 		return -EINVAL;
 	*accel_index = (int)n;
 	return 0;
+}
+
+/*
+ * "accel:all": the other qnn devices advertising exactly what the first does
+ * (a plan made for one runs on each); others are closed again.
+ */
+static void open_alike(struct qnn_ctx *ctx, int all)
+{
+	const struct qnn_accel_caps *c0 = &ctx->accel->caps;
+	char aerr[QNN_ERRLEN];
+
+	for (int i = 1; all && i < 256 && ctx->naccel < QNN_MAX_ACCEL; i++) {
+		struct qnn_accel *a;
+
+		if (qnn_accel_open(i, &a, aerr, sizeof(aerr)))
+			break;
+		if (a->caps.ops != c0->ops || a->caps.max_wbits != c0->max_wbits ||
+		    a->caps.max_abits != c0->max_abits || a->caps.va_size < c0->va_size ||
+		    a->caps.sram != c0->sram) {
+			qnn_accel_close(a);
+			continue;
+		}
+		ctx->accels[ctx->naccel++] = a;
+	}
+}
+
+static void close_accels(struct qnn_ctx *ctx)
+{
+	for (unsigned int i = 0; i < ctx->naccel; i++)
+		qnn_accel_close(ctx->accels[i]);
+	if (!ctx->naccel)
+		qnn_accel_close(ctx->accel);
+	ctx->naccel = 0;
+	ctx->accel = NULL;
 }
 
 int qnn_ctx_create(const struct qnn_ctx_opts *opts, struct qnn_ctx **out,
@@ -93,16 +131,28 @@ int qnn_ctx_create(const struct qnn_ctx_opts *opts, struct qnn_ctx **out,
 	if (qnn_parse_device(dev, &accel))
 		return qnn_fmt_err(errmsg, errlen, -EINVAL,
 				   "device \"%s\" invalid: expected auto, cpu, accel or accel:N", dev);
-	if (accel >= 0)
-		return qnn_fmt_err(errmsg, errlen, -ENODEV,
-				   "device \"%s\": this libqnn has no accelerator backend yet; use auto or cpu", dev);
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return qnn_fmt_err(errmsg, errlen, -ENOMEM, "out of memory");
+	/* "auto" takes the first qnn device if there is one; "cpu" never looks */
+	if (accel != -2) {
+		char aerr[QNN_ERRLEN];
+
+		ret = qnn_accel_open(accel >= 0 ? accel : 0, &ctx->accel, aerr, sizeof(aerr));
+		if (ret && accel != -1) {
+			free(ctx);
+			return qnn_fmt_err(errmsg, errlen, ret, "device \"%s\": %s", dev, aerr);
+		}
+		if (!ret) {
+			ctx->accels[ctx->naccel++] = ctx->accel;
+			open_alike(ctx, accel == -3);
+		}
+	}
 	ctx->kern = qnn_kern_select(isa);
 	if (!ctx->kern) {
 		const char *name = isa ? isa : getenv("QNN_KERNELS");
 
+		close_accels(ctx);
 		free(ctx);
 		return qnn_fmt_err(errmsg, errlen, -ENODEV,
 				   "CPU kernel set \"%s\" unknown or not supported by this CPU",
@@ -117,12 +167,14 @@ int qnn_ctx_create(const struct qnn_ctx_opts *opts, struct qnn_ctx **out,
 	atomic_init(&ctx->refs, 1);
 	ret = qnn_err_init(ctx);
 	if (ret) {
+		close_accels(ctx);
 		free(ctx);
 		return qnn_fmt_err(errmsg, errlen, ret, "out of memory");
 	}
 	ret = qnn_jobs_init(ctx);
 	if (ret) {
 		qnn_err_fini(ctx);
+		close_accels(ctx);
 		free(ctx);
 		return qnn_fmt_err(errmsg, errlen, ret, "out of memory");
 	}
@@ -130,6 +182,7 @@ int qnn_ctx_create(const struct qnn_ctx_opts *opts, struct qnn_ctx **out,
 	if (ret) {
 		qnn_jobs_fini(ctx);
 		qnn_err_fini(ctx);
+		close_accels(ctx);
 		free(ctx);
 		return qnn_fmt_err(errmsg, errlen, ret, "starting %u threads failed", threads);
 	}
@@ -137,7 +190,15 @@ int qnn_ctx_create(const struct qnn_ctx_opts *opts, struct qnn_ctx **out,
 	ctx->accel_index = -1;
 	snprintf(ctx->isa, sizeof(ctx->isa), "%s", ctx->kern->name);
 	snprintf(ctx->backend, sizeof(ctx->backend), "cpu-%s", ctx->kern->name);
-	/* an accelerator backend, when there is one, goes first */
+	/* with a device, models run through the segmented plan (seg_plan.c) */
+	if (ctx->accel) {
+		ctx->accel_index = ctx->accel->index;
+		snprintf(ctx->accel_name, sizeof(ctx->accel_name), "accel:%d", ctx->accel->index);
+		if (accel == -3)
+			snprintf(ctx->accel_name, sizeof(ctx->accel_name), "accel:all");
+		snprintf(ctx->backend, sizeof(ctx->backend), "%s", ctx->accel_name);
+		ctx->backends[ctx->nbackends++] = qnn_backend_seg();
+	}
 	ctx->backends[ctx->nbackends++] = qnn_backend_cpu();
 	*out = ctx;
 	return 0;
@@ -156,6 +217,7 @@ void qnn_ctx_put(struct qnn_ctx *ctx)
 	qnn_jobs_fini(ctx);
 	qnn_pool_destroy(ctx->pool);
 	qnn_err_fini(ctx);
+	close_accels(ctx);
 	free(ctx);
 }
 

@@ -82,6 +82,8 @@ struct qnn_model {
 	 * layout, free per-request states. Runs need no model-wide lock.
 	 */
 	void *cpu;
+	/* the segmented plan (seg_plan.c) when the context has a device */
+	void *seg;
 };
 
 const char *qnn_op_name(uint32_t op);
@@ -140,6 +142,11 @@ struct qnn_ctx {
 	int stopping;
 	const struct qnn_backend *backends[2];	/* preference order */
 	unsigned int nbackends;
+	struct qnn_accel *accel;	/* the device, NULL: CPU only (accel_dev.c) */
+	char accel_name[16];		/* "accel:0", "accel:all" */
+	/* "accel:all": every qnn device with the first one's caps; accels[0] == accel */
+	struct qnn_accel *accels[8];
+	unsigned int naccel;
 };
 
 /*

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "accel.h"
 
 int qnn_opts_ok(const void *opts, size_t known);
 
@@ -27,6 +27,11 @@ static int place(struct qnn_ctx *ctx, struct qnn_model *m, char *err, size_t err
 	for (uint32_t i = 0; i < m->nl; i++) {
 		struct qnn_layer *l = &m->l[i];
 
+		/* the segmented plan places each layer itself (seg_plan.c) */
+		if (ctx->accel) {
+			l->placed = qnn_backend_seg();
+			continue;
+		}
 		l->placed = NULL;
 		for (unsigned int b = 0; b < ctx->nbackends && !l->placed; b++)
 			if (ctx->backends[b]->supports(ctx, m, l))
@@ -63,7 +68,7 @@ static int finish_load(struct qnn_ctx *ctx, struct qnn_model *m, const char *wha
 		qnn_model_free(m);
 		return ret;
 	}
-	snprintf(m->backend, sizeof(m->backend), "%s", ctx->backend);
+	snprintf(m->backend, sizeof(m->backend), "cpu-%s", ctx->isa);
 	pthread_rwlock_init(&m->run_gate, NULL);
 	/* a live model keeps its context alive (qnn_ctx_destroy before it) */
 	qnn_ctx_get(ctx);
@@ -260,6 +265,9 @@ int qnn_model_layer(const struct qnn_model *m, unsigned int index,
 	li.input_bits = tensor_bits(&m->t[l->in[0]]);
 	li.output_bits = tensor_bits(&m->t[l->out]);
 	li.macs = l->macs;
+	li.reason = "cpu: no accelerator in this context";
+	if (m->ctx->accel)
+		qnn_seg_layer(m, index, &li.backend, &li.segment, &li.reason);
 	memcpy(info, &li, info->sz < sizeof(li) ? info->sz : sizeof(li));
 	return 0;
 }
@@ -274,6 +282,21 @@ int qnn_model_plan_info(const struct qnn_model *m, struct qnn_plan_info *info)
 	pi.sz = info->sz;
 	m->l[0].placed->plan_info(m, &pi);
 	memcpy(info, &pi, info->sz < sizeof(pi) ? info->sz : sizeof(pi));
+	return 0;
+}
+
+int qnn_model_stats(const struct qnn_model *m, struct qnn_model_stats *info)
+{
+	struct qnn_model_stats st;
+
+	if (!m || !info || info->sz < offsetof(struct qnn_model_stats, segments))
+		return -EINVAL;
+	memset(&st, 0, sizeof(st));
+	st.sz = info->sz;
+	st.segments = 1;
+	if (m->ctx->accel)
+		qnn_seg_stats(m, &st);
+	memcpy(info, &st, info->sz < sizeof(st) ? info->sz : sizeof(st));
 	return 0;
 }
 

@@ -76,7 +76,8 @@ int main(void)
 	qnn_ctx_destroy(c2);
 	c2 = NULL;
 	ret = ctx_with_env("accel", &c2, err, sizeof(err));
-	ok(ret == -ENODEV && strstr(err, "accel"), "QNN_DEVICE=accel without an accelerator backend: -ENODEV (%s)", err);
+	ok(ret == -ENODEV && strstr(err, "/dev/accel") && strstr(err, "\"qnn\""),
+	   "QNN_DEVICE=accel without a qnn device: -ENODEV naming what was looked for (%s)", err);
 	ret = ctx_with_env("accel:1", &c2, err, sizeof(err));
 	ok(ret == -ENODEV, "QNN_DEVICE=accel:1: -ENODEV");
 	ret = ctx_with_env("accel:x", &c2, err, sizeof(err));

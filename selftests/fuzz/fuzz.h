@@ -17,6 +17,7 @@
 #define FZ_MAPS		16
 #define FZ_SYNCOBJS	8
 #define FZ_DMABUFS	8
+#define FZ_CMDS		8
 
 struct fz_bo {
 	uint32_t handle;	/* 0: free slot */
@@ -27,6 +28,7 @@ struct fz_file {
 	int fd;			/* -1: free slot */
 	struct fz_bo bos[FZ_BOS];
 	uint32_t syncobjs[FZ_SYNCOBJS];
+	uint32_t cmds[FZ_CMDS];	/* kept streams (CMDS_CREATE), 0: free */
 	uint64_t last_job;
 	int shared;		/* a forked child has it too */
 };

@@ -258,11 +258,15 @@ static void op_bo_close(struct fz *z)
 		struct drm_gem_close c = { .handle = pick_handle(z, f) };
 
 		c.pad = chance(z, 10) ? (uint32_t)fz_rnd(z) : 0;
-		fz_ioctl(z, f->fd, DRM_IOCTL_GEM_CLOSE, &c, 1);
-		/* a garbage close may have hit a handle of ours */
-		for (int i = 0; i < FZ_BOS; i++)
-			if (f->bos[i].handle == c.handle && !c.pad)
-				f->bos[i].handle = 0;
+		/*
+		 * A garbage close may have hit a handle of ours. The DRM
+		 * core's GEM_CLOSE ignores pad: a close with pad set closes
+		 * too, so whether it did is the ioctl's answer, not the pad.
+		 */
+		if (!fz_ioctl(z, f->fd, DRM_IOCTL_GEM_CLOSE, &c, 1))
+			for (int i = 0; i < FZ_BOS; i++)
+				if (f->bos[i].handle == c.handle)
+					f->bos[i].handle = 0;
 	}
 }
 
@@ -293,18 +297,23 @@ static void op_mmap(struct fz *z)
 		if (p == MAP_FAILED) {
 			int err = errno;
 			struct drm_qnn_bo_info i = { .handle = b->handle };
+			int info;
 
 			/*
-			 * The kernel is the judge of whether the handle is
-			 * still ours (a forked child may have closed it): a
-			 * refusal counts only if BO_INFO still answers with
-			 * the offset mmap refused.
+			 * Only a forked child sharing the file may have
+			 * closed the handle. Otherwise the refusal counts,
+			 * whatever BO_INFO says: BO_INFO tells a driver that
+			 * loses handles (it answers -ENOENT, or another BO's
+			 * offset) from one that refuses a live BO, and a
+			 * stale table entry (this fuzzer's model going wrong,
+			 * as it once did: GEM_CLOSE with pad set) shows as
+			 * the former.
 			 */
-			if (!f->shared &&
-			    !fz_ioctl(z, f->fd, DRM_IOCTL_QNN_BO_INFO, &i, 0) &&
-			    i.offset == b->offset)
-				bad(z, "mmap of a live BO (BO_INFO agrees) failed: errno %d, handle %d",
-				    err, (int)b->handle);
+			if (f->shared)
+				return;
+			info = fz_ioctl(z, f->fd, DRM_IOCTL_QNN_BO_INFO, &i, 0);
+			bad(z, "mmap of a live BO failed: errno %d, BO_INFO %d",
+			    err, info ?: i.offset == b->offset ? 0 : -ESTALE);
 			return;
 		}
 		/* the CPU side of the BO must work: touch both ends */
@@ -453,6 +462,58 @@ static int submit_valid(struct fz *z, int fd, struct drm_qnn_submit *s)
 }
 
 /*
+ * Turn the valid copied-stream SUBMIT @s into a SUBMIT of the same stream
+ * kept by CMDS_CREATE (from user memory or, half the time, from a BO whose
+ * copy is scribbled over afterwards): 0 or -errno (cs_error in @s).
+ */
+static int kept_valid(struct fz *z, int fd, struct drm_qnn_submit *s)
+{
+	struct drm_qnn_cmds_create c = {
+		.cmds = s->cmds, .cmds_size = s->cmds_size,
+		.bos = s->bos, .bo_count = s->bo_count,
+	};
+	struct drm_qnn_bo_create bo = { .size = 2 * sizeof(z->b->buf) };
+	struct drm_gem_close g = { 0 };
+	uint8_t *p = NULL;
+	int ret;
+
+	if (chance(z, 50) &&
+	    !fz_ioctl(z, fd, DRM_IOCTL_QNN_BO_CREATE, &bo, 0)) {
+		g.handle = bo.handle;
+		z->st->calls++;
+		p = mmap(NULL, bo.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			 bo.offset);
+		if (p == MAP_FAILED) {
+			p = NULL;
+		} else {
+			c.src_offset = 8 * fz_below(z, 64);
+			memcpy(p + c.src_offset, (void *)(uintptr_t)s->cmds,
+			       s->cmds_size);
+			c.cmds = 0;
+			c.src_handle = bo.handle;
+		}
+	}
+	for (int tries = 0; tries < 200; tries++) {
+		ret = fz_ioctl(z, fd, DRM_IOCTL_QNN_CMDS_CREATE, &c, 0);
+		if (ret != -ENOSPC)
+			break;
+		usleep(10000);
+	}
+	s->cs_error = c.cs_error;
+	if (p) {
+		memset(p, 0xff, bo.size);	/* must not matter any more */
+		munmap(p, bo.size);
+	}
+	if (g.handle)
+		fz_ioctl(z, fd, DRM_IOCTL_GEM_CLOSE, &g, 0);
+	if (ret)
+		return ret;
+	memset(s, 0, sizeof(*s));
+	s->cmds_handle = c.handle;
+	return 0;
+}
+
+/*
  * A valid job on a file of its own (nothing else can touch its tensors):
  * SUBMIT must accept it, and when it completes its outputs must equal the
  * reference's.
@@ -485,6 +546,13 @@ static void op_job_checked(struct fz *z)
 	s.cmds_size = z->b->len;
 	s.bos = (uintptr_t)refs;
 	s.bo_count = z->mem->n;
+	if (chance(z, 50)) {
+		/* the same job as a kept stream (driver 1.2), run by handle */
+		ret = kept_valid(z, fd, &s);
+		if (ret)
+			bad(z, "valid CMDS_CREATE refused: %d (cs_error %d)",
+			    ret, (int)s.cs_error);
+	}
 	ret = submit_valid(z, fd, &s);
 	if (ret) {
 		bad(z, "valid SUBMIT refused: %d (cs_error %d)", ret,
@@ -651,6 +719,100 @@ static void op_job_fuzzed(struct fz *z)
 	}
 	if (gen)
 		cs_mem_reset(z->mem);	/* the job keeps its own references */
+}
+
+/*
+ * Kept streams (driver 1.2): CMDS_CREATE of a generated, mutated or empty
+ * stream with half-valid source and BO-list fields; CMDS_DESTROY of a kept,
+ * stale or garbage handle; SUBMIT by such a handle with stray fields.
+ */
+static void op_cmds(struct fz *z)
+{
+	struct fz_file *f = any_file(z);
+	struct drm_qnn_bo_ref refs[CS_MAX_BUFS + 4];
+	struct drm_qnn_cmds_create c = { 0 };
+	struct drm_qnn_cmds_destroy d = { 0 };
+	struct drm_qnn_submit s = { 0 };
+	uint32_t *slot;
+	int nrefs = 0, gen = 0;
+
+	if (!f)
+		return;
+	slot = &f->cmds[fz_below(z, FZ_CMDS)];
+	switch (fz_below(z, 3)) {
+	case 0:
+		if (chance(z, 70) && !gen_job(z, f->fd)) {
+			gen = 1;
+			for (int i = 0; i < z->mem->n; i++) {
+				refs[nrefs].handle = z->mem->bufs[i].handle;
+				refs[nrefs++].flags = z->mem->bufs[i].ro ?
+					DRM_QNN_BO_REF_READ :
+					DRM_QNN_BO_REF_FLAGS;
+			}
+			if (chance(z, 50))
+				mutate(z, (uint8_t *)z->b->buf, z->b->len);
+		} else {
+			csb_init(z->b);
+			csb_finish(z->b);
+		}
+		for (int i = fz_below(z, 3); i > 0; i--) {
+			refs[nrefs].handle = pick_handle(z, f);
+			refs[nrefs++].flags = 1 + fz_below(z, 3);
+		}
+		c.cmds = (uintptr_t)z->b->buf;
+		c.cmds_size = chance(z, 90) ? z->b->len :
+					      (uint32_t)interesting64(z);
+		if (c.cmds_size > sizeof(z->b->buf))
+			c.cmds = chance(z, 50) ? 0 : interesting64(z);
+		c.bos = (uintptr_t)refs;
+		c.bo_count = nrefs;
+		if (chance(z, 15)) {
+			c.src_handle = pick_handle(z, f);
+			c.cmds = chance(z, 80) ? 0 : c.cmds;
+			c.src_offset = chance(z, 70) ? 8 * fz_below(z, 512) :
+						       interesting64(z);
+		}
+		if (chance(z, 3))
+			c.flags = (uint32_t)fz_rnd(z);
+		if (chance(z, 5))
+			c.bo_ref_size = 8 * fz_below(z, 3);
+		if (chance(z, 3))
+			c.bo_count = (uint32_t)interesting64(z);
+		if (!fz_ioctl(z, f->fd, DRM_IOCTL_QNN_CMDS_CREATE, &c, 1)) {
+			if (*slot) {
+				d.handle = *slot;
+				fz_ioctl(z, f->fd, DRM_IOCTL_QNN_CMDS_DESTROY,
+					 &d, 0);
+			}
+			*slot = c.handle;
+		}
+		if (gen)	/* the kept stream holds its BOs */
+			cs_mem_reset(z->mem);
+		break;
+	case 1:
+		d.handle = chance(z, 80) ? *slot : (uint32_t)fz_rnd(z);
+		if (chance(z, 3))
+			d.pad = (uint32_t)fz_rnd(z);
+		if (!fz_ioctl(z, f->fd, DRM_IOCTL_QNN_CMDS_DESTROY, &d, 0) &&
+		    d.handle == *slot)
+			*slot = 0;
+		break;
+	default:
+		s.cmds_handle = chance(z, 85) ? *slot : fz_below(z, 16);
+		if (chance(z, 5))
+			s.cmds_size = 32;
+		if (chance(z, 5))
+			s.bo_count = 1;
+		if (chance(z, 3))
+			s.pad2 = (uint32_t)fz_rnd(z);
+		if (chance(z, 40))
+			s.out_syncobj = f->syncobjs[fz_below(z, FZ_SYNCOBJS)];
+		if (!fz_ioctl(z, f->fd, DRM_IOCTL_QNN_SUBMIT, &s, 1)) {
+			z->st->jobs++;
+			f->last_job = s.job_id;
+		}
+		break;
+	}
 }
 
 static void op_wait(struct fz *z)
@@ -1001,6 +1163,7 @@ static const struct fz_op fz_ops[] = {
 	{ op_garbage_ioctl, 3 },
 	{ op_job_checked, 3 },
 	{ op_job_fuzzed, 12 },
+	{ op_cmds, 8 },
 	{ op_wait, 6 },
 	{ op_syncobj, 8 },
 	{ op_prime, 8 },

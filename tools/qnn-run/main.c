@@ -24,7 +24,7 @@
 struct opts {
 	const char *device, *labels, *raw_out;
 	unsigned int threads, batch, topk, limit;
-	int json, quiet, per_image;
+	int json, quiet, per_image, plan;
 };
 
 static void usage(FILE *f)
@@ -43,6 +43,7 @@ static void usage(FILE *f)
 		"  -a, --all          text: a line per image even for many images\n"
 		"  -q, --quiet        text: summary only\n"
 		"  -o, --output-raw F write output 0 of every image to F, raw (layout.md)\n"
+		"  -p, --plan         print where each layer runs and why, then exit (no INPUT needed)\n"
 		"  -h, --help\n");
 }
 
@@ -128,6 +129,32 @@ static int fill_input(const struct qnn_tensor_info *ii, const struct images *im,
 	return 0;
 }
 
+/* --plan: each layer's placement, segment and reason (qnn_layer_info) */
+static int print_plan(struct qnn_model *m, const struct qnn_ctx_info *ci, int json)
+{
+	struct qnn_model_stats st = { .sz = sizeof(st) };
+	int n = qnn_model_num_layers(m);
+
+	qnn_model_stats(m, &st);
+	if (!json)
+		printf("context %s: %u segments (%u on the device)\n", ci->backend, st.segments,
+		       st.device_segments);
+	for (int i = 0; i < n; i++) {
+		struct qnn_layer_info li = { .sz = sizeof(li) };
+
+		if (qnn_model_layer(m, (unsigned int)i, &li))
+			return 1;
+		if (json)
+			printf("{\"layer\":%d,\"name\":\"%s\",\"op\":\"%s\",\"backend\":\"%s\","
+			       "\"segment\":%d,\"reason\":\"%s\"}\n", i, li.name, li.op, li.backend,
+			       li.segment, li.reason);
+		else
+			printf("%3d %-14s %-20.20s %-12s seg %-3d %s\n", i, li.op, li.name, li.backend,
+			       li.segment, li.reason);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -135,7 +162,8 @@ int main(int argc, char **argv)
 		{ "batch", required_argument, NULL, 'b' }, { "threads", required_argument, NULL, 't' },
 		{ "device", required_argument, NULL, 'd' }, { "limit", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' }, { "all", no_argument, NULL, 'a' },
-		{ "quiet", no_argument, NULL, 'q' }, { "output-raw", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' }, { 0 }
+		{ "quiet", no_argument, NULL, 'q' }, { "output-raw", required_argument, NULL, 'o' },
+		{ "plan", no_argument, NULL, 'p' }, { "help", no_argument, NULL, 'h' }, { 0 }
 	};
 	struct opts o = { .batch = 256, .topk = 5 };
 	struct qnn_ctx_opts co = { .sz = sizeof(co) };
@@ -153,7 +181,7 @@ int main(int argc, char **argv)
 	double t_run = 0, t_start;
 	char err[512];
 
-	while ((c = getopt_long(argc, argv, "k:l:b:t:d:n:o:jaqh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:l:b:t:d:n:o:pjaqh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			if (parse_uint(optarg, &o.topk, 1, 1 << 20))
@@ -183,6 +211,9 @@ int main(int argc, char **argv)
 		case 'j':
 			o.json = 1;
 			break;
+		case 'p':
+			o.plan = 1;
+			break;
 		case 'a':
 			o.per_image = 1;
 			break;
@@ -197,7 +228,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (argc - optind < 2) {
+	if (argc - optind < (o.plan ? 1 : 2)) {
 		usage(stderr);
 		return 2;
 	}
@@ -210,6 +241,10 @@ int main(int argc, char **argv)
 	qnn_ctx_info(ctx, &cinfo);
 	if (qnn_model_load_file(ctx, argv[optind], NULL, &m)) {
 		fprintf(stderr, "qnn-run: %s\n", qnn_ctx_errmsg(ctx));
+		goto out;
+	}
+	if (o.plan) {
+		rc = print_plan(m, &cinfo, o.json);
 		goto out;
 	}
 	if (qnn_model_num_inputs(m) != 1 || qnn_model_num_outputs(m) < 1 ||

@@ -16,4 +16,11 @@ $(O)/qnn-run: $(RUN_OBJS) $(LIBO)/libqnn.a
 		$(shell pkg-config --libs libpng zlib) $(TOOL_LDLIBS)
 
 TOOLS += $(O)/qnn-run
+
+# --plan without a device; on a device: make vm-libqnn
+.PHONY: qnn-run-check
+qnn-run-check: $(O)/qnn-run
+	@qnn-run/check.sh $(O)/qnn-run $(TOP)/models/fmnist-w1a1.qnn
+
+TOOL_CHECKS += qnn-run-check
 endif

@@ -24,7 +24,9 @@ extern "C" {
 #define DRM_QNN_BO_INFO			0x02
 #define DRM_QNN_SUBMIT			0x03
 #define DRM_QNN_WAIT			0x04
-/* New ioctls take the next free number, 0x05 on (docs/uapi.md). */
+#define DRM_QNN_CMDS_CREATE		0x05	/* driver 1.2 */
+#define DRM_QNN_CMDS_DESTROY		0x06	/* driver 1.2 */
+/* New ioctls take the next free number, 0x07 on (docs/uapi.md). */
 
 /**
  * enum drm_qnn_param - what DRM_IOCTL_QNN_GET_PARAM can query
@@ -192,6 +194,14 @@ enum drm_qnn_priority {
  *	0 = no array, every handle binary
  * @out_syncobj_point: in, 0: the job's fence replaces @out_syncobj's fence;
  *	else the fence is added to the timeline @out_syncobj at this point
+ *
+ * Since driver version 1.2 (DRM_QNN_PARAM_DRIVER_VERSION >= 0x010200):
+ * @cmds_handle: in, 0: the stream is @cmds/@cmds_size with the BO list
+ *	@bos, as in 1.0; else a stream kept by DRM_IOCTL_QNN_CMDS_CREATE in
+ *	this file, run as validated then with its BO list, neither copied nor
+ *	validated again. @cmds, @cmds_size, @bos, @bo_count and @bo_ref_size
+ *	must then be 0 (-EINVAL); an unknown handle gives -ENOENT.
+ * @pad2: must be zero
  */
 struct drm_qnn_submit {
 	__u64 cmds;
@@ -210,6 +220,58 @@ struct drm_qnn_submit {
 	__u32 priority;
 	__u64 in_syncobj_points;
 	__u64 out_syncobj_point;
+	__u32 cmds_handle;
+	__u32 pad2;
+};
+
+/**
+ * struct drm_qnn_cmds_create - validate a command stream once and keep it
+ * (driver 1.2, docs/uapi.md "Kept command streams")
+ *
+ * The kernel copies the stream into memory userspace cannot map or change,
+ * validates it against the BO list and the device's capabilities as SUBMIT
+ * does, and keeps it with references and mappings on every listed BO until
+ * DRM_IOCTL_QNN_CMDS_DESTROY (or close) and the last job using it ends.
+ * SUBMIT then runs it by @handle (drm_qnn_submit.cmds_handle).
+ *
+ * @cmds: in, user pointer to the stream when @src_handle is 0; else 0
+ * @cmds_size: in, bytes, 32 .. QNN_CS_MAX_STREAM_SIZE
+ * @flags: in, must be zero
+ * @bos: in, user pointer to @bo_count BO references, @bo_ref_size bytes
+ *	apart: every BO the stream addresses, as for SUBMIT
+ * @bo_count: in, 0 .. DRM_QNN_SUBMIT_MAX_BOS
+ * @bo_ref_size: in, as drm_qnn_submit.bo_ref_size; 0 = 8
+ * @src_handle: in, 0, or a BO of this file holding the stream at
+ *	@src_offset (read once, here; later writes to it change nothing)
+ * @handle: out, the kept stream's handle in this file (1, 2, ...; its own
+ *	namespace, not a GEM handle)
+ * @src_offset: in, with @src_handle: byte offset of the stream in that BO,
+ *	a multiple of 8, the stream wholly inside the BO; else 0
+ * @cs_error: out, enum qnn_cs_error when the stream was rejected
+ * @cs_offset: out, byte offset (in the stream) of the rejected command
+ */
+struct drm_qnn_cmds_create {
+	__u64 cmds;
+	__u32 cmds_size;
+	__u32 flags;
+	__u64 bos;
+	__u32 bo_count;
+	__u32 bo_ref_size;
+	__u32 src_handle;
+	__u32 handle;
+	__u64 src_offset;
+	__u32 cs_error;
+	__u32 cs_offset;
+};
+
+/**
+ * struct drm_qnn_cmds_destroy - forget a kept stream (jobs using it finish)
+ * @handle: in, from DRM_IOCTL_QNN_CMDS_CREATE; unknown: -ENOENT
+ * @pad: must be zero
+ */
+struct drm_qnn_cmds_destroy {
+	__u32 handle;
+	__u32 pad;
 };
 
 /* struct drm_qnn_wait.flags */
@@ -275,6 +337,12 @@ struct drm_qnn_wait {
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_QNN_SUBMIT, struct drm_qnn_submit)
 #define DRM_IOCTL_QNN_WAIT \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_QNN_WAIT, struct drm_qnn_wait)
+#define DRM_IOCTL_QNN_CMDS_CREATE \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_QNN_CMDS_CREATE, \
+		 struct drm_qnn_cmds_create)
+#define DRM_IOCTL_QNN_CMDS_DESTROY \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_QNN_CMDS_DESTROY, \
+		struct drm_qnn_cmds_destroy)
 
 #if defined(__cplusplus)
 }
