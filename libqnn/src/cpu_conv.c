@@ -80,6 +80,8 @@ void cpu_conv_free(struct conv_plan *p)
 	free(p->padcorr);
 	free(p->thtc);
 	free(p->psign);
+	free(p->wdc);
+	free(p->dc_off);
 	free(p);
 }
 
@@ -203,6 +205,68 @@ static int prepare_out(const struct qnn_model *m, const struct qnn_layer *l, str
 }
 
 /*
+ * CONV_INT8 through u8conv, when the table has one and every weight is an
+ * int8: the image is copied zero-padded into aux (per image, dc_img bytes)
+ * so every window lies inside it, and a window is ns segments of
+ * contiguous bytes (whole window rows when dw == 1, else single taps).
+ * I8 input is stored biased (x + 128, a plain u8) with padding 0x80, i.e.
+ * the value 0; colconst subtracts 128 * sum w per channel.
+ */
+static int prepare_direct(const struct qnn_model *m, struct qnn_layer *l, struct conv_plan *p,
+			  const int16_t *w, size_t k)
+{
+	const struct qnn_tensor *x = &m->t[l->in[0]];
+	size_t c = x->c, len, hp, wp;
+	int8_t *w8;
+
+	if (!m->ctx->kern->u8conv)
+		return 0;
+	for (size_t i = 0; i < k * p->o; i++)
+		if (w[i] < INT8_MIN || w[i] > INT8_MAX)
+			return 0;
+	hp = (size_t)(p->ho - 1) * l->sh + (size_t)(l->kh - 1) * l->dh + 1;
+	wp = (size_t)(p->wo - 1) * l->sw + (size_t)(l->kw - 1) * l->dw + 1;
+	hp = hp > l->pt + (size_t)x->h ? hp : l->pt + (size_t)x->h;
+	wp = wp > l->pl + (size_t)x->w ? wp : l->pl + (size_t)x->w;
+	if (l->dw == 1) {
+		p->dc_ns = l->kh;
+		len = (size_t)l->kw * c;
+	} else {
+		p->dc_ns = p->taps;
+		len = c;
+	}
+	p->dc_nq = (len + 3) / 4;
+	p->dc_hp = hp;
+	p->dc_wp = wp;
+	/* the last segment reads up to 3 bytes past the window */
+	p->dc_img = (hp * wp * c + 4 + 63) / 64 * 64;
+	p->dc_off = malloc(p->dc_ns * sizeof(size_t));
+	p->wdc = malloc(qnn_u8conv_pack_len(p->o, p->dc_ns, p->dc_nq));
+	w8 = malloc(k * p->o);
+	if (!p->dc_off || !p->wdc || !w8) {
+		free(w8);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < k * p->o; i++)
+		w8[i] = (int8_t)w[i];
+	qnn_u8conv_pack(p->o, p->dc_ns, len, p->dc_nq, w8, k, p->wdc);
+	free(w8);
+	for (size_t s = 0; s < p->dc_ns; s++)
+		p->dc_off[s] = l->dw == 1 ? s * l->dh * wp * c :
+			       ((s / l->kw) * l->dh * wp + (s % l->kw) * l->dw) * c;
+	if (x->dtype == QNN_DT_I8)
+		for (uint32_t oc = 0; oc < p->o; oc++) {
+			int32_t sum = 0;
+
+			for (size_t i = 0; i < k; i++)
+				sum += w[oc * k + i];
+			p->colconst[oc] = -128 * sum;
+		}
+	l->aux_bytes = p->dc_img;
+	return 0;
+}
+
+/*
  * CONV_INT8: the window's byte values times integer weights, exact in int32
  * (no bit-plane algebra, so no colconst, row or padding terms: a padded tap
  * is the value 0).
@@ -233,7 +297,11 @@ static int prepare_int8(const struct qnn_model *m, struct qnn_layer *l, struct c
 					qnn_bits_get(wf + qnn_lay_pix((size_t)oc * p->taps + t, wt->bits, gw),
 						     (uint32_t)gw, wt->bits, wt->enc, c);
 	qnn_i16_pack(p->o, k, p->kk, w, k, p->wi16);
-	if (x->dtype == QNN_DT_U8 && m->ctx->kern->u8gemm) {
+	if (prepare_direct(m, l, p, w, k)) {
+		free(w);
+		return -ENOMEM;
+	}
+	if (!p->wdc && x->dtype == QNN_DT_U8 && m->ctx->kern->u8gemm) {
 		/* u8gemm sums in 16 bits: only while no column can reach 2^15 */
 		int fits = 1;
 
@@ -967,7 +1035,29 @@ static void conv_rows_int8(void *arg, size_t task, unsigned int worker)
 
 	task_rows(ct, p, task, &row0, &nr);
 	g.n = e->batch;
-	if (p->wu8) {
+	if (p->wdc) {
+		/* runs of pixels along one output row: windows step by sw pixels */
+		struct rowpos rp = rowpos_at(&g, row0);
+		size_t c = g.c, step = g.sw * c;
+
+		for (size_t done = 0; done < nr;) {
+			size_t cnt = g.ow - rp.ox < nr - done ? g.ow - rp.ox : nr - done;
+			const uint8_t *x = (const uint8_t *)e->aux + rp.n * p->dc_img +
+					   (rp.oy * g.sh * p->dc_wp + rp.ox * g.sw) * c;
+
+			e->k->u8conv(cnt, p->o, p->dc_ns, p->dc_nq, x, step, p->dc_off, p->wdc,
+				     acc + done * p->o, p->o);
+			done += cnt;
+			rp.ox += cnt;
+			if (rp.ox == g.ow) {
+				rp.ox = 0;
+				if (++rp.oy == g.oh) {
+					rp.oy = 0;
+					rp.n++;
+				}
+			}
+		}
+	} else if (p->wu8) {
 		im2col_u8(p, &g, (const uint8_t *)ct->in, row0, nr, (uint8_t *)buf);
 		e->k->u8gemm(nr, p->o, p->kk, (const uint8_t *)buf, p->kk, p->wu8, acc, p->o);
 	} else {
@@ -1072,6 +1162,31 @@ static void pack_task(void *arg, size_t n, unsigned int worker)
 	}
 }
 
+/* u8conv's input: image n zero-padded into aux (I8 biased to u8, see prepare_direct) */
+static void pad_task(void *arg, size_t n, unsigned int worker)
+{
+	struct cpu_exec *e = arg;
+	const struct qnn_layer *l = e->l;
+	const struct conv_plan *p = l->conv;
+	const struct qnn_tensor *x = &e->m->t[l->in[0]];
+	const uint8_t *src = (const uint8_t *)e->ptr[l->in[0]] + n * x->bytes;
+	uint8_t *dst = (uint8_t *)e->aux + n * p->dc_img;
+	size_t row = (size_t)x->w * x->c;
+	int bias = x->dtype == QNN_DT_I8;
+
+	(void)worker;
+	memset(dst, bias ? 0x80 : 0, p->dc_img);
+	for (size_t y = 0; y < x->h; y++) {
+		uint8_t *d = dst + ((l->pt + y) * p->dc_wp + l->pl) * x->c;
+
+		if (bias)
+			for (size_t i = 0; i < row; i++)
+				d[i] = src[y * row + i] ^ 0x80;
+		else
+			memcpy(d, src + y * row, row);
+	}
+}
+
 struct fconv_task {
 	struct cpu_exec *e;
 	const float *in;
@@ -1149,7 +1264,10 @@ void cpu_conv_run(struct cpu_exec *e)
 		};
 		size_t tasks;
 
-		if (p->pack_input) {
+		if (p->wdc) {
+			cpu_tasks_w(e, e->batch, pad_task, e, (size_t)e->batch * p->dc_img / 8);
+			ct.in = e->aux;
+		} else if (p->pack_input) {
 			cpu_tasks(e, e->batch, pack_task, e);
 			ct.in = e->aux;
 			ct.sums = e->aux2;

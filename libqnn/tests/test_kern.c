@@ -13,7 +13,7 @@
 #include "kern/kern.h"
 #include "kern_tap.h"
 
-#define TESTS_PER_TABLE 13
+#define TESTS_PER_TABLE 14
 
 /* m rows of kbits-bit packed data, stride ld words (>= words), tail zero */
 static uint64_t *rand_rows(uint64_t *s, size_t m, size_t kbits, size_t ld)
@@ -414,6 +414,55 @@ static int u8_cases(const struct qnn_kern *t, uint64_t *s)
 	return ok;
 }
 
+/*
+ * u8conv on qnn_u8conv_pack()ed weights == the sums written out here: ns
+ * segments of `len` bytes at random offsets, pixels `step` apart, any int8
+ * weight (the extremes often), bytes past len random (weight 0: must not
+ * count), n across 64-channel chunks and 4-pixel tiles.
+ */
+static int u8conv_cases(const struct qnn_kern *t, uint64_t *s)
+{
+	int ok = 1;
+
+	for (int it = 0; it < 300 && ok; it++) {
+		size_t m = rnd_range(s, 1, 13), n = rnd_range(s, 1, 140), ns = rnd_range(s, 1, 4);
+		size_t len = rnd_range(s, 1, 20), nq = (len + 3) / 4 + rnd_range(s, 0, 1);
+		size_t step = rnd_range(s, 1, 9), ldc = n + rnd_range(s, 0, 3), off[4], xlen;
+		int8_t *w = xcalloc(n * ns * len, 1), *b = xcalloc(qnn_u8conv_pack_len(n, ns, nq), 1);
+		int32_t *c = xcalloc(m * ldc, 4);
+		uint8_t *x;
+
+		off[0] = rnd_range(s, 0, 5);
+		for (size_t q = 1; q < ns; q++)
+			off[q] = off[q - 1] + rnd_range(s, 0, 40);
+		xlen = (m - 1) * step + off[ns - 1] + 4 * nq;
+		x = xcalloc(xlen, 1);
+		for (size_t i = 0; i < xlen; i++)
+			x[i] = rnd(s) & 1 ? 255 : (uint8_t)rnd(s);
+		for (size_t i = 0; i < n * ns * len; i++)
+			w[i] = (int8_t)(rnd(s) & 1 ? (rnd(s) & 1 ? 127 : -128) : (int)rnd_range(s, 0, 255) - 128);
+		qnn_u8conv_pack(n, ns, len, nq, w, ns * len, b);
+		t->u8conv(m, n, ns, nq, x, step, off, b, c, ldc);
+		for (size_t i = 0; i < m && ok; i++)
+			for (size_t j = 0; j < n && ok; j++) {
+				int32_t v = 0;
+
+				for (size_t g = 0; g < ns; g++)
+					for (size_t k = 0; k < len; k++)
+						v += x[i * step + off[g] + k] * w[(j * ns + g) * len + k];
+				ok = c[i * ldc + j] == v;
+				if (!ok)
+					printf("# u8conv m=%zu n=%zu ns=%zu len=%zu nq=%zu: c[%zu][%zu] = %d, want %d\n",
+					       m, n, ns, len, nq, i, j, c[i * ldc + j], v);
+			}
+		free(x);
+		free(w);
+		free(b);
+		free(c);
+	}
+	return ok;
+}
+
 /* rowmax == per-column max (min where flipped), written out here */
 static int rowmax_cases(const struct qnn_kern *t, uint64_t *s)
 {
@@ -489,6 +538,11 @@ static void test_table(struct tap *tp, const char *name, uint64_t seed)
 	tap_ok(tp, rowmax_cases(t, &s), "%s: rowmax == column max, min where flipped", name);
 	tap_ok(tp, u8_cases(t, &s), "%s: u8gemm (bytes x weights within its bounds) == dot products",
 	       name);
+	if (t->u8conv)
+		tap_ok(tp, u8conv_cases(t, &s), "%s: u8conv (direct 8-bit conv, int8 weights) == sums",
+		       name);
+	else
+		tap_skip(tp, "%s: no u8conv in this table", name);
 }
 
 int main(void)
@@ -501,7 +555,7 @@ int main(void)
 
 	for (size_t i = 0; names[i]; i++)
 		nt += strcmp(names[i], "scalar") != 0;
-	printf("1..%zu\n", nt * TESTS_PER_TABLE + 6);
+	printf("1..%zu\n", nt * TESTS_PER_TABLE + 7);
 	printf("# seed 0x%llx (set QNN_TEST_SEED to vary)\n",
 	       (unsigned long long)seed);
 
@@ -524,6 +578,8 @@ int main(void)
 		       "scalar: rowmax == column max, min where flipped");
 		tap_ok(&tp, u8_cases(qnn_kern_scalar(), &s),
 		       "scalar: u8gemm (bytes x weights within its bounds) == dot products");
+		tap_ok(&tp, u8conv_cases(qnn_kern_scalar(), &s),
+		       "scalar: u8conv (direct 8-bit conv, int8 weights) == sums");
 	}
 	for (size_t i = 0; names[i]; i++)
 		if (strcmp(names[i], "scalar"))

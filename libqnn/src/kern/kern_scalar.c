@@ -178,6 +178,41 @@ void qnn_kern_rowmax_scalar(size_t n, size_t nr, const int32_t *const *rows,
 	}
 }
 
+size_t qnn_u8conv_pack_len(size_t n, size_t ns, size_t nq)
+{
+	return (n + 15) / 16 * 16 * ns * nq * 4;
+}
+
+void qnn_u8conv_pack(size_t n, size_t ns, size_t len, size_t nq, const int8_t *w, size_t ldw,
+		     int8_t *dst)
+{
+	size_t np = (n + 15) / 16 * 16;
+
+	for (size_t s = 0; s < ns; s++)
+		for (size_t q = 0; q < nq; q++)
+			for (size_t j = 0; j < np; j++)
+				for (size_t r = 0; r < 4; r++)
+					dst[((s * nq + q) * np + j) * 4 + r] = j < n && 4 * q + r < len ?
+						w[j * ldw + s * len + 4 * q + r] : 0;
+}
+
+void qnn_kern_u8conv_scalar(size_t m, size_t n, size_t ns, size_t nq, const uint8_t *x,
+			    size_t step, const size_t *off, const int8_t *b, int32_t *c, size_t ldc)
+{
+	size_t np = (n + 15) / 16 * 16;
+
+	for (size_t i = 0; i < m; i++)
+		for (size_t j = 0; j < n; j++) {
+			uint32_t sum = 0;
+
+			for (size_t s = 0; s < ns; s++)
+				for (size_t k = 0; k < 4 * nq; k++)
+					sum += (uint32_t)(x[i * step + off[s] + k] *
+							  b[((s * nq + k / 4) * np + j) * 4 + k % 4]);
+			c[i * ldc + j] = (int32_t)sum;
+		}
+}
+
 static const struct qnn_kern scalar_table = {
 	.name = "scalar",
 	.popgemm = scalar_popgemm,
@@ -189,6 +224,7 @@ static const struct qnn_kern scalar_table = {
 	.i16gemm = qnn_kern_i16gemm_scalar,
 	.rowmax = qnn_kern_rowmax_scalar,
 	.u8gemm = qnn_kern_u8gemm_scalar,
+	.u8conv = qnn_kern_u8conv_scalar,
 	.needs = QNN_TU_FEATURES,
 };
 
