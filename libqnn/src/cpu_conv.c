@@ -870,6 +870,27 @@ static void conv_rows(void *arg, size_t task, unsigned int worker)
 		finish_rows(e, ct, acc, p->wtap && !p->padclass ? mask : NULL, row0, nr);
 }
 
+/* What padding added (ZERO_PAD), taken off nr rows from output pixel pix on. */
+static void correct_rows(const struct conv_plan *p, int32_t *acc, const uint64_t *mask,
+			 size_t pix, size_t nr)
+{
+	size_t mw = mask_words(p), npix = (size_t)p->ho * p->wo;
+
+	for (size_t r = 0; r < nr; r++, pix = pix + 1 == npix ? 0 : pix + 1) {
+		int32_t *a = acc + r * p->o;
+		unsigned int c = p->padclass ? p->padclass[pix] : 0;
+
+		if (c)
+			for (uint32_t j = 0; j < p->o; j++)
+				a[j] -= p->padcorr[(size_t)c * p->o + j];
+		if (mask)
+			for (uint32_t t = 0; t < p->taps; t++)
+				if (mask[r * mw + t / 64] >> (t % 64) & 1)
+					for (uint32_t j = 0; j < p->o; j++)
+						a[j] -= p->a0 * p->wtap[(size_t)j * p->taps + t];
+	}
+}
+
 /* Padding correction, then thresholds or the output transform, per row. */
 static void finish_rows(struct cpu_exec *e, const struct conv_task *ct, int32_t *acc,
 			const uint64_t *mask, size_t row0, size_t nr)
@@ -880,6 +901,27 @@ static void finish_rows(struct cpu_exec *e, const struct conv_task *ct, int32_t 
 
 	size_t npix = (size_t)p->ho * p->wo, pix = row0 % npix;
 
+	if (p->tht && k->threshold_pool) {
+		/* corrections first, then runs of rows sharing a threshold table */
+		size_t ldo = ct->out_pix / sizeof(uint64_t);
+
+		if (!p->thtc)
+			correct_rows(p, acc, mask, pix, nr);
+		for (size_t r = 0, run; r < nr; r += run) {
+			unsigned int c = p->thtc ? p->padclass[(pix + r) % npix] : 0;
+
+			for (run = 1; r + run < nr && p->thtc &&
+			     p->padclass[(pix + r + run) % npix] == c; run++)
+				;
+			if (!p->thtc)
+				run = nr - r;
+			k->threshold_pool(p->o, run, 1, 1, 1, acc + r * p->o, p->o, p->nt,
+					  p->thtc ? p->thtc + (size_t)c * p->nt * p->o : p->tht, p->o,
+					  p->negmask, ct->out_enc == QNN_ENC_BIPOLAR,
+					  (uint64_t *)(ct->out + (row0 + r) * ct->out_pix), ldo);
+		}
+		return;
+	}
 	for (size_t r = 0; r < nr; r++, pix = pix + 1 == npix ? 0 : pix + 1) {
 		int32_t *a = acc + r * p->o;
 		unsigned int c = p->padclass ? p->padclass[pix] : 0;
@@ -1090,6 +1132,13 @@ static void finish_pooled(struct cpu_exec *e, const struct conv_task *ct, int32_
 				for (size_t j = 0; j < o; j++)
 					acc[r * o + j] -= p->padcorr[(size_t)c * o + j];
 		}
+	if (e->k->threshold_pool) {
+		e->k->threshold_pool(o, p->pwo, p->pkh, p->pkw, p->wo, acc, o, p->nt, p->tht, o,
+				     p->negmask, ct->out_enc == QNN_ENC_BIPOLAR,
+				     (uint64_t *)(ct->out + task * p->pwo * ct->out_pix),
+				     ct->out_pix / sizeof(uint64_t));
+		return;
+	}
 	for (size_t px = 0; px < p->pwo; px++) {
 		int32_t *dst = acc + px * o;
 		const int32_t *first = acc + px * p->pkw * o;

@@ -13,7 +13,7 @@
 #include "kern/kern.h"
 #include "kern_tap.h"
 
-#define TESTS_PER_TABLE 14
+#define TESTS_PER_TABLE 15
 
 /* m rows of kbits-bit packed data, stride ld words (>= words), tail zero */
 static uint64_t *rand_rows(uint64_t *s, size_t m, size_t kbits, size_t ld)
@@ -463,6 +463,76 @@ static int u8conv_cases(const struct qnn_kern *t, uint64_t *s)
 	return ok;
 }
 
+/*
+ * threshold_pool == pooling and threshold counting written out here:
+ * random n (tails), 1..8-bit outputs, windows 1x1..3x3 (plain rows too),
+ * row strides with slack, negated channels (min), flip, values on the
+ * thresholds, output words with slack; every output word is checked
+ * (tail bits zero) and the slack words untouched.
+ */
+static int tpool_cases(const struct qnn_kern *t, uint64_t *s)
+{
+	int ok = 1;
+
+	for (int it = 0; it < 300 && ok; it++) {
+		size_t n = rnd_range(s, 1, 140), npx = rnd_range(s, 1, 6), ph = rnd_range(s, 1, 3);
+		size_t pw = rnd_range(s, 1, 3), bits = rnd_range(s, 1, 8), nt = ((size_t)1 << bits) - 1;
+		size_t lda = n + rnd_range(s, 0, 3), rs = npx * pw + rnd_range(s, 0, 2);
+		size_t ldt = n + rnd_range(s, 0, 2), cw = (n + 63) / 64, ldo = bits * cw + rnd_range(s, 0, 2);
+		int flip = bits == 1 && (rnd(s) & 1);
+		int32_t *acc = xcalloc(ph * rs * lda, 4), *th = xcalloc(nt * ldt, 4);
+		uint64_t *neg = xcalloc(cw, 8), *out = xcalloc(npx * ldo, 8);
+
+		for (size_t i = 0; i < ph * rs * lda; i++)
+			acc[i] = (int32_t)rnd_range(s, 0, 60) - 30;
+		for (size_t c = 0; c < n; c++) {
+			int32_t v = (int32_t)rnd_range(s, 0, 20) - 25;
+
+			for (size_t k = 0; k < nt; k++)
+				th[k * ldt + c] = v += (int32_t)rnd_range(s, 0, 4);
+			if (rnd(s) & 1)
+				neg[c / 64] |= 1ull << (c % 64);
+		}
+		for (size_t i = 0; i < npx * ldo; i++)
+			out[i] = 0x5a5a5a5a5a5a5a5aull;
+		t->threshold_pool(n, npx, ph, pw, rs, acc, lda, nt, th, ldt, neg, flip, out, ldo);
+		for (size_t px = 0; px < npx && ok; px++) {
+			for (size_t c = 0; c < 64 * cw && ok; c++) {
+				unsigned int code = 0, got = 0;
+
+				if (c < n) {
+					int ng = neg[c / 64] >> (c % 64) & 1;
+					int32_t v = acc[px * pw * lda + c];
+
+					for (size_t dy = 0; dy < ph; dy++)
+						for (size_t dx = 0; dx < pw; dx++) {
+							int32_t y = acc[(dy * rs + px * pw + dx) * lda + c];
+
+							v = ng ? (y < v ? y : v) : (y > v ? y : v);
+						}
+					for (size_t k = 0; k < nt; k++)
+						code += ng ? v <= th[k * ldt + c] : v >= th[k * ldt + c];
+					if (flip)
+						code ^= 1;
+				}
+				for (size_t b = 0; b < bits; b++)
+					got |= (unsigned int)(out[px * ldo + b * cw + c / 64] >> (c % 64) & 1) << b;
+				ok = got == code;
+				if (!ok)
+					printf("# threshold_pool n=%zu bits=%zu %zux%zu px %zu c %zu: %u, want %u\n",
+					       n, bits, ph, pw, px, c, got, code);
+			}
+			for (size_t i = bits * cw; i < ldo && ok; i++)
+				ok = out[px * ldo + i] == 0x5a5a5a5a5a5a5a5aull;
+		}
+		free(acc);
+		free(th);
+		free(neg);
+		free(out);
+	}
+	return ok;
+}
+
 /* rowmax == per-column max (min where flipped), written out here */
 static int rowmax_cases(const struct qnn_kern *t, uint64_t *s)
 {
@@ -543,6 +613,11 @@ static void test_table(struct tap *tp, const char *name, uint64_t seed)
 		       name);
 	else
 		tap_skip(tp, "%s: no u8conv in this table", name);
+	if (t->threshold_pool)
+		tap_ok(tp, tpool_cases(t, &s), "%s: threshold_pool (max/min pool, 1..8 bits) == counts",
+		       name);
+	else
+		tap_skip(tp, "%s: no threshold_pool in this table", name);
 }
 
 int main(void)
@@ -555,7 +630,7 @@ int main(void)
 
 	for (size_t i = 0; names[i]; i++)
 		nt += strcmp(names[i], "scalar") != 0;
-	printf("1..%zu\n", nt * TESTS_PER_TABLE + 7);
+	printf("1..%zu\n", nt * TESTS_PER_TABLE + 8);
 	printf("# seed 0x%llx (set QNN_TEST_SEED to vary)\n",
 	       (unsigned long long)seed);
 
@@ -580,6 +655,8 @@ int main(void)
 		       "scalar: u8gemm (bytes x weights within its bounds) == dot products");
 		tap_ok(&tp, u8conv_cases(qnn_kern_scalar(), &s),
 		       "scalar: u8conv (direct 8-bit conv, int8 weights) == sums");
+		tap_ok(&tp, tpool_cases(qnn_kern_scalar(), &s),
+		       "scalar: threshold_pool (max/min pool, 1..8 bits) == counts");
 	}
 	for (size_t i = 0; names[i]; i++)
 		if (strcmp(names[i], "scalar"))

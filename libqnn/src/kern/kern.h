@@ -149,6 +149,21 @@ struct qnn_kern {
 		       const size_t *off, const int8_t *b, int32_t *c, size_t ldc);
 
 	/*
+	 * threshold() of npx output pixels in one call, each max-pooled first
+	 * (the epilogue of a conv, fused with its max-pool or not): pixel px's
+	 * value of channel c is the max -- the min where c is negated, as
+	 * thresholds are monotone -- over dy < ph, dx < pw of
+	 *   acc[(dy * rs + px * pw + dx) * lda + c]
+	 * thresholded as threshold() does into out + px * ldo (words). ph = pw
+	 * = 1 is a plain run of rows. NULL in tables without one (the CPU plan
+	 * then calls rowmax and threshold per pixel).
+	 */
+	void (*threshold_pool)(size_t n, size_t npx, size_t ph, size_t pw, size_t rs,
+			       const int32_t *acc, size_t lda, size_t nt, const int32_t *th,
+			       size_t ldt, const uint64_t *negmask, int flip, uint64_t *out,
+			       size_t ldo);
+
+	/*
 	 * QNN_CPU_* features this table's code was compiled to use: set to
 	 * QNN_TU_FEATURES (isa_features.h) in the table's own file, so it is
 	 * exactly what that file's compile flags enable.

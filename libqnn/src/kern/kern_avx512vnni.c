@@ -116,6 +116,7 @@ static const struct qnn_kern vnni_table = {
 	.pack = qnn_kern_avx512_pack,
 	.popgemm_packed = qnn_kern_avx512_popgemm_packed,
 	.threshold = qnn_kern_threshold_avx512f,
+	.threshold_pool = qnn_kern_threshold_pool_avx512f,
 	.i16gemm = qnn_kern_i16gemm_avx512bw,
 	.rowmax = qnn_kern_rowmax_avx512f,
 	.u8gemm = qnn_kern_u8gemm_avx512bw,

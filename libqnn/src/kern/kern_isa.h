@@ -25,6 +25,10 @@ void qnn_kern_u8gemm_scalar(size_t m, size_t n, size_t kk, const uint8_t *a, siz
 			    const int8_t *b, int32_t *c, size_t ldc);
 void qnn_kern_rowmax_scalar(size_t n, size_t nr, const int32_t *const *rows,
 			    const int32_t *flip, int32_t *dst);
+void qnn_kern_threshold_pool_scalar(size_t n, size_t npx, size_t ph, size_t pw, size_t rs,
+				    const int32_t *acc, size_t lda, size_t nt, const int32_t *th,
+				    size_t ldt, const uint64_t *negmask, int flip, uint64_t *out,
+				    size_t ldo);
 void qnn_kern_u8conv_scalar(size_t m, size_t n, size_t ns, size_t nq, const uint8_t *x,
 			    size_t step, const size_t *off, const int8_t *b, int32_t *c, size_t ldc);
 
@@ -57,6 +61,10 @@ extern const unsigned long long qnn_kern_threshold_avx512f_needs;
 void qnn_kern_threshold_avx512f(size_t n, const int32_t *acc, size_t nt,
 				const int32_t *th, size_t ldt,
 				const uint64_t *negmask, int flip, uint64_t *out);
+void qnn_kern_threshold_pool_avx512f(size_t n, size_t npx, size_t ph, size_t pw, size_t rs,
+				     const int32_t *acc, size_t lda, size_t nt, const int32_t *th,
+				     size_t ldt, const uint64_t *negmask, int flip, uint64_t *out,
+				     size_t ldo);
 /* kern_int8_avx512bw.c: the features its file is compiled with */
 extern const unsigned long long qnn_kern_int8_avx512bw_needs;
 void qnn_kern_u8gemm_avx512bw(size_t m, size_t n, size_t kk, const uint8_t *a, size_t lda,

@@ -5,6 +5,7 @@
  * blocking; speed is not its job.
  */
 #include "kern.h"
+#include "layout.h"
 #include "kern_isa.h"
 #include "isa_features.h"
 
@@ -66,6 +67,31 @@ static void scalar_rowpop(size_t m, size_t kw, const uint64_t *a, size_t lda,
 	}
 }
 
+/* threshold() of nc <= 64 channels into one word per plane, planes cw words apart */
+static void qnn_kern_threshold_pool_word(size_t nc, const int32_t *v, size_t nt,
+					 const int32_t *th, size_t ldt, const uint64_t *negmask,
+					 int flip, uint64_t *out, size_t cw)
+{
+	uint64_t word[8] = { 0 };
+	size_t planes = 0;
+
+	while (((size_t)1 << planes) - 1 < nt)
+		planes++;
+	for (size_t c = 0; c < nc; c++) {
+		int neg = negmask && (negmask[0] >> c & 1);
+		unsigned int code = 0;
+
+		for (size_t t = 0; t < nt; t++)
+			code += neg ? v[c] <= th[t * ldt + c] : v[c] >= th[t * ldt + c];
+		if (flip)
+			code = ~code;
+		for (size_t b = 0; b < planes; b++)
+			word[b] |= (uint64_t)(code >> b & 1) << c;
+	}
+	for (size_t b = 0; b < planes; b++)
+		out[qnn_lay_plane((unsigned int)b, cw)] = word[b];
+}
+
 void qnn_kern_threshold_scalar(size_t n, const int32_t *acc, size_t nt,
 			       const int32_t *th, size_t ldt,
 			       const uint64_t *negmask, int flip, uint64_t *out)
@@ -77,7 +103,7 @@ void qnn_kern_threshold_scalar(size_t n, const int32_t *acc, size_t nt,
 	for (size_t w = 0; w < planes * cw; w++)
 		out[w] = 0;
 	for (size_t c = 0; c < n; c++) {
-		int neg = negmask && (negmask[c / 64] >> (c % 64) & 1);
+		int neg = negmask && (negmask[qnn_lay_pw(0, cw, c)] >> qnn_lay_shift(c) & 1);
 		unsigned int code = 0;
 
 		for (size_t t = 0; t < nt; t++) {
@@ -88,7 +114,42 @@ void qnn_kern_threshold_scalar(size_t n, const int32_t *acc, size_t nt,
 		if (flip)
 			code = ~code;
 		for (size_t b = 0; b < planes; b++)
-			out[b * cw + c / 64] |= (uint64_t)(code >> b & 1) << (c % 64);
+			out[qnn_lay_pw((unsigned int)b, cw, c)] |= (uint64_t)(code >> b & 1) <<
+								   qnn_lay_shift(c);
+	}
+}
+
+void qnn_kern_threshold_pool_scalar(size_t n, size_t npx, size_t ph, size_t pw, size_t rs,
+				    const int32_t *acc, size_t lda, size_t nt, const int32_t *th,
+				    size_t ldt, const uint64_t *negmask, int flip, uint64_t *out,
+				    size_t ldo)
+{
+	size_t cw = (n + 63) / 64;
+	int32_t v[64];
+
+	for (size_t px = 0; px < npx; px++) {
+		const int32_t *a0 = acc + px * pw * lda;
+
+		/* 64 channels at a time: pooled values, then threshold() on them */
+		for (size_t c0 = 0; c0 < n; c0 += 64) {
+			size_t nc = n - c0 < 64 ? n - c0 : 64;
+
+			for (size_t c = c0; c < c0 + nc; c++) {
+				int neg = negmask && (negmask[qnn_lay_pw(0, cw, c)] >> qnn_lay_shift(c) & 1);
+				int32_t x = a0[c];
+
+				for (size_t dy = 0; dy < ph; dy++)
+					for (size_t dx = 0; dx < pw; dx++) {
+						int32_t y = a0[(dy * rs + dx) * lda + c];
+
+						x = neg ? (y < x ? y : x) : (y > x ? y : x);
+					}
+				v[c - c0] = x;
+			}
+			qnn_kern_threshold_pool_word(nc, v, nt, th + c0, ldt,
+						     negmask ? negmask + c0 / 64 : NULL, flip,
+						     out + px * ldo + c0 / 64, cw);
+		}
 	}
 }
 
@@ -225,6 +286,7 @@ static const struct qnn_kern scalar_table = {
 	.rowmax = qnn_kern_rowmax_scalar,
 	.u8gemm = qnn_kern_u8gemm_scalar,
 	.u8conv = qnn_kern_u8conv_scalar,
+	.threshold_pool = qnn_kern_threshold_pool_scalar,
 	.needs = QNN_TU_FEATURES,
 };
 
