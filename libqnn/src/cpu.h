@@ -116,6 +116,16 @@ struct conv_plan {
 	size_t *dc_off;		/* per segment: byte offset from the window's corner */
 	size_t dc_hp, dc_wp;	/* padded image rows, columns */
 	size_t dc_img;		/* bytes per padded image in aux */
+	/*
+	 * Bit inputs of a padded conv whose rows need no padding mask: a task
+	 * copies the input rows its windows read, with zero-word borders, into
+	 * a strip in its worker's scratch (at most bpad_rows rows of
+	 * geom.w = padded width pixels), so every window takes im2col's
+	 * interior path; geom and tapoff describe the padded image (no padding
+	 * left). Tasks then stay within one image.
+	 */
+	int bpad;
+	size_t bpad_rows;
 };
 
 size_t cpu_conv_scratch(const struct qnn_model *m, const struct qnn_layer *l);

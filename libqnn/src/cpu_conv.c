@@ -50,6 +50,12 @@ static size_t mask_words(const struct conv_plan *p)
 	return (p->taps + 63) / 64;
 }
 
+/* per-worker scratch: im2col rows, accumulators, masks, row terms; then a bpad strip */
+static size_t strip_at(const struct conv_plan *p)
+{
+	return RPT_MAX * (p->row_words * 8 + (size_t)p->o * 4 + mask_words(p) * 8 + 8) + 64;
+}
+
 size_t cpu_conv_scratch(const struct qnn_model *m, const struct qnn_layer *l)
 {
 	const struct conv_plan *p = l->conv;
@@ -57,7 +63,7 @@ size_t cpu_conv_scratch(const struct qnn_model *m, const struct qnn_layer *l)
 	(void)m;
 	if (p->mode == CONV_FLOAT)
 		return (size_t)p->o * sizeof(float);
-	return RPT_MAX * (p->row_words * 8 + (size_t)p->o * 4 + mask_words(p) * 8 + 8) + 64;
+	return strip_at(p) + (p->bpad ? p->bpad_rows * p->geom.w * p->pixw * 8 : 0);
 }
 
 void cpu_conv_free(struct conv_plan *p)
@@ -503,15 +509,36 @@ int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t
 	p->tapoff = malloc(p->taps * sizeof(size_t));
 	if (!p->tapoff)
 		goto nomem;
-	for (uint32_t ky = 0; ky < l->kh; ky++)
-		for (uint32_t kx = 0; kx < l->kw; kx++)
-			p->tapoff[ky * l->kw + kx] = ((size_t)ky * l->dh * x->w + (size_t)kx * l->dw) * p->pixw;
 	p->geom = (struct qnn_conv_geom){
 		.n = 1, .h = x->h, .w = x->w, .c = x->c, .planes = p->pa,
 		.groups = p->g, .kh = l->kh, .kw = l->kw, .sh = l->sh, .sw = l->sw,
 		.dh = l->dh, .dw = l->dw, .pt = l->pt, .pl = l->pl,
 		.oh = p->ho, .ow = p->wo,
 	};
+	/*
+	 * Padded layers whose padded taps need no per-row mask (one-padding,
+	 * or ZERO_PAD corrected by padding class) read a zero-bordered copy:
+	 * zero words are what im2col writes for padded taps anyway.
+	 */
+	if ((l->pt || l->pl || l->pb || l->pr) && !p->pack_input && (!p->wtap || p->padclass)) {
+		size_t hp = (size_t)(p->ho - 1) * l->sh + (size_t)(l->kh - 1) * l->dh + 1;
+		size_t wp = (size_t)(p->wo - 1) * l->sw + (size_t)(l->kw - 1) * l->dw + 1;
+
+		hp = hp > l->pt + (size_t)x->h ? hp : l->pt + (size_t)x->h;
+		wp = wp > l->pl + (size_t)x->w ? wp : l->pl + (size_t)x->w;
+		size_t orows = RPT_MAX / p->wo + 2;
+
+		orows = orows < p->ho ? orows : p->ho;
+		p->bpad = 1;
+		p->bpad_rows = (orows - 1) * l->sh + (size_t)(l->kh - 1) * l->dh + 1;
+		p->geom.h = hp;
+		p->geom.w = wp;
+		p->geom.pt = p->geom.pl = 0;
+	}
+	for (uint32_t ky = 0; ky < l->kh; ky++)
+		for (uint32_t kx = 0; kx < l->kw; kx++)
+			p->tapoff[ky * l->kw + kx] = ((size_t)ky * l->dh * p->geom.w + (size_t)kx * l->dw) *
+						     p->pixw;
 	return 0;
 nomem:
 	return qnn_fmt_err(err, errlen, -ENOMEM, "layer \"%s\": out of memory for weights", l->name);
@@ -607,11 +634,15 @@ static void im2col_dense(const struct conv_plan *p, const struct qnn_conv_geom *
 			 */
 			size_t pix0 = (n * g->h + oy * g->sh - g->pt) * g->w + ox * g->sw - g->pl;
 			const uint64_t *base = in + pix0;
+			size_t t = 0;
 
-			for (size_t t = 0; t < p->taps; t++) {
-				size_t at = t * p->cg;
+			/* each word built in a register: ORs into memory would chain */
+			for (size_t wi = 0; wi < p->kwp; wi++) {
+				uint64_t v = 0;
 
-				dst[at / 64] |= base[p->tapoff[t]] << (at % 64);
+				for (; t < p->taps && t * p->cg / 64 == wi; t++)
+					v |= base[p->tapoff[t]] << (t * p->cg % 64);
+				dst[wi] = v;
 			}
 			continue;
 		}
@@ -754,6 +785,7 @@ struct conv_task {
 	const uint64_t *in;
 	uint8_t *out;
 	size_t rows, rpt, out_pix;
+	size_t tpi;		/* > 0: tasks per image (bpad: tasks stay in one image) */
 	unsigned int out_enc;
 	const int32_t *sums;	/* per-pixel byte sums (pixsum) */
 };
@@ -803,8 +835,50 @@ static void task_rows(const struct conv_task *ct, const struct conv_plan *p, siz
 		*nr = (size_t)p->pkh * p->wo;
 		return;
 	}
+	if (ct->tpi) {
+		/* tasks within one image: tpi per image */
+		size_t npix = (size_t)p->ho * p->wo, first = task % ct->tpi * ct->rpt;
+
+		*row0 = task / ct->tpi * npix + first;
+		*nr = npix - first < ct->rpt ? npix - first : ct->rpt;
+		return;
+	}
 	*row0 = task * ct->rpt;
 	*nr = ct->rows - *row0 < ct->rpt ? ct->rows - *row0 : ct->rpt;
+}
+
+/*
+ * bpad: the input rows under output rows [row0, row0 + nr) of one image,
+ * zero-bordered, into strip; *g becomes the strip's geometry and the
+ * returned value the first row's index in it.
+ */
+static size_t fill_strip(const struct cpu_exec *e, const struct conv_plan *p, const uint64_t *in,
+			 size_t row0, size_t nr, uint64_t *strip, struct qnn_conv_geom *g)
+{
+	const struct qnn_layer *l = e->l;
+	const struct qnn_tensor *x = &e->m->t[l->in[0]];
+	size_t npix = (size_t)p->ho * p->wo, n = row0 / npix, rel = row0 - n * npix;
+	size_t oy0 = rel / p->wo, oy1 = (rel + nr - 1) / p->wo;
+	size_t ys = oy0 * l->sh, rows = (oy1 - oy0) * l->sh + (size_t)(l->kh - 1) * l->dh + 1;
+	size_t wpw = g->w * p->pixw, roww = (size_t)x->w * p->pixw;
+	const uint64_t *img = (const uint64_t *)((const uint8_t *)in + n * x->bytes);
+
+	for (size_t i = 0; i < rows; i++) {
+		uint64_t *d = strip + i * wpw;
+		size_t y = ys + i;
+
+		if (y < l->pt || y - l->pt >= x->h) {
+			memset(d, 0, wpw * sizeof(uint64_t));
+			continue;
+		}
+		memset(d, 0, l->pl * p->pixw * sizeof(uint64_t));
+		memcpy(d + l->pl * p->pixw, img + (y - l->pt) * roww, roww * sizeof(uint64_t));
+		memset(d + l->pl * p->pixw + roww, 0, (wpw - l->pl * p->pixw - roww) * sizeof(uint64_t));
+	}
+	g->n = 1;
+	g->h = rows;
+	g->oh = oy1 - oy0 + 1;
+	return rel - oy0 * p->wo;
 }
 
 static void finish_pooled(struct cpu_exec *e, const struct conv_task *ct, int32_t *acc,
@@ -826,15 +900,25 @@ static void conv_rows(void *arg, size_t task, unsigned int worker)
 	int32_t *pop = (int32_t *)(mask + RPT_MAX * mw);
 	struct qnn_conv_geom g = p->geom;
 
+	const uint64_t *in = ct->in;
+	size_t r0;
+
 	task_rows(ct, p, task, &row0, &nr);
 	g.n = e->batch;
+	r0 = row0;
+	if (p->bpad) {
+		uint64_t *strip = (uint64_t *)(s + strip_at(p));
+
+		r0 = fill_strip(e, p, ct->in, row0, nr, strip, &g);
+		in = strip;
+	}
 	for (uint32_t grp = 0; grp < p->g; grp++) {
 		if (p->mode == CONV_TAPS && (p->g == 1 || p->cg % 64 == 0))
-			im2col_words(p, &g, grp, ct->in, row0, nr, buf, p->wtap && !p->padclass ? mask : NULL);
+			im2col_words(p, &g, grp, in, r0, nr, buf, p->wtap && !p->padclass ? mask : NULL);
 		else if (p->mode == CONV_TAPS)
-			qnn_im2col_bits(&g, grp, ct->in, row0, nr, buf, p->row_words, p->wtap && !p->padclass ? mask : NULL);
+			qnn_im2col_bits(&g, grp, in, r0, nr, buf, p->row_words, p->wtap && !p->padclass ? mask : NULL);
 		else
-			im2col_dense(p, &g, grp, ct->in, row0, nr, buf, p->wtap && !p->padclass ? mask : NULL,
+			im2col_dense(p, &g, grp, in, r0, nr, buf, p->wtap && !p->padclass ? mask : NULL,
 				     p->pixsum ? ct->sums : NULL, pop + RPT_MAX);
 		k->popgemm_packed(p->op, nr, p->og, p->kwp, p->pa, buf, p->row_words, p->kwp,
 				  p->pb, p->wpk ? p->wpk + grp * p->wpk_group :
@@ -1330,6 +1414,12 @@ void cpu_conv_run(struct cpu_exec *e)
 		if (!ct.rpt)
 			ct.rpt = 1;
 		tasks = (rows + ct.rpt - 1) / ct.rpt;
+		if (p->bpad && !ct.fused) {
+			size_t npix = (size_t)p->ho * p->wo;
+
+			ct.tpi = (npix + ct.rpt - 1) / ct.rpt;
+			tasks = e->batch * ct.tpi;
+		}
 		if (ct.fused) {
 			/* one task per pool output row, into the pool's output */
 			ct.out = e->ptr[p->pool_out];
