@@ -1148,6 +1148,62 @@ static void im2col_u8(const struct conv_plan *p, const struct qnn_conv_geom *g,
 	}
 }
 
+/*
+ * A binary-output first layer through u8conv_bits: threshold bits per
+ * pixel straight from the kernel, into the output (inverted for BIPOLAR),
+ * or into hits[] and then max-pooled as the OR of each window's words
+ * (thresholds are monotone: max >= t iff some value >= t, likewise min
+ * <= t for negated channels).
+ */
+static void direct_bits(struct cpu_exec *e, const struct conv_task *ct,
+			const struct qnn_conv_geom *g, uint64_t *hits, size_t row0, size_t nr,
+			size_t task)
+{
+	const struct conv_plan *p = e->l->conv;
+	size_t cw = qnn_lay_cw(p->o), ldo = ct->fused ? cw : ct->out_pix / sizeof(uint64_t);
+	uint64_t *dst = ct->fused ? hits : (uint64_t *)(ct->out + row0 * ct->out_pix);
+	uint64_t last = qnn_lay_last_mask(p->o), flip = ct->out_enc == QNN_ENC_BIPOLAR ? ~0ull : 0;
+	struct rowpos rp = rowpos_at(g, row0);
+	size_t c = g->c, step = g->sw * c;
+
+	for (size_t done = 0; done < nr;) {
+		size_t cnt = g->ow - rp.ox < nr - done ? g->ow - rp.ox : nr - done;
+		const uint8_t *x = (const uint8_t *)e->aux + rp.n * p->dc_img +
+				   (rp.oy * g->sh * p->dc_wp + rp.ox * g->sw) * c;
+
+		e->k->u8conv_bits(cnt, p->o, p->dc_ns, p->dc_nq, x, step, p->dc_off, p->wdc, p->tht,
+				  p->negmask, dst + done * ldo, ldo);
+		done += cnt;
+		rp.ox += cnt;
+		if (rp.ox == g->ow) {
+			rp.ox = 0;
+			if (++rp.oy == g->oh) {
+				rp.oy = 0;
+				rp.n++;
+			}
+		}
+	}
+	if (!ct->fused) {
+		if (flip)
+			for (size_t r = 0; r < nr; r++)
+				for (size_t w = 0; w < cw; w++)
+					dst[r * ldo + w] ^= w + 1 < cw ? ~0ull : last;
+		return;
+	}
+	for (size_t px = 0; px < p->pwo; px++) {
+		uint64_t *o = (uint64_t *)(ct->out + (task * p->pwo + px) * ct->out_pix);
+
+		for (size_t w = 0; w < cw; w++) {
+			uint64_t v = 0;
+
+			for (size_t dy = 0; dy < p->pkh; dy++)
+				for (size_t dx = 0; dx < p->pkw; dx++)
+					v |= hits[(dy * p->wo + px * p->pkw + dx) * cw + w];
+			o[w] = (v ^ flip) & (w + 1 < cw ? ~0ull : last);
+		}
+	}
+}
+
 static void conv_rows_int8(void *arg, size_t task, unsigned int worker)
 {
 	struct conv_task *ct = arg;
@@ -1161,6 +1217,10 @@ static void conv_rows_int8(void *arg, size_t task, unsigned int worker)
 
 	task_rows(ct, p, task, &row0, &nr);
 	g.n = e->batch;
+	if (p->wdc && p->nt == 1 && e->k->u8conv_bits) {
+		direct_bits(e, ct, &g, (uint64_t *)acc, row0, nr, task);
+		return;
+	}
 	if (p->wdc) {
 		/* runs of pixels along one output row: windows step by sw pixels */
 		struct rowpos rp = rowpos_at(&g, row0);

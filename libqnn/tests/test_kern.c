@@ -455,6 +455,37 @@ static int u8conv_cases(const struct qnn_kern *t, uint64_t *s)
 					printf("# u8conv m=%zu n=%zu ns=%zu len=%zu nq=%zu: c[%zu][%zu] = %d, want %d\n",
 					       m, n, ns, len, nq, i, j, c[i * ldc + j], v);
 			}
+		if (ok && t->u8conv_bits) {
+			/* thresholds at, just above and below a sum of the column: ties decide */
+			size_t cw = (n + 63) / 64, ldo = cw + rnd_range(s, 0, 2);
+			int32_t *th = xcalloc(n, 4);
+			uint64_t *neg = xcalloc(cw, 8), *ob = xcalloc(m * ldo, 8);
+
+			for (size_t j = 0; j < n; j++) {
+				th[j] = c[rnd_range(s, 0, m - 1) * ldc + j] + (int32_t)rnd_range(s, 0, 2) - 1;
+				if (rnd(s) & 1)
+					neg[j / 64] |= 1ull << (j % 64);
+			}
+			for (size_t i = 0; i < m * ldo; i++)
+				ob[i] = 0x5a5a5a5a5a5a5a5aull;
+			t->u8conv_bits(m, n, ns, nq, x, step, off, b, th, neg, ob, ldo);
+			for (size_t i = 0; i < m && ok; i++) {
+				for (size_t j = 0; j < 64 * cw && ok; j++) {
+					int want = j < n && (neg[j / 64] >> (j % 64) & 1 ?
+							     c[i * ldc + j] <= th[j] : c[i * ldc + j] >= th[j]);
+
+					ok = (int)(ob[i * ldo + j / 64] >> (j % 64) & 1) == want;
+					if (!ok)
+						printf("# u8conv_bits m=%zu n=%zu: pixel %zu channel %zu: %d\n",
+						       m, n, i, j, !want);
+				}
+				for (size_t k = cw; k < ldo && ok; k++)
+					ok = ob[i * ldo + k] == 0x5a5a5a5a5a5a5a5aull;
+			}
+			free(th);
+			free(neg);
+			free(ob);
+		}
 		free(x);
 		free(w);
 		free(b);
@@ -609,7 +640,7 @@ static void test_table(struct tap *tp, const char *name, uint64_t seed)
 	tap_ok(tp, u8_cases(t, &s), "%s: u8gemm (bytes x weights within its bounds) == dot products",
 	       name);
 	if (t->u8conv)
-		tap_ok(tp, u8conv_cases(t, &s), "%s: u8conv (direct 8-bit conv, int8 weights) == sums",
+		tap_ok(tp, u8conv_cases(t, &s), "%s: u8conv, u8conv_bits (direct 8-bit conv, int8 weights) == sums, thresholds",
 		       name);
 	else
 		tap_skip(tp, "%s: no u8conv in this table", name);
@@ -654,7 +685,7 @@ int main(void)
 		tap_ok(&tp, u8_cases(qnn_kern_scalar(), &s),
 		       "scalar: u8gemm (bytes x weights within its bounds) == dot products");
 		tap_ok(&tp, u8conv_cases(qnn_kern_scalar(), &s),
-		       "scalar: u8conv (direct 8-bit conv, int8 weights) == sums");
+		       "scalar: u8conv, u8conv_bits (direct 8-bit conv, int8 weights) == sums, thresholds");
 		tap_ok(&tp, tpool_cases(qnn_kern_scalar(), &s),
 		       "scalar: threshold_pool (max/min pool, 1..8 bits) == counts");
 	}

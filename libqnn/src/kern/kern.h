@@ -149,6 +149,19 @@ struct qnn_kern {
 		       const size_t *off, const int8_t *b, int32_t *c, size_t ldc);
 
 	/*
+	 * u8conv with a binary threshold as its epilogue, for a first layer
+	 * whose output is one bit per channel: with c_ij what u8conv computes,
+	 *   bit j % 64 of out[i * ldo + j / 64] = neg_j ? c_ij <= th[j] : c_ij >= th[j]
+	 * (neg_j = bit j of negmask, which is not NULL), ceil(n / 64) words per
+	 * pixel, tail bits zero; not inverted (the caller flips BIPOLAR output
+	 * and ORs the words of a max-pool window: thresholds are monotone).
+	 * NULL where u8conv is.
+	 */
+	void (*u8conv_bits)(size_t m, size_t n, size_t ns, size_t nq, const uint8_t *x,
+			    size_t step, const size_t *off, const int8_t *b, const int32_t *th,
+			    const uint64_t *negmask, uint64_t *out, size_t ldo);
+
+	/*
 	 * threshold() of npx output pixels in one call, each max-pooled first
 	 * (the epilogue of a conv, fused with its max-pool or not): pixel px's
 	 * value of channel c is the max -- the min where c is negated, as

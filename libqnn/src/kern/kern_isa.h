@@ -29,6 +29,10 @@ void qnn_kern_threshold_pool_scalar(size_t n, size_t npx, size_t ph, size_t pw, 
 				    const int32_t *acc, size_t lda, size_t nt, const int32_t *th,
 				    size_t ldt, const uint64_t *negmask, int flip, uint64_t *out,
 				    size_t ldo);
+void qnn_kern_u8conv_bits_scalar(size_t m, size_t n, size_t ns, size_t nq, const uint8_t *x,
+				 size_t step, const size_t *off, const int8_t *b,
+				 const int32_t *th, const uint64_t *negmask, uint64_t *out,
+				 size_t ldo);
 void qnn_kern_u8conv_scalar(size_t m, size_t n, size_t ns, size_t nq, const uint8_t *x,
 			    size_t step, const size_t *off, const int8_t *b, int32_t *c, size_t ldc);
 

@@ -274,6 +274,41 @@ void qnn_kern_u8conv_scalar(size_t m, size_t n, size_t ns, size_t nq, const uint
 		}
 }
 
+void qnn_kern_u8conv_bits_scalar(size_t m, size_t n, size_t ns, size_t nq, const uint8_t *x,
+				 size_t step, const size_t *off, const int8_t *b,
+				 const int32_t *th, const uint64_t *negmask, uint64_t *out,
+				 size_t ldo)
+{
+	size_t cw = (n + 63) / 64;
+	int32_t acc[64];
+
+	for (size_t i = 0; i < m; i++)
+		for (size_t w = 0; w < cw; w++) {
+			size_t j0 = w * 64, nc = n - j0 < 64 ? n - j0 : 64;
+			uint64_t word = 0;
+
+			/* this word's channels: u8conv on the columns j0 .. (packed 16 at a time) */
+			for (size_t j = 0; j < nc; j++) {
+				size_t np = (n + 15) / 16 * 16;
+				uint32_t sum = 0;
+
+				for (size_t s = 0; s < ns; s++)
+					for (size_t k = 0; k < 4 * nq; k++)
+						sum += (uint32_t)(x[i * step + off[s] + k] *
+								  b[((s * nq + k / 4) * np + j0 + j) * 4 + k % 4]);
+				acc[j] = (int32_t)sum;
+			}
+			for (size_t j = 0; j < nc; j++) {
+				size_t c = j0 + j;
+				int neg = negmask[qnn_lay_pw(0, cw, c)] >> qnn_lay_shift(c) & 1;
+
+				if (neg ? acc[j] <= th[c] : acc[j] >= th[c])
+					word |= qnn_lay_bit(c);
+			}
+			out[i * ldo + qnn_lay_pw(0, cw, j0)] = word;
+		}
+}
+
 static const struct qnn_kern scalar_table = {
 	.name = "scalar",
 	.popgemm = scalar_popgemm,
@@ -286,6 +321,7 @@ static const struct qnn_kern scalar_table = {
 	.rowmax = qnn_kern_rowmax_scalar,
 	.u8gemm = qnn_kern_u8gemm_scalar,
 	.u8conv = qnn_kern_u8conv_scalar,
+	.u8conv_bits = qnn_kern_u8conv_bits_scalar,
 	.threshold_pool = qnn_kern_threshold_pool_scalar,
 	.needs = QNN_TU_FEATURES,
 };
