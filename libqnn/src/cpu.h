@@ -106,6 +106,26 @@ struct conv_plan {
 	size_t *tapoff8;	/* per tap: byte offset from the window's first pixel */
 	size_t *koff8;		/* per window value k < taps x cg: its byte offset */
 	int8_t *wu8;		/* U8 input, small weights: packed by qnn_u8_pack (u8gemm) */
+	/*
+	 * CONV_INT8 through the table's u8conv (direct, no im2col): each image
+	 * copied into aux zero-padded (I8: biased by 128, so padding is 0x80
+	 * and colconst takes 128 * sum w back), windows read in place.
+	 */
+	int8_t *wdc;		/* weights packed by qnn_u8conv_pack, NULL: not used */
+	size_t dc_ns, dc_nq;	/* segments per window, byte quads per segment */
+	size_t *dc_off;		/* per segment: byte offset from the window's corner */
+	size_t dc_hp, dc_wp;	/* padded image rows, columns */
+	size_t dc_img;		/* bytes per padded image in aux */
+	/*
+	 * Bit inputs of a padded conv whose rows need no padding mask: a task
+	 * copies the input rows its windows read, with zero-word borders, into
+	 * a strip in its worker's scratch (at most bpad_rows rows of
+	 * geom.w = padded width pixels), so every window takes im2col's
+	 * interior path; geom and tapoff describe the padded image (no padding
+	 * left). Tasks then stay within one image.
+	 */
+	int bpad;
+	size_t bpad_rows;
 };
 
 size_t cpu_conv_scratch(const struct qnn_model *m, const struct qnn_layer *l);

@@ -50,6 +50,12 @@ static size_t mask_words(const struct conv_plan *p)
 	return (p->taps + 63) / 64;
 }
 
+/* per-worker scratch: im2col rows, accumulators, masks, row terms; then a bpad strip */
+static size_t strip_at(const struct conv_plan *p)
+{
+	return RPT_MAX * (p->row_words * 8 + (size_t)p->o * 4 + mask_words(p) * 8 + 8) + 64;
+}
+
 size_t cpu_conv_scratch(const struct qnn_model *m, const struct qnn_layer *l)
 {
 	const struct conv_plan *p = l->conv;
@@ -57,7 +63,7 @@ size_t cpu_conv_scratch(const struct qnn_model *m, const struct qnn_layer *l)
 	(void)m;
 	if (p->mode == CONV_FLOAT)
 		return (size_t)p->o * sizeof(float);
-	return RPT_MAX * (p->row_words * 8 + (size_t)p->o * 4 + mask_words(p) * 8 + 8) + 64;
+	return strip_at(p) + (p->bpad ? p->bpad_rows * p->geom.w * p->pixw * 8 : 0);
 }
 
 void cpu_conv_free(struct conv_plan *p)
@@ -80,6 +86,8 @@ void cpu_conv_free(struct conv_plan *p)
 	free(p->padcorr);
 	free(p->thtc);
 	free(p->psign);
+	free(p->wdc);
+	free(p->dc_off);
 	free(p);
 }
 
@@ -203,6 +211,68 @@ static int prepare_out(const struct qnn_model *m, const struct qnn_layer *l, str
 }
 
 /*
+ * CONV_INT8 through u8conv, when the table has one and every weight is an
+ * int8: the image is copied zero-padded into aux (per image, dc_img bytes)
+ * so every window lies inside it, and a window is ns segments of
+ * contiguous bytes (whole window rows when dw == 1, else single taps).
+ * I8 input is stored biased (x + 128, a plain u8) with padding 0x80, i.e.
+ * the value 0; colconst subtracts 128 * sum w per channel.
+ */
+static int prepare_direct(const struct qnn_model *m, struct qnn_layer *l, struct conv_plan *p,
+			  const int16_t *w, size_t k)
+{
+	const struct qnn_tensor *x = &m->t[l->in[0]];
+	size_t c = x->c, len, hp, wp;
+	int8_t *w8;
+
+	if (!m->ctx->kern->u8conv)
+		return 0;
+	for (size_t i = 0; i < k * p->o; i++)
+		if (w[i] < INT8_MIN || w[i] > INT8_MAX)
+			return 0;
+	hp = (size_t)(p->ho - 1) * l->sh + (size_t)(l->kh - 1) * l->dh + 1;
+	wp = (size_t)(p->wo - 1) * l->sw + (size_t)(l->kw - 1) * l->dw + 1;
+	hp = hp > l->pt + (size_t)x->h ? hp : l->pt + (size_t)x->h;
+	wp = wp > l->pl + (size_t)x->w ? wp : l->pl + (size_t)x->w;
+	if (l->dw == 1) {
+		p->dc_ns = l->kh;
+		len = (size_t)l->kw * c;
+	} else {
+		p->dc_ns = p->taps;
+		len = c;
+	}
+	p->dc_nq = (len + 3) / 4;
+	p->dc_hp = hp;
+	p->dc_wp = wp;
+	/* the last segment reads up to 3 bytes past the window */
+	p->dc_img = (hp * wp * c + 4 + 63) / 64 * 64;
+	p->dc_off = malloc(p->dc_ns * sizeof(size_t));
+	p->wdc = malloc(qnn_u8conv_pack_len(p->o, p->dc_ns, p->dc_nq));
+	w8 = malloc(k * p->o);
+	if (!p->dc_off || !p->wdc || !w8) {
+		free(w8);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < k * p->o; i++)
+		w8[i] = (int8_t)w[i];
+	qnn_u8conv_pack(p->o, p->dc_ns, len, p->dc_nq, w8, k, p->wdc);
+	free(w8);
+	for (size_t s = 0; s < p->dc_ns; s++)
+		p->dc_off[s] = l->dw == 1 ? s * l->dh * wp * c :
+			       ((s / l->kw) * l->dh * wp + (s % l->kw) * l->dw) * c;
+	if (x->dtype == QNN_DT_I8)
+		for (uint32_t oc = 0; oc < p->o; oc++) {
+			int32_t sum = 0;
+
+			for (size_t i = 0; i < k; i++)
+				sum += w[oc * k + i];
+			p->colconst[oc] = -128 * sum;
+		}
+	l->aux_bytes = p->dc_img;
+	return 0;
+}
+
+/*
  * CONV_INT8: the window's byte values times integer weights, exact in int32
  * (no bit-plane algebra, so no colconst, row or padding terms: a padded tap
  * is the value 0).
@@ -233,7 +303,11 @@ static int prepare_int8(const struct qnn_model *m, struct qnn_layer *l, struct c
 					qnn_bits_get(wf + qnn_lay_pix((size_t)oc * p->taps + t, wt->bits, gw),
 						     (uint32_t)gw, wt->bits, wt->enc, c);
 	qnn_i16_pack(p->o, k, p->kk, w, k, p->wi16);
-	if (x->dtype == QNN_DT_U8 && m->ctx->kern->u8gemm) {
+	if (prepare_direct(m, l, p, w, k)) {
+		free(w);
+		return -ENOMEM;
+	}
+	if (!p->wdc && x->dtype == QNN_DT_U8 && m->ctx->kern->u8gemm) {
 		/* u8gemm sums in 16 bits: only while no column can reach 2^15 */
 		int fits = 1;
 
@@ -435,15 +509,36 @@ int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t
 	p->tapoff = malloc(p->taps * sizeof(size_t));
 	if (!p->tapoff)
 		goto nomem;
-	for (uint32_t ky = 0; ky < l->kh; ky++)
-		for (uint32_t kx = 0; kx < l->kw; kx++)
-			p->tapoff[ky * l->kw + kx] = ((size_t)ky * l->dh * x->w + (size_t)kx * l->dw) * p->pixw;
 	p->geom = (struct qnn_conv_geom){
 		.n = 1, .h = x->h, .w = x->w, .c = x->c, .planes = p->pa,
 		.groups = p->g, .kh = l->kh, .kw = l->kw, .sh = l->sh, .sw = l->sw,
 		.dh = l->dh, .dw = l->dw, .pt = l->pt, .pl = l->pl,
 		.oh = p->ho, .ow = p->wo,
 	};
+	/*
+	 * Padded layers whose padded taps need no per-row mask (one-padding,
+	 * or ZERO_PAD corrected by padding class) read a zero-bordered copy:
+	 * zero words are what im2col writes for padded taps anyway.
+	 */
+	if ((l->pt || l->pl || l->pb || l->pr) && !p->pack_input && (!p->wtap || p->padclass)) {
+		size_t hp = (size_t)(p->ho - 1) * l->sh + (size_t)(l->kh - 1) * l->dh + 1;
+		size_t wp = (size_t)(p->wo - 1) * l->sw + (size_t)(l->kw - 1) * l->dw + 1;
+
+		hp = hp > l->pt + (size_t)x->h ? hp : l->pt + (size_t)x->h;
+		wp = wp > l->pl + (size_t)x->w ? wp : l->pl + (size_t)x->w;
+		size_t orows = RPT_MAX / p->wo + 2;
+
+		orows = orows < p->ho ? orows : p->ho;
+		p->bpad = 1;
+		p->bpad_rows = (orows - 1) * l->sh + (size_t)(l->kh - 1) * l->dh + 1;
+		p->geom.h = hp;
+		p->geom.w = wp;
+		p->geom.pt = p->geom.pl = 0;
+	}
+	for (uint32_t ky = 0; ky < l->kh; ky++)
+		for (uint32_t kx = 0; kx < l->kw; kx++)
+			p->tapoff[ky * l->kw + kx] = ((size_t)ky * l->dh * p->geom.w + (size_t)kx * l->dw) *
+						     p->pixw;
 	return 0;
 nomem:
 	return qnn_fmt_err(err, errlen, -ENOMEM, "layer \"%s\": out of memory for weights", l->name);
@@ -539,11 +634,15 @@ static void im2col_dense(const struct conv_plan *p, const struct qnn_conv_geom *
 			 */
 			size_t pix0 = (n * g->h + oy * g->sh - g->pt) * g->w + ox * g->sw - g->pl;
 			const uint64_t *base = in + pix0;
+			size_t t = 0;
 
-			for (size_t t = 0; t < p->taps; t++) {
-				size_t at = t * p->cg;
+			/* each word built in a register: ORs into memory would chain */
+			for (size_t wi = 0; wi < p->kwp; wi++) {
+				uint64_t v = 0;
 
-				dst[at / 64] |= base[p->tapoff[t]] << (at % 64);
+				for (; t < p->taps && t * p->cg / 64 == wi; t++)
+					v |= base[p->tapoff[t]] << (t * p->cg % 64);
+				dst[wi] = v;
 			}
 			continue;
 		}
@@ -686,6 +785,7 @@ struct conv_task {
 	const uint64_t *in;
 	uint8_t *out;
 	size_t rows, rpt, out_pix;
+	size_t tpi;		/* > 0: tasks per image (bpad: tasks stay in one image) */
 	unsigned int out_enc;
 	const int32_t *sums;	/* per-pixel byte sums (pixsum) */
 };
@@ -735,8 +835,50 @@ static void task_rows(const struct conv_task *ct, const struct conv_plan *p, siz
 		*nr = (size_t)p->pkh * p->wo;
 		return;
 	}
+	if (ct->tpi) {
+		/* tasks within one image: tpi per image */
+		size_t npix = (size_t)p->ho * p->wo, first = task % ct->tpi * ct->rpt;
+
+		*row0 = task / ct->tpi * npix + first;
+		*nr = npix - first < ct->rpt ? npix - first : ct->rpt;
+		return;
+	}
 	*row0 = task * ct->rpt;
 	*nr = ct->rows - *row0 < ct->rpt ? ct->rows - *row0 : ct->rpt;
+}
+
+/*
+ * bpad: the input rows under output rows [row0, row0 + nr) of one image,
+ * zero-bordered, into strip; *g becomes the strip's geometry and the
+ * returned value the first row's index in it.
+ */
+static size_t fill_strip(const struct cpu_exec *e, const struct conv_plan *p, const uint64_t *in,
+			 size_t row0, size_t nr, uint64_t *strip, struct qnn_conv_geom *g)
+{
+	const struct qnn_layer *l = e->l;
+	const struct qnn_tensor *x = &e->m->t[l->in[0]];
+	size_t npix = (size_t)p->ho * p->wo, n = row0 / npix, rel = row0 - n * npix;
+	size_t oy0 = rel / p->wo, oy1 = (rel + nr - 1) / p->wo;
+	size_t ys = oy0 * l->sh, rows = (oy1 - oy0) * l->sh + (size_t)(l->kh - 1) * l->dh + 1;
+	size_t wpw = g->w * p->pixw, roww = (size_t)x->w * p->pixw;
+	const uint64_t *img = (const uint64_t *)((const uint8_t *)in + n * x->bytes);
+
+	for (size_t i = 0; i < rows; i++) {
+		uint64_t *d = strip + i * wpw;
+		size_t y = ys + i;
+
+		if (y < l->pt || y - l->pt >= x->h) {
+			memset(d, 0, wpw * sizeof(uint64_t));
+			continue;
+		}
+		memset(d, 0, l->pl * p->pixw * sizeof(uint64_t));
+		memcpy(d + l->pl * p->pixw, img + (y - l->pt) * roww, roww * sizeof(uint64_t));
+		memset(d + l->pl * p->pixw + roww, 0, (wpw - l->pl * p->pixw - roww) * sizeof(uint64_t));
+	}
+	g->n = 1;
+	g->h = rows;
+	g->oh = oy1 - oy0 + 1;
+	return rel - oy0 * p->wo;
 }
 
 static void finish_pooled(struct cpu_exec *e, const struct conv_task *ct, int32_t *acc,
@@ -758,15 +900,25 @@ static void conv_rows(void *arg, size_t task, unsigned int worker)
 	int32_t *pop = (int32_t *)(mask + RPT_MAX * mw);
 	struct qnn_conv_geom g = p->geom;
 
+	const uint64_t *in = ct->in;
+	size_t r0;
+
 	task_rows(ct, p, task, &row0, &nr);
 	g.n = e->batch;
+	r0 = row0;
+	if (p->bpad) {
+		uint64_t *strip = (uint64_t *)(s + strip_at(p));
+
+		r0 = fill_strip(e, p, ct->in, row0, nr, strip, &g);
+		in = strip;
+	}
 	for (uint32_t grp = 0; grp < p->g; grp++) {
 		if (p->mode == CONV_TAPS && (p->g == 1 || p->cg % 64 == 0))
-			im2col_words(p, &g, grp, ct->in, row0, nr, buf, p->wtap && !p->padclass ? mask : NULL);
+			im2col_words(p, &g, grp, in, r0, nr, buf, p->wtap && !p->padclass ? mask : NULL);
 		else if (p->mode == CONV_TAPS)
-			qnn_im2col_bits(&g, grp, ct->in, row0, nr, buf, p->row_words, p->wtap && !p->padclass ? mask : NULL);
+			qnn_im2col_bits(&g, grp, in, r0, nr, buf, p->row_words, p->wtap && !p->padclass ? mask : NULL);
 		else
-			im2col_dense(p, &g, grp, ct->in, row0, nr, buf, p->wtap && !p->padclass ? mask : NULL,
+			im2col_dense(p, &g, grp, in, r0, nr, buf, p->wtap && !p->padclass ? mask : NULL,
 				     p->pixsum ? ct->sums : NULL, pop + RPT_MAX);
 		k->popgemm_packed(p->op, nr, p->og, p->kwp, p->pa, buf, p->row_words, p->kwp,
 				  p->pb, p->wpk ? p->wpk + grp * p->wpk_group :
@@ -802,6 +954,27 @@ static void conv_rows(void *arg, size_t task, unsigned int worker)
 		finish_rows(e, ct, acc, p->wtap && !p->padclass ? mask : NULL, row0, nr);
 }
 
+/* What padding added (ZERO_PAD), taken off nr rows from output pixel pix on. */
+static void correct_rows(const struct conv_plan *p, int32_t *acc, const uint64_t *mask,
+			 size_t pix, size_t nr)
+{
+	size_t mw = mask_words(p), npix = (size_t)p->ho * p->wo;
+
+	for (size_t r = 0; r < nr; r++, pix = pix + 1 == npix ? 0 : pix + 1) {
+		int32_t *a = acc + r * p->o;
+		unsigned int c = p->padclass ? p->padclass[pix] : 0;
+
+		if (c)
+			for (uint32_t j = 0; j < p->o; j++)
+				a[j] -= p->padcorr[(size_t)c * p->o + j];
+		if (mask)
+			for (uint32_t t = 0; t < p->taps; t++)
+				if (mask[r * mw + t / 64] >> (t % 64) & 1)
+					for (uint32_t j = 0; j < p->o; j++)
+						a[j] -= p->a0 * p->wtap[(size_t)j * p->taps + t];
+	}
+}
+
 /* Padding correction, then thresholds or the output transform, per row. */
 static void finish_rows(struct cpu_exec *e, const struct conv_task *ct, int32_t *acc,
 			const uint64_t *mask, size_t row0, size_t nr)
@@ -812,6 +985,27 @@ static void finish_rows(struct cpu_exec *e, const struct conv_task *ct, int32_t 
 
 	size_t npix = (size_t)p->ho * p->wo, pix = row0 % npix;
 
+	if (p->tht && k->threshold_pool) {
+		/* corrections first, then runs of rows sharing a threshold table */
+		size_t ldo = ct->out_pix / sizeof(uint64_t);
+
+		if (!p->thtc)
+			correct_rows(p, acc, mask, pix, nr);
+		for (size_t r = 0, run; r < nr; r += run) {
+			unsigned int c = p->thtc ? p->padclass[(pix + r) % npix] : 0;
+
+			for (run = 1; r + run < nr && p->thtc &&
+			     p->padclass[(pix + r + run) % npix] == c; run++)
+				;
+			if (!p->thtc)
+				run = nr - r;
+			k->threshold_pool(p->o, run, 1, 1, 1, acc + r * p->o, p->o, p->nt,
+					  p->thtc ? p->thtc + (size_t)c * p->nt * p->o : p->tht, p->o,
+					  p->negmask, ct->out_enc == QNN_ENC_BIPOLAR,
+					  (uint64_t *)(ct->out + (row0 + r) * ct->out_pix), ldo);
+		}
+		return;
+	}
 	for (size_t r = 0; r < nr; r++, pix = pix + 1 == npix ? 0 : pix + 1) {
 		int32_t *a = acc + r * p->o;
 		unsigned int c = p->padclass ? p->padclass[pix] : 0;
@@ -954,6 +1148,62 @@ static void im2col_u8(const struct conv_plan *p, const struct qnn_conv_geom *g,
 	}
 }
 
+/*
+ * A binary-output first layer through u8conv_bits: threshold bits per
+ * pixel straight from the kernel, into the output (inverted for BIPOLAR),
+ * or into hits[] and then max-pooled as the OR of each window's words
+ * (thresholds are monotone: max >= t iff some value >= t, likewise min
+ * <= t for negated channels).
+ */
+static void direct_bits(struct cpu_exec *e, const struct conv_task *ct,
+			const struct qnn_conv_geom *g, uint64_t *hits, size_t row0, size_t nr,
+			size_t task)
+{
+	const struct conv_plan *p = e->l->conv;
+	size_t cw = qnn_lay_cw(p->o), ldo = ct->fused ? cw : ct->out_pix / sizeof(uint64_t);
+	uint64_t *dst = ct->fused ? hits : (uint64_t *)(ct->out + row0 * ct->out_pix);
+	uint64_t last = qnn_lay_last_mask(p->o), flip = ct->out_enc == QNN_ENC_BIPOLAR ? ~0ull : 0;
+	struct rowpos rp = rowpos_at(g, row0);
+	size_t c = g->c, step = g->sw * c;
+
+	for (size_t done = 0; done < nr;) {
+		size_t cnt = g->ow - rp.ox < nr - done ? g->ow - rp.ox : nr - done;
+		const uint8_t *x = (const uint8_t *)e->aux + rp.n * p->dc_img +
+				   (rp.oy * g->sh * p->dc_wp + rp.ox * g->sw) * c;
+
+		e->k->u8conv_bits(cnt, p->o, p->dc_ns, p->dc_nq, x, step, p->dc_off, p->wdc, p->tht,
+				  p->negmask, dst + done * ldo, ldo);
+		done += cnt;
+		rp.ox += cnt;
+		if (rp.ox == g->ow) {
+			rp.ox = 0;
+			if (++rp.oy == g->oh) {
+				rp.oy = 0;
+				rp.n++;
+			}
+		}
+	}
+	if (!ct->fused) {
+		if (flip)
+			for (size_t r = 0; r < nr; r++)
+				for (size_t w = 0; w < cw; w++)
+					dst[r * ldo + w] ^= w + 1 < cw ? ~0ull : last;
+		return;
+	}
+	for (size_t px = 0; px < p->pwo; px++) {
+		uint64_t *o = (uint64_t *)(ct->out + (task * p->pwo + px) * ct->out_pix);
+
+		for (size_t w = 0; w < cw; w++) {
+			uint64_t v = 0;
+
+			for (size_t dy = 0; dy < p->pkh; dy++)
+				for (size_t dx = 0; dx < p->pkw; dx++)
+					v |= hits[(dy * p->wo + px * p->pkw + dx) * cw + w];
+			o[w] = (v ^ flip) & (w + 1 < cw ? ~0ull : last);
+		}
+	}
+}
+
 static void conv_rows_int8(void *arg, size_t task, unsigned int worker)
 {
 	struct conv_task *ct = arg;
@@ -967,7 +1217,33 @@ static void conv_rows_int8(void *arg, size_t task, unsigned int worker)
 
 	task_rows(ct, p, task, &row0, &nr);
 	g.n = e->batch;
-	if (p->wu8) {
+	if (p->wdc && p->nt == 1 && e->k->u8conv_bits) {
+		direct_bits(e, ct, &g, (uint64_t *)acc, row0, nr, task);
+		return;
+	}
+	if (p->wdc) {
+		/* runs of pixels along one output row: windows step by sw pixels */
+		struct rowpos rp = rowpos_at(&g, row0);
+		size_t c = g.c, step = g.sw * c;
+
+		for (size_t done = 0; done < nr;) {
+			size_t cnt = g.ow - rp.ox < nr - done ? g.ow - rp.ox : nr - done;
+			const uint8_t *x = (const uint8_t *)e->aux + rp.n * p->dc_img +
+					   (rp.oy * g.sh * p->dc_wp + rp.ox * g.sw) * c;
+
+			e->k->u8conv(cnt, p->o, p->dc_ns, p->dc_nq, x, step, p->dc_off, p->wdc,
+				     acc + done * p->o, p->o);
+			done += cnt;
+			rp.ox += cnt;
+			if (rp.ox == g.ow) {
+				rp.ox = 0;
+				if (++rp.oy == g.oh) {
+					rp.oy = 0;
+					rp.n++;
+				}
+			}
+		}
+	} else if (p->wu8) {
 		im2col_u8(p, &g, (const uint8_t *)ct->in, row0, nr, (uint8_t *)buf);
 		e->k->u8gemm(nr, p->o, p->kk, (const uint8_t *)buf, p->kk, p->wu8, acc, p->o);
 	} else {
@@ -1000,6 +1276,13 @@ static void finish_pooled(struct cpu_exec *e, const struct conv_task *ct, int32_
 				for (size_t j = 0; j < o; j++)
 					acc[r * o + j] -= p->padcorr[(size_t)c * o + j];
 		}
+	if (e->k->threshold_pool) {
+		e->k->threshold_pool(o, p->pwo, p->pkh, p->pkw, p->wo, acc, o, p->nt, p->tht, o,
+				     p->negmask, ct->out_enc == QNN_ENC_BIPOLAR,
+				     (uint64_t *)(ct->out + task * p->pwo * ct->out_pix),
+				     ct->out_pix / sizeof(uint64_t));
+		return;
+	}
 	for (size_t px = 0; px < p->pwo; px++) {
 		int32_t *dst = acc + px * o;
 		const int32_t *first = acc + px * p->pkw * o;
@@ -1069,6 +1352,31 @@ static void pack_task(void *arg, size_t n, unsigned int worker)
 				v += x->dtype == QNN_DT_I8 ? (int8_t)src[c] : src[c];
 			sum[px] = v;
 		}
+	}
+}
+
+/* u8conv's input: image n zero-padded into aux (I8 biased to u8, see prepare_direct) */
+static void pad_task(void *arg, size_t n, unsigned int worker)
+{
+	struct cpu_exec *e = arg;
+	const struct qnn_layer *l = e->l;
+	const struct conv_plan *p = l->conv;
+	const struct qnn_tensor *x = &e->m->t[l->in[0]];
+	const uint8_t *src = (const uint8_t *)e->ptr[l->in[0]] + n * x->bytes;
+	uint8_t *dst = (uint8_t *)e->aux + n * p->dc_img;
+	size_t row = (size_t)x->w * x->c;
+	int bias = x->dtype == QNN_DT_I8;
+
+	(void)worker;
+	memset(dst, bias ? 0x80 : 0, p->dc_img);
+	for (size_t y = 0; y < x->h; y++) {
+		uint8_t *d = dst + ((l->pt + y) * p->dc_wp + l->pl) * x->c;
+
+		if (bias)
+			for (size_t i = 0; i < row; i++)
+				d[i] = src[y * row + i] ^ 0x80;
+		else
+			memcpy(d, src + y * row, row);
 	}
 }
 
@@ -1149,7 +1457,10 @@ void cpu_conv_run(struct cpu_exec *e)
 		};
 		size_t tasks;
 
-		if (p->pack_input) {
+		if (p->wdc) {
+			cpu_tasks_w(e, e->batch, pad_task, e, (size_t)e->batch * p->dc_img / 8);
+			ct.in = e->aux;
+		} else if (p->pack_input) {
 			cpu_tasks(e, e->batch, pack_task, e);
 			ct.in = e->aux;
 			ct.sums = e->aux2;
@@ -1163,6 +1474,12 @@ void cpu_conv_run(struct cpu_exec *e)
 		if (!ct.rpt)
 			ct.rpt = 1;
 		tasks = (rows + ct.rpt - 1) / ct.rpt;
+		if (p->bpad && !ct.fused) {
+			size_t npix = (size_t)p->ho * p->wo;
+
+			ct.tpi = (npix + ct.rpt - 1) / ct.rpt;
+			tasks = e->batch * ct.tpi;
+		}
 		if (ct.fused) {
 			/* one task per pool output row, into the pool's output */
 			ct.out = e->ptr[p->pool_out];

@@ -362,7 +362,7 @@ out:
 
 int main(void)
 {
-	static const char *const isas[] = { "scalar", "avx2", "avx512", "neon" };
+	static const char *const isas[] = { "scalar", "avx2", "avx512", "avx512vnni", "neon" };
 	const int cases = 60;
 
 	for (size_t i = 0; i < sizeof(isas) / sizeof(isas[0]); i++) {

@@ -21,6 +21,10 @@ static const struct {
 	/* -mavx512f -mavx512bw -mavx512vl -mavx512vpopcntdq -mavx2 -mpopcnt -mbmi2 */
 	{ "avx512", QNN_CPU_AVX512F | QNN_CPU_AVX512BW | QNN_CPU_AVX512VL |
 		    QNN_CPU_AVX512VPOPCNTDQ | QNN_CPU_AVX2 | QNN_CPU_POPCNT | QNN_CPU_BMI2 },
+	/* the avx512 flags plus -mavx512vnni */
+	{ "avx512vnni", QNN_CPU_AVX512F | QNN_CPU_AVX512BW | QNN_CPU_AVX512VL |
+			QNN_CPU_AVX512VPOPCNTDQ | QNN_CPU_AVX512VNNI | QNN_CPU_AVX2 |
+			QNN_CPU_POPCNT | QNN_CPU_BMI2 },
 	/* the same without VPOPCNTDQ */
 	{ "avx512bw", QNN_CPU_AVX512F | QNN_CPU_AVX512BW | QNN_CPU_AVX512VL |
 		      QNN_CPU_AVX2 | QNN_CPU_POPCNT | QNN_CPU_BMI2 },

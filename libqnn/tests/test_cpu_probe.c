@@ -110,8 +110,18 @@ int main(void)
 	tap_ok(&tp, !strcmp(pick("auto", &r), "scalar"), "AVX2 without OS YMM state: auto -> %s",
 	       pick("auto", &r));
 	r = cpu(HASWELL_ECX, AVX2 | BMI2 | A512F | A512BW | A512VL, VPOPCNTDQ | BITALG, 0xe7);
-	tap_ok(&tp, !strcmp(pick("auto", &r), "avx512") && !strcmp(pick("avx512bw", &r), "avx512bw"),
-	       "Ice Lake: auto -> %s", pick("auto", &r));
+	tap_ok(&tp, !strcmp(pick("auto", &r), "avx512") && !strcmp(pick("avx512bw", &r), "avx512bw") &&
+	       !strcmp(pick("avx512vnni", &r), "(none)"),
+	       "AVX-512 VPOPCNTDQ without VNNI: auto -> %s, avx512vnni refused", pick("auto", &r));
+	r = cpu(HASWELL_ECX, AVX2 | BMI2 | A512F | A512BW | A512VL, VPOPCNTDQ | BITALG | VNNI, 0xe7);
+	tap_ok(&tp, !strcmp(pick("auto", &r), "avx512vnni") && !strcmp(pick("avx512", &r), "avx512"),
+	       "Ice Lake (VNNI): auto -> %s", pick("auto", &r));
+	r = cpu(HASWELL_ECX, AVX2 | BMI2 | A512F | A512BW | A512VL, VNNI, 0xe7);
+	tap_ok(&tp, !strcmp(pick("auto", &r), "avx512bw") && !strcmp(pick("avx512vnni", &r), "(none)"),
+	       "Cascade Lake (VNNI, no VPOPCNTDQ): auto -> %s", pick("auto", &r));
+	r = cpu(HASWELL_ECX, AVX2 | A512F | A512BW | A512VL, VPOPCNTDQ | VNNI, 0xe7);
+	tap_ok(&tp, !strcmp(pick("avx512vnni", &r), "(none)"),
+	       "VNNI and VPOPCNTDQ without BMI2: avx512vnni refused");
 	r = cpu(HASWELL_ECX, AVX2 | BMI2 | A512F | A512BW | A512VL, VPOPCNTDQ, 0xe7);
 	tap_ok(&tp, !strcmp(pick("auto", &r), "avx512"),
 	       "VPOPCNTDQ without BITALG (not used): auto -> %s", pick("auto", &r));
@@ -136,9 +146,11 @@ int main(void)
 		} t[] = {
 			{ "avx2", QNN_CPU_AVX2 | QNN_CPU_POPCNT | QNN_CPU_BMI2 | QNN_CPU_FMA | QNN_CPU_AVX, A512_F },
 			{ "avx512", A512_F | QNN_CPU_AVX512VPOPCNTDQ | QNN_CPU_AVX2 | QNN_CPU_POPCNT |
-				    QNN_CPU_BMI2, QNN_CPU_AVX512BITALG },
+				    QNN_CPU_BMI2, QNN_CPU_AVX512BITALG | QNN_CPU_AVX512VNNI },
 			{ "avx512bw", A512_F | QNN_CPU_AVX2 | QNN_CPU_POPCNT | QNN_CPU_BMI2,
-				      QNN_CPU_AVX512VPOPCNTDQ | QNN_CPU_AVX512BITALG },
+				      QNN_CPU_AVX512VPOPCNTDQ | QNN_CPU_AVX512BITALG | QNN_CPU_AVX512VNNI },
+			{ "avx512vnni", A512_F | QNN_CPU_AVX512VPOPCNTDQ | QNN_CPU_AVX512VNNI |
+					QNN_CPU_AVX2 | QNN_CPU_POPCNT | QNN_CPU_BMI2, QNN_CPU_AVX512BITALG },
 		};
 		struct qnn_cpuid all = cpu(~0u, ~0u, ~0u, ~0ull);
 
@@ -151,10 +163,31 @@ int main(void)
 			       "%s needs 0x%llx: covers its flags 0x%llx", t[i].name,
 			       k ? k->needs : 0, t[i].flags);
 		}
-		tap_ok(&tp, !(qnn_kern_threshold_avx512f_needs & ~qnn_kern_avx512bw()->needs) &&
-		       !(qnn_kern_threshold_avx512f_needs & ~qnn_kern_avx512()->needs),
-		       "shared AVX-512F threshold needs (0x%llx) within both AVX-512 tables'",
-		       qnn_kern_threshold_avx512f_needs);
+		/* files shared by several tables: within every user's needs */
+		{
+			const struct qnn_kern *users[] = {
+				qnn_kern_avx512bw(), qnn_kern_avx512(), qnn_kern_avx512vnni(),
+			};
+			int thr = 1, int8 = 1;
+
+			for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
+				thr &= !(qnn_kern_threshold_avx512f_needs & ~users[i]->needs);
+				int8 &= !(qnn_kern_int8_avx512bw_needs & ~users[i]->needs);
+			}
+			tap_ok(&tp, thr, "shared AVX-512F threshold needs (0x%llx) within every AVX-512 table's",
+			       qnn_kern_threshold_avx512f_needs);
+			/* i16gemm, u8gemm, rowmax of kern_int8_avx512bw.c: AVX-512BW without VNNI */
+			tap_ok(&tp, int8 && (qnn_kern_int8_avx512bw_needs & A512_F) == A512_F &&
+			       !(qnn_kern_int8_avx512bw_needs &
+				 (QNN_CPU_AVX512VNNI | QNN_CPU_AVX512VPOPCNTDQ)),
+			       "shared 8-bit kernels' needs (0x%llx): AVX-512 F/BW/VL, no VNNI or "
+			       "VPOPCNTDQ, within every AVX-512 table's", qnn_kern_int8_avx512bw_needs);
+			/* the avx512vnni table runs the avx512 table's code as well */
+			tap_ok(&tp, !(qnn_kern_avx512()->needs & ~qnn_kern_avx512vnni()->needs) &&
+			       (qnn_kern_avx512vnni()->needs & QNN_CPU_AVX512VNNI),
+			       "avx512vnni needs (0x%llx) cover avx512's (0x%llx) and VNNI",
+			       qnn_kern_avx512vnni()->needs, qnn_kern_avx512()->needs);
+		}
 	}
 #endif
 	{

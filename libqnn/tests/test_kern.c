@@ -13,7 +13,7 @@
 #include "kern/kern.h"
 #include "kern_tap.h"
 
-#define TESTS_PER_TABLE 13
+#define TESTS_PER_TABLE 15
 
 /* m rows of kbits-bit packed data, stride ld words (>= words), tail zero */
 static uint64_t *rand_rows(uint64_t *s, size_t m, size_t kbits, size_t ld)
@@ -414,6 +414,156 @@ static int u8_cases(const struct qnn_kern *t, uint64_t *s)
 	return ok;
 }
 
+/*
+ * u8conv on qnn_u8conv_pack()ed weights == the sums written out here: ns
+ * segments of `len` bytes at random offsets, pixels `step` apart, any int8
+ * weight (the extremes often), bytes past len random (weight 0: must not
+ * count), n across 64-channel chunks and 4-pixel tiles.
+ */
+static int u8conv_cases(const struct qnn_kern *t, uint64_t *s)
+{
+	int ok = 1;
+
+	for (int it = 0; it < 300 && ok; it++) {
+		size_t m = rnd_range(s, 1, 13), n = rnd_range(s, 1, 140), ns = rnd_range(s, 1, 4);
+		size_t len = rnd_range(s, 1, 20), nq = (len + 3) / 4 + rnd_range(s, 0, 1);
+		size_t step = rnd_range(s, 1, 9), ldc = n + rnd_range(s, 0, 3), off[4], xlen;
+		int8_t *w = xcalloc(n * ns * len, 1), *b = xcalloc(qnn_u8conv_pack_len(n, ns, nq), 1);
+		int32_t *c = xcalloc(m * ldc, 4);
+		uint8_t *x;
+
+		off[0] = rnd_range(s, 0, 5);
+		for (size_t q = 1; q < ns; q++)
+			off[q] = off[q - 1] + rnd_range(s, 0, 40);
+		xlen = (m - 1) * step + off[ns - 1] + 4 * nq;
+		x = xcalloc(xlen, 1);
+		for (size_t i = 0; i < xlen; i++)
+			x[i] = rnd(s) & 1 ? 255 : (uint8_t)rnd(s);
+		for (size_t i = 0; i < n * ns * len; i++)
+			w[i] = (int8_t)(rnd(s) & 1 ? (rnd(s) & 1 ? 127 : -128) : (int)rnd_range(s, 0, 255) - 128);
+		qnn_u8conv_pack(n, ns, len, nq, w, ns * len, b);
+		t->u8conv(m, n, ns, nq, x, step, off, b, c, ldc);
+		for (size_t i = 0; i < m && ok; i++)
+			for (size_t j = 0; j < n && ok; j++) {
+				int32_t v = 0;
+
+				for (size_t g = 0; g < ns; g++)
+					for (size_t k = 0; k < len; k++)
+						v += x[i * step + off[g] + k] * w[(j * ns + g) * len + k];
+				ok = c[i * ldc + j] == v;
+				if (!ok)
+					printf("# u8conv m=%zu n=%zu ns=%zu len=%zu nq=%zu: c[%zu][%zu] = %d, want %d\n",
+					       m, n, ns, len, nq, i, j, c[i * ldc + j], v);
+			}
+		if (ok && t->u8conv_bits) {
+			/* thresholds at, just above and below a sum of the column: ties decide */
+			size_t cw = (n + 63) / 64, ldo = cw + rnd_range(s, 0, 2);
+			int32_t *th = xcalloc(n, 4);
+			uint64_t *neg = xcalloc(cw, 8), *ob = xcalloc(m * ldo, 8);
+
+			for (size_t j = 0; j < n; j++) {
+				th[j] = c[rnd_range(s, 0, m - 1) * ldc + j] + (int32_t)rnd_range(s, 0, 2) - 1;
+				if (rnd(s) & 1)
+					neg[j / 64] |= 1ull << (j % 64);
+			}
+			for (size_t i = 0; i < m * ldo; i++)
+				ob[i] = 0x5a5a5a5a5a5a5a5aull;
+			t->u8conv_bits(m, n, ns, nq, x, step, off, b, th, neg, ob, ldo);
+			for (size_t i = 0; i < m && ok; i++) {
+				for (size_t j = 0; j < 64 * cw && ok; j++) {
+					int want = j < n && (neg[j / 64] >> (j % 64) & 1 ?
+							     c[i * ldc + j] <= th[j] : c[i * ldc + j] >= th[j]);
+
+					ok = (int)(ob[i * ldo + j / 64] >> (j % 64) & 1) == want;
+					if (!ok)
+						printf("# u8conv_bits m=%zu n=%zu: pixel %zu channel %zu: %d\n",
+						       m, n, i, j, !want);
+				}
+				for (size_t k = cw; k < ldo && ok; k++)
+					ok = ob[i * ldo + k] == 0x5a5a5a5a5a5a5a5aull;
+			}
+			free(th);
+			free(neg);
+			free(ob);
+		}
+		free(x);
+		free(w);
+		free(b);
+		free(c);
+	}
+	return ok;
+}
+
+/*
+ * threshold_pool == pooling and threshold counting written out here:
+ * random n (tails), 1..8-bit outputs, windows 1x1..3x3 (plain rows too),
+ * row strides with slack, negated channels (min), flip, values on the
+ * thresholds, output words with slack; every output word is checked
+ * (tail bits zero) and the slack words untouched.
+ */
+static int tpool_cases(const struct qnn_kern *t, uint64_t *s)
+{
+	int ok = 1;
+
+	for (int it = 0; it < 300 && ok; it++) {
+		size_t n = rnd_range(s, 1, 140), npx = rnd_range(s, 1, 6), ph = rnd_range(s, 1, 3);
+		size_t pw = rnd_range(s, 1, 3), bits = rnd_range(s, 1, 8), nt = ((size_t)1 << bits) - 1;
+		size_t lda = n + rnd_range(s, 0, 3), rs = npx * pw + rnd_range(s, 0, 2);
+		size_t ldt = n + rnd_range(s, 0, 2), cw = (n + 63) / 64, ldo = bits * cw + rnd_range(s, 0, 2);
+		int flip = bits == 1 && (rnd(s) & 1);
+		int32_t *acc = xcalloc(ph * rs * lda, 4), *th = xcalloc(nt * ldt, 4);
+		uint64_t *neg = xcalloc(cw, 8), *out = xcalloc(npx * ldo, 8);
+
+		for (size_t i = 0; i < ph * rs * lda; i++)
+			acc[i] = (int32_t)rnd_range(s, 0, 60) - 30;
+		for (size_t c = 0; c < n; c++) {
+			int32_t v = (int32_t)rnd_range(s, 0, 20) - 25;
+
+			for (size_t k = 0; k < nt; k++)
+				th[k * ldt + c] = v += (int32_t)rnd_range(s, 0, 4);
+			if (rnd(s) & 1)
+				neg[c / 64] |= 1ull << (c % 64);
+		}
+		for (size_t i = 0; i < npx * ldo; i++)
+			out[i] = 0x5a5a5a5a5a5a5a5aull;
+		t->threshold_pool(n, npx, ph, pw, rs, acc, lda, nt, th, ldt, neg, flip, out, ldo);
+		for (size_t px = 0; px < npx && ok; px++) {
+			for (size_t c = 0; c < 64 * cw && ok; c++) {
+				unsigned int code = 0, got = 0;
+
+				if (c < n) {
+					int ng = neg[c / 64] >> (c % 64) & 1;
+					int32_t v = acc[px * pw * lda + c];
+
+					for (size_t dy = 0; dy < ph; dy++)
+						for (size_t dx = 0; dx < pw; dx++) {
+							int32_t y = acc[(dy * rs + px * pw + dx) * lda + c];
+
+							v = ng ? (y < v ? y : v) : (y > v ? y : v);
+						}
+					for (size_t k = 0; k < nt; k++)
+						code += ng ? v <= th[k * ldt + c] : v >= th[k * ldt + c];
+					if (flip)
+						code ^= 1;
+				}
+				for (size_t b = 0; b < bits; b++)
+					got |= (unsigned int)(out[px * ldo + b * cw + c / 64] >> (c % 64) & 1) << b;
+				ok = got == code;
+				if (!ok)
+					printf("# threshold_pool n=%zu bits=%zu %zux%zu px %zu c %zu: %u, want %u\n",
+					       n, bits, ph, pw, px, c, got, code);
+			}
+			for (size_t i = bits * cw; i < ldo && ok; i++)
+				ok = out[px * ldo + i] == 0x5a5a5a5a5a5a5a5aull;
+		}
+		free(acc);
+		free(th);
+		free(neg);
+		free(out);
+	}
+	return ok;
+}
+
 /* rowmax == per-column max (min where flipped), written out here */
 static int rowmax_cases(const struct qnn_kern *t, uint64_t *s)
 {
@@ -489,6 +639,16 @@ static void test_table(struct tap *tp, const char *name, uint64_t seed)
 	tap_ok(tp, rowmax_cases(t, &s), "%s: rowmax == column max, min where flipped", name);
 	tap_ok(tp, u8_cases(t, &s), "%s: u8gemm (bytes x weights within its bounds) == dot products",
 	       name);
+	if (t->u8conv)
+		tap_ok(tp, u8conv_cases(t, &s), "%s: u8conv, u8conv_bits (direct 8-bit conv, int8 weights) == sums, thresholds",
+		       name);
+	else
+		tap_skip(tp, "%s: no u8conv in this table", name);
+	if (t->threshold_pool)
+		tap_ok(tp, tpool_cases(t, &s), "%s: threshold_pool (max/min pool, 1..8 bits) == counts",
+		       name);
+	else
+		tap_skip(tp, "%s: no threshold_pool in this table", name);
 }
 
 int main(void)
@@ -501,7 +661,7 @@ int main(void)
 
 	for (size_t i = 0; names[i]; i++)
 		nt += strcmp(names[i], "scalar") != 0;
-	printf("1..%zu\n", nt * TESTS_PER_TABLE + 6);
+	printf("1..%zu\n", nt * TESTS_PER_TABLE + 8);
 	printf("# seed 0x%llx (set QNN_TEST_SEED to vary)\n",
 	       (unsigned long long)seed);
 
@@ -524,6 +684,10 @@ int main(void)
 		       "scalar: rowmax == column max, min where flipped");
 		tap_ok(&tp, u8_cases(qnn_kern_scalar(), &s),
 		       "scalar: u8gemm (bytes x weights within its bounds) == dot products");
+		tap_ok(&tp, u8conv_cases(qnn_kern_scalar(), &s),
+		       "scalar: u8conv, u8conv_bits (direct 8-bit conv, int8 weights) == sums, thresholds");
+		tap_ok(&tp, tpool_cases(qnn_kern_scalar(), &s),
+		       "scalar: threshold_pool (max/min pool, 1..8 bits) == counts");
 	}
 	for (size_t i = 0; names[i]; i++)
 		if (strcmp(names[i], "scalar"))

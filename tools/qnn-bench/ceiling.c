@@ -43,7 +43,7 @@ double bench_popcount_ceiling(const char *isa, double hz)
 	for (size_t i = 0; i < 4 * KW; i++)
 		b[i] = 0xD1B54A32D192ED03ULL * (i + 7);
 #if defined(__x86_64__)
-	if (!strcmp(isa, "avx512")) {
+	if (!strcmp(isa, "avx512") || !strcmp(isa, "avx512vnni")) {
 		fns[0] = ceil_avx512;
 		fns[1] = ceil_avx512_4x4;
 	} else if (!strcmp(isa, "avx512bw")) {

@@ -32,13 +32,14 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: qnn-bench [--json] [--kernels NAME] [--reps N] [--no-cnv]\n"
+		"usage: qnn-bench [--json] [--kernels NAME] [--reps N] [--no-cnv | --cnv-only]\n"
 		"       qnn-bench --peer MODEL.qnn [--peer-onnx F] [--peer-cmd CMD] [--peer-input F]\n"
 		"                 [--rounds N] [--seconds S] [--json]\n"
 		"  --json          one JSON object on stdout\n"
 		"  --kernels NAME  kernel table: auto (default), avx512, avx512bw, avx2, neon, scalar\n"
 		"  --reps N        best of N runs per figure (default 3)\n"
 		"  --no-cnv        skip the CNV network benchmark\n"
+		"  --cnv-only      only the CNV network benchmark (no kernel figures)\n"
 		"  --peer MODEL    MODEL through libqnn against the same network in onnxruntime\n"
 		"                  (F: ONNX file; CMD: the peer runner, scripts/peer/ort_bench.js\n"
 		"                  under node; input: raw images, default random), side by side:\n"
@@ -93,7 +94,7 @@ static void json_str(const char *key, const char *v, int last)
 int main(int argc, char **argv)
 {
 	const char *isa = "auto";
-	int json = 0, reps = 3, cnv = 1, rc;
+	int json = 0, reps = 3, cnv = 1, cnv_only = 0, rc;
 	char note[384], err[256] = "", cnv_err[256] = "";
 	struct bench_kern_result R;
 	double hz, ceiling, ips = 0, lat = 0, maxcost;
@@ -113,6 +114,8 @@ int main(int argc, char **argv)
 			}
 		} else if (!strcmp(argv[i], "--no-cnv")) {
 			cnv = 0;
+		} else if (!strcmp(argv[i], "--cnv-only")) {
+			cnv_only = 1;
 		} else if (!strcmp(argv[i], "--peer") && i + 1 < argc) {
 			peer.model = argv[++i];
 		} else if (!strcmp(argv[i], "--peer-onnx") && i + 1 < argc) {
@@ -148,6 +151,23 @@ int main(int argc, char **argv)
 		return 1;
 #else
 		return bench_peer(&peer, json);
+#endif
+	}
+	if (cnv_only) {
+#ifdef QNN_BENCH_NO_CNV
+		fprintf(stderr, "qnn-bench: --cnv-only needs libqnn (not linked into this build)\n");
+		return 1;
+#else
+		rc = bench_cnv(&ips, &lat, cnv_err, sizeof(cnv_err));
+		if (rc) {
+			fprintf(stderr, "qnn-bench: %s\n", cnv_err[0] ? cnv_err : strerror(-rc));
+			return 1;
+		}
+		if (json)
+			printf("{\n  \"cnv_images_per_s\": %.4g,\n  \"cnv_latency_us\": %.4g\n}\n", ips, lat);
+		else
+			printf("CNV                       %.0f images/s, %.1f us latency\n", ips, lat);
+		return 0;
 #endif
 	}
 	openblas_clean_env(argv, note, sizeof(note));

@@ -38,7 +38,7 @@ for bin in "$@"; do
 		[ "$rc" -eq 0 ] && grep -q '^/dev/accel/accel[0-9]' "$tmp/text"
 		ok $? "$name: device present: listed, exit 0 (got exit $rc)"
 	fi
-	grep -Eq '^  kernels +(avx512|avx2|neon|scalar)$' "$tmp/text"
+	grep -Eq '^  kernels +(avx512vnni|avx512|avx512bw|avx2|neon|scalar)$' "$tmp/text"
 	ok $? "$name: text shows the CPU fallback kernels"
 	# The sanitizers report on stderr; anything there is a failure.
 	[ ! -s "$tmp/text.err" ] && [ ! -s "$tmp/json.err" ]
@@ -57,7 +57,7 @@ assert (len(doc["devices"]) == 0) == (rc == 1), "devices vs exit status"
 for d in doc["devices"]:
     assert d["driver"]["name"] == "qnn" and d["path"].startswith("/dev/accel/")
 cpu = doc["cpu"]
-assert cpu["isa"] in ("avx512", "avx2", "neon", "scalar"), cpu
+assert cpu["isa"] in ("avx512vnni", "avx512", "avx512bw", "avx2", "neon", "scalar"), cpu
 assert all(isinstance(f, str) for f in cpu["features"])
 assert cpu["logical_cpus"] >= 1
 PYEOF

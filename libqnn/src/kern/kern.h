@@ -134,6 +134,49 @@ struct qnn_kern {
 		       int32_t *dst);
 
 	/*
+	 * Direct convolution of 8-bit pixels (the 8-bit first layer without
+	 * im2col): for output pixels i < m and channels j < n,
+	 *   c[i * ldc + j] = sum_{s < ns} sum_{k < 4 * nq}
+	 *                      x[i * step + off[s] + k] * w_j[s * 4 * nq + k]
+	 * x: unsigned bytes (a zero-padded image); segment s (a window row, or
+	 * one tap) is a run of 4 * nq bytes whose bytes past the real window
+	 * have weight 0 but are read, so x must extend that far. Weights are
+	 * int8 (any value), products exact in int32 (u8 x s8, no saturation).
+	 * b: w packed by qnn_u8conv_pack(). NULL in tables without one (the
+	 * CPU plan then uses u8gemm/i16gemm).
+	 */
+	void (*u8conv)(size_t m, size_t n, size_t ns, size_t nq, const uint8_t *x, size_t step,
+		       const size_t *off, const int8_t *b, int32_t *c, size_t ldc);
+
+	/*
+	 * u8conv with a binary threshold as its epilogue, for a first layer
+	 * whose output is one bit per channel: with c_ij what u8conv computes,
+	 *   bit j % 64 of out[i * ldo + j / 64] = neg_j ? c_ij <= th[j] : c_ij >= th[j]
+	 * (neg_j = bit j of negmask, which is not NULL), ceil(n / 64) words per
+	 * pixel, tail bits zero; not inverted (the caller flips BIPOLAR output
+	 * and ORs the words of a max-pool window: thresholds are monotone).
+	 * NULL where u8conv is.
+	 */
+	void (*u8conv_bits)(size_t m, size_t n, size_t ns, size_t nq, const uint8_t *x,
+			    size_t step, const size_t *off, const int8_t *b, const int32_t *th,
+			    const uint64_t *negmask, uint64_t *out, size_t ldo);
+
+	/*
+	 * threshold() of npx output pixels in one call, each max-pooled first
+	 * (the epilogue of a conv, fused with its max-pool or not): pixel px's
+	 * value of channel c is the max -- the min where c is negated, as
+	 * thresholds are monotone -- over dy < ph, dx < pw of
+	 *   acc[(dy * rs + px * pw + dx) * lda + c]
+	 * thresholded as threshold() does into out + px * ldo (words). ph = pw
+	 * = 1 is a plain run of rows. NULL in tables without one (the CPU plan
+	 * then calls rowmax and threshold per pixel).
+	 */
+	void (*threshold_pool)(size_t n, size_t npx, size_t ph, size_t pw, size_t rs,
+			       const int32_t *acc, size_t lda, size_t nt, const int32_t *th,
+			       size_t ldt, const uint64_t *negmask, int flip, uint64_t *out,
+			       size_t ldo);
+
+	/*
 	 * QNN_CPU_* features this table's code was compiled to use: set to
 	 * QNN_TU_FEATURES (isa_features.h) in the table's own file, so it is
 	 * exactly what that file's compile flags enable.
@@ -152,6 +195,17 @@ size_t qnn_i16_pack_len(size_t n, size_t kk);
 size_t qnn_u8_pack_len(size_t n, size_t kk);
 void qnn_u8_pack(size_t n, size_t k, size_t kk, const int8_t *w, size_t ldw, int8_t *dst);
 void qnn_i16_pack(size_t n, size_t k, size_t kk, const int16_t *w, size_t ldw, int16_t *dst);
+/*
+ * u8conv's weights: segments of `len` values (len <= 4 * nq) per channel,
+ * w_j's segment s at w[j * ldw + s * len], as quadruples for 16 columns at a
+ * time, so one 32-bit broadcast of 4 pixel bytes feeds a vpdpbusd over 16
+ * channels:
+ *   dst[((s * nq + q) * np + j) * 4 + r] = w[j * ldw + s * len + 4q + r]
+ * (0 past n or len), np = n rounded up to 16; qnn_u8conv_pack_len() bytes.
+ */
+size_t qnn_u8conv_pack_len(size_t n, size_t ns, size_t nq);
+void qnn_u8conv_pack(size_t n, size_t ns, size_t len, size_t nq, const int8_t *w, size_t ldw,
+		     int8_t *dst);
 
 /* The portable reference table; always available. */
 const struct qnn_kern *qnn_kern_scalar(void);

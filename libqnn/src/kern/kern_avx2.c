@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "kern.h"
+#include "layout.h"
 #include "kern_isa.h"
 #include "isa_features.h"
 
@@ -230,7 +231,7 @@ static void avx2_threshold(size_t n, const int32_t *acc, size_t nt,
 				word[b] |= tail[b] << (c % 64);
 		}
 		for (size_t b = 0; b < planes; b++)
-			out[b * cw + w] = word[b];
+			out[qnn_lay_pw((unsigned int)b, cw, w * 64)] = word[b];
 	}
 }
 

@@ -245,7 +245,7 @@ static void lp_pack(const uint64_t *b, size_t ldb, size_t ncols, size_t k0,
  * 512 KiB of L2), 32-column chunks, then one weight plane at a time (so
  * multi-plane layers keep the same L1 footprint), then 6-row micro-kernels.
  * b is either packed here chunk by chunk into buf (pre == NULL), or was
- * packed once by avx512_pack (pre != NULL; then panels are kw words apart).
+ * packed once by qnn_kern_avx512_pack (pre != NULL; then panels are kw words apart).
  */
 static void lp_drive(enum qnn_popop op, size_t m, size_t n, size_t kw,
 		     size_t pa, const uint64_t *a, size_t lda, size_t sa,
@@ -298,7 +298,7 @@ static void lp_drive(enum qnn_popop op, size_t m, size_t n, size_t kw,
 	}
 }
 
-static void avx512_popgemm_planes(enum qnn_popop op, size_t m, size_t n,
+void qnn_kern_avx512_popgemm_planes(enum qnn_popop op, size_t m, size_t n,
 				  size_t kw,
 				  size_t pa, const uint64_t *a, size_t lda,
 				  size_t sa,
@@ -327,12 +327,12 @@ static void avx512_popgemm_planes(enum qnn_popop op, size_t m, size_t n,
 }
 
 /* 32-column chunks x pb planes x 4 panels x kw words x 8 lanes */
-static size_t avx512_pack_words(size_t n, size_t kw, size_t pb)
+size_t qnn_kern_avx512_pack_words(size_t n, size_t kw, size_t pb)
 {
 	return (n + LP_COLS - 1) / LP_COLS * LP_COLS * pb * kw;
 }
 
-static void avx512_pack(size_t n, size_t kw, size_t pb, const uint64_t *b,
+void qnn_kern_avx512_pack(size_t n, size_t kw, size_t pb, const uint64_t *b,
 			size_t ldb, size_t sb, uint64_t *dst)
 {
 	for (size_t j0 = 0; j0 < n; j0 += LP_COLS) {
@@ -348,7 +348,7 @@ static void avx512_pack(size_t n, size_t kw, size_t pb, const uint64_t *b,
 	}
 }
 
-static void avx512_popgemm_packed(enum qnn_popop op, size_t m, size_t n,
+void qnn_kern_avx512_popgemm_packed(enum qnn_popop op, size_t m, size_t n,
 				  size_t kw,
 				  size_t pa, const uint64_t *a, size_t lda,
 				  size_t sa,
@@ -371,16 +371,16 @@ static void avx512_popgemm_packed(enum qnn_popop op, size_t m, size_t n,
 		 coef, c, ldc, accumulate);
 }
 
-static void avx512_popgemm(enum qnn_popop op, size_t m, size_t n, size_t kw,
+void qnn_kern_avx512_popgemm(enum qnn_popop op, size_t m, size_t n, size_t kw,
 			   const uint64_t *a, size_t lda,
 			   const uint64_t *b, size_t ldb,
 			   int32_t *c, size_t ldc, int32_t alpha, int accumulate)
 {
-	avx512_popgemm_planes(op, m, n, kw, 1, a, lda, 0, 1, b, ldb, 0,
+	qnn_kern_avx512_popgemm_planes(op, m, n, kw, 1, a, lda, 0, 1, b, ldb, 0,
 			      &alpha, c, ldc, accumulate);
 }
 
-static void avx512_rowpop(size_t m, size_t kw, const uint64_t *a, size_t lda,
+void qnn_kern_avx512_rowpop(size_t m, size_t kw, const uint64_t *a, size_t lda,
 			  int32_t *out)
 {
 	__mmask8 tail = (__mmask8)((1u << (kw % 8)) - 1);
@@ -402,13 +402,14 @@ static void avx512_rowpop(size_t m, size_t kw, const uint64_t *a, size_t lda,
 
 static const struct qnn_kern avx512_table = {
 	.name = "avx512",
-	.popgemm = avx512_popgemm,
-	.rowpop = avx512_rowpop,
-	.popgemm_planes = avx512_popgemm_planes,
-	.pack_words = avx512_pack_words,
-	.pack = avx512_pack,
-	.popgemm_packed = avx512_popgemm_packed,
+	.popgemm = qnn_kern_avx512_popgemm,
+	.rowpop = qnn_kern_avx512_rowpop,
+	.popgemm_planes = qnn_kern_avx512_popgemm_planes,
+	.pack_words = qnn_kern_avx512_pack_words,
+	.pack = qnn_kern_avx512_pack,
+	.popgemm_packed = qnn_kern_avx512_popgemm_packed,
 	.threshold = qnn_kern_threshold_avx512f,
+	.threshold_pool = qnn_kern_threshold_pool_avx512f,
 	.i16gemm = qnn_kern_i16gemm_avx512bw,
 	.rowmax = qnn_kern_rowmax_avx512f,
 	.u8gemm = qnn_kern_u8gemm_avx512bw,

@@ -195,6 +195,7 @@ static const struct qnn_kern lut512_table = {
 	.pack_words = qnn_kern_pack_none,
 	.popgemm_packed = blocked_popgemm_planes,
 	.threshold = qnn_kern_threshold_avx512f,
+	.threshold_pool = qnn_kern_threshold_pool_avx512f,
 	.i16gemm = qnn_kern_i16gemm_avx512bw,
 	.rowmax = qnn_kern_rowmax_avx512f,
 	.u8gemm = qnn_kern_u8gemm_avx512bw,

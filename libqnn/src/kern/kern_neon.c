@@ -11,6 +11,7 @@
 #include <arm_neon.h>
 
 #include "kern.h"
+#include "layout.h"
 #include "kern_isa.h"
 #include "isa_features.h"
 
@@ -182,7 +183,7 @@ static void neon_threshold(size_t n, const int32_t *acc, size_t nt,
 				word[b] |= tail[b] << (c % 64);
 		}
 		for (size_t b = 0; b < planes; b++)
-			out[b * cw + w] = word[b];
+			out[qnn_lay_pw((unsigned int)b, cw, w * 64)] = word[b];
 	}
 }
 

@@ -5,6 +5,7 @@
  * blocking; speed is not its job.
  */
 #include "kern.h"
+#include "layout.h"
 #include "kern_isa.h"
 #include "isa_features.h"
 
@@ -66,6 +67,31 @@ static void scalar_rowpop(size_t m, size_t kw, const uint64_t *a, size_t lda,
 	}
 }
 
+/* threshold() of nc <= 64 channels into one word per plane, planes cw words apart */
+static void qnn_kern_threshold_pool_word(size_t nc, const int32_t *v, size_t nt,
+					 const int32_t *th, size_t ldt, const uint64_t *negmask,
+					 int flip, uint64_t *out, size_t cw)
+{
+	uint64_t word[8] = { 0 };
+	size_t planes = 0;
+
+	while (((size_t)1 << planes) - 1 < nt)
+		planes++;
+	for (size_t c = 0; c < nc; c++) {
+		int neg = negmask && (negmask[0] >> c & 1);
+		unsigned int code = 0;
+
+		for (size_t t = 0; t < nt; t++)
+			code += neg ? v[c] <= th[t * ldt + c] : v[c] >= th[t * ldt + c];
+		if (flip)
+			code = ~code;
+		for (size_t b = 0; b < planes; b++)
+			word[b] |= (uint64_t)(code >> b & 1) << c;
+	}
+	for (size_t b = 0; b < planes; b++)
+		out[qnn_lay_plane((unsigned int)b, cw)] = word[b];
+}
+
 void qnn_kern_threshold_scalar(size_t n, const int32_t *acc, size_t nt,
 			       const int32_t *th, size_t ldt,
 			       const uint64_t *negmask, int flip, uint64_t *out)
@@ -77,7 +103,7 @@ void qnn_kern_threshold_scalar(size_t n, const int32_t *acc, size_t nt,
 	for (size_t w = 0; w < planes * cw; w++)
 		out[w] = 0;
 	for (size_t c = 0; c < n; c++) {
-		int neg = negmask && (negmask[c / 64] >> (c % 64) & 1);
+		int neg = negmask && (negmask[qnn_lay_pw(0, cw, c)] >> qnn_lay_shift(c) & 1);
 		unsigned int code = 0;
 
 		for (size_t t = 0; t < nt; t++) {
@@ -88,7 +114,42 @@ void qnn_kern_threshold_scalar(size_t n, const int32_t *acc, size_t nt,
 		if (flip)
 			code = ~code;
 		for (size_t b = 0; b < planes; b++)
-			out[b * cw + c / 64] |= (uint64_t)(code >> b & 1) << (c % 64);
+			out[qnn_lay_pw((unsigned int)b, cw, c)] |= (uint64_t)(code >> b & 1) <<
+								   qnn_lay_shift(c);
+	}
+}
+
+void qnn_kern_threshold_pool_scalar(size_t n, size_t npx, size_t ph, size_t pw, size_t rs,
+				    const int32_t *acc, size_t lda, size_t nt, const int32_t *th,
+				    size_t ldt, const uint64_t *negmask, int flip, uint64_t *out,
+				    size_t ldo)
+{
+	size_t cw = (n + 63) / 64;
+	int32_t v[64];
+
+	for (size_t px = 0; px < npx; px++) {
+		const int32_t *a0 = acc + px * pw * lda;
+
+		/* 64 channels at a time: pooled values, then threshold() on them */
+		for (size_t c0 = 0; c0 < n; c0 += 64) {
+			size_t nc = n - c0 < 64 ? n - c0 : 64;
+
+			for (size_t c = c0; c < c0 + nc; c++) {
+				int neg = negmask && (negmask[qnn_lay_pw(0, cw, c)] >> qnn_lay_shift(c) & 1);
+				int32_t x = a0[c];
+
+				for (size_t dy = 0; dy < ph; dy++)
+					for (size_t dx = 0; dx < pw; dx++) {
+						int32_t y = a0[(dy * rs + dx) * lda + c];
+
+						x = neg ? (y < x ? y : x) : (y > x ? y : x);
+					}
+				v[c - c0] = x;
+			}
+			qnn_kern_threshold_pool_word(nc, v, nt, th + c0, ldt,
+						     negmask ? negmask + c0 / 64 : NULL, flip,
+						     out + px * ldo + c0 / 64, cw);
+		}
 	}
 }
 
@@ -178,6 +239,76 @@ void qnn_kern_rowmax_scalar(size_t n, size_t nr, const int32_t *const *rows,
 	}
 }
 
+size_t qnn_u8conv_pack_len(size_t n, size_t ns, size_t nq)
+{
+	return (n + 15) / 16 * 16 * ns * nq * 4;
+}
+
+void qnn_u8conv_pack(size_t n, size_t ns, size_t len, size_t nq, const int8_t *w, size_t ldw,
+		     int8_t *dst)
+{
+	size_t np = (n + 15) / 16 * 16;
+
+	for (size_t s = 0; s < ns; s++)
+		for (size_t q = 0; q < nq; q++)
+			for (size_t j = 0; j < np; j++)
+				for (size_t r = 0; r < 4; r++)
+					dst[((s * nq + q) * np + j) * 4 + r] = j < n && 4 * q + r < len ?
+						w[j * ldw + s * len + 4 * q + r] : 0;
+}
+
+void qnn_kern_u8conv_scalar(size_t m, size_t n, size_t ns, size_t nq, const uint8_t *x,
+			    size_t step, const size_t *off, const int8_t *b, int32_t *c, size_t ldc)
+{
+	size_t np = (n + 15) / 16 * 16;
+
+	for (size_t i = 0; i < m; i++)
+		for (size_t j = 0; j < n; j++) {
+			uint32_t sum = 0;
+
+			for (size_t s = 0; s < ns; s++)
+				for (size_t k = 0; k < 4 * nq; k++)
+					sum += (uint32_t)(x[i * step + off[s] + k] *
+							  b[((s * nq + k / 4) * np + j) * 4 + k % 4]);
+			c[i * ldc + j] = (int32_t)sum;
+		}
+}
+
+void qnn_kern_u8conv_bits_scalar(size_t m, size_t n, size_t ns, size_t nq, const uint8_t *x,
+				 size_t step, const size_t *off, const int8_t *b,
+				 const int32_t *th, const uint64_t *negmask, uint64_t *out,
+				 size_t ldo)
+{
+	size_t cw = (n + 63) / 64;
+	int32_t acc[64];
+
+	for (size_t i = 0; i < m; i++)
+		for (size_t w = 0; w < cw; w++) {
+			size_t j0 = w * 64, nc = n - j0 < 64 ? n - j0 : 64;
+			uint64_t word = 0;
+
+			/* this word's channels: u8conv on the columns j0 .. (packed 16 at a time) */
+			for (size_t j = 0; j < nc; j++) {
+				size_t np = (n + 15) / 16 * 16;
+				uint32_t sum = 0;
+
+				for (size_t s = 0; s < ns; s++)
+					for (size_t k = 0; k < 4 * nq; k++)
+						sum += (uint32_t)(x[i * step + off[s] + k] *
+								  b[((s * nq + k / 4) * np + j0 + j) * 4 + k % 4]);
+				acc[j] = (int32_t)sum;
+			}
+			for (size_t j = 0; j < nc; j++) {
+				size_t c = j0 + j;
+				int neg = negmask[qnn_lay_pw(0, cw, c)] >> qnn_lay_shift(c) & 1;
+
+				if (neg ? acc[j] <= th[c] : acc[j] >= th[c])
+					word |= qnn_lay_bit(c);
+			}
+			out[i * ldo + qnn_lay_pw(0, cw, j0)] = word;
+		}
+}
+
 static const struct qnn_kern scalar_table = {
 	.name = "scalar",
 	.popgemm = scalar_popgemm,
@@ -189,6 +320,9 @@ static const struct qnn_kern scalar_table = {
 	.i16gemm = qnn_kern_i16gemm_scalar,
 	.rowmax = qnn_kern_rowmax_scalar,
 	.u8gemm = qnn_kern_u8gemm_scalar,
+	.u8conv = qnn_kern_u8conv_scalar,
+	.u8conv_bits = qnn_kern_u8conv_bits_scalar,
+	.threshold_pool = qnn_kern_threshold_pool_scalar,
 	.needs = QNN_TU_FEATURES,
 };
 

@@ -18,6 +18,7 @@ static const struct {
 	const struct qnn_kern *(*get)(void);
 } sets[] = {
 #if defined(__x86_64__)
+	{ "avx512vnni", qnn_kern_avx512vnni },
 	{ "avx512", qnn_kern_avx512 },
 	{ "avx512bw", qnn_kern_avx512bw },
 	{ "avx2", qnn_kern_avx2 },
@@ -32,7 +33,7 @@ static const struct {
 
 static const char *const names[] = {
 #if defined(__x86_64__)
-	"avx512", "avx512bw", "avx2",
+	"avx512vnni", "avx512", "avx512bw", "avx2",
 #endif
 #if defined(__aarch64__)
 	"neon",

@@ -9,6 +9,7 @@
 #include <immintrin.h>
 
 #include "kern.h"
+#include "layout.h"
 #include "kern_isa.h"
 #include "isa_features.h"
 
@@ -44,7 +45,7 @@ static void threshold1(size_t n, const int32_t *acc, const int32_t *th,
 			word |= (uint64_t)thr_hit(a, th + c, vm, (__mmask16)(nw >> (s * 16)))
 				<< (s * 16);
 		}
-		out[w] = (flip ? ~word : word) & valid;
+		out[qnn_lay_pw(0, cw, w * 64)] = (flip ? ~word : word) & valid;
 	}
 }
 
@@ -92,6 +93,111 @@ void qnn_kern_threshold_avx512f(size_t n, const int32_t *acc, size_t nt,
 			}
 		}
 		for (size_t b = 0; b < planes; b++)
-			out[b * cw + w] = word[b];
+			out[qnn_lay_pw((unsigned int)b, cw, w * 64)] = word[b];
+	}
+}
+
+/*
+ * The pooled value of 16 channels: max over the window, min in negated
+ * lanes (both taken, one blend: cheaper than flipping every row).
+ */
+AI __m512i pool16(const int32_t *a0, size_t ph, size_t pw, size_t rs, size_t lda,
+		  __mmask16 valid, __mmask16 neg)
+{
+	__m512i mx = _mm512_maskz_loadu_epi32(valid, a0), mn = mx;
+
+	for (size_t dy = 0; dy < ph; dy++)
+		for (size_t dx = !dy; dx < pw; dx++) {
+			__m512i v = _mm512_maskz_loadu_epi32(valid, a0 + (dy * rs + dx) * lda);
+
+			mx = _mm512_max_epi32(mx, v);
+			mn = _mm512_min_epi32(mn, v);
+		}
+	return _mm512_mask_blend_epi32(neg, mx, mn);
+}
+
+/*
+ * Binary outputs: each output word straight from the hit masks. PH, PW
+ * are constants at the call sites below (the common windows), so the
+ * window loop unrolls.
+ */
+AI void tpool1(size_t n, size_t npx, size_t PH, size_t PW, size_t rs, const int32_t *acc,
+	       size_t lda, const int32_t *th, const uint64_t *negmask, int flip, uint64_t *out,
+	       size_t ldo)
+{
+	size_t cw = (n + 63) / 64;
+
+	for (size_t px = 0; px < npx; px++) {
+		const int32_t *a0 = acc + px * PW * lda;
+
+		for (size_t w = 0; w < cw; w++) {
+			uint64_t word = 0, nw = negmask ? negmask[w] : 0;
+			size_t left = n - w * 64;
+			uint64_t vw = left >= 64 ? ~0ULL : (1ULL << left) - 1;
+
+			for (size_t s = 0; s < 4 && s * 16 < left; s++) {
+				size_t c = w * 64 + s * 16;
+				__mmask16 valid = (__mmask16)(vw >> (s * 16));
+				__mmask16 neg = (__mmask16)(nw >> (s * 16));
+				__m512i a = pool16(a0 + c, PH, PW, rs, lda, valid, neg);
+
+				word |= (uint64_t)thr_hit(a, th + c, valid, neg) << (s * 16);
+			}
+			out[px * ldo + qnn_lay_pw(0, cw, w * 64)] = (flip ? ~word : word) & vw;
+		}
+	}
+}
+
+void qnn_kern_threshold_pool_avx512f(size_t n, size_t npx, size_t ph, size_t pw, size_t rs,
+				     const int32_t *acc, size_t lda, size_t nt, const int32_t *th,
+				     size_t ldt, const uint64_t *negmask, int flip, uint64_t *out,
+				     size_t ldo)
+{
+	size_t cw = (n + 63) / 64, planes = 0;
+	const __m512i one = _mm512_set1_epi32(1);
+
+	if (nt == 1) {
+		if (ph == 1 && pw == 1)
+			tpool1(n, npx, 1, 1, rs, acc, lda, th, negmask, flip, out, ldo);
+		else if (ph == 2 && pw == 2)
+			tpool1(n, npx, 2, 2, rs, acc, lda, th, negmask, flip, out, ldo);
+		else
+			tpool1(n, npx, ph, pw, rs, acc, lda, th, negmask, flip, out, ldo);
+		return;
+	}
+	while (((size_t)1 << planes) - 1 < nt)
+		planes++;
+	for (size_t px = 0; px < npx; px++) {
+		const int32_t *a0 = acc + px * pw * lda;
+		uint64_t *o = out + px * ldo;
+
+		for (size_t w = 0; w < cw; w++) {
+			uint64_t word[8] = { 0 };
+			uint64_t nw = negmask ? negmask[w] : 0;
+			size_t left = n - w * 64;
+			uint64_t vw = left >= 64 ? ~0ULL : (1ULL << left) - 1;
+
+			for (size_t s = 0; s < 4 && s * 16 < left; s++) {
+				size_t c = w * 64 + s * 16;
+				__mmask16 valid = (__mmask16)(vw >> (s * 16));
+				__mmask16 neg = (__mmask16)(nw >> (s * 16));
+				__m512i a = pool16(a0 + c, ph, pw, rs, lda, valid, neg);
+				__m512i code = _mm512_setzero_si512();
+
+				for (size_t t = 0; t < nt; t++)
+					code = _mm512_mask_add_epi32(code,
+						thr_hit(a, th + t * ldt + c, valid, neg), code, one);
+				if (flip)
+					code = _mm512_xor_si512(code, _mm512_set1_epi32(-1));
+				for (size_t b = 0; b < planes; b++) {
+					__mmask16 m = _mm512_test_epi32_mask(code,
+								_mm512_set1_epi32(1 << b));
+
+					word[b] |= (uint64_t)(m & valid) << (s * 16);
+				}
+			}
+			for (size_t b = 0; b < planes; b++)
+				o[qnn_lay_pw((unsigned int)b, cw, w * 64)] = word[b];
+		}
 	}
 }
