@@ -44,6 +44,8 @@ enum qnn_op {
 
 /* enum qnn_layer_flags */
 #define QNN_LAYER_ZERO_PAD (1u << 0)	/* bipolar input: padding means 0, not +1 */
+/* AVGPOOL: divide by the window's taps inside the input (docs/model-format.md) */
+#define QNN_LAYER_AVG_VALID (1u << 1)
 
 struct qnn_writer;
 

@@ -806,10 +806,12 @@ static int parse_layers(struct parser *p)
 		if (!all_zero(e + QL_RESERVED, QNNF_LAYER_SIZE - QL_RESERVED))
 			return LFAIL(&c, -EBADMSG, "reserved bytes not zero");
 		l->flags = qnnf_rd32(e + QL_FLAGS);
-		if (l->flags & ~QNN_LAYER_ZERO_PAD)
+		if (l->flags & ~(QNN_LAYER_ZERO_PAD | QNN_LAYER_AVG_VALID))
 			return LFAIL(&c, -EBADMSG, "flags 0x%x unknown", l->flags);
-		if (l->flags && l->op != QNN_OP_CONV2D)
+		if ((l->flags & QNN_LAYER_ZERO_PAD) && l->op != QNN_OP_CONV2D)
 			return LFAIL(&c, -EINVAL, "ZERO_PAD only applies to conv2d");
+		if ((l->flags & QNN_LAYER_AVG_VALID) && l->op != QNN_OP_AVGPOOL)
+			return LFAIL(&c, -EINVAL, "AVG_VALID only applies to avgpool");
 		l->n_in = qnnf_rd32(e + QL_NIN);
 		if (l->n_in != op_nin[l->op])
 			return LFAIL(&c, -EINVAL, "n_inputs %u, this op takes %u", l->n_in, op_nin[l->op]);

@@ -232,6 +232,85 @@ static void test_avgpool(uint64_t *s)
 	}
 }
 
+/*
+ * AVG_VALID: 3x3 stride 2 over 5x7 with pads t1 l1 b2 r2 (count_include_pad
+ * = 0 plus a ceil_mode overhang): F32 = sum / taps inside the input; I32 =
+ * sum * (L / taps), L the product of the per-axis lcms, computed here from
+ * the windows' tap counts.
+ */
+static void test_avgpool_valid(uint64_t *s)
+{
+	enum { H = 5, W = 7, C = 3, HO = 3, WO = 4 };
+	struct qnn_tensor_desc xd = tdesc("x", QNN_DT_I32, 0, 0, 1, H, W, C);
+	int32_t v[H * W * C], outi[HO * WO * C];
+	float outf[HO * WO * C];
+	const void *ins[1] = { v };
+	long cy[HO], cx[WO], ly = 1, lx = 1;
+
+	for (size_t i = 0; i < H * W * C; i++)
+		v[i] = rndi(s, -1000, 1000);
+	for (int i = 0; i < HO; i++) {
+		cy[i] = 0;
+		for (int k = 0; k < 3; k++)
+			cy[i] += i * 2 + k - 1 >= 0 && i * 2 + k - 1 < H;
+	}
+	for (int i = 0; i < WO; i++) {
+		cx[i] = 0;
+		for (int k = 0; k < 3; k++)
+			cx[i] += i * 2 + k - 1 >= 0 && i * 2 + k - 1 < W;
+	}
+	for (int i = 0; i < HO; i++) {
+		long a = ly, b = cy[i];
+
+		while (b) {
+			long t = a % b;
+
+			a = b;
+			b = t;
+		}
+		ly = ly / a * cy[i];
+	}
+	for (int i = 0; i < WO; i++) {
+		long a = lx, b = cx[i];
+
+		while (b) {
+			long t = a % b;
+
+			a = b;
+			b = t;
+		}
+		lx = lx / a * cx[i];
+	}
+	for (int kind = 0; kind < 2; kind++) {
+		struct qnn_tensor_desc od = tdesc("y", kind ? QNN_DT_I32 : QNN_DT_F32, 0, 0, 1, HO, WO, C);
+		struct qnn_layer_desc ld = {
+			.op = QNN_OP_AVGPOOL, .flags = QNN_LAYER_AVG_VALID,
+			.kernel = { 3, 3 }, .stride = { 2, 2 }, .pad = { 1, 1, 2, 2 },
+		};
+		int good = !run1(&xd, 1, &od, &ld, wnew(), 1, ins, kind ? (void *)outi : (void *)outf);
+
+		for (int oy = 0; good && oy < HO; oy++)
+			for (int ox = 0; ox < WO; ox++)
+				for (int ch = 0; ch < C; ch++) {
+					long sum = 0, n = 0;
+					size_t o = ((size_t)oy * WO + ox) * C + ch;
+
+					for (int y = oy * 2 - 1; y < oy * 2 + 2; y++)
+						for (int x = ox * 2 - 1; x < ox * 2 + 2; x++)
+							if (y >= 0 && y < H && x >= 0 && x < W) {
+								sum += v[(y * W + x) * C + ch];
+								n++;
+							}
+					if (n != cy[oy] * cx[ox] ||
+					    (kind ? outi[o] != sum * (ly * lx / n) :
+					     fabs(outf[o] - (double)sum / n) > 1e-4))
+						good = 0;
+				}
+		ok(good, "avgpool AVG_VALID (count_include_pad 0, ceil overhang) -> %s",
+		   kind ? "I32 sums times L/taps" : "F32 sum / taps inside");
+	}
+}
+
 static void test_add_threshold_dequant(uint64_t *s)
 {
 	uint32_t c = 67;
@@ -470,6 +549,7 @@ int main(void)
 	test_maxpool_bits(&s);
 	test_maxpool_plain(&s);
 	test_avgpool(&s);
+	test_avgpool_valid(&s);
 	test_add_threshold_dequant(&s);
 	test_threshold_f32(&s);
 	test_flatten_topk_quantize(&s);
