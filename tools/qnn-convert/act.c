@@ -113,6 +113,8 @@ void verbose_layer(struct cv *cv, const struct qnn_layer_desc *l, const struct c
 		fprintf(stderr, " weights %s%s", cv_dtype_name(QNN_DT_BITS, p->wenc, p->wbits, b3,
 							  sizeof(b3)),
 			l->flags & QNN_LAYER_ZERO_PAD ? " zero-pad" : "");
+	if (l->flags & QNN_LAYER_AVG_VALID)
+		fputs(" divided by the taps inside", stderr);
 	fputc('\n', stderr);
 }
 

@@ -829,10 +829,35 @@ static int lower_pool(struct cv *cv, const Onnx__NodeProto *n)
 }
 
 /* maxp: max (else average); glob: over all of H x W (global pool, ReduceMean/Max) */
+/*
+ * AVG_VALID (docs/model-format.md): the lcm, over an axis' n windows, of
+ * each window's taps inside the input; libqnn computes the same.
+ */
+static uint64_t axis_lcm(uint32_t n, uint32_t s, uint32_t k, uint32_t p0, uint32_t in)
+{
+	uint64_t l = 1;
+
+	for (uint32_t i = 0; i < n && l <= INT32_MAX; i++) {
+		uint64_t t = 0, a, b;
+
+		for (uint32_t j = 0; j < k; j++)
+			t += (uint64_t)i * s + j >= p0 && (uint64_t)i * s + j < (uint64_t)p0 + in;
+		for (a = l, b = t; b;) {
+			uint64_t r = a % b;
+
+			a = b;
+			b = r;
+		}
+		l = l / a * t;
+	}
+	return l;
+}
+
 static int lower_pool_kind(struct cv *cv, const Onnx__NodeProto *n, int maxp, int glob)
 {
 	struct cv_value *xv = in_act(cv, n, 0), *o;
-	int overhang = 0;
+	int overhang = 0, valid = 0;
+	double lyx = 1;	/* AVG_VALID: the common divisor Ly * Lx */
 	struct qnn_layer_desc l = { 0 };
 	int64_t ks[8];
 	uint32_t kh, kw, oh, ow;
@@ -871,9 +896,6 @@ static int lower_pool_kind(struct cv *cv, const Onnx__NodeProto *n, int maxp, in
 		err = geometry(cv, n, &xv->a, kh, kw, &l, 1, &overhang);
 		if (err)
 			return err;
-		if (overhang && !maxp)
-			return cv_node_fail(cv, n, "ceil_mode adds a partial window at the end, whose "
-					    "divisor differs from the others (not supported)");
 	}
 	if (maxp) {
 		if (n->n_output > 1 && n->output[1][0])
@@ -884,14 +906,25 @@ static int lower_pool_kind(struct cv *cv, const Onnx__NodeProto *n, int maxp, in
 						    "max-pool (max would become min)", c);
 
 	} else if (!glob) {
-		if (any_pad(&l)) {
-			int attr_pad = 0;
+		int attr_pad = 0, xpad = 0, inc = (int)cv_attr_i(n, "count_include_pad", 0);
 
-			for (int i = 0; i < 4; i++)
-				attr_pad |= l.pad[i] != xv->a.xpad[i];
-			if (attr_pad && !cv_attr_i(n, "count_include_pad", 0))
-				return cv_node_fail(cv, n, "padding with count_include_pad=0 (the "
-						    "divisor would vary per position)");
+		for (int i = 0; i < 4; i++) {
+			attr_pad |= l.pad[i] != xv->a.xpad[i];
+			xpad |= xv->a.xpad[i] != 0;
+		}
+		if (overhang || (attr_pad && !inc)) {
+			/* the divisor varies: the taps inside the input (AVG_VALID) */
+			if (xpad)
+				return cv_node_fail(cv, n, "a Pad node before an AveragePool whose divisor "
+						    "varies (count_include_pad=0 or a ceil_mode window over the "
+						    "edge): the Pad's zeros would count, qnn's padding does not; "
+						    "hint: put the padding into the AveragePool's pads");
+			if (inc && attr_pad)
+				return cv_node_fail(cv, n, "ceil_mode with padding and count_include_pad=1 "
+						    "(the last window's divisor counts the padding but not the "
+						    "overhang); hint: count_include_pad=0 or no ceil_mode");
+			valid = 1;
+		} else if (any_pad(&l)) {
 			if (xv->a.xpadv != 0)
 				return cv_node_fail(cv, n, "average pool after a Pad with value %g",
 						    xv->a.xpadv);
@@ -928,9 +961,22 @@ static int lower_pool_kind(struct cv *cv, const Onnx__NodeProto *n, int maxp, in
 		o->a.dtype = xv->a.dtype == QNN_DT_F32 ? QNN_DT_F32 : QNN_DT_I32;
 		o->a.enc = QNN_ENC_NONE;
 		o->a.bits = 0;
+		if (valid) {
+			double bound = xv->a.dtype == QNN_DT_BITS ? (double)(1u << xv->a.bits) :
+				       xv->a.dtype == QNN_DT_I32 ? xv->a.acc_bound : 256;
+
+			l.flags |= QNN_LAYER_AVG_VALID;
+			lyx = (double)axis_lcm(oh, l.stride[0], kh, l.pad[0], xv->a.h) *
+			      (double)axis_lcm(ow, l.stride[1], kw, l.pad[1], xv->a.w);
+			if (o->a.dtype == QNN_DT_I32 && (bound <= 0 || bound * lyx > 2147483647.0))
+				return cv_node_fail(cv, n, "the exact sums of this AveragePool (scaled to a "
+						    "common divisor %.0f) could exceed 32 bits", lyx);
+			if (o->a.dtype == QNN_DT_I32)
+				o->a.acc_bound = bound * lyx;
+		}
 		if (o->a.dtype == QNN_DT_I32)
 			for (uint32_t c = 0; c < o->a.c; c++)
-				o->a.a[c] /= (double)kh * kw;
+				o->a.a[c] /= valid ? lyx : (double)kh * kw;
 	}
 	l.dilation[0] = l.dilation[1] = 0;
 	l.name = cv_node_name(n);
