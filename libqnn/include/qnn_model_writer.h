@@ -40,6 +40,7 @@ enum qnn_op {
 	QNN_OP_FLATTEN = 9,	/* N x H x W x C -> N x 1 x 1 x HWC */
 	QNN_OP_TOPK = 10,	/* F32/I32 N x 1 x 1 x C -> I32 indices, k of them */
 	QNN_OP_QUANTIZE = 11,	/* F32 -> U8/I8 (scale, round half even) */
+	QNN_OP_CONCAT = 12,	/* x (C1), y (C2) of one type and H x W -> C1 + C2 channels */
 };
 
 /* enum qnn_layer_flags */

@@ -405,6 +405,34 @@ static void misc_image(void *arg, size_t n, unsigned int worker)
 			}
 		break;
 	}
+	case QNN_OP_CONCAT: {
+		/* channels of x, then those of y, per pixel (and per plane) */
+		const struct qnn_tensor *y = &m->t[l->in[1]];
+		const uint8_t *in2 = (const uint8_t *)e->ptr[l->in[1]] + n * y->bytes;
+
+		if (x->dtype != QNN_DT_BITS) {
+			size_t ex = x->pix_bytes / x->c;
+
+			for (size_t p = 0; p < pixels; p++) {
+				memcpy(out + p * o->pix_bytes, in + p * x->pix_bytes, x->pix_bytes);
+				memcpy(out + p * o->pix_bytes + x->c * ex, in2 + p * y->pix_bytes,
+				       y->pix_bytes);
+			}
+			break;
+		}
+		memset(out, 0, o->bytes);
+		for (size_t p = 0; p < pixels; p++)
+			for (unsigned int b = 0; b < x->bits; b++) {
+				uint64_t *dp = (uint64_t *)out + qnn_lay_pix(p, o->bits, o->cw) +
+					       qnn_lay_plane(b, o->cw);
+
+				insert_bits(dp, o->cw, 0, (const uint64_t *)in + qnn_lay_pix(p, x->bits, x->cw) +
+					    qnn_lay_plane(b, x->cw), x->c);
+				insert_bits(dp, o->cw, x->c, (const uint64_t *)in2 +
+					    qnn_lay_pix(p, y->bits, y->cw) + qnn_lay_plane(b, y->cw), y->c);
+			}
+		break;
+	}
 	case QNN_OP_THRESHOLD:
 		if (x->dtype == QNN_DT_F32) {	/* a quantizer on a float input */
 			for (size_t p = 0; p < pixels; p++)

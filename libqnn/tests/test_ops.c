@@ -311,6 +311,60 @@ static void test_avgpool_valid(uint64_t *s)
 	}
 }
 
+/* CONCAT: BITS (2-bit unsigned, 65 + 3 channels: a word boundary) and F32 */
+static void test_concat(uint64_t *s)
+{
+	enum { P = 6, C1 = 65, C2 = 3 };
+	int32_t v1[P * C1], v2[P * C2];
+	uint64_t in1[P * 2 * 2], in2[P * 2], out[P * 2 * 2];
+	unsigned int codes[P * (C1 + C2)];
+	float f1[P * C1], f2[P * C2], fo[P * (C1 + C2)];
+	int good;
+
+	for (int i = 0; i < P * C1; i++) {
+		v1[i] = rnd_val(s, QNN_ENC_UNSIGNED, 2);
+		f1[i] = (float)rndi(s, -99, 99);
+	}
+	for (int i = 0; i < P * C2; i++) {
+		v2[i] = rnd_val(s, QNN_ENC_UNSIGNED, 2);
+		f2[i] = (float)rndi(s, -99, 99);
+	}
+	t_pack(v1, P, C1, QNN_ENC_UNSIGNED, 2, in1);
+	t_pack(v2, P, C2, QNN_ENC_UNSIGNED, 2, in2);
+	{
+		struct qnn_tensor_desc xd[2] = {
+			tdesc("x", QNN_DT_BITS, QNN_ENC_UNSIGNED, 2, 1, 2, 3, C1),
+			tdesc("y", QNN_DT_BITS, QNN_ENC_UNSIGNED, 2, 1, 2, 3, C2),
+		};
+		struct qnn_tensor_desc od = tdesc("o", QNN_DT_BITS, QNN_ENC_UNSIGNED, 2, 1, 2, 3, C1 + C2);
+		struct qnn_layer_desc ld = { .op = QNN_OP_CONCAT };
+		const void *ins[2] = { in1, in2 };
+
+		good = !run1(xd, 2, &od, &ld, wnew(), 1, ins, out) &&
+		       !t_unpack_codes(out, P, C1 + C2, 2, codes);
+		for (int p = 0; good && p < P; p++)
+			for (int c = 0; c < C1 + C2; c++)
+				if ((int)codes[p * (C1 + C2) + c] != (c < C1 ? v1[p * C1 + c] : v2[p * C2 + c - C1]))
+					good = 0;
+		ok(good, "concat of 2-bit maps, 65 + 3 channels (tails clean)");
+	}
+	{
+		struct qnn_tensor_desc xd[2] = {
+			tdesc("x", QNN_DT_F32, 0, 0, 1, 2, 3, C1), tdesc("y", QNN_DT_F32, 0, 0, 1, 2, 3, C2),
+		};
+		struct qnn_tensor_desc od = tdesc("o", QNN_DT_F32, 0, 0, 1, 2, 3, C1 + C2);
+		struct qnn_layer_desc ld = { .op = QNN_OP_CONCAT };
+		const void *ins[2] = { f1, f2 };
+
+		good = !run1(xd, 2, &od, &ld, wnew(), 1, ins, fo);
+		for (int p = 0; good && p < P; p++)
+			for (int c = 0; c < C1 + C2; c++)
+				if (fo[p * (C1 + C2) + c] != (c < C1 ? f1[p * C1 + c] : f2[p * C2 + c - C1]))
+					good = 0;
+		ok(good, "concat of F32 maps");
+	}
+}
+
 static void test_add_threshold_dequant(uint64_t *s)
 {
 	uint32_t c = 67;
@@ -550,6 +604,7 @@ int main(void)
 	test_maxpool_plain(&s);
 	test_avgpool(&s);
 	test_avgpool_valid(&s);
+	test_concat(&s);
 	test_add_threshold_dequant(&s);
 	test_threshold_f32(&s);
 	test_flatten_topk_quantize(&s);
