@@ -99,7 +99,8 @@ void verbose_layer(struct cv *cv, const struct qnn_layer_desc *l, const struct c
 		   const struct cv_act *out, const struct cv_pending *p)
 {
 	static const char *const ops[] = { "?", "conv2d", "dense", "maxpool", "avgpool",
-		"global_avgpool", "add", "threshold", "dequant", "flatten", "topk", "quantize" };
+		"global_avgpool", "add", "threshold", "dequant", "flatten", "topk", "quantize",
+		"concat" };
 	char b1[32], b2[32], b3[32];
 
 	if (!cv->opts.verbose)

@@ -1646,6 +1646,141 @@ static int layout_op(const Onnx__NodeProto *n)
 	return 0;
 }
 
+/*
+ * Concat of activations along the channel axis: CONCAT layers, two inputs
+ * each (chained), on one type; a, b per channel follow the channels. Pending
+ * layers become I32 sums (raw F32 sums on a float input); inputs of
+ * different types are read as F32 values (DEQUANT, exact below 2^24).
+ */
+static int lower_concat(struct cv *cv, const Onnx__NodeProto *n)
+{
+	size_t k = n->n_input, *ix, oi;
+	int64_t axis = cv_attr_i(n, "axis", 1);
+	uint32_t ctot = 0;
+	int same = 1, any_f32 = 0, err = 0, cur;
+	struct cv_value *o;
+
+	if (k < 1)
+		return cv_node_fail(cv, n, "Concat without inputs");
+	ix = calloc(k, sizeof(*ix));
+	if (!ix)
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < k; i++) {
+		struct cv_value *x = in_act(cv, n, i);
+
+		if (!x) {
+			free(ix);
+			return -ENOTSUP;
+		}
+		ix[i] = vidx(cv, x);
+	}
+	for (size_t i = 0; i < k && !err; i++) {
+		struct cv_value *x = &cv->vals[ix[i]];
+		int64_t ax = axis < 0 ? axis + (x->a.flat ? 2 : x->a.rank) : axis;
+		int64_t chan = x->a.rank == 4 && !x->a.flat && x->a.nhwc ? 3 : 1;
+
+		if (ax != chan)
+			err = cv_node_fail(cv, n, "Concat along axis %lld; qnn concatenates channels "
+					   "only (axis %lld of this %s value)", (long long)axis,
+					   (long long)chan, x->a.nhwc ? "NHWC" : "NCHW");
+		else if (x->a.flat && (x->a.h > 1 || x->a.w > 1))
+			err = cv_node_fail(cv, n, "Concat of a flattened %ux%ux%u map (its channels "
+					   "are not the flattened axis' order); hint: Concat before "
+					   "the Flatten", x->a.h, x->a.w, x->a.c);
+		else if (x->a.clamped || x->a.leaky)
+			err = cv_node_fail(cv, n, "input %zu has a Relu/Clip/PRelu not followed by a "
+					   "quantizer", i);
+		else if (x->a.pend)
+			err = x->a.pend->in_dtype == QNN_DT_F32 ? act_materialize_raw_f32(cv, x) :
+			      act_materialize(cv, x, QNN_DT_I32);
+	}
+	for (size_t i = 0; i < k && !err; i++) {
+		const struct cv_act *x = &cv->vals[ix[i]].a, *x0 = &cv->vals[ix[0]].a;
+
+		if (x->h != x0->h || x->w != x0->w || x->rank != x0->rank || x->nhwc != x0->nhwc ||
+		    x->flat != x0->flat)
+			err = cv_node_fail(cv, n, "inputs 0 and %zu differ in shape (%ux%u vs %ux%u)",
+					   i, x0->h, x0->w, x->h, x->w);
+		same &= x->dtype == x0->dtype && x->enc == x0->enc && x->bits == x0->bits;
+		any_f32 |= x->dtype == QNN_DT_F32;
+		ctot += x->c;
+	}
+	for (size_t i = 0; i < k && !err && (!same || any_f32); i++)
+		if (cv->vals[ix[i]].a.dtype != QNN_DT_F32 && (err = act_to_f32(cv, &cv->vals[ix[i]])))
+			err = cv_node_fail(cv, n, "%s", cv->err);
+	if (err) {
+		free(ix);
+		return err;
+	}
+	o = new_act(cv, n, ix[0], cv->vals[ix[0]].a.h, cv->vals[ix[0]].a.w, ctot);
+	if (!o) {
+		free(ix);
+		return -ENOMEM;
+	}
+	oi = vidx(cv, o);
+	{
+		uint32_t at = 0;
+
+		for (size_t i = 0; i < k; i++) {
+			const struct cv_act *x = &cv->vals[ix[i]].a;
+
+			memcpy(o->a.a + at, x->a, x->c * sizeof(double));
+			memcpy(o->a.b + at, x->b, x->c * sizeof(double));
+			if (x->acc_bound > o->a.acc_bound)
+				o->a.acc_bound = x->acc_bound;
+			at += x->c;
+		}
+		o->a.flat = cv->vals[ix[0]].a.flat;
+		o->a.nhwc = cv->vals[ix[0]].a.nhwc;
+		o->a.dtype = cv->vals[ix[0]].a.dtype;
+		o->a.enc = cv->vals[ix[0]].a.enc;
+		o->a.bits = cv->vals[ix[0]].a.bits;
+	}
+	cur = cv->vals[ix[0]].a.tensor;
+	if (k == 1) {	/* a no-op */
+		o->a.tensor = cur;
+		free(ix);
+		return 0;
+	}
+	{
+		uint32_t cdone = cv->vals[ix[0]].a.c;
+
+		for (size_t i = 1; i < k && !err; i++) {
+			struct qnn_layer_desc l = { 0 };
+			const struct cv_act *x = &cv->vals[ix[i]].a;
+			char name[300];
+			struct cv_act in = cv->vals[ix[0]].a, out = cv->vals[oi].a;
+
+			cdone += x->c;
+			snprintf(name, sizeof(name), "%.250s#concat%zu", n->output[0], i);
+			l.op = QNN_OP_CONCAT;
+			l.name = cv_node_name(n);
+			l.inputs[0] = cur;
+			l.inputs[1] = x->tensor;
+			l.output = i + 1 == k ? cv_emit_act_tensor(cv, n->output[0], out.dtype, out.enc,
+								   out.bits, out.h, out.w, out.c) :
+				   cv_emit_act_tensor(cv, name, out.dtype, out.enc, out.bits, out.h,
+						      out.w, cdone);
+			if (l.output < 0) {
+				err = l.output;
+				break;
+			}
+			cur = l.output;
+			err = cv_emit_layer(cv, &l);
+			out.c = cdone;
+			if (err >= 0) {
+				err = 0;
+				verbose_layer(cv, &l, &in, &out, NULL);
+			}
+		}
+	}
+	free(ix);
+	if (err)
+		return err;
+	cv->vals[oi].a.tensor = cur;
+	return 0;
+}
+
 static int lower_node(struct cv *cv, const Onnx__NodeProto *n)
 {
 	struct cv_qfn f;
@@ -1699,6 +1834,8 @@ static int lower_node(struct cv *cv, const Onnx__NodeProto *n)
 		return lower_topk(cv, n);
 	if (is_op(n, "Shape"))
 		return lower_shape_of(cv, n);
+	if (is_op(n, "Concat"))
+		return lower_concat(cv, n);
 	if (is_op(n, "Flatten") || is_op(n, "Reshape") || is_op(n, "Transpose") ||
 	    is_op(n, "Squeeze") || is_op(n, "Unsqueeze"))
 		return lower_shape(cv, n);
