@@ -372,6 +372,8 @@ static void shape_str(const struct cv_act *x, char *buf, size_t len)
 {
 	if (x->rank == 2)
 		snprintf(buf, len, "[N,%u]", x->flat ? x->c * x->h * x->w : x->c);
+	else if (x->rank == 3)
+		snprintf(buf, len, "[N,%u,%u]", x->c, x->h * x->w);
 	else if (x->nhwc)
 		snprintf(buf, len, "[N,%u,%u,%u] (NHWC)", x->h, x->w, x->c);
 	else

@@ -105,6 +105,29 @@ static int geometry(struct cv *cv, const Onnx__NodeProto *n, const struct cv_act
 
 	l->stride[0] = l->stride[1] = 1;
 	l->dilation[0] = l->dilation[1] = 1;
+	if (x->rank == 3) {	/* 1-D: the attributes are about W; H is 1 */
+		if ((m = cv_attr_ints(n, "strides", v, 8)) == 1)
+			l->stride[1] = (uint32_t)v[0];
+		else if (m >= 0)
+			return cv_node_fail(cv, n, "strides must have 1 entry (1-D)");
+		if ((m = cv_attr_ints(n, "dilations", v, 8)) == 1)
+			l->dilation[1] = (uint32_t)v[0];
+		else if (m >= 0)
+			return cv_node_fail(cv, n, "dilations must have 1 entry (1-D)");
+		if (is_pool && l->dilation[1] != 1)
+			return cv_node_fail(cv, n, "pooling with dilation is not supported");
+		if ((m = cv_attr_ints(n, "pads", v, 8)) == 2) {
+			if (v[0] < 0 || v[0] > 64 || v[1] < 0 || v[1] > 64)
+				return cv_node_fail(cv, n, "bad pads");
+			l->pad[1] = (uint32_t)v[0];
+			l->pad[3] = (uint32_t)v[1];
+		} else if (m >= 0) {
+			return cv_node_fail(cv, n, "pads must have 2 entries (1-D)");
+		}
+		if (l->stride[1] < 1 || l->stride[1] > 64 || l->dilation[1] < 1 || l->dilation[1] > 64)
+			return cv_node_fail(cv, n, "bad strides or dilations");
+		goto auto_pad;
+	}
 	if ((m = cv_attr_ints(n, "strides", v, 8)) == 2) {
 		l->stride[0] = (uint32_t)v[0];
 		l->stride[1] = (uint32_t)v[1];
@@ -130,6 +153,7 @@ static int geometry(struct cv *cv, const Onnx__NodeProto *n, const struct cv_act
 	} else if (m >= 0 && m != 4) {
 		return cv_node_fail(cv, n, "pads must have 4 entries (2-D only)");
 	}
+auto_pad:
 	if (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")) {
 		uint32_t in[2] = { x->h, x->w }, k[2] = { kh, kw };
 
@@ -224,15 +248,17 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 	if (!p)
 		return cv_fail(cv, -ENOMEM, "out of memory");
 	if (conv) {
-		if (W->ndim != 4) {
+		if (W->ndim != (x->rank == 3 ? 3 : 4)) {
 			free(p);
-			return cv_node_fail(cv, n, "only 2-D convolution (4-D weights) is supported");
+			return cv_node_fail(cv, n, "%d-D weights on a rank-%d input (1-D and 2-D "
+					    "convolutions are supported)", W->ndim, x->rank);
 		}
 		G = (uint32_t)cv_attr_i(n, "group", 1);
 		O = (uint32_t)W->dims[0];
 		Cg = (uint32_t)W->dims[1];
-		KH = (uint32_t)W->dims[2];
-		KW = (uint32_t)W->dims[3];
+		/* 1-D: O x Cg x K is O x Cg x 1 x K, the signal 1 x L */
+		KH = W->ndim == 3 ? 1 : (uint32_t)W->dims[2];
+		KW = (uint32_t)W->dims[W->ndim - 1];
 		if (!G || Cg * G != x->c || O % G) {
 			free(p);
 			return cv_node_fail(cv, n, "weights %ux%ux%ux%u, group %u do not fit %u input "
@@ -420,7 +446,7 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 	ov->a.pend = p;
 	ov->a.h = oh;
 	ov->a.w = ow;
-	ov->a.rank = conv ? 4 : 2;
+	ov->a.rank = conv ? (x->rank == 3 ? 3 : 4) : 2;
 	ov->a.dtype = QNN_DT_I32;
 	if (act_init(cv, &ov->a, O, 1, 0)) {
 		cv_qweights_free(&qw);
@@ -887,10 +913,11 @@ static int lower_pool_kind(struct cv *cv, const Onnx__NodeProto *n, int maxp, in
 		kh = xv->a.h;
 		kw = xv->a.w;
 	} else {
-		if (cv_attr_ints(n, "kernel_shape", ks, 8) != 2)
-			return cv_node_fail(cv, n, "kernel_shape must be 2-D");
-		kh = (uint32_t)ks[0];
-		kw = (uint32_t)ks[1];
+		if (cv_attr_ints(n, "kernel_shape", ks, 8) != (xv->a.rank == 3 ? 1 : 2))
+			return cv_node_fail(cv, n, "kernel_shape must be %s", xv->a.rank == 3 ? "1-D" :
+					    "2-D");
+		kh = xv->a.rank == 3 ? 1 : (uint32_t)ks[0];
+		kw = (uint32_t)ks[xv->a.rank == 3 ? 0 : 1];
 		if (!kh || !kw || kh > 64 || kw > 64)
 			return cv_node_fail(cv, n, "bad kernel_shape");
 		err = geometry(cv, n, &xv->a, kh, kw, &l, 1, &overhang);
@@ -1002,6 +1029,11 @@ static int act_dims(const struct cv_act *x, int64_t *d)
 		d[1] = (int64_t)x->c * x->h * x->w;
 		return 2;
 	}
+	if (x->rank == 3) {	/* N x C x L, stored 1 x L x C */
+		d[1] = x->c;
+		d[2] = (int64_t)x->h * x->w;
+		return 3;
+	}
 	d[1] = x->nhwc ? x->h : x->c;
 	d[2] = x->nhwc ? x->w : x->h;
 	d[3] = x->nhwc ? x->c : x->w;
@@ -1026,7 +1058,7 @@ static int set_shape(struct cv *cv, const Onnx__NodeProto *n, struct cv_act *x, 
 	if (nd < 1 || d[0] != 1)
 		return cv_node_fail(cv, n, "the result does not keep the batch as its first axis");
 	if (nd == 2 && (size_t)d[1] == K) {
-		if (x->rank == 4)
+		if (x->rank == 4 || x->rank == 3)
 			x->flat = x->h * x->w == 1 || x->c == 1 ? 0 : x->nhwc ? 2 : 1;
 		x->rank = 2;
 		x->nhwc = 0;
@@ -1035,6 +1067,15 @@ static int set_shape(struct cv *cv, const Onnx__NodeProto *n, struct cv_act *x, 
 	for (int i = 0; i < 3; i++)
 		if (old[i] != 1)
 			o[no++] = old[i];
+	if (nd == 3 && !x->flat && !x->nhwc && (x->h == 1 || x->w == 1) &&
+	    (d[1] == x->c || x->h * x->w == 1) && (size_t)(d[1] * d[2]) == K) {
+		/* N x C x L (a 1-D signal): [N, C, 1, L] squeezed, or the same */
+		x->w = (uint32_t)d[2];
+		x->h = 1;
+		x->c = (uint32_t)d[1];
+		x->rank = 3;
+		return 0;
+	}
 	if (nd == 4 && (!x->flat || x->rank == 4)) {
 		for (int nh = 0; nh < 2; nh++) {	/* read as NCHW, then as NHWC */
 			int64_t h = nh ? d[1] : d[2], w = nh ? d[2] : d[3], c = nh ? d[3] : d[1];
@@ -1923,9 +1964,9 @@ static int lower_inputs(struct cv *cv)
 		    !(tt = vi->type->tensor_type) || !(sh = tt->shape))
 			return cv_fail(cv, -ENOTSUP, "graph input \"%s\": not a tensor with a shape",
 				       vi->name);
-		if (sh->n_dim != 4 && sh->n_dim != 2)
-			return cv_fail(cv, -ENOTSUP, "graph input \"%s\": rank %zu (NCHW or NC only)",
-				       vi->name, sh->n_dim);
+		if (sh->n_dim != 4 && sh->n_dim != 3 && sh->n_dim != 2)
+			return cv_fail(cv, -ENOTSUP, "graph input \"%s\": rank %zu (NCHW, NCL or NC "
+				       "only)", vi->name, sh->n_dim);
 		for (size_t j = 1; j < sh->n_dim; j++) {
 			if (sh->dim[j]->value_case != ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE ||
 			    sh->dim[j]->dim_value < 1 || sh->dim[j]->dim_value > 65535)
@@ -1936,7 +1977,8 @@ static int lower_inputs(struct cv *cv)
 		nhwc = sh->n_dim == 4 && input_is_nhwc(cv, vi->name);
 		c = (uint32_t)d[nhwc ? 3 : 1];
 		h = sh->n_dim == 4 ? (uint32_t)d[nhwc ? 1 : 2] : 1;
-		w = sh->n_dim == 4 ? (uint32_t)d[nhwc ? 2 : 3] : 1;
+		/* rank 3 (N x C x L, a 1-D signal): stored 1 x L x C */
+		w = sh->n_dim == 4 ? (uint32_t)d[nhwc ? 2 : 3] : sh->n_dim == 3 ? (uint32_t)d[2] : 1;
 		switch (tt->elem_type) {
 		case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8:
 			dt = QNN_DT_U8;
