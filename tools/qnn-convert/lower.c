@@ -296,9 +296,12 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 			alpha = cv_attr_f(n, "alpha", 1.0);
 			beta = cv_attr_f(n, "beta", 1.0);
 			transB = (int)cv_attr_i(n, "transB", 0);
-			if (cv_attr_i(n, "transA", 0)) {
+			if (!!cv_attr_i(n, "transA", 0) != x->batch_last) {
 				free(p);
-				return cv_node_fail(cv, n, "transA=1 is not supported");
+				return cv_node_fail(cv, n, x->batch_last ? "A is a transposed [K, N] "
+						    "activation but transA=0" : "transA=1 on an activation "
+						    "whose first axis is the batch (A' would mix images); "
+						    "supported when A is a Transpose (perm 1,0) of one");
 			}
 		}
 		if (W->ndim != 2) {
@@ -1137,6 +1140,28 @@ static int transpose_to(struct cv *cv, const Onnx__NodeProto *n, struct cv_act *
 }
 
 /* Flatten / Reshape / Transpose / Squeeze / Unsqueeze that do not move data. */
+/* Is every reader of name a Gemm with transA=1 taking it as A? */
+static int only_gemm_transA(struct cv *cv, const char *name)
+{
+	int users = 0;
+
+	for (size_t i = 0; i < cv->g->n_output; i++)
+		if (!strcmp(cv->g->output[i]->name, name))
+			return 0;
+	for (size_t i = 0; i < cv->g->n_node; i++) {
+		const Onnx__NodeProto *n = cv->g->node[i];
+
+		for (size_t j = 0; j < n->n_input; j++) {
+			if (strcmp(n->input[j], name))
+				continue;
+			if (!is_op(n, "Gemm") || j != 0 || !cv_attr_i(n, "transA", 0))
+				return 0;
+			users++;
+		}
+	}
+	return users > 0;
+}
+
 static int lower_shape(struct cv *cv, const Onnx__NodeProto *n)
 {
 	struct cv_value *xv = in_act(cv, n, 0);
@@ -1186,6 +1211,13 @@ static int lower_shape(struct cv *cv, const Onnx__NodeProto *n)
 			if (perm[i] < 0 || perm[i] >= np)
 				return cv_node_fail(cv, n, "bad perm");
 			d[i] = in[perm[i]];
+		}
+		if (nin == 2 && perm[0] == 1 && !xv->a.batch_last && only_gemm_transA(cv, n->output[0])) {
+			/* [N, K] -> [K, N] read back by Gemm transA=1: no data moves */
+			err = act_forward(cv, xv, n->output[0]);
+			if (!err)
+				cv_find(cv, n->output[0])->a.batch_last = 1;
+			return err;
 		}
 		if (nin == 2 && xv->a.flat && perm[0] != 0)
 			return cv_node_fail(cv, n, "Transpose that moves data");
@@ -1877,6 +1909,15 @@ static int lower_node(struct cv *cv, const Onnx__NodeProto *n)
 		return lower_shape_of(cv, n);
 	if (is_op(n, "Concat"))
 		return lower_concat(cv, n);
+	if (is_op(n, "Split") || is_op(n, "Slice"))
+		return cv_node_fail(cv, n, "%s of an activation is not supported: qnn has no layer "
+				    "that takes part of a tensor's channels or pixels; hint: split the "
+				    "following layers' weights instead (a grouped Conv, or one Conv per "
+				    "branch on the whole input)", n->op_type);
+	if (is_op(n, "Resize") || is_op(n, "Upsample"))
+		return cv_node_fail(cv, n, "%s (interpolation) is not supported: qnn has no "
+				    "upsampling layer; hint: a ConvTranspose-free model, or resize the "
+				    "input before qnn", n->op_type);
 	if (is_op(n, "Flatten") || is_op(n, "Reshape") || is_op(n, "Transpose") ||
 	    is_op(n, "Squeeze") || is_op(n, "Unsqueeze"))
 		return lower_shape(cv, n);
