@@ -405,6 +405,25 @@ static void misc_image(void *arg, size_t n, unsigned int worker)
 			}
 		break;
 	}
+	case QNN_OP_SOFTMAX:
+		/*
+		 * In double, from the largest value (no overflow), rounded once to
+		 * float: within an ulp of the exact result. NaN in, NaN out.
+		 */
+		for (size_t p = 0; p < pixels; p++) {
+			const float *v = (const float *)in + p * x->c;
+			float *d = (float *)out + p * o->c;
+			double mx = -INFINITY, sum = 0;
+
+			for (uint32_t c = 0; c < x->c; c++)
+				mx = v[c] > mx || isnan(v[c]) ? v[c] : mx;
+			for (uint32_t c = 0; c < x->c; c++)
+				sum += exp((double)v[c] - mx);
+			for (uint32_t c = 0; c < x->c; c++)
+				d[c] = (float)(l->flags & QNN_LAYER_SOFTMAX_LOG ?
+					       (double)v[c] - mx - log(sum) : exp((double)v[c] - mx) / sum);
+		}
+		break;
 	case QNN_OP_CONCAT: {
 		/* channels of x, then those of y, per pixel (and per plane) */
 		const struct qnn_tensor *y = &m->t[l->in[1]];

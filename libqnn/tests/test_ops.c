@@ -365,6 +365,39 @@ static void test_concat(uint64_t *s)
 	}
 }
 
+/* SOFTMAX and its log form over 10 classes, 2x1 pixels, against long double */
+static void test_softmax(uint64_t *s)
+{
+	enum { P = 2, C = 10 };
+	float x[P * C], y[P * C];
+
+	for (int i = 0; i < P * C; i++)
+		x[i] = (float)rndi(s, -4000, 4000) / 97.0f;
+	x[3] = 88.0f;	/* exp(88) is near float's limit: the max is subtracted */
+	for (int lg = 0; lg < 2; lg++) {
+		struct qnn_tensor_desc xd = tdesc("x", QNN_DT_F32, 0, 0, 1, 2, 1, C);
+		struct qnn_tensor_desc od = tdesc("y", QNN_DT_F32, 0, 0, 1, 2, 1, C);
+		struct qnn_layer_desc ld = { .op = QNN_OP_SOFTMAX, .flags = lg ? QNN_LAYER_SOFTMAX_LOG : 0 };
+		const void *ins[1] = { x };
+		int good = !run1(&xd, 1, &od, &ld, wnew(), 1, ins, y);
+
+		for (int p = 0; good && p < P; p++) {
+			long double sum = 0;
+
+			for (int c = 0; c < C; c++)
+				sum += expl((long double)x[p * C + c]);
+			for (int c = 0; c < C; c++) {
+				long double want = lg ? (long double)x[p * C + c] - logl(sum) :
+					      expl((long double)x[p * C + c]) / sum;
+
+				if (fabsl(y[p * C + c] - want) > 1e-6L * (fabsl(want) + 1e-30L) + 1e-37L)
+					good = 0;
+			}
+		}
+		ok(good, "%s over 10 classes (one logit 88) within 1e-6 relative", lg ? "log-softmax" : "softmax");
+	}
+}
+
 static void test_add_threshold_dequant(uint64_t *s)
 {
 	uint32_t c = 67;
@@ -605,6 +638,7 @@ int main(void)
 	test_avgpool(&s);
 	test_avgpool_valid(&s);
 	test_concat(&s);
+	test_softmax(&s);
 	test_add_threshold_dequant(&s);
 	test_threshold_f32(&s);
 	test_flatten_topk_quantize(&s);

@@ -100,7 +100,7 @@ void verbose_layer(struct cv *cv, const struct qnn_layer_desc *l, const struct c
 {
 	static const char *const ops[] = { "?", "conv2d", "dense", "maxpool", "avgpool",
 		"global_avgpool", "add", "threshold", "dequant", "flatten", "topk", "quantize",
-		"concat" };
+		"concat", "softmax" };
 	char b1[32], b2[32], b3[32];
 
 	if (!cv->opts.verbose)

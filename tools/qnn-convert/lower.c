@@ -1584,12 +1584,42 @@ static int lower_softmax(struct cv *cv, const Onnx__NodeProto *n)
 		return -ENOTSUP;
 	if (!class_axis_ok(&xv->a, axis))
 		return cv_node_fail(cv, n, "softmax over axis %lld of a feature map", (long long)axis);
-	if (!only_used_by(cv, n->output[0], next, 2))
-		return cv_node_fail(cv, n, "qnn computes no exponentials; a %s is only supported "
-				    "right before ArgMax/TopK (whose answer it does not change): "
-				    "drop it from the exported model and apply it to qnn's outputs",
-				    n->op_type);
-	return act_forward(cv, xv, n->output[0]);
+	if (only_used_by(cv, n->output[0], next, 2))	/* monotone: the indices stay */
+		return act_forward(cv, xv, n->output[0]);
+	{
+		/* a SOFTMAX layer on the real values (F32) */
+		struct qnn_layer_desc l = { 0 };
+		size_t xi = vidx(cv, xv);
+		struct cv_value *o;
+		struct cv_act in;
+		int err = act_real_f32(cv, xv);
+
+		if (err)
+			return cv_node_fail(cv, n, "%s", cv->err);
+		xv = &cv->vals[xi];
+		in = xv->a;
+		o = new_act(cv, n, xi, xv->a.h, xv->a.w, xv->a.c);
+		if (!o)
+			return -ENOMEM;
+		o->a.rank = cv->vals[xi].a.rank;
+		o->a.nhwc = cv->vals[xi].a.nhwc;
+		o->a.flat = cv->vals[xi].a.flat;
+		l.op = QNN_OP_SOFTMAX;
+		l.flags = is_op(n, "LogSoftmax") ? QNN_LAYER_SOFTMAX_LOG : 0;
+		l.name = cv_node_name(n);
+		l.inputs[0] = in.tensor;
+		l.output = cv_emit_act_tensor(cv, n->output[0], QNN_DT_F32, QNN_ENC_NONE, 0,
+					      in.h, in.w, in.c);
+		if (l.output < 0)
+			return l.output;
+		o = cv_find(cv, n->output[0]);
+		o->a.tensor = l.output;
+		err = cv_emit_layer(cv, &l);
+		if (err < 0)
+			return err;
+		verbose_layer(cv, &l, &in, &o->a, NULL);
+		return 0;
+	}
 }
 
 /*
@@ -1916,8 +1946,8 @@ static int lower_node(struct cv *cv, const Onnx__NodeProto *n)
 				    "branch on the whole input)", n->op_type);
 	if (is_op(n, "Resize") || is_op(n, "Upsample"))
 		return cv_node_fail(cv, n, "%s (interpolation) is not supported: qnn has no "
-				    "upsampling layer; hint: a ConvTranspose-free model, or resize the "
-				    "input before qnn", n->op_type);
+				    "upsampling layer; hint: resize outside the model (before its input "
+				    "or after its output)", n->op_type);
 	if (is_op(n, "Flatten") || is_op(n, "Reshape") || is_op(n, "Transpose") ||
 	    is_op(n, "Squeeze") || is_op(n, "Unsqueeze"))
 		return lower_shape(cv, n);
