@@ -944,11 +944,16 @@ static int lower_pool_kind(struct cv *cv, const Onnx__NodeProto *n, int maxp, in
 		}
 		if (overhang || (attr_pad && !inc)) {
 			/* the divisor varies: the taps inside the input (AVG_VALID) */
+			if (xpad && overhang)	/* PyTorch's count_include_pad=True */
+				return cv_node_fail(cv, n, "ceil_mode with padding and count_include_pad=1 "
+						    "(exported as a Pad node before the AveragePool): the last "
+						    "window's divisor counts the padding but not the overhang; "
+						    "hint: count_include_pad=False, or no ceil_mode");
 			if (xpad)
 				return cv_node_fail(cv, n, "a Pad node before an AveragePool whose divisor "
-						    "varies (count_include_pad=0 or a ceil_mode window over the "
-						    "edge): the Pad's zeros would count, qnn's padding does not; "
-						    "hint: put the padding into the AveragePool's pads");
+						    "varies (count_include_pad=0 with pads): the Pad's zeros "
+						    "would count, qnn's padding does not; hint: put the padding "
+						    "into the AveragePool's pads");
 			if (inc && attr_pad)
 				return cv_node_fail(cv, n, "ceil_mode with padding and count_include_pad=1 "
 						    "(the last window's divisor counts the padding but not the "
@@ -1332,16 +1337,18 @@ static int lower_pad(struct cv *cv, const Onnx__NodeProto *n)
 	const char *mode = cv_attr_s(n, "mode", "constant", buf, sizeof(buf));
 	double p[8] = { 0 }, val = 0;
 	int64_t ax[4] = { 0, 1, 2, 3 }, pv[8];
-	int na = 4, np, err;
+	int na = 4, np, err, r;
 
 	if (!xv)
 		return -ENOTSUP;
+	r = xv->a.rank;
+	na = r;
 	if (strcmp(mode, "constant"))
 		return cv_node_fail(cv, n, "mode \"%s\" (only constant padding)", mode);
 	if (xv->a.leaky || xv->a.clamped)
 		return cv_node_fail(cv, n, "padding after Relu/Clip/PRelu without a quantizer");
-	if (xv->a.rank != 4)
-		return cv_node_fail(cv, n, "padding a rank-%d value", xv->a.rank);
+	if (r != 4 && r != 3)
+		return cv_node_fail(cv, n, "padding a rank-%d value", r);
 	if (n->n_input > 1 && n->input[1][0]) {	/* opset 11+: pads, constant_value, axes */
 		const struct cv_const *pk = cv_in_const(cv, n, 1), *k = NULL, *axk = NULL;
 
@@ -1353,7 +1360,7 @@ static int lower_pad(struct cv *cv, const Onnx__NodeProto *n)
 				return cv_node_fail(cv, n, "axes must be a constant");
 			na = (int)axk->n;
 			for (int i = 0; i < na; i++)
-				ax[i] = (int64_t)axk->v[i] < 0 ? (int64_t)axk->v[i] + 4 : (int64_t)axk->v[i];
+				ax[i] = (int64_t)axk->v[i] < 0 ? (int64_t)axk->v[i] + r : (int64_t)axk->v[i];
 		}
 		if (!pk || pk->n != (size_t)(2 * na))
 			return cv_node_fail(cv, n, "pads must be a constant with 2 values per axis");
@@ -1361,15 +1368,18 @@ static int lower_pad(struct cv *cv, const Onnx__NodeProto *n)
 			pv[i] = (int64_t)pk->v[i];
 		val = k ? k->v[0] : 0;
 	} else {	/* opset < 11: attributes pads and value */
-		if (cv_attr_ints(n, "pads", pv, 8) != 8)
-			return cv_node_fail(cv, n, "pads must have 8 entries (rank 4)");
+		if (cv_attr_ints(n, "pads", pv, 8) != 2 * r)
+			return cv_node_fail(cv, n, "pads must have %d entries (rank %d)", 2 * r, r);
 		val = cv_attr_f(n, "value", 0.0);
 	}
 	for (int i = 0; i < na; i++) {
-		if (ax[i] < 0 || ax[i] > 3)
+		/* rank 3 (N, C, L) is N, C, 1, L */
+		int64_t a4 = r == 3 && ax[i] == 2 ? 3 : ax[i];
+
+		if (ax[i] < 0 || ax[i] >= r)
 			return cv_node_fail(cv, n, "bad axes");
-		p[ax[i]] = (double)pv[i];
-		p[ax[i] + 4] = (double)pv[i + na];
+		p[a4] = (double)pv[i];
+		p[a4 + 4] = (double)pv[i + na];
 	}
 	np = xv->a.nhwc;	/* the spatial axes: 2, 3 (NCHW) or 1, 2 (NHWC) */
 	if (p[0] || p[4] || p[np ? 3 : 1] || p[np ? 7 : 5])
