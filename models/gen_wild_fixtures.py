@@ -444,6 +444,19 @@ def torch_float_inputs():
     torch_export("torch_normalize_quant", "pytorch", net, x, 13, False,
                  "(x - mean) / std per channel, ReLU, then an 8-bit Quant on the float input "
                  "(folded into float thresholds)")
+    # torchvision-style Normalize straight into a zero-padded binary conv (the
+    # way most users export): the normalisation runs as a 1x1 F32 layer so
+    # the conv pads the normalised value with 0, as ONNX does
+    net = Pre(Normalize([0.2860, 0.31, 0.5], [0.3530, 0.25, 0.2]), QConv2d(3, 16, 3, padding=1),
+              nn.BatchNorm2d(16), BinAct(), nn.MaxPool2d(2), QConv2d(16, 16, 3, padding=1),
+              nn.BatchNorm2d(16), BinAct(), nn.Flatten(), QLinear(16 * 4 * 4, 10),
+              nn.BatchNorm1d(10))
+    gen = seeded(net, 34)
+    x = torch.rand((N, 3, 8, 8), generator=gen)
+    torch_export("torch_normalize_pad", "pytorch", net, x, 13, False,
+                 "(x - mean) / std per channel into a zero-padded binary conv: the "
+                 "normalisation runs (1x1 F32 conv), the conv pads real zeros",
+                 verbose="normalised")
     # two linear layers with no quantizer between them
     net = Pre(nn.Identity(), QConv2d(1, 8, 3), nn.BatchNorm2d(8), BinAct(), nn.Flatten(),
               QLinear(8 * 6 * 6, 32), QLinear(32, 10))

@@ -202,6 +202,72 @@ static int any_pad(const struct qnn_layer_desc *l)
 	return l->pad[0] | l->pad[1] | l->pad[2] | l->pad[3];
 }
 
+/*
+ * A float input whose tracked map has an offset ((x - mean) / std) feeding
+ * a zero-padded conv: ONNX pads the normalised value with 0, which is the
+ * raw value mean, not 0. The normalisation is then run, not folded: a 1x1
+ * depthwise CONV2D with unit weights and the map as its F32 scale and bias
+ * (float, as the framework computes it), so the conv pads real zeros.
+ */
+static int f32_normalise(struct cv *cv, const Onnx__NodeProto *n, struct cv_value *xv)
+{
+	struct qnn_layer_desc l = { 0 };
+	struct cv_qweights qw;
+	struct cv_act *x = &xv->a, in;
+	uint32_t dims[4] = { 1, 1, 1, x->c };
+	double *w = malloc(x->c * sizeof(double) + 1);
+	float *s = malloc(x->c * sizeof(float) + 1), *b = malloc(x->c * sizeof(float) + 1);
+	char name[300];
+	int err = 0;
+
+	if (!w || !s || !b) {
+		free(w);
+		free(s);
+		free(b);
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	}
+	for (uint32_t c = 0; c < x->c; c++) {
+		w[c] = 1;
+		s[c] = (float)x->a[c];
+		b[c] = (float)x->b[c];
+	}
+	err = cv_quantize_weights(cv, n, w, x->c, 1, 1, 1, &qw);
+	if (!err) {
+		l.weights = cv_emit_weights(cv, &qw);
+		cv_qweights_free(&qw);
+		l.scale = l.weights < 0 ? l.weights : cv_emit_const(cv, QNN_DT_F32, QNN_ENC_NONE, 0, dims, s);
+		l.bias = l.scale < 0 ? l.scale : cv_emit_const(cv, QNN_DT_F32, QNN_ENC_NONE, 0, dims, b);
+		err = l.bias < 0 ? l.bias : 0;
+	}
+	free(w);
+	free(s);
+	free(b);
+	if (err)
+		return err;
+	snprintf(name, sizeof(name), "%.250s#normalised", xv->name);
+	l.op = QNN_OP_CONV2D;
+	l.name = name;
+	l.groups = x->c;
+	l.kernel[0] = l.kernel[1] = 1;
+	l.stride[0] = l.stride[1] = 1;
+	l.dilation[0] = l.dilation[1] = 1;
+	l.inputs[0] = x->tensor;
+	l.output = cv_emit_act_tensor(cv, name, QNN_DT_F32, QNN_ENC_NONE, 0, x->h, x->w, x->c);
+	if (l.output < 0)
+		return l.output;
+	err = cv_emit_layer(cv, &l);
+	if (err < 0)
+		return err;
+	in = *x;
+	x->tensor = l.output;
+	for (uint32_t c = 0; c < x->c; c++) {
+		x->a[c] = 1;
+		x->b[c] = 0;
+	}
+	verbose_layer(cv, &l, &in, x, NULL);
+	return 0;
+}
+
 /* Conv / Gemm / MatMul: a pending linear layer on a quantized activation. */
 static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 {
@@ -232,6 +298,22 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 		err = act_to_f32(cv, xv);
 		if (err)
 			return cv_node_fail(cv, n, "%s", cv->err);
+		xv = &cv->vals[xi];
+		x = &xv->a;
+	}
+	if (conv && x->dtype == QNN_DT_F32 && !x->pend && x->xpadv == 0 &&
+	    (W->ndim == 4 || W->ndim == 3)) {
+		struct qnn_layer_desc g = { 0 };
+		int offset = 0;
+
+		for (uint32_t c = 0; c < x->c; c++)
+			offset |= x->b[c] != 0;
+		err = offset ? geometry(cv, n, x, W->ndim == 3 ? 1 : (uint32_t)W->dims[2],
+					(uint32_t)W->dims[W->ndim - 1], &g, 0, NULL) : 0;
+		if (err)
+			return err;
+		if (offset && any_pad(&g) && (err = f32_normalise(cv, n, xv)))
+			return err;
 		xv = &cv->vals[xi];
 		x = &xv->a;
 	}
