@@ -1987,6 +1987,8 @@ static int lower_node(struct cv *cv, const Onnx__NodeProto *n)
 		return r < 0 ? r : 0;
 	if (n->n_output < 1)
 		return cv_node_fail(cv, n, "node without outputs");
+	if (n->n_input < 1 || !n->input[0][0])	/* every op below reads input 0 */
+		return cv_node_fail(cv, n, "input 0 is missing");
 	if (layout_op(n)) {	/* ops that read axis 1 as the channels, 2-3 as H, W */
 		struct cv_value *xv = cv_find(cv, n->input[0]);
 
