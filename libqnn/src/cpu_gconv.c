@@ -30,6 +30,13 @@
 #include "kern/kern.h"
 #include "layout.h"
 
+/* gcc's -O2 vectorizes only cheap loops: ask for it here (clang does anyway) */
+#if defined(__clang__)
+#define GCONV_VEC
+#else
+#define GCONV_VEC __attribute__((optimize("tree-vectorize")))
+#endif
+
 /* At most this many channels per group (above, the popcount path wins). */
 #define GCONV_MAX_CG 4
 /* A task decodes at most this many bytes of padded input rows. */
@@ -176,7 +183,7 @@ int cpu_gconv_prepare(struct qnn_model *m, struct qnn_layer *l, struct gconv_pla
 	return 0;
 }
 
-__attribute__((optimize("tree-vectorize")))
+GCONV_VEC
 static void codes_affine(int16_t *restrict d, const uint8_t *restrict cb, size_t n,
 			 int16_t la, int16_t lb)
 {
@@ -247,7 +254,7 @@ struct gconv_task {
 };
 
 /* acc[grp] += v[grp] * w[grp] for every group: the hot loop, in 16 bits when no sum can leave int16. */
-__attribute__((optimize("tree-vectorize")))
+GCONV_VEC
 static void macs16(int16_t *restrict acc, const int16_t *restrict v, const int16_t *restrict w,
 		   uint32_t g)
 {
@@ -255,7 +262,7 @@ static void macs16(int16_t *restrict acc, const int16_t *restrict v, const int16
 		acc[j] = (int16_t)(acc[j] + v[j] * w[j]);
 }
 
-__attribute__((optimize("tree-vectorize")))
+GCONV_VEC
 static void macs32(int32_t *restrict acc, const int16_t *restrict v, const int16_t *restrict w,
 		   uint32_t g)
 {
@@ -264,7 +271,7 @@ static void macs32(int32_t *restrict acc, const int16_t *restrict v, const int16
 }
 
 /* The (m, grp) sums back in channel order o = grp * og + m. */
-__attribute__((optimize("tree-vectorize")))
+GCONV_VEC
 static void unplane16(int32_t *d, const int16_t *a, uint32_t og, uint32_t g)
 {
 	for (uint32_t m = 0; m < og; m++)
@@ -272,7 +279,7 @@ static void unplane16(int32_t *d, const int16_t *a, uint32_t og, uint32_t g)
 			d[(size_t)j * og + m] = a[(size_t)m * g + j];
 }
 
-__attribute__((optimize("tree-vectorize")))
+GCONV_VEC
 static void unplane32(int32_t *d, const int32_t *a, uint32_t og, uint32_t g)
 {
 	for (uint32_t m = 0; m < og; m++)
