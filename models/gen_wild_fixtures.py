@@ -346,8 +346,26 @@ def torch_pools():
     gen = seeded(net, 22)
     x = torch.randint(0, 256, (N, 1, 8, 8), generator=gen, dtype=torch.uint8)
     torch_export("torch_avgpool_ceil", "pytorch", net, x, 13, False,
-                 "AveragePool ceil_mode whose last window hangs over the edge (divided by "
-                 "fewer taps): refused", refused="ceil_mode adds a partial window")
+                 "AveragePool ceil_mode whose last window hangs over the edge, divided by "
+                 "its taps inside (AVGPOOL AVG_VALID)", verbose="divided by the taps inside")
+    for name, pool, hw, flat, ref, note in (
+            ("torch_avgpool_excl", nn.AvgPool2d(3, 2, padding=1, count_include_pad=False), 9, 4,
+             None, "AveragePool padding 1 with count_include_pad=False: borders divided by "
+             "their taps inside"),
+            ("torch_avgpool_ceil_excl", nn.AvgPool2d(3, 2, padding=1, ceil_mode=True,
+                                                     count_include_pad=False), 10, 5, None,
+             "AveragePool ceil_mode + padding + count_include_pad=False: the overhang and "
+             "the borders divided by their taps inside"),
+            ("torch_avgpool_ceil_incl", nn.AvgPool2d(3, 2, padding=1, ceil_mode=True), 10, 5,
+             "ceil_mode with padding and count_include_pad=1",
+             "AveragePool ceil_mode + padding, count_include_pad=True (PyTorch's default): the "
+             "last window counts the padding but not the overhang; refused")):
+        net = Net(QConv2d(1, 8, 3), nn.BatchNorm2d(8), BinAct(), pool, nn.Flatten(),
+                  QLinear(8 * flat * flat, 6))
+        gen = seeded(net, 23)
+        x = torch.randint(0, 256, (N, 1, hw, hw), generator=gen, dtype=torch.uint8)
+        torch_export(name, "pytorch", net, x, 13, False, note, refused=ref,
+                     verbose=None if ref else "divided by the taps inside")
 
 
 def audit_refusals(rng):
@@ -426,6 +444,19 @@ def torch_float_inputs():
     torch_export("torch_normalize_quant", "pytorch", net, x, 13, False,
                  "(x - mean) / std per channel, ReLU, then an 8-bit Quant on the float input "
                  "(folded into float thresholds)")
+    # torchvision-style Normalize straight into a zero-padded binary conv (the
+    # way most users export): the normalisation runs as a 1x1 F32 layer so
+    # the conv pads the normalised value with 0, as ONNX does
+    net = Pre(Normalize([0.2860, 0.31, 0.5], [0.3530, 0.25, 0.2]), QConv2d(3, 16, 3, padding=1),
+              nn.BatchNorm2d(16), BinAct(), nn.MaxPool2d(2), QConv2d(16, 16, 3, padding=1),
+              nn.BatchNorm2d(16), BinAct(), nn.Flatten(), QLinear(16 * 4 * 4, 10),
+              nn.BatchNorm1d(10))
+    gen = seeded(net, 34)
+    x = torch.rand((N, 3, 8, 8), generator=gen)
+    torch_export("torch_normalize_pad", "pytorch", net, x, 13, False,
+                 "(x - mean) / std per channel into a zero-padded binary conv: the "
+                 "normalisation runs (1x1 F32 conv), the conv pads real zeros",
+                 verbose="normalised")
     # two linear layers with no quantizer between them
     net = Pre(nn.Identity(), QConv2d(1, 8, 3), nn.BatchNorm2d(8), BinAct(), nn.Flatten(),
               QLinear(8 * 6 * 6, 32), QLinear(32, 10))
@@ -712,6 +743,8 @@ def torch_heads():
                 return torch.softmax(y, dim=1).argmax(dim=1)
             if self.how == "topk":
                 return torch.topk(y, 3, dim=1).indices
+            if self.how == "logsoftmax":
+                return torch.log_softmax(y, dim=1)
             return torch.softmax(y, dim=1)
 
     def body():
@@ -719,11 +752,13 @@ def torch_heads():
                              QLinear(8 * 6 * 6, 10), nn.BatchNorm1d(10))
     for how, note, ref in (("argmax", "softmax then argmax(dim=1): Softmax dropped, TOPK k=1", None),
                            ("topk", "topk(3).indices: TOPK k=3 (values unused)", None),
-                           ("softmax", "a Softmax output: qnn computes no exp", "computes no exponentials")):
+                           ("softmax", "a Softmax output: SOFTMAX layer", None),
+                           ("logsoftmax", "a LogSoftmax output: SOFTMAX layer, log form", None)):
         net = PreU8(Head(body(), how))
         gen = seeded(net, 41)
         x = torch.randint(0, 256, (N, 1, 8, 8), generator=gen, dtype=torch.uint8)
-        torch_export(f"torch_{how}", "pytorch", net, x, 13, True, note, refused=ref)
+        torch_export(f"torch_{how}", "pytorch", net, x, 13, how not in ("softmax", "logsoftmax"),
+                     note, refused=ref)
 
     class Reduce(nn.Module):
         def __init__(self):
@@ -746,6 +781,171 @@ def torch_heads():
     torch_export("torch_reduce", "pytorch", net, x, 13, False,
                  "mean over (2, 3) (ReduceMean, keepdims 0) and amax over (2, 3) (ReduceMax) "
                  "of feature maps, added (different scales: in float)")
+
+
+def new_constructs(rng):
+    """Concat, 1-D convs, depthwise/grouped convs, Gemm transA, Split/Resize
+    refusals: hand-built graphs (numpy reference) and PyTorch exports."""
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+    from qlayers import BinAct, QConv2d, QLinear, binarize_weight
+    PreU8, _ = _torch_helpers()
+
+    # QONNX: Concat of a bipolar map, itself again and a 2-bit map (mixed
+    # types: read as F32), then a binary conv; numpy reference
+    x = rng.integers(0, 256, (N, 2, 6, 6)).astype(np.uint8)
+    wa = rng.choice([-1.0, 1.0], (4, 2, 3, 3))
+    wb = rng.choice([-1.0, 1.0], (3, 2, 3, 3))
+    wc = rng.choice([-1.0, 1.0], (5, 11, 3, 3))
+    ba = rng.normal(size=4) * 3
+    a1 = Q.bipolar_quant(Q.conv(x.astype(np.float64), wa, pad=1) + ba.reshape(1, 4, 1, 1), 1.0)
+    a2 = Q.quant(Q.conv(x.astype(np.float64), wb, pad=1) / 64.0, 1.0, 0.0, 2, 0, 0)
+    cat = np.concatenate([a1, a1, a2], axis=1)
+    ref = Q.conv(cat, wc)
+    nodes = [node("Cast", ["x"], ["xf"], to=TensorProto.FLOAT),
+             node("Conv", ["xf", "wa"], ["ca"], pads=[1, 1, 1, 1]), node("Add", ["ca", "ba"], ["cab"]),
+             node("BipolarQuant", ["cab", "one"], ["a1"], domain=QD),
+             node("Conv", ["xf", "wb"], ["cb"], pads=[1, 1, 1, 1]), node("Div", ["cb", "k64"], ["cbd"]),
+             qnode(["cbd", "one", "z0", "two"], "a2", signed=0),
+             node("Concat", ["a1", "a1", "a2"], ["cat"], axis=1),
+             node("Conv", ["cat", "wc"], ["y"])]
+    inits = [c("wa", wa), c("wb", wb), c("wc", wc), c("ba", ba.reshape(1, 4, 1, 1)), c("one", 1.0),
+             c("k64", 64.0), c("z0", 0.0), c("two", 2.0)]
+    m = model(nodes, inits, vi("x", TensorProto.UINT8, [None, 2, 6, 6]),
+              vi("y", TensorProto.FLOAT, [None, 5, 4, 4]))
+    save("qonnx_concat_mixed", "qonnx", m, nhwc(x), nhwc(ref), False,
+         "Concat (axis 1) of a bipolar map, the same map again and a 2-bit map: mixed types "
+         "read as F32, CONCAT x2, then a binary conv", verbose="concat")
+
+    # PyTorch: DenseNet-style torch.cat of binary maps (one type: CONCAT on
+    # bits), and a cat of two convs' raw sums (I32) before batch-norm + sign
+    class Dense(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c1, self.b1 = QConv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8)
+            self.c2, self.b2 = QConv2d(8, 6, 3, padding=1), nn.BatchNorm2d(6)
+            self.c3, self.c4 = QConv2d(14, 5, 3), QConv2d(14, 3, 3)
+            self.b3 = nn.BatchNorm2d(8)
+            self.q = BinAct()
+            self.fc = QLinear(8 * 4 * 4, 6)
+
+        def forward(self, x):
+            x = x.to(self.c1.weight.dtype)
+            a = self.q(self.b1(self.c1(x)))
+            b = self.q(self.b2(self.c2(a)))
+            d = torch.cat([a, b], 1)                      # bipolar + bipolar
+            e = torch.cat([self.c3(d), self.c4(d)], 1)    # raw sums (I32)
+            e = self.q(self.b3(e))
+            return self.fc(torch.flatten(e, 1))
+    net = Dense()
+    gen = seeded(net, 51)
+    x = torch.randint(0, 256, (N, 1, 6, 6), generator=gen, dtype=torch.uint8)
+    torch_export("torch_cat_dense", "pytorch", net, x, 13, False,
+                 "torch.cat of binary maps (DenseNet-style, CONCAT on bits) and of two convs' "
+                 "raw sums before batch-norm + Sign (CONCAT on I32)", verbose="concat")
+
+    # ONNX: 1-D conv on a [N, C, L] uint8 signal; numpy reference
+    x1 = rng.integers(0, 256, (N, 2, 16)).astype(np.uint8)
+    w = rng.choice([-1.0, 1.0], (4, 2, 3))
+    w2 = rng.choice([-1.0, 1.0], (3, 4, 5))
+    a = Q.bipolar_quant(Q.conv(x1[:, :, None, :].astype(np.float64), w[:, :, None, :]) - 300.0, 1.0)
+    ref = Q.conv(a, w2[:, :, None, :], stride=(1, 2), pad=(0, 2, 0, 2))[:, :, 0, :]
+    nodes = [node("Cast", ["x"], ["xf"], to=TensorProto.FLOAT),
+             node("Conv", ["xf", "w"], ["c1"]), node("Sub", ["c1", "k"], ["c1s"]),
+             node("BipolarQuant", ["c1s", "one"], ["a1"], domain=QD),
+             node("Conv", ["a1", "w2"], ["y"], strides=[2], pads=[2, 2])]
+    m = model(nodes, [c("w", w), c("w2", w2), c("k", 300.0), c("one", 1.0)],
+              vi("x", TensorProto.UINT8, [None, 2, 16]), vi("y", TensorProto.FLOAT, [None, 3, 7]))
+    save("onnx_conv1d", "onnx", m, x1.transpose(0, 2, 1), ref.transpose(0, 2, 1), False,
+         "1-D convs on an [N, C, L] signal (1 x L x C in qnn): BipolarQuant between, stride 2, "
+         "pads 2 (ones: the bipolar value's own padding is zero bits -> ZERO_PAD)")
+
+    # PyTorch: Conv1d / BatchNorm1d / MaxPool1d / AvgPool1d / Flatten / Linear
+    class QConv1d(nn.Conv1d):
+        def forward(self, x):
+            return F.conv1d(x, binarize_weight(self.weight), None, self.stride, self.padding,
+                            self.dilation, self.groups)
+
+    class Net1d(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c1, self.b1 = QConv1d(3, 8, 5, padding=2, bias=False), nn.BatchNorm1d(8)
+            self.c2, self.b2 = QConv1d(8, 8, 3, stride=2, bias=False), nn.BatchNorm1d(8)
+            self.q = BinAct()
+            self.fc = QLinear(8 * 3, 4)
+
+        def forward(self, x):
+            x = x.to(self.c1.weight.dtype)
+            a = F.max_pool1d(self.q(self.b1(self.c1(x))), 2)
+            a = self.q(self.b2(self.c2(a)))
+            a = F.avg_pool1d(a, 2)
+            return self.fc(torch.flatten(a, 1))
+    net = Net1d()
+    gen = seeded(net, 52)
+    with torch.no_grad():
+        for cv_ in (net.c1, net.c2):
+            cv_.weight.copy_(torch.rand(cv_.weight.shape, generator=gen) * 2 - 1)
+    x = torch.randint(0, 256, (N, 3, 28), generator=gen, dtype=torch.uint8)
+    torch_export("torch_conv1d", "pytorch", net, x, 13, False,
+                 "Conv1d + BatchNorm1d + Sign, MaxPool1d, strided Conv1d, AvgPool1d, flatten, "
+                 "Linear", qnn_in=x.numpy().transpose(0, 2, 1).copy())
+
+    # PyTorch: depthwise (groups = C) and grouped (4 channels per group) binary convs
+    class DW(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c1, self.b1 = QConv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16)
+            self.dw, self.b2 = QConv2d(16, 16, 3, padding=1, groups=16), nn.BatchNorm2d(16)
+            self.gc, self.b3 = QConv2d(16, 32, 3, groups=4, stride=2), nn.BatchNorm2d(32)
+            self.q = BinAct()
+            self.fc = QLinear(32 * 3 * 3, 5)
+
+        def forward(self, x):
+            x = x.to(self.c1.weight.dtype)
+            a = self.q(self.b1(self.c1(x)))
+            a = self.q(self.b2(self.dw(a)))
+            a = self.q(self.b3(self.gc(a)))
+            return self.fc(torch.flatten(a, 1))
+    net = DW()
+    gen = seeded(net, 53)
+    x = torch.randint(0, 256, (N, 1, 8, 8), generator=gen, dtype=torch.uint8)
+    torch_export("torch_depthwise", "pytorch", net, x, 13, False,
+                 "depthwise 3x3 (groups 16, zero padding of a bipolar map) and grouped conv "
+                 "(4 groups, 4 channels each, x2 multiplier): libqnn's cpu_gconv.c")
+
+    # ONNX: Gemm transA=1 on a Transpose (perm 1,0) of the flattened map
+    x = rng.integers(0, 256, (N, 1, 6, 6)).astype(np.uint8)
+    w1 = rng.choice([-1.0, 1.0], (4, 1, 3, 3))
+    wg = rng.choice([-1.0, 1.0], (64, 7))
+    a = Q.bipolar_quant(Q.conv(x.astype(np.float64), w1) - 0.5, 1.0)
+    ref = a.reshape(N, -1) @ wg
+    nodes = [node("Cast", ["x"], ["xf"], to=TensorProto.FLOAT), node("Conv", ["xf", "w1"], ["c1"]),
+             node("Sub", ["c1", "half"], ["c1s"]),
+             node("BipolarQuant", ["c1s", "one"], ["a1"], domain=QD),
+             node("Flatten", ["a1"], ["f"]), node("Transpose", ["f"], ["ft"], perm=[1, 0]),
+             node("Gemm", ["ft", "wg"], ["y"], transA=1)]
+    m = model(nodes, [c("w1", w1), c("wg", wg), c("half", 0.5), c("one", 1.0)],
+              vi("x", TensorProto.UINT8, [None, 1, 6, 6]), vi("y", TensorProto.FLOAT, [None, 7]))
+    save("onnx_gemm_transA", "onnx", m, nhwc(x), ref, False,
+         "Gemm transA=1 reading a Transpose (perm 1,0) of the flattened map (as onnx "
+         "optimizers fuse it): no data moves")
+
+    # refused by name: Split and Resize of activations
+    x = rng.integers(0, 256, (N, 1, 6, 6)).astype(np.uint8)
+    nodes = [node("Cast", ["x"], ["xf"], to=TensorProto.FLOAT), node("Conv", ["xf", "w1"], ["c1"]),
+             node("Split", ["c1"], ["s1", "s2"], axis=1), node("Sign", ["s1"], ["y"])]
+    m = model(nodes, [c("w1", w1)], vi("x", TensorProto.UINT8, [None, 1, 6, 6]),
+              vi("y", TensorProto.FLOAT, [None, 2, 4, 4]), opset=11, domains=())
+    save("onnx_split", "onnx", m, nhwc(x), None, False, "Split of an activation: refused",
+         refused="Split of an activation is not supported")
+    nodes = [node("Cast", ["x"], ["xf"], to=TensorProto.FLOAT), node("Conv", ["xf", "w1"], ["c1"]),
+             node("Resize", ["c1", "", "sc"], ["r"], mode="nearest"), node("Sign", ["r"], ["y"])]
+    m = model(nodes, [c("w1", w1), c("sc", [1.0, 1.0, 2.0, 2.0])],
+              vi("x", TensorProto.UINT8, [None, 1, 6, 6]),
+              vi("y", TensorProto.FLOAT, [None, 4, 8, 8]), domains=())
+    save("onnx_resize", "onnx", m, nhwc(x), None, False, "Resize (nearest, x2): refused",
+         refused="Resize (interpolation) is not supported")
 
 
 def torch_prelu():
@@ -855,19 +1055,12 @@ def qonnx_ops(rng):
          "PRelu with a negative slope before Sign: not monotone, refused",
          refused="only positive slopes")
     nodes = [node("Cast", ["x"], ["xf"], to=TensorProto.FLOAT), node("Conv", ["xf", "w1"], ["c1"]),
-             node("Sign", ["c1"], ["s"]), node("Concat", ["s", "s"], ["y"], axis=1)]
+             node("Sign", ["c1"], ["s"]), node("Concat", ["s", "s"], ["y"], axis=2)]
     m = model(nodes, [c("w1", w1)], vi("x", TensorProto.UINT8, [None, 1, 6, 6]),
-              vi("y", TensorProto.FLOAT, [None, 8, 4, 4]), domains=())
-    save("onnx_concat", "onnx", m, nhwc(x), None, False, "Concat of activations: not yet",
-         refused="(Concat)")
-    x1 = rng.integers(0, 256, (N, 2, 16)).astype(np.uint8)
-    nodes = [node("Cast", ["x"], ["xf"], to=TensorProto.FLOAT),
-             node("Conv", ["xf", "w"], ["c1"]), node("Sign", ["c1"], ["y"])]
-    m = model(nodes, [c("w", rng.choice([-1.0, 1.0], (4, 2, 3)))],
-              vi("x", TensorProto.UINT8, [None, 2, 16]), vi("y", TensorProto.FLOAT, [None, 4, 14]),
-              domains=())
-    save("onnx_conv1d", "onnx", m, x1.transpose(0, 2, 1), None, False, "1-D conv: not yet",
-         refused="rank 3")
+              vi("y", TensorProto.FLOAT, [None, 4, 8, 4]), domains=())
+    save("onnx_concat_h", "onnx", m, nhwc(x), None, False, "Concat along H: refused (channels only)",
+         refused="Concat along axis 2")
+    new_constructs(rng)
 
 
 # ------------------------------------------------------------ opset rewrites

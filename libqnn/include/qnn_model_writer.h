@@ -40,10 +40,16 @@ enum qnn_op {
 	QNN_OP_FLATTEN = 9,	/* N x H x W x C -> N x 1 x 1 x HWC */
 	QNN_OP_TOPK = 10,	/* F32/I32 N x 1 x 1 x C -> I32 indices, k of them */
 	QNN_OP_QUANTIZE = 11,	/* F32 -> U8/I8 (scale, round half even) */
+	QNN_OP_CONCAT = 12,	/* x (C1), y (C2) of one type and H x W -> C1 + C2 channels */
+	QNN_OP_SOFTMAX = 13,	/* F32 -> F32 softmax over the channels of each pixel */
 };
 
 /* enum qnn_layer_flags */
 #define QNN_LAYER_ZERO_PAD (1u << 0)	/* bipolar input: padding means 0, not +1 */
+/* AVGPOOL: divide by the window's taps inside the input (docs/model-format.md) */
+#define QNN_LAYER_AVG_VALID (1u << 1)
+/* SOFTMAX: log-softmax (x - max - log sum exp(x - max)) */
+#define QNN_LAYER_SOFTMAX_LOG (1u << 2)
 
 struct qnn_writer;
 

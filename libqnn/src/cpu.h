@@ -51,6 +51,7 @@ enum conv_mode {
 	CONV_DENSE,	/* taps packed bit-dense (few channels) */
 	CONV_FLOAT,	/* F32 input */
 	CONV_INT8,	/* U8/I8 input, small window: i16gemm on byte values */
+	CONV_GROUPED,	/* few channels per group: cpu_gconv.c */
 };
 
 struct conv_plan {
@@ -126,6 +127,7 @@ struct conv_plan {
 	 */
 	int bpad;
 	size_t bpad_rows;
+	struct gconv_plan *gconv;	/* CONV_GROUPED: the whole plan */
 };
 
 size_t cpu_conv_scratch(const struct qnn_model *m, const struct qnn_layer *l);

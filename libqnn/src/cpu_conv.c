@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "cpu.h"
+#include "cpu_gconv.h"
 #include "layout.h"
 
 #define RPT_MAX 64	/* rows per task: im2col + accumulators stay in L1/L2 */
@@ -61,6 +62,8 @@ size_t cpu_conv_scratch(const struct qnn_model *m, const struct qnn_layer *l)
 	const struct conv_plan *p = l->conv;
 
 	(void)m;
+	if (p->mode == CONV_GROUPED)
+		return cpu_gconv_scratch(p->gconv);
 	if (p->mode == CONV_FLOAT)
 		return (size_t)p->o * sizeof(float);
 	return strip_at(p) + (p->bpad ? p->bpad_rows * p->geom.w * p->pixw * 8 : 0);
@@ -88,6 +91,7 @@ void cpu_conv_free(struct conv_plan *p)
 	free(p->psign);
 	free(p->wdc);
 	free(p->dc_off);
+	cpu_gconv_free(p->gconv);
 	free(p);
 }
 
@@ -378,6 +382,12 @@ int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t
 	p->pb = wt->bits;
 	gw = qnn_lay_cw(p->cg);
 
+	if (cpu_gconv_wanted(m, l)) {
+		p->mode = CONV_GROUPED;
+		if (cpu_gconv_prepare(m, l, &p->gconv))
+			goto nomem;
+		return 0;
+	}
 	if (x->dtype == QNN_DT_F32) {
 		p->mode = CONV_FLOAT;
 		p->wf = malloc((size_t)p->o * p->taps * p->cg * sizeof(float));
@@ -1444,6 +1454,10 @@ void cpu_conv_run(struct cpu_exec *e)
 	size_t rows = (size_t)e->batch * p->ho * p->wo;
 	unsigned int threads = e->inline_worker >= 0 ? 1 : qnn_pool_threads(e->m->ctx->pool);
 
+	if (p->mode == CONV_GROUPED) {
+		cpu_gconv_run(e);
+		return;
+	}
 	if (p->mode == CONV_FLOAT) {
 		struct fconv_task ft = { e, e->ptr[l->in[0]], e->ptr[l->out] };
 

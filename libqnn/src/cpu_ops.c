@@ -199,6 +199,40 @@ static void bits_max(uint64_t *a, const uint64_t *x, unsigned int bits, uint32_t
 }
 
 /* one task per output row of one image: a single image still splits */
+/* Taps of window i along one axis that lie inside the input (AVG_VALID). */
+static uint64_t axis_taps(uint32_t i, uint32_t s, uint32_t k, uint32_t p0, uint32_t in)
+{
+	uint64_t lo = (uint64_t)i * s, n = 0;
+
+	for (uint32_t t = 0; t < k; t++)
+		n += lo + t >= p0 && lo + t < (uint64_t)p0 + in;
+	return n;
+}
+
+static uint64_t gcd64(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* The least common multiple of axis_taps over all n windows of an axis. */
+static uint64_t axis_lcm(uint32_t n, uint32_t s, uint32_t k, uint32_t p0, uint32_t in)
+{
+	uint64_t l = 1;
+
+	for (uint32_t i = 0; i < n && l <= INT32_MAX; i++) {
+		uint64_t t = axis_taps(i, s, k, p0, in);
+
+		l = l / gcd64(l, t) * t;
+	}
+	return l;
+}
+
 static void pool_image(void *arg, size_t task, unsigned int worker)
 {
 	struct cpu_exec *e = arg;
@@ -208,11 +242,26 @@ static void pool_image(void *arg, size_t task, unsigned int worker)
 	uint32_t oy = (uint32_t)(task % o->h);
 	const uint8_t *in = (const uint8_t *)e->ptr[l->in[0]] + n * x->bytes;
 	uint8_t *out = (uint8_t *)e->ptr[l->out] + n * o->bytes;
+	/*
+	 * AVG_VALID: a window of cy x cx taps inside the input is divided by
+	 * cy*cx: F32 outputs directly, I32 sums are multiplied by (Ly/cy)(Lx/cx)
+	 * (Ly, Lx: lcm of the counts along each axis), exact integers whose
+	 * common divisor Ly*Lx the converter puts into the scale.
+	 */
+	int valid = l->op == QNN_OP_AVGPOOL && (l->flags & QNN_LAYER_AVG_VALID);
+	uint64_t cy = valid ? axis_taps(oy, l->sh, l->kh, l->pt, x->h) : 1, ly = 1, lx = 1;
 
 	(void)worker;
+	if (valid) {
+		ly = axis_lcm(o->h, l->sh, l->kh, l->pt, x->h);
+		lx = axis_lcm(o->w, l->sw, l->kw, l->pl, x->w);
+	}
 	{
 		for (uint32_t ox = 0; ox < o->w; ox++) {
 			size_t opix = (size_t)oy * o->w + ox;
+			uint64_t cx = valid ? axis_taps(ox, l->sw, l->kw, l->pl, x->w) : 1;
+			int64_t mul = (int64_t)(ly / cy * (lx / cx));
+			double div = valid ? (double)(cy * cx) : (double)l->kh * l->kw;
 			int first = 1;
 
 			if (l->op != QNN_OP_MAXPOOL) {
@@ -238,8 +287,11 @@ static void pool_image(void *arg, size_t task, unsigned int worker)
 						}
 					if (x->dtype != QNN_DT_F32)
 						s = (double)si;
+					if (valid && x->dtype != QNN_DT_F32)
+						si = si > INT64_MAX / mul ? INT64_MAX :
+						     si < INT64_MIN / mul ? INT64_MIN : si * mul;
 					if (o->dtype == QNN_DT_F32)
-						((float *)out)[opix * o->c + c] = (float)(s / ((double)l->kh * l->kw));
+						((float *)out)[opix * o->c + c] = (float)(s / div);
 					else	/* saturated, as the conv's I32 transform */
 						((int32_t *)out)[opix * o->c + c] = si > INT32_MAX ? INT32_MAX :
 							si < INT32_MIN ? INT32_MIN : (int32_t)si;
@@ -350,6 +402,53 @@ static void misc_image(void *arg, size_t n, unsigned int worker)
 										   ival(y, in2, p, c));
 				else
 					((float *)out)[p * o->c + c] = fval(x, in, p, c) + fval(y, in2, p, c);
+			}
+		break;
+	}
+	case QNN_OP_SOFTMAX:
+		/*
+		 * In double, from the largest value (no overflow), rounded once to
+		 * float: within an ulp of the exact result. NaN in, NaN out.
+		 */
+		for (size_t p = 0; p < pixels; p++) {
+			const float *v = (const float *)in + p * x->c;
+			float *d = (float *)out + p * o->c;
+			double mx = -INFINITY, sum = 0;
+
+			for (uint32_t c = 0; c < x->c; c++)
+				mx = v[c] > mx || isnan(v[c]) ? v[c] : mx;
+			for (uint32_t c = 0; c < x->c; c++)
+				sum += exp((double)v[c] - mx);
+			for (uint32_t c = 0; c < x->c; c++)
+				d[c] = (float)(l->flags & QNN_LAYER_SOFTMAX_LOG ?
+					       (double)v[c] - mx - log(sum) : exp((double)v[c] - mx) / sum);
+		}
+		break;
+	case QNN_OP_CONCAT: {
+		/* channels of x, then those of y, per pixel (and per plane) */
+		const struct qnn_tensor *y = &m->t[l->in[1]];
+		const uint8_t *in2 = (const uint8_t *)e->ptr[l->in[1]] + n * y->bytes;
+
+		if (x->dtype != QNN_DT_BITS) {
+			size_t ex = x->pix_bytes / x->c;
+
+			for (size_t p = 0; p < pixels; p++) {
+				memcpy(out + p * o->pix_bytes, in + p * x->pix_bytes, x->pix_bytes);
+				memcpy(out + p * o->pix_bytes + x->c * ex, in2 + p * y->pix_bytes,
+				       y->pix_bytes);
+			}
+			break;
+		}
+		memset(out, 0, o->bytes);
+		for (size_t p = 0; p < pixels; p++)
+			for (unsigned int b = 0; b < x->bits; b++) {
+				uint64_t *dp = (uint64_t *)out + qnn_lay_pix(p, o->bits, o->cw) +
+					       qnn_lay_plane(b, o->cw);
+
+				insert_bits(dp, o->cw, 0, (const uint64_t *)in + qnn_lay_pix(p, x->bits, x->cw) +
+					    qnn_lay_plane(b, x->cw), x->c);
+				insert_bits(dp, o->cw, x->c, (const uint64_t *)in2 +
+					    qnn_lay_pix(p, y->bits, y->cw) + qnn_lay_plane(b, y->cw), y->c);
 			}
 		break;
 	}

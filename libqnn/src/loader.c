@@ -35,9 +35,10 @@ static const char *const sec_names[] = {
 
 static const char *const op_names[] = {
 	"?", "conv2d", "dense", "maxpool", "avgpool", "global_avgpool", "add",
-	"threshold", "dequant", "flatten", "topk", "quantize",
+	"threshold", "dequant", "flatten", "topk", "quantize", "concat",
+	"softmax",
 };
-#define NUM_OPS 11
+#define NUM_OPS 13
 
 const char *qnn_op_name(uint32_t op);
 const char *qnn_op_name(uint32_t op)
@@ -693,6 +694,22 @@ static int check_layer(struct lctx *c, struct qnn_layer *l)
 			return LFAIL(c, -EINVAL, "output must be I32 for integer inputs, else F32");
 		return check_out(c, o, x->h, x->w, x->c);
 	}
+	case QNN_OP_SOFTMAX:
+		if (x->dtype != QNN_DT_F32 || o->dtype != QNN_DT_F32)
+			return LFAIL(c, -EINVAL, "softmax maps F32 to F32");
+		return check_out(c, o, x->h, x->w, x->c);
+	case QNN_OP_CONCAT: {
+		const struct qnn_tensor *y = &m->t[l->in[1]];
+
+		if (y->h != x->h || y->w != x->w)
+			return LFAIL(c, -EINVAL, "inputs differ in height or width");
+		if (y->dtype != x->dtype || y->enc != x->enc || y->bits != x->bits ||
+		    o->dtype != x->dtype || o->enc != x->enc || o->bits != x->bits)
+			return LFAIL(c, -EINVAL, "inputs and output must have one type");
+		if ((uint64_t)x->c + y->c > QNNF_MAX_C)
+			return LFAIL(c, -E2BIG, "%u + %u channels over the limit", x->c, y->c);
+		return check_out(c, o, x->h, x->w, x->c + y->c);
+	}
 	case QNN_OP_THRESHOLD:	/* I32 with I32 thresholds, or F32 with F32 ones */
 		if ((x->dtype != QNN_DT_I32 && x->dtype != QNN_DT_F32) || o->dtype != QNN_DT_BITS)
 			return LFAIL(c, -EINVAL, "threshold maps I32 or F32 to BITS");
@@ -769,7 +786,7 @@ static const uint8_t op_fields[NUM_OPS + 1] = {
 	[QNN_OP_QUANTIZE] = F_S | F_B,
 };
 static const uint8_t op_nin[NUM_OPS + 1] = {
-	0, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1,
+	0, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 2, 1,
 };
 
 static int parse_layers(struct parser *p)
@@ -806,10 +823,14 @@ static int parse_layers(struct parser *p)
 		if (!all_zero(e + QL_RESERVED, QNNF_LAYER_SIZE - QL_RESERVED))
 			return LFAIL(&c, -EBADMSG, "reserved bytes not zero");
 		l->flags = qnnf_rd32(e + QL_FLAGS);
-		if (l->flags & ~QNN_LAYER_ZERO_PAD)
+		if (l->flags & ~(QNN_LAYER_ZERO_PAD | QNN_LAYER_AVG_VALID | QNN_LAYER_SOFTMAX_LOG))
 			return LFAIL(&c, -EBADMSG, "flags 0x%x unknown", l->flags);
-		if (l->flags && l->op != QNN_OP_CONV2D)
+		if ((l->flags & QNN_LAYER_ZERO_PAD) && l->op != QNN_OP_CONV2D)
 			return LFAIL(&c, -EINVAL, "ZERO_PAD only applies to conv2d");
+		if ((l->flags & QNN_LAYER_AVG_VALID) && l->op != QNN_OP_AVGPOOL)
+			return LFAIL(&c, -EINVAL, "AVG_VALID only applies to avgpool");
+		if ((l->flags & QNN_LAYER_SOFTMAX_LOG) && l->op != QNN_OP_SOFTMAX)
+			return LFAIL(&c, -EINVAL, "SOFTMAX_LOG only applies to softmax");
 		l->n_in = qnnf_rd32(e + QL_NIN);
 		if (l->n_in != op_nin[l->op])
 			return LFAIL(&c, -EINVAL, "n_inputs %u, this op takes %u", l->n_in, op_nin[l->op]);

@@ -8,7 +8,7 @@
 
 #include "qnn_test.h"
 
-#define NUM_MODELS 4
+#define NUM_MODELS 5
 
 /*
  * 0: U8 8x8x3 -> conv 3x3 (16, thresholds) -> maxpool 2 -> conv 3x3 W1A1 ZERO_PAD
@@ -153,6 +153,43 @@ static inline int build_model(int which, void **buf, size_t *size, uint64_t seed
 		qnn_writer_add_output(w, a);
 		qnn_writer_add_output(w, b);
 		qnn_writer_add_output(w, d);
+		break;
+	}
+	case 4: {
+		/* issue 10's ops: depthwise conv (cpu_gconv.c), AVG_VALID pool, CONCAT, SOFTMAX */
+		struct qnn_layer_desc l;
+		int a, b, c, d, e, f;
+
+		x = T("x", QNN_DT_BITS, QNN_ENC_BIPOLAR, 1, 5, 5, 8);
+		a = T("dw", QNN_DT_BITS, QNN_ENC_BIPOLAR, 1, 5, 5, 8);
+		b = T("cat", QNN_DT_BITS, QNN_ENC_BIPOLAR, 1, 5, 5, 16);
+		c = T("avg", QNN_DT_I32, 0, 0, 3, 3, 16);
+		d = T("flat", QNN_DT_I32, 0, 0, 1, 1, 144);
+		e = T("f", QNN_DT_F32, 0, 0, 1, 1, 144);
+		f = T("p", QNN_DT_F32, 0, 0, 1, 1, 144);
+		l = (struct qnn_layer_desc){ .sz = sizeof(l), .name = "dw", .op = QNN_OP_CONV2D,
+			.inputs = { x }, .output = a, .weights = RANDW("w", QNN_ENC_BIPOLAR, 1, 8, 3, 3, 1),
+			.thresholds = THRESH("t", 8, 1, -3, 3), .stride = { 1, 1 }, .pad = { 1, 1, 1, 1 },
+			.dilation = { 1, 1 }, .groups = 8, .flags = QNN_LAYER_ZERO_PAD };
+		qnn_writer_add_layer(w, &l);
+		l = (struct qnn_layer_desc){ .sz = sizeof(l), .name = "cat", .op = QNN_OP_CONCAT,
+			.inputs = { x, a }, .output = b };
+		qnn_writer_add_layer(w, &l);
+		l = (struct qnn_layer_desc){ .sz = sizeof(l), .name = "avg", .op = QNN_OP_AVGPOOL,
+			.inputs = { b }, .output = c, .kernel = { 3, 3 }, .stride = { 2, 2 },
+			.pad = { 1, 1, 1, 1 }, .flags = QNN_LAYER_AVG_VALID };
+		qnn_writer_add_layer(w, &l);
+		l = (struct qnn_layer_desc){ .sz = sizeof(l), .name = "flat", .op = QNN_OP_FLATTEN,
+			.inputs = { c }, .output = d };
+		qnn_writer_add_layer(w, &l);
+		l = (struct qnn_layer_desc){ .sz = sizeof(l), .name = "deq", .op = QNN_OP_DEQUANT,
+			.inputs = { d }, .output = e };
+		qnn_writer_add_layer(w, &l);
+		l = (struct qnn_layer_desc){ .sz = sizeof(l), .name = "sm", .op = QNN_OP_SOFTMAX,
+			.inputs = { e }, .output = f, .flags = QNN_LAYER_SOFTMAX_LOG };
+		qnn_writer_add_layer(w, &l);
+		qnn_writer_add_input(w, x);
+		qnn_writer_add_output(w, f);
 		break;
 	}
 	}

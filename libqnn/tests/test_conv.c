@@ -430,5 +430,67 @@ int main(void)
 		}
 		qnn_ctx_destroy(ctx);
 	}
+	/*
+	 * Grouped and depthwise convs with few channels per group (cpu_gconv.c:
+	 * decoded values, 16- or 32-bit sums): every input kind and encoding up
+	 * to 8 bits, depthwise, channel multipliers, ZERO_PAD, all outputs.
+	 */
+	{
+		struct qnn_ctx *ctx;
+		const int gcases = 80;
+		int bad = 0, first_bad = -1;
+
+		qnn_ctx_create(NULL, &ctx, NULL, 0);
+		for (int k = 0; k < gcases; k++) {
+			uint64_t s = 0x6c0 + (uint64_t)k * 104729;
+			struct cfg c;
+			uint32_t g;
+
+			make_cfg(&s, &c, k);
+			if (c.dense) {
+				c.dense = 0;
+				c.kh = c.kw = 1;
+				c.pt = c.pl = c.pb = c.pr = 0;
+			}
+			if (c.in_kind == 3)
+				c.in_kind = 0;
+			if (c.in_kind == 0 && k % 5 == 4)
+				rnd_enc(&s, &c.aenc, &c.abits, 8);
+			if (k % 4 == 3)
+				rnd_enc(&s, &c.wenc, &c.wbits, 8);
+			g = (uint32_t)rndi(&s, 2, 70);
+			c.g = g;
+			c.c = g * (uint32_t)(k % 3 ? 1 : rndi(&s, 1, k % 2 ? 4 : 9));
+			c.o = g * (uint32_t)(k % 2 ? 1 : rndi(&s, 1, 3));
+			if (c.out_kind == 2 && c.in_kind == 3)
+				c.out_kind = 0;
+			if (!run_case(ctx, &c, s, "auto")) {
+				bad++;
+				if (first_bad < 0)
+					first_bad = k;
+			}
+		}
+		ok(!bad, "grouped/depthwise conv vs integer reference, %d random cases (%d failed, first %d)",
+		   gcases, bad, first_bad);
+		{
+			/* the shape, smaller: 3x3 depthwise, bipolar, ZERO_PAD, BITS out */
+			struct cfg c = {
+				.aenc = QNN_ENC_BIPOLAR, .abits = 1, .wenc = QNN_ENC_BIPOLAR, .wbits = 1,
+				.n = 2, .h = 8, .w = 8, .c = 256, .o = 256, .kh = 3, .kw = 3, .sh = 1, .sw = 1,
+				.pt = 1, .pl = 1, .pb = 1, .pr = 1, .dh = 1, .dw = 1, .g = 256, .zero_pad = 1,
+				.out_kind = 1, .obits = 1, .oenc = QNN_ENC_BIPOLAR, .use_neg = 1,
+			};
+
+			ok(run_case(ctx, &c, 4242, "auto"), "depthwise 3x3 over 8x8x256, ZERO_PAD, bipolar out");
+			c.zero_pad = 0;
+			c.aenc = QNN_ENC_SIGNED;
+			c.abits = 8;
+			c.wenc = QNN_ENC_SIGNED;
+			c.wbits = 8;
+			c.out_kind = 0;
+			ok(run_case(ctx, &c, 4243, "auto"), "depthwise 3x3 over 8x8x256, 8-bit signed x 8-bit signed, I32 out");
+		}
+		qnn_ctx_destroy(ctx);
+	}
 	return done_testing();
 }

@@ -232,6 +232,172 @@ static void test_avgpool(uint64_t *s)
 	}
 }
 
+/*
+ * AVG_VALID: 3x3 stride 2 over 5x7 with pads t1 l1 b2 r2 (count_include_pad
+ * = 0 plus a ceil_mode overhang): F32 = sum / taps inside the input; I32 =
+ * sum * (L / taps), L the product of the per-axis lcms, computed here from
+ * the windows' tap counts.
+ */
+static void test_avgpool_valid(uint64_t *s)
+{
+	enum { H = 5, W = 7, C = 3, HO = 3, WO = 4 };
+	struct qnn_tensor_desc xd = tdesc("x", QNN_DT_I32, 0, 0, 1, H, W, C);
+	int32_t v[H * W * C], outi[HO * WO * C];
+	float outf[HO * WO * C];
+	const void *ins[1] = { v };
+	long cy[HO], cx[WO], ly = 1, lx = 1;
+
+	for (size_t i = 0; i < H * W * C; i++)
+		v[i] = rndi(s, -1000, 1000);
+	for (int i = 0; i < HO; i++) {
+		cy[i] = 0;
+		for (int k = 0; k < 3; k++)
+			cy[i] += i * 2 + k - 1 >= 0 && i * 2 + k - 1 < H;
+	}
+	for (int i = 0; i < WO; i++) {
+		cx[i] = 0;
+		for (int k = 0; k < 3; k++)
+			cx[i] += i * 2 + k - 1 >= 0 && i * 2 + k - 1 < W;
+	}
+	for (int i = 0; i < HO; i++) {
+		long a = ly, b = cy[i];
+
+		while (b) {
+			long t = a % b;
+
+			a = b;
+			b = t;
+		}
+		ly = ly / a * cy[i];
+	}
+	for (int i = 0; i < WO; i++) {
+		long a = lx, b = cx[i];
+
+		while (b) {
+			long t = a % b;
+
+			a = b;
+			b = t;
+		}
+		lx = lx / a * cx[i];
+	}
+	for (int kind = 0; kind < 2; kind++) {
+		struct qnn_tensor_desc od = tdesc("y", kind ? QNN_DT_I32 : QNN_DT_F32, 0, 0, 1, HO, WO, C);
+		struct qnn_layer_desc ld = {
+			.op = QNN_OP_AVGPOOL, .flags = QNN_LAYER_AVG_VALID,
+			.kernel = { 3, 3 }, .stride = { 2, 2 }, .pad = { 1, 1, 2, 2 },
+		};
+		int good = !run1(&xd, 1, &od, &ld, wnew(), 1, ins, kind ? (void *)outi : (void *)outf);
+
+		for (int oy = 0; good && oy < HO; oy++)
+			for (int ox = 0; ox < WO; ox++)
+				for (int ch = 0; ch < C; ch++) {
+					long sum = 0, n = 0;
+					size_t o = ((size_t)oy * WO + ox) * C + ch;
+
+					for (int y = oy * 2 - 1; y < oy * 2 + 2; y++)
+						for (int x = ox * 2 - 1; x < ox * 2 + 2; x++)
+							if (y >= 0 && y < H && x >= 0 && x < W) {
+								sum += v[(y * W + x) * C + ch];
+								n++;
+							}
+					if (n != cy[oy] * cx[ox] ||
+					    (kind ? outi[o] != sum * (ly * lx / n) :
+					     fabs(outf[o] - (double)sum / n) > 1e-4))
+						good = 0;
+				}
+		ok(good, "avgpool AVG_VALID (count_include_pad 0, ceil overhang) -> %s",
+		   kind ? "I32 sums times L/taps" : "F32 sum / taps inside");
+	}
+}
+
+/* CONCAT: BITS (2-bit unsigned, 65 + 3 channels: a word boundary) and F32 */
+static void test_concat(uint64_t *s)
+{
+	enum { P = 6, C1 = 65, C2 = 3 };
+	int32_t v1[P * C1], v2[P * C2];
+	uint64_t in1[P * 2 * 2], in2[P * 2], out[P * 2 * 2];
+	unsigned int codes[P * (C1 + C2)];
+	float f1[P * C1], f2[P * C2], fo[P * (C1 + C2)];
+	int good;
+
+	for (int i = 0; i < P * C1; i++) {
+		v1[i] = rnd_val(s, QNN_ENC_UNSIGNED, 2);
+		f1[i] = (float)rndi(s, -99, 99);
+	}
+	for (int i = 0; i < P * C2; i++) {
+		v2[i] = rnd_val(s, QNN_ENC_UNSIGNED, 2);
+		f2[i] = (float)rndi(s, -99, 99);
+	}
+	t_pack(v1, P, C1, QNN_ENC_UNSIGNED, 2, in1);
+	t_pack(v2, P, C2, QNN_ENC_UNSIGNED, 2, in2);
+	{
+		struct qnn_tensor_desc xd[2] = {
+			tdesc("x", QNN_DT_BITS, QNN_ENC_UNSIGNED, 2, 1, 2, 3, C1),
+			tdesc("y", QNN_DT_BITS, QNN_ENC_UNSIGNED, 2, 1, 2, 3, C2),
+		};
+		struct qnn_tensor_desc od = tdesc("o", QNN_DT_BITS, QNN_ENC_UNSIGNED, 2, 1, 2, 3, C1 + C2);
+		struct qnn_layer_desc ld = { .op = QNN_OP_CONCAT };
+		const void *ins[2] = { in1, in2 };
+
+		good = !run1(xd, 2, &od, &ld, wnew(), 1, ins, out) &&
+		       !t_unpack_codes(out, P, C1 + C2, 2, codes);
+		for (int p = 0; good && p < P; p++)
+			for (int c = 0; c < C1 + C2; c++)
+				if ((int)codes[p * (C1 + C2) + c] != (c < C1 ? v1[p * C1 + c] : v2[p * C2 + c - C1]))
+					good = 0;
+		ok(good, "concat of 2-bit maps, 65 + 3 channels (tails clean)");
+	}
+	{
+		struct qnn_tensor_desc xd[2] = {
+			tdesc("x", QNN_DT_F32, 0, 0, 1, 2, 3, C1), tdesc("y", QNN_DT_F32, 0, 0, 1, 2, 3, C2),
+		};
+		struct qnn_tensor_desc od = tdesc("o", QNN_DT_F32, 0, 0, 1, 2, 3, C1 + C2);
+		struct qnn_layer_desc ld = { .op = QNN_OP_CONCAT };
+		const void *ins[2] = { f1, f2 };
+
+		good = !run1(xd, 2, &od, &ld, wnew(), 1, ins, fo);
+		for (int p = 0; good && p < P; p++)
+			for (int c = 0; c < C1 + C2; c++)
+				if (fo[p * (C1 + C2) + c] != (c < C1 ? f1[p * C1 + c] : f2[p * C2 + c - C1]))
+					good = 0;
+		ok(good, "concat of F32 maps");
+	}
+}
+
+/* SOFTMAX and its log form over 10 classes, 2x1 pixels, against long double */
+static void test_softmax(uint64_t *s)
+{
+	enum { P = 2, C = 10 };
+	float x[P * C], y[P * C];
+
+	for (int i = 0; i < P * C; i++)
+		x[i] = (float)rndi(s, -4000, 4000) / 97.0f;
+	x[3] = 88.0f;	/* exp(88) is near float's limit: the max is subtracted */
+	for (int lg = 0; lg < 2; lg++) {
+		struct qnn_tensor_desc xd = tdesc("x", QNN_DT_F32, 0, 0, 1, 2, 1, C);
+		struct qnn_tensor_desc od = tdesc("y", QNN_DT_F32, 0, 0, 1, 2, 1, C);
+		struct qnn_layer_desc ld = { .op = QNN_OP_SOFTMAX, .flags = lg ? QNN_LAYER_SOFTMAX_LOG : 0 };
+		const void *ins[1] = { x };
+		int good = !run1(&xd, 1, &od, &ld, wnew(), 1, ins, y);
+
+		for (int p = 0; good && p < P; p++) {
+			long double sum = 0;
+
+			for (int c = 0; c < C; c++)
+				sum += expl((long double)x[p * C + c]);
+			for (int c = 0; c < C; c++) {
+				long double want = lg ? (long double)x[p * C + c] - logl(sum) :
+					      expl((long double)x[p * C + c]) / sum;
+
+				if (fabsl(y[p * C + c] - want) > 1e-6L * (fabsl(want) + 1e-30L) + 1e-37L)
+					good = 0;
+			}
+		}
+		ok(good, "%s over 10 classes (one logit 88) within 1e-6 relative", lg ? "log-softmax" : "softmax");
+	}
+}
+
 static void test_add_threshold_dequant(uint64_t *s)
 {
 	uint32_t c = 67;
@@ -470,6 +636,9 @@ int main(void)
 	test_maxpool_bits(&s);
 	test_maxpool_plain(&s);
 	test_avgpool(&s);
+	test_avgpool_valid(&s);
+	test_concat(&s);
+	test_softmax(&s);
 	test_add_threshold_dequant(&s);
 	test_threshold_f32(&s);
 	test_flatten_topk_quantize(&s);

@@ -99,7 +99,8 @@ void verbose_layer(struct cv *cv, const struct qnn_layer_desc *l, const struct c
 		   const struct cv_act *out, const struct cv_pending *p)
 {
 	static const char *const ops[] = { "?", "conv2d", "dense", "maxpool", "avgpool",
-		"global_avgpool", "add", "threshold", "dequant", "flatten", "topk", "quantize" };
+		"global_avgpool", "add", "threshold", "dequant", "flatten", "topk", "quantize",
+		"concat", "softmax" };
 	char b1[32], b2[32], b3[32];
 
 	if (!cv->opts.verbose)
@@ -113,6 +114,8 @@ void verbose_layer(struct cv *cv, const struct qnn_layer_desc *l, const struct c
 		fprintf(stderr, " weights %s%s", cv_dtype_name(QNN_DT_BITS, p->wenc, p->wbits, b3,
 							  sizeof(b3)),
 			l->flags & QNN_LAYER_ZERO_PAD ? " zero-pad" : "");
+	if (l->flags & QNN_LAYER_AVG_VALID)
+		fputs(" divided by the taps inside", stderr);
 	fputc('\n', stderr);
 }
 
@@ -369,6 +372,8 @@ static void shape_str(const struct cv_act *x, char *buf, size_t len)
 {
 	if (x->rank == 2)
 		snprintf(buf, len, "[N,%u]", x->flat ? x->c * x->h * x->w : x->c);
+	else if (x->rank == 3)
+		snprintf(buf, len, "[N,%u,%u]", x->c, x->h * x->w);
 	else if (x->nhwc)
 		snprintf(buf, len, "[N,%u,%u,%u] (NHWC)", x->h, x->w, x->c);
 	else

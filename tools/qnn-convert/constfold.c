@@ -646,6 +646,8 @@ static int constfold_node(struct cv *cv, const Onnx__NodeProto *n)
 	if (!n->n_input)
 		return 0;
 	x = cv_in_const_any(cv, n, 0);
+	if (!x)		/* input 0 named "" (absent), the others constant */
+		return cv_node_fail(cv, n, "input 0 is missing");
 	if (cv_is_qonnx(n)) {
 		if (!strcmp(op, "Quant") || !strcmp(op, "IntQuant"))
 			return fold_quant(cv, n) ?: 1;

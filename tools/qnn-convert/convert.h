@@ -91,6 +91,7 @@ struct cv_act {
 	 */
 	int leaky;
 	double *nl;
+	int batch_last;		/* rank 2 transposed ([K, N]): only Gemm transA=1 reads it */
 };
 
 enum cv_kind { CV_NONE, CV_CONST, CV_ACT };

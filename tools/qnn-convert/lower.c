@@ -105,6 +105,29 @@ static int geometry(struct cv *cv, const Onnx__NodeProto *n, const struct cv_act
 
 	l->stride[0] = l->stride[1] = 1;
 	l->dilation[0] = l->dilation[1] = 1;
+	if (x->rank == 3) {	/* 1-D: the attributes are about W; H is 1 */
+		if ((m = cv_attr_ints(n, "strides", v, 8)) == 1)
+			l->stride[1] = (uint32_t)v[0];
+		else if (m >= 0)
+			return cv_node_fail(cv, n, "strides must have 1 entry (1-D)");
+		if ((m = cv_attr_ints(n, "dilations", v, 8)) == 1)
+			l->dilation[1] = (uint32_t)v[0];
+		else if (m >= 0)
+			return cv_node_fail(cv, n, "dilations must have 1 entry (1-D)");
+		if (is_pool && l->dilation[1] != 1)
+			return cv_node_fail(cv, n, "pooling with dilation is not supported");
+		if ((m = cv_attr_ints(n, "pads", v, 8)) == 2) {
+			if (v[0] < 0 || v[0] > 64 || v[1] < 0 || v[1] > 64)
+				return cv_node_fail(cv, n, "bad pads");
+			l->pad[1] = (uint32_t)v[0];
+			l->pad[3] = (uint32_t)v[1];
+		} else if (m >= 0) {
+			return cv_node_fail(cv, n, "pads must have 2 entries (1-D)");
+		}
+		if (l->stride[1] < 1 || l->stride[1] > 64 || l->dilation[1] < 1 || l->dilation[1] > 64)
+			return cv_node_fail(cv, n, "bad strides or dilations");
+		goto auto_pad;
+	}
 	if ((m = cv_attr_ints(n, "strides", v, 8)) == 2) {
 		l->stride[0] = (uint32_t)v[0];
 		l->stride[1] = (uint32_t)v[1];
@@ -130,6 +153,7 @@ static int geometry(struct cv *cv, const Onnx__NodeProto *n, const struct cv_act
 	} else if (m >= 0 && m != 4) {
 		return cv_node_fail(cv, n, "pads must have 4 entries (2-D only)");
 	}
+auto_pad:
 	if (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")) {
 		uint32_t in[2] = { x->h, x->w }, k[2] = { kh, kw };
 
@@ -178,6 +202,72 @@ static int any_pad(const struct qnn_layer_desc *l)
 	return l->pad[0] | l->pad[1] | l->pad[2] | l->pad[3];
 }
 
+/*
+ * A float input whose tracked map has an offset ((x - mean) / std) feeding
+ * a zero-padded conv: ONNX pads the normalised value with 0, which is the
+ * raw value mean, not 0. The normalisation is then run, not folded: a 1x1
+ * depthwise CONV2D with unit weights and the map as its F32 scale and bias
+ * (float, as the framework computes it), so the conv pads real zeros.
+ */
+static int f32_normalise(struct cv *cv, const Onnx__NodeProto *n, struct cv_value *xv)
+{
+	struct qnn_layer_desc l = { 0 };
+	struct cv_qweights qw;
+	struct cv_act *x = &xv->a, in;
+	uint32_t dims[4] = { 1, 1, 1, x->c };
+	double *w = malloc(x->c * sizeof(double) + 1);
+	float *s = malloc(x->c * sizeof(float) + 1), *b = malloc(x->c * sizeof(float) + 1);
+	char name[300];
+	int err = 0;
+
+	if (!w || !s || !b) {
+		free(w);
+		free(s);
+		free(b);
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	}
+	for (uint32_t c = 0; c < x->c; c++) {
+		w[c] = 1;
+		s[c] = (float)x->a[c];
+		b[c] = (float)x->b[c];
+	}
+	err = cv_quantize_weights(cv, n, w, x->c, 1, 1, 1, &qw);
+	if (!err) {
+		l.weights = cv_emit_weights(cv, &qw);
+		cv_qweights_free(&qw);
+		l.scale = l.weights < 0 ? l.weights : cv_emit_const(cv, QNN_DT_F32, QNN_ENC_NONE, 0, dims, s);
+		l.bias = l.scale < 0 ? l.scale : cv_emit_const(cv, QNN_DT_F32, QNN_ENC_NONE, 0, dims, b);
+		err = l.bias < 0 ? l.bias : 0;
+	}
+	free(w);
+	free(s);
+	free(b);
+	if (err)
+		return err;
+	snprintf(name, sizeof(name), "%.250s#normalised", xv->name);
+	l.op = QNN_OP_CONV2D;
+	l.name = name;
+	l.groups = x->c;
+	l.kernel[0] = l.kernel[1] = 1;
+	l.stride[0] = l.stride[1] = 1;
+	l.dilation[0] = l.dilation[1] = 1;
+	l.inputs[0] = x->tensor;
+	l.output = cv_emit_act_tensor(cv, name, QNN_DT_F32, QNN_ENC_NONE, 0, x->h, x->w, x->c);
+	if (l.output < 0)
+		return l.output;
+	err = cv_emit_layer(cv, &l);
+	if (err < 0)
+		return err;
+	in = *x;
+	x->tensor = l.output;
+	for (uint32_t c = 0; c < x->c; c++) {
+		x->a[c] = 1;
+		x->b[c] = 0;
+	}
+	verbose_layer(cv, &l, &in, x, NULL);
+	return 0;
+}
+
 /* Conv / Gemm / MatMul: a pending linear layer on a quantized activation. */
 static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 {
@@ -211,6 +301,22 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 		xv = &cv->vals[xi];
 		x = &xv->a;
 	}
+	if (conv && x->dtype == QNN_DT_F32 && !x->pend && x->xpadv == 0 &&
+	    (W->ndim == 4 || W->ndim == 3)) {
+		struct qnn_layer_desc g = { 0 };
+		int offset = 0;
+
+		for (uint32_t c = 0; c < x->c; c++)
+			offset |= x->b[c] != 0;
+		err = offset ? geometry(cv, n, x, W->ndim == 3 ? 1 : (uint32_t)W->dims[2],
+					(uint32_t)W->dims[W->ndim - 1], &g, 0, NULL) : 0;
+		if (err)
+			return err;
+		if (offset && any_pad(&g) && (err = f32_normalise(cv, n, xv)))
+			return err;
+		xv = &cv->vals[xi];
+		x = &xv->a;
+	}
 	percs = !uniform(x->a, x->c);
 	if (n->n_input > 2 && n->input[2][0]) {
 		B = cv_in_const(cv, n, 2);
@@ -224,15 +330,17 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 	if (!p)
 		return cv_fail(cv, -ENOMEM, "out of memory");
 	if (conv) {
-		if (W->ndim != 4) {
+		if (W->ndim != (x->rank == 3 ? 3 : 4)) {
 			free(p);
-			return cv_node_fail(cv, n, "only 2-D convolution (4-D weights) is supported");
+			return cv_node_fail(cv, n, "%d-D weights on a rank-%d input (1-D and 2-D "
+					    "convolutions are supported)", W->ndim, x->rank);
 		}
 		G = (uint32_t)cv_attr_i(n, "group", 1);
 		O = (uint32_t)W->dims[0];
 		Cg = (uint32_t)W->dims[1];
-		KH = (uint32_t)W->dims[2];
-		KW = (uint32_t)W->dims[3];
+		/* 1-D: O x Cg x K is O x Cg x 1 x K, the signal 1 x L */
+		KH = W->ndim == 3 ? 1 : (uint32_t)W->dims[2];
+		KW = (uint32_t)W->dims[W->ndim - 1];
 		if (!G || Cg * G != x->c || O % G) {
 			free(p);
 			return cv_node_fail(cv, n, "weights %ux%ux%ux%u, group %u do not fit %u input "
@@ -270,9 +378,12 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 			alpha = cv_attr_f(n, "alpha", 1.0);
 			beta = cv_attr_f(n, "beta", 1.0);
 			transB = (int)cv_attr_i(n, "transB", 0);
-			if (cv_attr_i(n, "transA", 0)) {
+			if (!!cv_attr_i(n, "transA", 0) != x->batch_last) {
 				free(p);
-				return cv_node_fail(cv, n, "transA=1 is not supported");
+				return cv_node_fail(cv, n, x->batch_last ? "A is a transposed [K, N] "
+						    "activation but transA=0" : "transA=1 on an activation "
+						    "whose first axis is the batch (A' would mix images); "
+						    "supported when A is a Transpose (perm 1,0) of one");
 			}
 		}
 		if (W->ndim != 2) {
@@ -420,7 +531,7 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 	ov->a.pend = p;
 	ov->a.h = oh;
 	ov->a.w = ow;
-	ov->a.rank = conv ? 4 : 2;
+	ov->a.rank = conv ? (x->rank == 3 ? 3 : 4) : 2;
 	ov->a.dtype = QNN_DT_I32;
 	if (act_init(cv, &ov->a, O, 1, 0)) {
 		cv_qweights_free(&qw);
@@ -829,10 +940,35 @@ static int lower_pool(struct cv *cv, const Onnx__NodeProto *n)
 }
 
 /* maxp: max (else average); glob: over all of H x W (global pool, ReduceMean/Max) */
+/*
+ * AVG_VALID (docs/model-format.md): the lcm, over an axis' n windows, of
+ * each window's taps inside the input; libqnn computes the same.
+ */
+static uint64_t axis_lcm(uint32_t n, uint32_t s, uint32_t k, uint32_t p0, uint32_t in)
+{
+	uint64_t l = 1;
+
+	for (uint32_t i = 0; i < n && l <= INT32_MAX; i++) {
+		uint64_t t = 0, a, b;
+
+		for (uint32_t j = 0; j < k; j++)
+			t += (uint64_t)i * s + j >= p0 && (uint64_t)i * s + j < (uint64_t)p0 + in;
+		for (a = l, b = t; b;) {
+			uint64_t r = a % b;
+
+			a = b;
+			b = r;
+		}
+		l = l / a * t;
+	}
+	return l;
+}
+
 static int lower_pool_kind(struct cv *cv, const Onnx__NodeProto *n, int maxp, int glob)
 {
 	struct cv_value *xv = in_act(cv, n, 0), *o;
-	int overhang = 0;
+	int overhang = 0, valid = 0;
+	double lyx = 1;	/* AVG_VALID: the common divisor Ly * Lx */
 	struct qnn_layer_desc l = { 0 };
 	int64_t ks[8];
 	uint32_t kh, kw, oh, ow;
@@ -862,18 +998,16 @@ static int lower_pool_kind(struct cv *cv, const Onnx__NodeProto *n, int maxp, in
 		kh = xv->a.h;
 		kw = xv->a.w;
 	} else {
-		if (cv_attr_ints(n, "kernel_shape", ks, 8) != 2)
-			return cv_node_fail(cv, n, "kernel_shape must be 2-D");
-		kh = (uint32_t)ks[0];
-		kw = (uint32_t)ks[1];
+		if (cv_attr_ints(n, "kernel_shape", ks, 8) != (xv->a.rank == 3 ? 1 : 2))
+			return cv_node_fail(cv, n, "kernel_shape must be %s", xv->a.rank == 3 ? "1-D" :
+					    "2-D");
+		kh = xv->a.rank == 3 ? 1 : (uint32_t)ks[0];
+		kw = (uint32_t)ks[xv->a.rank == 3 ? 0 : 1];
 		if (!kh || !kw || kh > 64 || kw > 64)
 			return cv_node_fail(cv, n, "bad kernel_shape");
 		err = geometry(cv, n, &xv->a, kh, kw, &l, 1, &overhang);
 		if (err)
 			return err;
-		if (overhang && !maxp)
-			return cv_node_fail(cv, n, "ceil_mode adds a partial window at the end, whose "
-					    "divisor differs from the others (not supported)");
 	}
 	if (maxp) {
 		if (n->n_output > 1 && n->output[1][0])
@@ -884,14 +1018,30 @@ static int lower_pool_kind(struct cv *cv, const Onnx__NodeProto *n, int maxp, in
 						    "max-pool (max would become min)", c);
 
 	} else if (!glob) {
-		if (any_pad(&l)) {
-			int attr_pad = 0;
+		int attr_pad = 0, xpad = 0, inc = (int)cv_attr_i(n, "count_include_pad", 0);
 
-			for (int i = 0; i < 4; i++)
-				attr_pad |= l.pad[i] != xv->a.xpad[i];
-			if (attr_pad && !cv_attr_i(n, "count_include_pad", 0))
-				return cv_node_fail(cv, n, "padding with count_include_pad=0 (the "
-						    "divisor would vary per position)");
+		for (int i = 0; i < 4; i++) {
+			attr_pad |= l.pad[i] != xv->a.xpad[i];
+			xpad |= xv->a.xpad[i] != 0;
+		}
+		if (overhang || (attr_pad && !inc)) {
+			/* the divisor varies: the taps inside the input (AVG_VALID) */
+			if (xpad && overhang)	/* PyTorch's count_include_pad=True */
+				return cv_node_fail(cv, n, "ceil_mode with padding and count_include_pad=1 "
+						    "(exported as a Pad node before the AveragePool): the last "
+						    "window's divisor counts the padding but not the overhang; "
+						    "hint: count_include_pad=False, or no ceil_mode");
+			if (xpad)
+				return cv_node_fail(cv, n, "a Pad node before an AveragePool whose divisor "
+						    "varies (count_include_pad=0 with pads): the Pad's zeros "
+						    "would count, qnn's padding does not; hint: put the padding "
+						    "into the AveragePool's pads");
+			if (inc && attr_pad)
+				return cv_node_fail(cv, n, "ceil_mode with padding and count_include_pad=1 "
+						    "(the last window's divisor counts the padding but not the "
+						    "overhang); hint: count_include_pad=0 or no ceil_mode");
+			valid = 1;
+		} else if (any_pad(&l)) {
 			if (xv->a.xpadv != 0)
 				return cv_node_fail(cv, n, "average pool after a Pad with value %g",
 						    xv->a.xpadv);
@@ -928,9 +1078,22 @@ static int lower_pool_kind(struct cv *cv, const Onnx__NodeProto *n, int maxp, in
 		o->a.dtype = xv->a.dtype == QNN_DT_F32 ? QNN_DT_F32 : QNN_DT_I32;
 		o->a.enc = QNN_ENC_NONE;
 		o->a.bits = 0;
+		if (valid) {
+			double bound = xv->a.dtype == QNN_DT_BITS ? (double)(1u << xv->a.bits) :
+				       xv->a.dtype == QNN_DT_I32 ? xv->a.acc_bound : 256;
+
+			l.flags |= QNN_LAYER_AVG_VALID;
+			lyx = (double)axis_lcm(oh, l.stride[0], kh, l.pad[0], xv->a.h) *
+			      (double)axis_lcm(ow, l.stride[1], kw, l.pad[1], xv->a.w);
+			if (o->a.dtype == QNN_DT_I32 && (bound <= 0 || bound * lyx > 2147483647.0))
+				return cv_node_fail(cv, n, "the exact sums of this AveragePool (scaled to a "
+						    "common divisor %.0f) could exceed 32 bits", lyx);
+			if (o->a.dtype == QNN_DT_I32)
+				o->a.acc_bound = bound * lyx;
+		}
 		if (o->a.dtype == QNN_DT_I32)
 			for (uint32_t c = 0; c < o->a.c; c++)
-				o->a.a[c] /= (double)kh * kw;
+				o->a.a[c] /= valid ? lyx : (double)kh * kw;
 	}
 	l.dilation[0] = l.dilation[1] = 0;
 	l.name = cv_node_name(n);
@@ -956,6 +1119,11 @@ static int act_dims(const struct cv_act *x, int64_t *d)
 		d[1] = (int64_t)x->c * x->h * x->w;
 		return 2;
 	}
+	if (x->rank == 3) {	/* N x C x L, stored 1 x L x C */
+		d[1] = x->c;
+		d[2] = (int64_t)x->h * x->w;
+		return 3;
+	}
 	d[1] = x->nhwc ? x->h : x->c;
 	d[2] = x->nhwc ? x->w : x->h;
 	d[3] = x->nhwc ? x->c : x->w;
@@ -980,7 +1148,7 @@ static int set_shape(struct cv *cv, const Onnx__NodeProto *n, struct cv_act *x, 
 	if (nd < 1 || d[0] != 1)
 		return cv_node_fail(cv, n, "the result does not keep the batch as its first axis");
 	if (nd == 2 && (size_t)d[1] == K) {
-		if (x->rank == 4)
+		if (x->rank == 4 || x->rank == 3)
 			x->flat = x->h * x->w == 1 || x->c == 1 ? 0 : x->nhwc ? 2 : 1;
 		x->rank = 2;
 		x->nhwc = 0;
@@ -989,6 +1157,15 @@ static int set_shape(struct cv *cv, const Onnx__NodeProto *n, struct cv_act *x, 
 	for (int i = 0; i < 3; i++)
 		if (old[i] != 1)
 			o[no++] = old[i];
+	if (nd == 3 && !x->flat && !x->nhwc && (x->h == 1 || x->w == 1) &&
+	    (d[1] == x->c || x->h * x->w == 1) && (size_t)(d[1] * d[2]) == K) {
+		/* N x C x L (a 1-D signal): [N, C, 1, L] squeezed, or the same */
+		x->w = (uint32_t)d[2];
+		x->h = 1;
+		x->c = (uint32_t)d[1];
+		x->rank = 3;
+		return 0;
+	}
 	if (nd == 4 && (!x->flat || x->rank == 4)) {
 		for (int nh = 0; nh < 2; nh++) {	/* read as NCHW, then as NHWC */
 			int64_t h = nh ? d[1] : d[2], w = nh ? d[2] : d[3], c = nh ? d[3] : d[1];
@@ -1050,6 +1227,28 @@ static int transpose_to(struct cv *cv, const Onnx__NodeProto *n, struct cv_act *
 }
 
 /* Flatten / Reshape / Transpose / Squeeze / Unsqueeze that do not move data. */
+/* Is every reader of name a Gemm with transA=1 taking it as A? */
+static int only_gemm_transA(struct cv *cv, const char *name)
+{
+	int users = 0;
+
+	for (size_t i = 0; i < cv->g->n_output; i++)
+		if (!strcmp(cv->g->output[i]->name, name))
+			return 0;
+	for (size_t i = 0; i < cv->g->n_node; i++) {
+		const Onnx__NodeProto *n = cv->g->node[i];
+
+		for (size_t j = 0; j < n->n_input; j++) {
+			if (strcmp(n->input[j], name))
+				continue;
+			if (!is_op(n, "Gemm") || j != 0 || !cv_attr_i(n, "transA", 0))
+				return 0;
+			users++;
+		}
+	}
+	return users > 0;
+}
+
 static int lower_shape(struct cv *cv, const Onnx__NodeProto *n)
 {
 	struct cv_value *xv = in_act(cv, n, 0);
@@ -1099,6 +1298,13 @@ static int lower_shape(struct cv *cv, const Onnx__NodeProto *n)
 			if (perm[i] < 0 || perm[i] >= np)
 				return cv_node_fail(cv, n, "bad perm");
 			d[i] = in[perm[i]];
+		}
+		if (nin == 2 && perm[0] == 1 && !xv->a.batch_last && only_gemm_transA(cv, n->output[0])) {
+			/* [N, K] -> [K, N] read back by Gemm transA=1: no data moves */
+			err = act_forward(cv, xv, n->output[0]);
+			if (!err)
+				cv_find(cv, n->output[0])->a.batch_last = 1;
+			return err;
 		}
 		if (nin == 2 && xv->a.flat && perm[0] != 0)
 			return cv_node_fail(cv, n, "Transpose that moves data");
@@ -1213,16 +1419,18 @@ static int lower_pad(struct cv *cv, const Onnx__NodeProto *n)
 	const char *mode = cv_attr_s(n, "mode", "constant", buf, sizeof(buf));
 	double p[8] = { 0 }, val = 0;
 	int64_t ax[4] = { 0, 1, 2, 3 }, pv[8];
-	int na = 4, np, err;
+	int na = 4, np, err, r;
 
 	if (!xv)
 		return -ENOTSUP;
+	r = xv->a.rank;
+	na = r;
 	if (strcmp(mode, "constant"))
 		return cv_node_fail(cv, n, "mode \"%s\" (only constant padding)", mode);
 	if (xv->a.leaky || xv->a.clamped)
 		return cv_node_fail(cv, n, "padding after Relu/Clip/PRelu without a quantizer");
-	if (xv->a.rank != 4)
-		return cv_node_fail(cv, n, "padding a rank-%d value", xv->a.rank);
+	if (r != 4 && r != 3)
+		return cv_node_fail(cv, n, "padding a rank-%d value", r);
 	if (n->n_input > 1 && n->input[1][0]) {	/* opset 11+: pads, constant_value, axes */
 		const struct cv_const *pk = cv_in_const(cv, n, 1), *k = NULL, *axk = NULL;
 
@@ -1234,7 +1442,7 @@ static int lower_pad(struct cv *cv, const Onnx__NodeProto *n)
 				return cv_node_fail(cv, n, "axes must be a constant");
 			na = (int)axk->n;
 			for (int i = 0; i < na; i++)
-				ax[i] = (int64_t)axk->v[i] < 0 ? (int64_t)axk->v[i] + 4 : (int64_t)axk->v[i];
+				ax[i] = (int64_t)axk->v[i] < 0 ? (int64_t)axk->v[i] + r : (int64_t)axk->v[i];
 		}
 		if (!pk || pk->n != (size_t)(2 * na))
 			return cv_node_fail(cv, n, "pads must be a constant with 2 values per axis");
@@ -1242,15 +1450,18 @@ static int lower_pad(struct cv *cv, const Onnx__NodeProto *n)
 			pv[i] = (int64_t)pk->v[i];
 		val = k ? k->v[0] : 0;
 	} else {	/* opset < 11: attributes pads and value */
-		if (cv_attr_ints(n, "pads", pv, 8) != 8)
-			return cv_node_fail(cv, n, "pads must have 8 entries (rank 4)");
+		if (cv_attr_ints(n, "pads", pv, 8) != 2 * r)
+			return cv_node_fail(cv, n, "pads must have %d entries (rank %d)", 2 * r, r);
 		val = cv_attr_f(n, "value", 0.0);
 	}
 	for (int i = 0; i < na; i++) {
-		if (ax[i] < 0 || ax[i] > 3)
+		/* rank 3 (N, C, L) is N, C, 1, L */
+		int64_t a4 = r == 3 && ax[i] == 2 ? 3 : ax[i];
+
+		if (ax[i] < 0 || ax[i] >= r)
 			return cv_node_fail(cv, n, "bad axes");
-		p[ax[i]] = (double)pv[i];
-		p[ax[i] + 4] = (double)pv[i + na];
+		p[a4] = (double)pv[i];
+		p[a4 + 4] = (double)pv[i + na];
 	}
 	np = xv->a.nhwc;	/* the spatial axes: 2, 3 (NCHW) or 1, 2 (NHWC) */
 	if (p[0] || p[4] || p[np ? 3 : 1] || p[np ? 7 : 5])
@@ -1465,12 +1676,42 @@ static int lower_softmax(struct cv *cv, const Onnx__NodeProto *n)
 		return -ENOTSUP;
 	if (!class_axis_ok(&xv->a, axis))
 		return cv_node_fail(cv, n, "softmax over axis %lld of a feature map", (long long)axis);
-	if (!only_used_by(cv, n->output[0], next, 2))
-		return cv_node_fail(cv, n, "qnn computes no exponentials; a %s is only supported "
-				    "right before ArgMax/TopK (whose answer it does not change): "
-				    "drop it from the exported model and apply it to qnn's outputs",
-				    n->op_type);
-	return act_forward(cv, xv, n->output[0]);
+	if (only_used_by(cv, n->output[0], next, 2))	/* monotone: the indices stay */
+		return act_forward(cv, xv, n->output[0]);
+	{
+		/* a SOFTMAX layer on the real values (F32) */
+		struct qnn_layer_desc l = { 0 };
+		size_t xi = vidx(cv, xv);
+		struct cv_value *o;
+		struct cv_act in;
+		int err = act_real_f32(cv, xv);
+
+		if (err)
+			return cv_node_fail(cv, n, "%s", cv->err);
+		xv = &cv->vals[xi];
+		in = xv->a;
+		o = new_act(cv, n, xi, xv->a.h, xv->a.w, xv->a.c);
+		if (!o)
+			return -ENOMEM;
+		o->a.rank = cv->vals[xi].a.rank;
+		o->a.nhwc = cv->vals[xi].a.nhwc;
+		o->a.flat = cv->vals[xi].a.flat;
+		l.op = QNN_OP_SOFTMAX;
+		l.flags = is_op(n, "LogSoftmax") ? QNN_LAYER_SOFTMAX_LOG : 0;
+		l.name = cv_node_name(n);
+		l.inputs[0] = in.tensor;
+		l.output = cv_emit_act_tensor(cv, n->output[0], QNN_DT_F32, QNN_ENC_NONE, 0,
+					      in.h, in.w, in.c);
+		if (l.output < 0)
+			return l.output;
+		o = cv_find(cv, n->output[0]);
+		o->a.tensor = l.output;
+		err = cv_emit_layer(cv, &l);
+		if (err < 0)
+			return err;
+		verbose_layer(cv, &l, &in, &o->a, NULL);
+		return 0;
+	}
 }
 
 /*
@@ -1600,6 +1841,141 @@ static int layout_op(const Onnx__NodeProto *n)
 	return 0;
 }
 
+/*
+ * Concat of activations along the channel axis: CONCAT layers, two inputs
+ * each (chained), on one type; a, b per channel follow the channels. Pending
+ * layers become I32 sums (raw F32 sums on a float input); inputs of
+ * different types are read as F32 values (DEQUANT, exact below 2^24).
+ */
+static int lower_concat(struct cv *cv, const Onnx__NodeProto *n)
+{
+	size_t k = n->n_input, *ix, oi;
+	int64_t axis = cv_attr_i(n, "axis", 1);
+	uint32_t ctot = 0;
+	int same = 1, any_f32 = 0, err = 0, cur;
+	struct cv_value *o;
+
+	if (k < 1)
+		return cv_node_fail(cv, n, "Concat without inputs");
+	ix = calloc(k, sizeof(*ix));
+	if (!ix)
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < k; i++) {
+		struct cv_value *x = in_act(cv, n, i);
+
+		if (!x) {
+			free(ix);
+			return -ENOTSUP;
+		}
+		ix[i] = vidx(cv, x);
+	}
+	for (size_t i = 0; i < k && !err; i++) {
+		struct cv_value *x = &cv->vals[ix[i]];
+		int64_t ax = axis < 0 ? axis + (x->a.flat ? 2 : x->a.rank) : axis;
+		int64_t chan = x->a.rank == 4 && !x->a.flat && x->a.nhwc ? 3 : 1;
+
+		if (ax != chan)
+			err = cv_node_fail(cv, n, "Concat along axis %lld; qnn concatenates channels "
+					   "only (axis %lld of this %s value)", (long long)axis,
+					   (long long)chan, x->a.nhwc ? "NHWC" : "NCHW");
+		else if (x->a.flat && (x->a.h > 1 || x->a.w > 1))
+			err = cv_node_fail(cv, n, "Concat of a flattened %ux%ux%u map (its channels "
+					   "are not the flattened axis' order); hint: Concat before "
+					   "the Flatten", x->a.h, x->a.w, x->a.c);
+		else if (x->a.clamped || x->a.leaky)
+			err = cv_node_fail(cv, n, "input %zu has a Relu/Clip/PRelu not followed by a "
+					   "quantizer", i);
+		else if (x->a.pend)
+			err = x->a.pend->in_dtype == QNN_DT_F32 ? act_materialize_raw_f32(cv, x) :
+			      act_materialize(cv, x, QNN_DT_I32);
+	}
+	for (size_t i = 0; i < k && !err; i++) {
+		const struct cv_act *x = &cv->vals[ix[i]].a, *x0 = &cv->vals[ix[0]].a;
+
+		if (x->h != x0->h || x->w != x0->w || x->rank != x0->rank || x->nhwc != x0->nhwc ||
+		    x->flat != x0->flat)
+			err = cv_node_fail(cv, n, "inputs 0 and %zu differ in shape (%ux%u vs %ux%u)",
+					   i, x0->h, x0->w, x->h, x->w);
+		same &= x->dtype == x0->dtype && x->enc == x0->enc && x->bits == x0->bits;
+		any_f32 |= x->dtype == QNN_DT_F32;
+		ctot += x->c;
+	}
+	for (size_t i = 0; i < k && !err && (!same || any_f32); i++)
+		if (cv->vals[ix[i]].a.dtype != QNN_DT_F32 && (err = act_to_f32(cv, &cv->vals[ix[i]])))
+			err = cv_node_fail(cv, n, "%s", cv->err);
+	if (err) {
+		free(ix);
+		return err;
+	}
+	o = new_act(cv, n, ix[0], cv->vals[ix[0]].a.h, cv->vals[ix[0]].a.w, ctot);
+	if (!o) {
+		free(ix);
+		return -ENOMEM;
+	}
+	oi = vidx(cv, o);
+	{
+		uint32_t at = 0;
+
+		for (size_t i = 0; i < k; i++) {
+			const struct cv_act *x = &cv->vals[ix[i]].a;
+
+			memcpy(o->a.a + at, x->a, x->c * sizeof(double));
+			memcpy(o->a.b + at, x->b, x->c * sizeof(double));
+			if (x->acc_bound > o->a.acc_bound)
+				o->a.acc_bound = x->acc_bound;
+			at += x->c;
+		}
+		o->a.flat = cv->vals[ix[0]].a.flat;
+		o->a.nhwc = cv->vals[ix[0]].a.nhwc;
+		o->a.dtype = cv->vals[ix[0]].a.dtype;
+		o->a.enc = cv->vals[ix[0]].a.enc;
+		o->a.bits = cv->vals[ix[0]].a.bits;
+	}
+	cur = cv->vals[ix[0]].a.tensor;
+	if (k == 1) {	/* a no-op */
+		o->a.tensor = cur;
+		free(ix);
+		return 0;
+	}
+	{
+		uint32_t cdone = cv->vals[ix[0]].a.c;
+
+		for (size_t i = 1; i < k && !err; i++) {
+			struct qnn_layer_desc l = { 0 };
+			const struct cv_act *x = &cv->vals[ix[i]].a;
+			char name[300];
+			struct cv_act in = cv->vals[ix[0]].a, out = cv->vals[oi].a;
+
+			cdone += x->c;
+			snprintf(name, sizeof(name), "%.250s#concat%zu", n->output[0], i);
+			l.op = QNN_OP_CONCAT;
+			l.name = cv_node_name(n);
+			l.inputs[0] = cur;
+			l.inputs[1] = x->tensor;
+			l.output = i + 1 == k ? cv_emit_act_tensor(cv, n->output[0], out.dtype, out.enc,
+								   out.bits, out.h, out.w, out.c) :
+				   cv_emit_act_tensor(cv, name, out.dtype, out.enc, out.bits, out.h,
+						      out.w, cdone);
+			if (l.output < 0) {
+				err = l.output;
+				break;
+			}
+			cur = l.output;
+			err = cv_emit_layer(cv, &l);
+			out.c = cdone;
+			if (err >= 0) {
+				err = 0;
+				verbose_layer(cv, &l, &in, &out, NULL);
+			}
+		}
+	}
+	free(ix);
+	if (err)
+		return err;
+	cv->vals[oi].a.tensor = cur;
+	return 0;
+}
+
 static int lower_node(struct cv *cv, const Onnx__NodeProto *n)
 {
 	struct cv_qfn f;
@@ -1611,6 +1987,8 @@ static int lower_node(struct cv *cv, const Onnx__NodeProto *n)
 		return r < 0 ? r : 0;
 	if (n->n_output < 1)
 		return cv_node_fail(cv, n, "node without outputs");
+	if (n->n_input < 1 || !n->input[0][0])	/* every op below reads input 0 */
+		return cv_node_fail(cv, n, "input 0 is missing");
 	if (layout_op(n)) {	/* ops that read axis 1 as the channels, 2-3 as H, W */
 		struct cv_value *xv = cv_find(cv, n->input[0]);
 
@@ -1653,6 +2031,17 @@ static int lower_node(struct cv *cv, const Onnx__NodeProto *n)
 		return lower_topk(cv, n);
 	if (is_op(n, "Shape"))
 		return lower_shape_of(cv, n);
+	if (is_op(n, "Concat"))
+		return lower_concat(cv, n);
+	if (is_op(n, "Split") || is_op(n, "Slice"))
+		return cv_node_fail(cv, n, "%s of an activation is not supported: qnn has no layer "
+				    "that takes part of a tensor's channels or pixels; hint: split the "
+				    "following layers' weights instead (a grouped Conv, or one Conv per "
+				    "branch on the whole input)", n->op_type);
+	if (is_op(n, "Resize") || is_op(n, "Upsample"))
+		return cv_node_fail(cv, n, "%s (interpolation) is not supported: qnn has no "
+				    "upsampling layer; hint: resize outside the model (before its input "
+				    "or after its output)", n->op_type);
 	if (is_op(n, "Flatten") || is_op(n, "Reshape") || is_op(n, "Transpose") ||
 	    is_op(n, "Squeeze") || is_op(n, "Unsqueeze"))
 		return lower_shape(cv, n);
@@ -1740,9 +2129,9 @@ static int lower_inputs(struct cv *cv)
 		    !(tt = vi->type->tensor_type) || !(sh = tt->shape))
 			return cv_fail(cv, -ENOTSUP, "graph input \"%s\": not a tensor with a shape",
 				       vi->name);
-		if (sh->n_dim != 4 && sh->n_dim != 2)
-			return cv_fail(cv, -ENOTSUP, "graph input \"%s\": rank %zu (NCHW or NC only)",
-				       vi->name, sh->n_dim);
+		if (sh->n_dim != 4 && sh->n_dim != 3 && sh->n_dim != 2)
+			return cv_fail(cv, -ENOTSUP, "graph input \"%s\": rank %zu (NCHW, NCL or NC "
+				       "only)", vi->name, sh->n_dim);
 		for (size_t j = 1; j < sh->n_dim; j++) {
 			if (sh->dim[j]->value_case != ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE ||
 			    sh->dim[j]->dim_value < 1 || sh->dim[j]->dim_value > 65535)
@@ -1753,7 +2142,8 @@ static int lower_inputs(struct cv *cv)
 		nhwc = sh->n_dim == 4 && input_is_nhwc(cv, vi->name);
 		c = (uint32_t)d[nhwc ? 3 : 1];
 		h = sh->n_dim == 4 ? (uint32_t)d[nhwc ? 1 : 2] : 1;
-		w = sh->n_dim == 4 ? (uint32_t)d[nhwc ? 2 : 3] : 1;
+		/* rank 3 (N x C x L, a 1-D signal): stored 1 x L x C */
+		w = sh->n_dim == 4 ? (uint32_t)d[nhwc ? 2 : 3] : sh->n_dim == 3 ? (uint32_t)d[2] : 1;
 		switch (tt->elem_type) {
 		case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8:
 			dt = QNN_DT_U8;
