@@ -9,12 +9,13 @@
 # The kernel is cached under build/debug-kernel/<key>/, key = hash of the
 # config fragment and the linux-source version: it rebuilds only when one of
 # them changes (older keys are removed). The qnn modules are built in their
-# own copy of the sources there (qnn/), so their objects never mix with the
-# stock-kernel build in kmod/; make rebuilds only what changed.
+# own copy of this tree's sources, build/debug-qnn/<key>/, so their objects
+# never mix with the stock-kernel build in kmod/ nor with another tree that
+# shares the kernel cache; make rebuilds only what changed.
 #
 # Prints the key's directory on stdout; it holds bzImage, modules/ (the
-# kernel's modules_install tree), release, qnn/kmod/qnn.ko and
-# qnn/kmod/sim/qnn_sim.ko. Logs: kernel.log, qnn.log there.
+# kernel's modules_install tree), release and kernel.log. The modules are
+# build/debug-qnn/<key>/kmod/qnn.ko and kmod/sim/qnn_sim.ko (log: <key>.log).
 #
 # Environment: QNN_KERNEL_JOBS (make -j, default 2: the machine is shared).
 set -euo pipefail
@@ -100,15 +101,17 @@ build_kernel() {
 
 build_qnn() {
 	[ -f "$dir/.stamp" ] || die "no debug kernel for key $key: run $0 kernel"
-	local q=$dir/qnn
+	# in this tree's build/, not in the kernel cache, which other trees
+	# (worktrees, a symlinked cache) share: their sources must not mix
+	local q=$build/debug-qnn/$key
 	mkdir -p "$q"
 	# only the files Kbuild reads; cp -u keeps make's timestamps meaningful
 	(cd "$top" && cp -u --parents Kbuild kmod/Kbuild kmod/*.[ch] \
 		kmod/sim/Kbuild kmod/sim/*.[ch] uapi/drm/*.h "$q/")
-	: >"$dir/qnn.log"
+	: >"$q.log"
 	# -f: obj/Makefile names the source tree by the absolute path it was
 	# built from, which is gone when the cache was built in another tree
-	run_logged "$dir/qnn.log" make -C "$obj" -f "$src/Makefile" M="$q" modules
+	run_logged "$q.log" make -C "$obj" -f "$src/Makefile" M="$q" modules
 }
 
 case $what in

@@ -92,8 +92,8 @@ if [ -n "${QNN_VM_KERNEL_DIR:-}" ]; then
 	krel=$(cat "$kdir/release" 2>/dev/null) || die "no debug kernel in $kdir: run scripts/build-debug-kernel.sh"
 	kroot=$kdir/modules
 	vmlinuz=$kdir/bzImage
-	qnn_ko=$kdir/qnn/kmod/qnn.ko
-	sim_ko=$kdir/qnn/kmod/sim/qnn_sim.ko
+	qnn_ko=$build/debug-qnn/$(basename "$kdir")/kmod/qnn.ko
+	sim_ko=$build/debug-qnn/$(basename "$kdir")/kmod/sim/qnn_sim.ko
 else
 	krel=$(cat "$deps/kernel/release" 2>/dev/null) || die "no kernel under $deps/kernel: run scripts/install-deps.sh vm"
 	kroot=$deps/kernel/root
@@ -367,6 +367,12 @@ if [ -e /tmp/kmemleak.txt ]; then
 	echo "=== KMEMLEAK" >&3
 	cat /tmp/kmemleak.txt >&3
 fi
+# lockdep turns itself off after its first report or when its tables fill:
+# a lane that ends with it off saw nothing after that point
+if [ -e /proc/lockdep_stats ]; then
+	echo "=== LOCKDEP" >&3
+	cat /proc/lockdep_stats >&3
+fi
 echo "=== DMESG" >&3
 dmesg >&3
 echo "=== VM DONE" >&3
@@ -418,6 +424,7 @@ block DMESG >"$out/kernel.log"
 block SLAB-BEFORE >"$out/slab.before"
 block SLAB-AFTER >"$out/slab.after"
 block KMEMLEAK >"$out/kmemleak.txt"
+block LOCKDEP >"$out/lockdep_stats.txt"
 sed '/^=== \(SLAB-BEFORE\|DMESG\)$/,$d' "$raw" >"$out/raw.log"
 
 # --- results: one flat TAP stream -------------------------------------------
@@ -547,6 +554,11 @@ if [ -n "${QNN_VM_KERNEL_DIR:-}" ]; then
 		head -30 "$out/kmemleak.txt" | sed 's/^/#   /' | tee -a "$tap"
 	else
 		result not-ok "kmemleak: no scan result from the guest"
+	fi
+	if grep -Eq '^ *debug_locks: +1$' "$out/lockdep_stats.txt"; then
+		result ok "lockdep: still checking at the end of the suite (debug_locks 1)"
+	else
+		result not-ok "lockdep: off by the end of the suite (debug_locks not 1 in /proc/lockdep_stats): it stopped checking after an earlier report or a full table"
 	fi
 fi
 
