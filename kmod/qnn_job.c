@@ -531,6 +531,53 @@ restart:
 	return stat;
 }
 
+/*
+ * A reset the bus makes (FLR, AER slot reset, docs/hw-interface.md "AER and
+ * FLR"): timeout recovery without a guilty job. The scheduler is parked
+ * before the reset, so nothing is put on the ring meanwhile; afterwards the
+ * reset sequence runs, records written before the reset count as
+ * completions, and every other job on the ring is resubmitted to the fresh
+ * ring in order.
+ */
+void qnn_jobs_reset_prepare(struct qnn_device *qdev)
+{
+	drm_sched_stop(&qdev->jobs.sched, NULL);
+}
+
+int qnn_jobs_reset_done(struct qnn_device *qdev)
+{
+	struct qnn_jobs *jq = &qdev->jobs;
+	struct qnn_job *job, *tmp;
+	unsigned long flags;
+	bool cookie;
+	int ret;
+
+	cookie = dma_fence_begin_signalling();
+	ret = qnn_hw_start(qdev);
+	spin_lock_irqsave(&qdev->ring.lock, flags);
+	jq->resets++;
+	jq->reset_gen++;
+	qnn_jobs_reap_locked(qdev);
+	list_for_each_entry_safe(job, tmp, &jq->inflight, hw_link) {
+		if (ret)
+			qnn_job_finish_locked(qdev, job,
+					      DRM_QNN_JOB_DEVICE_ERROR, -EIO);
+		else if (READ_ONCE(job->qf->jobs.closing) ||
+			 atomic_read(&job->qf->jobs.banned))
+			qnn_job_finish_locked(qdev, job, DRM_QNN_JOB_CANCELED,
+					      -ECANCELED);
+		else
+			list_del_init(&job->hw_link);
+	}
+	if (jq->halts)
+		qnn_ring_halt_locked(qdev);
+	spin_unlock_irqrestore(&qdev->ring.lock, flags);
+	drm_sched_resubmit_jobs(&jq->sched);
+	drm_sched_start(&jq->sched);
+	dma_fence_end_signalling(cookie);
+	return ret;
+}
+
 static void qnn_job_put_bos(struct qnn_job *job)
 {
 	u32 i;

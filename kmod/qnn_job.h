@@ -77,6 +77,8 @@ void qnn_jobs_preinit(struct qnn_device *qdev);
 int qnn_jobs_init(struct qnn_device *qdev);
 void qnn_jobs_unplug(struct qnn_device *qdev);
 void qnn_jobs_irq(struct qnn_device *qdev, u32 pending);
+void qnn_jobs_reset_prepare(struct qnn_device *qdev);
+int qnn_jobs_reset_done(struct qnn_device *qdev);
 
 int qnn_file_jobs_init(struct qnn_device *qdev, struct qnn_file *qf);
 void qnn_file_jobs_fini(struct qnn_file *qf);
