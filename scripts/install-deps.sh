@@ -23,6 +23,10 @@
 #   debug  the debug-kernel lane: linux-source-6.12 (the full tarball, which
 #          scripts/build-debug-kernel.sh unpacks under build/), the kernel's
 #          build tools, and trinity (the syscall fuzzer run in the VM)
+#   qemu   what scripts/build-qemu.sh needs to build QEMU with the qnn-pci
+#          model: a deb-src entry for bookworm-backports (its QEMU source),
+#          meson and python3-pycotap from backports, glib, pixman, libfdt,
+#          ninja, and SeaBIOS (the firmware the VM boots with)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -162,6 +166,35 @@ group_debug() {
 	pkgs linux-source-6.12 flex bison bc libelf-dev libssl-dev trinity
 }
 
+ensure_backports_src() {
+	if [ ! -f /etc/apt/sources.list.d/bookworm-backports-src.sources ] &&
+		! grep -rqs '^deb-src .*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+		log "adding the bookworm-backports source entry"
+		printf '%s\n' 'Types: deb-src' 'URIs: http://deb.debian.org/debian' \
+			'Suites: bookworm-backports' 'Components: main' \
+			'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' |
+			$SUDO tee /etc/apt/sources.list.d/bookworm-backports-src.sources >/dev/null
+		updated=0
+		apt_update
+	fi
+}
+
+group_qemu() {
+	ensure_backports
+	ensure_backports_src
+	pkgs libglib2.0-dev libpixman-1-dev libfdt-dev ninja-build python3-venv \
+		seabios qemu-system-data
+	# QEMU 10 wants meson >= 1.5: bookworm has 1.0, backports 1.7
+	if ! installed meson || ! dpkg --compare-versions \
+		"$(dpkg-query -W -f='${Version}' meson)" ge 1.5; then
+		apt_update
+		log "installing meson python3-pycotap from bookworm-backports"
+		$SUDO apt-get install -y -qq --no-install-recommends \
+			-t bookworm-backports meson python3-pycotap >/dev/null
+	fi
+	installed python3-pycotap || pkgs python3-pycotap
+}
+
 group_train() {
 	pkgs python3-torch python3-numpy python3-onnx dataset-fashion-mnist
 }
@@ -181,7 +214,7 @@ group_bench() {
 
 for g in "${groups[@]}"; do
 	case $g in
-	build | vm | cross | fuzz | debug | train | bench) "group_$g" ;;
+	build | vm | cross | fuzz | debug | qemu | train | bench) "group_$g" ;;
 	*)
 		log "unknown group '$g'"
 		exit 2

@@ -25,6 +25,9 @@
 # selftest programs to run, default all), QNN_VM_TRINITY (trinity syscalls
 # against /dev/accel/accel0, default 0: none), QNN_FUZZ_SECONDS,
 # QNN_FUZZ_SEED, QNN_FUZZ_PROCS, QNN_FUZZ_FAILNTH (passed to qnn_fuzz_test).
+# The PCI lane (make vm-pci): QNN_VM_QEMU (a QEMU with the qnn-pci model,
+# scripts/build-qemu.sh) and QNN_VM_PCI (its machine and -device options);
+# qnn_sim is then not loaded and qnn.ko binds the model's PCI function.
 # Known driver bugs under repair are marked TAP TODO from
 # scripts/vm-known-bugs.txt.
 set -u -o pipefail
@@ -103,7 +106,14 @@ for ko in "$qnn_ko" "$sim_ko"; do
 	[ -f "$ko" ] || die "missing $ko: run make modules"
 done
 busybox=$(command -v busybox) || die "busybox missing: scripts/install-deps.sh vm"
-qemu=$(command -v qemu-system-x86_64) || die "qemu-system-x86_64 missing: scripts/install-deps.sh vm"
+qemu=${QNN_VM_QEMU:-$(command -v qemu-system-x86_64)} || die "qemu-system-x86_64 missing: scripts/install-deps.sh vm"
+pci=${QNN_VM_PCI:-}
+qemu_args=()
+if [ -n "$pci" ]; then
+	# a QEMU built here has no firmware of its own: Debian's SeaBIOS and
+	# option ROMs; no NIC (its ROM is not needed)
+	read -r -a qemu_args <<<"-L /usr/share/qemu -L /usr/share/seabios -nic none $pci"
+fi
 
 rm -rf "$out"
 mkdir -p "$out"
@@ -154,7 +164,10 @@ for f in "${order[@]}"; do
 	echo "$rel" >>"$loadorder"
 done
 cp "$qnn_ko" "$sim_ko" "$root/lib/modules/qnn/"
-printf '%s\n' /lib/modules/qnn/qnn.ko /lib/modules/qnn/qnn_sim.ko >>"$loadorder"
+echo /lib/modules/qnn/qnn.ko >>"$loadorder"
+[ -n "$pci" ] || echo /lib/modules/qnn/qnn_sim.ko >>"$loadorder"
+# the PCI lane's smoke checks and probe/remove/reset tests (run by /init)
+[ -z "$pci" ] || cp "$top/selftests/pci/pci-smoke.sh" "$root/lib/modules/qnn/"
 
 # --- programs and their shared libraries ------------------------------------
 cp "$busybox" "$root/bin/busybox"
@@ -266,6 +279,9 @@ fi
 
 begin vm-smoke
 n=0
+if [ -n "$pci" ]; then
+. /lib/modules/qnn/pci-smoke.sh
+else
 desc="qnn and qnn_sim are loaded"; check grep -q '^qnn_sim ' /proc/modules
 desc="/dev/accel/accel0 exists"; check test -c /dev/accel/accel0
 desc="debugfs accel/0/bo_count reads 0"; check grep -qx 0 /sys/kernel/debug/accel/0/bo_count
@@ -275,6 +291,7 @@ desc="qnn_sim new_device adds a device at run time"; check sh -c "echo 5 >\$ctl/
 desc="qnn_sim new_device refuses a duplicate"; check sh -c "! echo 5 >\$ctl/new_device"
 desc="qnn_sim del_device removes it"; check sh -c "echo 5 >\$ctl/del_device && ! test -e /sys/bus/platform/devices/qnn_sim.5"
 desc="qnn_sim del_device refuses an unknown id"; check sh -c "! echo 6 >\$ctl/del_device"
+fi
 echo "1..\$n" >&3
 end vm-smoke 0
 
@@ -332,7 +349,7 @@ fi
 
 begin vm-unload
 n=0
-desc="rmmod qnn_sim after all fds closed"; check rmmod qnn_sim
+[ -n "$pci" ] || { desc="rmmod qnn_sim after all fds closed"; check rmmod qnn_sim; }
 desc="rmmod qnn after all fds closed"; check rmmod qnn
 slab >/tmp/slab.after
 echo "[qnn-vm] unloading the DRM helpers" >/dev/kmsg
@@ -385,6 +402,7 @@ timeout -s KILL "$vm_timeout" "$qemu" -m "${QNN_VM_MEM:-1024}" -smp "${QNN_VM_SM
 	-kernel "$vmlinuz" -initrd "$out/initrd.gz" \
 	-serial stdio -serial file:"$out/raw.all" \
 	-append "console=ttyS0 quiet panic=-1 rdinit=/init $debug_opts" \
+	"${qemu_args[@]}" \
 	</dev/null >"$out/console.log" 2>&1
 qrc=$?
 echo "# vm-check: qemu exited with $qrc after $(($(date +%s) - start)) s"
