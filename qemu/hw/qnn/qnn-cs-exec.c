@@ -46,6 +46,10 @@ static uint32_t bits_code(const QnnTensor *t, int32_t v)
     if (t->enc == E_BIPOLAR) {
         return v < 0;
     }
+    if (t->enc == E_BRANCHES) {
+        /* v = sum 2^b (1 - 2 bit_b) = (2^B - 1) - 2 code */
+        return (uint32_t)(((1 << t->bits) - 1 - v) / 2);
+    }
     return (uint32_t)v & ((1u << t->bits) - 1);
 }
 

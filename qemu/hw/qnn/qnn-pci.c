@@ -42,6 +42,7 @@ struct QnnPciState {
     QnnCore core;
     bool msix;
     bool level;
+    bool aer;
     uint16_t vendor_id, device_id;
 };
 
@@ -142,6 +143,7 @@ static void qnn_pci_realize(PCIDevice *pdev, Error **errp)
         if (pcie_aer_init(pdev, PCI_ERR_VER, 0x100, PCI_ERR_SIZEOF, errp) < 0) {
             return;
         }
+        s->aer = true;
     }
     qnn_core_init(&s->core, &qnn_pci_bus_ops, s);
     qnn_core_power_on_reset(&s->core);
@@ -152,7 +154,7 @@ static void qnn_pci_exit(PCIDevice *pdev)
     QnnPciState *s = QNN_PCI(pdev);
 
     qnn_core_fini(&s->core);
-    if (pci_is_express(pdev)) {
+    if (s->aer) {
         pcie_aer_exit(pdev);
     }
     if (s->msix) {
@@ -175,6 +177,8 @@ static void qnn_pci_instance_init(Object *obj)
     QnnPciState *s = QNN_PCI(obj);
     QnnConfig *f = &s->core.cfg;
 
+    /* a hybrid device: PCIe config space, the capabilities on PCIe only */
+    PCI_DEVICE(obj)->cap_present |= QEMU_PCI_CAP_EXPRESS;
     object_property_add_uint32_ptr(obj, "fault-hang", &f->fault_hang,
                                    OBJ_PROP_FLAG_READWRITE);
     object_property_add_uint32_ptr(obj, "fault-mmu", &f->fault_mmu,
