@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "job_util.h"
+#include "qnn_fault.h"
 
 static int bo_alloc(struct cs_mem *m, struct cs_buf *b)
 {
@@ -107,22 +108,7 @@ int job_submit_empty(int fd, uint64_t *id)
 
 int sim_knob(int fd, const char *name, unsigned int val)
 {
-	char parent[64], path[256];
-	FILE *f;
-	int ret;
-
-	ret = qnn_parent_name(fd, parent, sizeof(parent));
-	if (ret)
-		return ret;
-	snprintf(path, sizeof(path), "/sys/kernel/debug/qnn_sim/%s/%s",
-		 parent, name);
-	f = fopen(path, "w");
-	if (!f)
-		return -errno;
-	ret = fprintf(f, "%u\n", val) < 0 ? -EIO : 0;
-	if (fclose(f) && !ret)
-		ret = -errno;
-	return ret;
+	return qnn_fault_set(fd, name, val);
 }
 
 unsigned int job_timeout_ms(void)

@@ -27,7 +27,10 @@ int job_submit_empty(int fd, uint64_t *id);
 /* CLOCK_MONOTONIC in ns. */
 int64_t job_now_ns(void);
 
-/* Write @val to qnn_sim's debugfs knob @name of fd's device: 0 or -errno. */
+/*
+ * Write @val to fault knob @name of fd's device (qnn_sim's debugfs knob,
+ * or the qnn-pci model's test block: qnn_fault.h): 0 or -errno.
+ */
 int sim_knob(int fd, const char *name, unsigned int val);
 
 /* qnn.ko's job_timeout_ms parameter. */

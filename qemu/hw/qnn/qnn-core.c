@@ -106,10 +106,24 @@ static void job_start(void *opaque)
     if (bad || op > 1 || (c->job_flags & ~1u)) {
         c->job.status = QE_BAD_DESC;
     } else if (op == 1 && size) {
+        uint64_t cmd_va = ldq_le_p(d + 24);
+
         c->pt_base = c->job.root;
         c->run_jobs++;
-        c->job.inject_mmu = every(c->cfg.fault_mmu, c->run_jobs);
-        qnn_cs_run(&c->job, ldq_le_p(d + 24), size);
+        if (c->test.hang_next) {
+            c->test.hang_next = 0;
+            c->hung = true;                  /* test block: before it runs */
+            return;
+        }
+        if (c->test.mmu_fault_next) {
+            c->job.mmu_fault_at = c->test.mmu_fault_next;
+            c->test.mmu_fault_next = 0;
+        } else if (every(c->cfg.fault_mmu, c->run_jobs)) {
+            c->job.mmu_fault_at = MAX(c->cfg.fault_mmu_access, 1);
+        }
+        c->job.cmd_lo = cmd_va;
+        c->job.cmd_hi = cmd_va + size;
+        qnn_cs_run(&c->job, cmd_va, size);
         if (c->job.status == QE_NONE &&
             every(c->cfg.fault_error, c->run_jobs)) {
             c->job.status = QE_BAD_CMD;      /* fault-error */
@@ -119,12 +133,24 @@ static void job_start(void *opaque)
             c->hung = true;                  /* fault-hang: until a reset */
             return;
         }
+        if (c->test.corrupt_next) {
+            c->test.corrupt_next = 0;
+            c->job.status = 0xbad0bad0;      /* a status no driver knows */
+        }
     }
-    /* timing model: hw-interface.md, "Timing model" */
-    c->job_cycles = 256 + DIV_ROUND_UP(c->job.binops, c->cfg.ops_per_cycle) +
-                    DIV_ROUND_UP(c->job.bytes_rd + c->job.bytes_wr, 32);
-    ns = c->job_cycles * 1000000ull / c->cfg.clock_khz +
-         c->cfg.delay_us * 1000ull;
+    /*
+     * timing model: hw-interface.md, "Timing model", for a RUN job; a NOP
+     * (the driver's cancelled jobs) and a bad descriptor end at once
+     */
+    c->job_cycles = 0;
+    ns = 0;
+    if (op == 1 && c->job.status != QE_BAD_DESC) {
+        c->job_cycles = 256 +
+                        DIV_ROUND_UP(c->job.binops, c->cfg.ops_per_cycle) +
+                        DIV_ROUND_UP(c->job.bytes_rd + c->job.bytes_wr, 32);
+        ns = c->job_cycles * 1000000ull / c->cfg.clock_khz +
+             c->cfg.delay_us * 1000ull;
+    }
     timer_mod(c->done_timer, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + ns);
 }
 
@@ -178,7 +204,11 @@ static void job_end(void *opaque)
         c->err_offset = j->err_offset;
         c->err_count++;
     }
-    if (bit) {
+    if (c->test.drop_next_irq) {
+        /* test block: this job's event is pending but never signalled */
+        c->test.drop_next_irq = 0;
+        c->irq_status |= bit;
+    } else if (bit) {
         raise_event(c, bit);
     }
     kick(c);

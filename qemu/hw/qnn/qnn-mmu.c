@@ -99,17 +99,17 @@ static int vm_access(QnnJob *j, uint64_t va, void *buf, uint64_t len,
                      bool write)
 {
     QnnCore *c = j->core;
+    /* fault injection counts the job's data accesses, not its stream's */
+    bool inject = j->mmu_fault_at && (va < j->cmd_lo || va >= j->cmd_hi) &&
+                  ++j->data_accesses == j->mmu_fault_at;
 
     while (len) {
         uint64_t chunk = MIN(len, 4096 - (va & 0xfff)), pa = 0;
-        unsigned int level, why;
+        unsigned int level = 0, why;
         MemTxResult r;
 
-        why = j->inject_mmu ? QF_NOT_MAPPED :
+        why = inject ? QF_NOT_MAPPED :
               qnn_mmu_translate(c, j->root, va, write, &pa, &level);
-        if (j->inject_mmu) {
-            level = 0;
-        }
         if (why == QF_OK && !bus_ok(c, pa, chunk)) {
             why = QF_BAD_TABLE;
         }

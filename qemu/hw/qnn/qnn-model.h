@@ -74,7 +74,18 @@ typedef struct QnnConfig {
     /* fault injection: every Nth RUN job / interrupt, 0 = off */
     uint32_t fault_hang, fault_mmu, fault_lost_irq, fault_error;
     uint32_t delay_us;
+    /* fault-mmu: which data access of the job faults (1 = its first) */
+    uint32_t fault_mmu_access;
 } QnnConfig;
+
+/*
+ * The model-only test block (qnn-test.c, hw-interface.md "Test block"):
+ * one-shot faults armed by the guest's tests; not device state, so a
+ * reset leaves them armed.
+ */
+typedef struct QnnTestKnobs {
+    uint32_t hang_next, mmu_fault_next, corrupt_next, drop_next_irq;
+} QnnTestKnobs;
 
 typedef struct QnnTlbEntry {
     uint64_t root, vpage, ppage;
@@ -85,7 +96,9 @@ typedef struct QnnTlbEntry {
 typedef struct QnnJob {
     struct QnnCore *core;
     uint64_t root;
-    bool inject_mmu;            /* fault-mmu: the first access faults */
+    /* fault injection: the Nth access outside the stream faults, 0 = off */
+    uint32_t mmu_fault_at, data_accesses;
+    uint64_t cmd_lo, cmd_hi;    /* the command stream's VA range */
     /* outcome */
     uint32_t status, detail, err_offset;
     uint64_t fault_addr;
@@ -122,6 +135,7 @@ typedef struct QnnCore {
 
     /* fault injection counters */
     uint32_t run_jobs, irqs;
+    QnnTestKnobs test;
 
     QnnTlbEntry *tlb;
     uint32_t tlb_next;
@@ -134,6 +148,11 @@ void qnn_core_fini(QnnCore *c);
 void qnn_core_power_on_reset(QnnCore *c);
 uint32_t qnn_core_read(QnnCore *c, uint32_t off);
 void qnn_core_write(QnnCore *c, uint32_t off, uint32_t val);
+
+/* qnn-test.c: the test block's registers (offsets within its window) */
+#define QNN_TEST_SIZE 0x1000
+uint64_t qnn_test_read(QnnCore *c, uint32_t off);
+void qnn_test_write(QnnCore *c, uint32_t off, uint32_t val);
 
 /* qnn-mmu.c */
 unsigned int qnn_mmu_translate(QnnCore *c, uint64_t root, uint64_t va,

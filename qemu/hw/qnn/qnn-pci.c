@@ -11,9 +11,11 @@
  *
  * Fault injection, at start-up or at run time with QMP's qom-set on the
  * device's path: fault-hang, fault-mmu, fault-error (every Nth RUN job
- * hangs until a reset / faults NOT_MAPPED at its first access / ends with
- * BAD_CMD), fault-lost-irq (every Nth unmasked event raises no interrupt),
- * delay-us (added to every job). 0 = off.
+ * hangs until a reset / faults NOT_MAPPED at its fault-mmu-access'th data
+ * access, default the first / ends with BAD_CMD), fault-lost-irq (every Nth
+ * unmasked event raises no interrupt), delay-us (added to every job).
+ * 0 = off. From inside the guest: BAR4, the model-only test block
+ * (qnn-test.c; test-bar=off leaves it out, as a card would).
  */
 #include "qemu/osdep.h"
 #include "qemu/units.h"
@@ -23,6 +25,7 @@
 #include "hw/pci/pcie.h"
 #include "hw/qdev-properties.h"
 #include "qom/object.h"
+#include "system/system.h"
 #include "qnn-model.h"
 
 #define TYPE_QNN_PCI "qnn-pci"
@@ -39,8 +42,12 @@ OBJECT_DECLARE_SIMPLE_TYPE(QnnPciState, QNN_PCI)
 struct QnnPciState {
     PCIDevice pdev;
     MemoryRegion mmio;
+    MemoryRegion test;
     QnnCore core;
     bool msix;
+    bool test_bar;
+    bool exit_report;
+    Notifier exit_notifier;
     bool level;
     bool aer;
     uint16_t vendor_id, device_id;
@@ -96,6 +103,29 @@ static void qnn_pci_mmio_write(void *opaque, hwaddr addr, uint64_t val,
     qnn_core_write(&s->core, addr, val);
 }
 
+static uint64_t qnn_pci_test_read(void *opaque, hwaddr addr, unsigned size)
+{
+    QnnPciState *s = opaque;
+
+    return qnn_test_read(&s->core, addr);
+}
+
+static void qnn_pci_test_write(void *opaque, hwaddr addr, uint64_t val,
+                               unsigned size)
+{
+    QnnPciState *s = opaque;
+
+    qnn_test_write(&s->core, addr, val);
+}
+
+static const MemoryRegionOps qnn_pci_test_ops = {
+    .read = qnn_pci_test_read,
+    .write = qnn_pci_test_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 4, .max_access_size = 4 },
+    .impl = { .min_access_size = 4, .max_access_size = 4 },
+};
+
 /* 32-bit registers only (hw-interface.md) */
 static const MemoryRegionOps qnn_pci_mmio_ops = {
     .read = qnn_pci_mmio_read,
@@ -104,6 +134,23 @@ static const MemoryRegionOps qnn_pci_mmio_ops = {
     .valid = { .min_access_size = 4, .max_access_size = 4 },
     .impl = { .min_access_size = 4, .max_access_size = 4 },
 };
+
+/*
+ * exit-report=on: the device's state when QEMU exits (after the guest
+ * powered off), on stderr, so that a test outside the guest can check what
+ * the driver's .shutdown left: no ring fetching, no interrupt, no DMA.
+ */
+static void qnn_pci_exit_report(Notifier *n, void *data)
+{
+    QnnPciState *s = container_of(n, QnnPciState, exit_notifier);
+    QnnCore *c = &s->core;
+    uint16_t cmd = pci_get_word(s->pdev.config + PCI_COMMAND);
+
+    fprintf(stderr, "qnn-pci %s: at exit: enable=%u busy=%u irq_mask=%#x "
+            "bus_master=%u jobs=%u\n", DEVICE(s)->id ?: "?",
+            c->powered && (c->ctrl & 1), c->busy, c->irq_mask,
+            !!(cmd & PCI_COMMAND_MASTER), c->perf_jobs);
+}
 
 static void qnn_pci_realize(PCIDevice *pdev, Error **errp)
 {
@@ -127,6 +174,11 @@ static void qnn_pci_realize(PCIDevice *pdev, Error **errp)
     memory_region_init_io(&s->mmio, OBJECT(s), &qnn_pci_mmio_ops, s,
                           "qnn-regs", 4 * KiB);
     pci_register_bar(pdev, 0, PCI_BASE_ADDRESS_SPACE_MEMORY, &s->mmio);
+    if (s->test_bar) {
+        memory_region_init_io(&s->test, OBJECT(s), &qnn_pci_test_ops, s,
+                              "qnn-test", QNN_TEST_SIZE);
+        pci_register_bar(pdev, 4, PCI_BASE_ADDRESS_SPACE_MEMORY, &s->test);
+    }
     if (s->msix) {
         if (msix_init_exclusive_bar(pdev, 1, 2, errp)) {
             return;
@@ -147,12 +199,19 @@ static void qnn_pci_realize(PCIDevice *pdev, Error **errp)
     }
     qnn_core_init(&s->core, &qnn_pci_bus_ops, s);
     qnn_core_power_on_reset(&s->core);
+    if (s->exit_report) {
+        s->exit_notifier.notify = qnn_pci_exit_report;
+        qemu_add_exit_notifier(&s->exit_notifier);
+    }
 }
 
 static void qnn_pci_exit(PCIDevice *pdev)
 {
     QnnPciState *s = QNN_PCI(pdev);
 
+    if (s->exit_report) {
+        qemu_remove_exit_notifier(&s->exit_notifier);
+    }
     qnn_core_fini(&s->core);
     if (s->aer) {
         pcie_aer_exit(pdev);
@@ -183,6 +242,10 @@ static void qnn_pci_instance_init(Object *obj)
                                    OBJ_PROP_FLAG_READWRITE);
     object_property_add_uint32_ptr(obj, "fault-mmu", &f->fault_mmu,
                                    OBJ_PROP_FLAG_READWRITE);
+    f->fault_mmu_access = 1;
+    object_property_add_uint32_ptr(obj, "fault-mmu-access",
+                                   &f->fault_mmu_access,
+                                   OBJ_PROP_FLAG_READWRITE);
     object_property_add_uint32_ptr(obj, "fault-error", &f->fault_error,
                                    OBJ_PROP_FLAG_READWRITE);
     object_property_add_uint32_ptr(obj, "fault-lost-irq", &f->fault_lost_irq,
@@ -197,6 +260,10 @@ static void qnn_pci_instance_init(Object *obj)
 
 static const Property qnn_pci_props[] = {
     DEFINE_PROP_BOOL("msix", QnnPciState, msix, true),
+    /* the model-only test block (qnn-test.c) in BAR4 */
+    DEFINE_PROP_BOOL("test-bar", QnnPciState, test_bar, true),
+    /* the device's state on stderr when QEMU exits (qnn_pci_exit_report) */
+    DEFINE_PROP_BOOL("exit-report", QnnPciState, exit_report, false),
     DEFINE_PROP_UINT16("vendor-id", QnnPciState, vendor_id, QNN_PCI_VENDOR),
     DEFINE_PROP_UINT16("device-id", QnnPciState, device_id, QNN_PCI_DEVICE),
     /* ID register: "QN" and device 2 (qnn_sim is 0x514e0001) */
