@@ -122,17 +122,25 @@ fuzz-long: all
 
 # The PCI lane (docs/design.md, "Test lanes"): qnn.ko probes the qnn-pci
 # model (qemu/hw/qnn/) on a q35 machine; the PCI smoke tests
-# (selftests/pci/pci-smoke.sh) run first, then the selftests that do not
-# need qnn_sim's knobs. A second run puts the model behind intel-iommu with
-# INTx instead of MSI-X.
+# (selftests/pci/pci-smoke.sh) run first, then the selftests (fault
+# injection through the model's test block, selftests/qnn_fault.c) and the
+# FLR tests; at the end the model reports what .shutdown left. Not here:
+# qnn_reload_test and qnn_pm_test (qnn_sim's module lifecycle, parameters
+# and power-state knobs), qnn_jobs_devcheck_test (qnn_sim's check_stream),
+# qnn_jobs_bench_test (figures, not checks). A second run puts the model
+# behind intel-iommu with INTx instead of MSI-X.
 PCI_TESTS	?= qnn_abi_test qnn_bo_info_test qnn_bo_mmap_test \
 		   qnn_invalid_args_test qnn_isolation_test qnn_multiproc_test \
 		   qnn_open_test qnn_prime_test qnn_dma_sync_test \
+		   qnn_get_param_test qnn_debugfs_test qnn_mmu_tlb_test \
+		   qnn_info_tool_test.sh \
 		   qnn_jobs_ops_test qnn_jobs_errors_test qnn_jobs_sched_test \
 		   qnn_jobs_cancel_test qnn_jobs_stress_test \
-		   qnn_jobs_submit_abi_test qnn_fuzz_test
+		   qnn_jobs_submit_abi_test qnn_jobs_hang_test \
+		   qnn_jobs_lifetime_test qnn_jobs_teardown_test \
+		   qnn_jobs_flr_test qnn_fuzz_test
 # qnn0 behind a root port as a card sits, qnn1 (other IDs) on the root bus
-PCI_DEVICES	= -device pcie-root-port,id=rp0,chassis=1 -device qnn-pci,id=qnn0,bus=rp0 \
+PCI_DEVICES	= -device pcie-root-port,id=rp0,chassis=1 -device qnn-pci,id=qnn0,bus=rp0,exit-report=on \
 		  -device qnn-pci,id=qnn1,device-id=0x10f1
 QEMU_BIN	= qemu=$$($(TOP)/scripts/build-qemu.sh) &&
 
@@ -147,9 +155,10 @@ vm-pci: all
 vm-pci-iommu: all
 	$(QEMU_BIN) QNN_VM_LANE=pci-iommu QNN_VM_QEMU="$$qemu" \
 	QNN_VM_PCI="-machine q35,kernel-irqchip=split -device intel-iommu,intremap=on \
-		-device qnn-pci,id=qnn0,msix=off" \
+		-device qnn-pci,id=qnn0,msix=off,exit-report=on" \
 	QNN_VM_APPEND="intel_iommu=on iommu.strict=1" \
-	QNN_VM_TESTS="qnn_jobs_ops_test qnn_jobs_errors_test qnn_dma_sync_test qnn_prime_test" \
+	QNN_VM_TESTS="qnn_jobs_ops_test qnn_jobs_errors_test qnn_dma_sync_test qnn_prime_test \
+		qnn_jobs_flr_test" \
 	$(TOP)/scripts/vm-check.sh
 
 checkpatch: deps

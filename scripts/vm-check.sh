@@ -358,6 +358,19 @@ desc="rmmod drm_shmem_helper"; check rmmod drm_shmem_helper
 echo "1..\$n" >&3
 end vm-unload 0
 
+# PCI lane: qnn bound again for the power-off, whose .shutdown must leave
+# the device quiet; the model reports its state when QEMU exits (checked
+# on the host below)
+if [ -n "$pci" ]; then
+	begin vm-shutdown
+	echo "[qnn-vm] reloading qnn for the .shutdown check" >/dev/kmsg
+	while read -r m; do insmod "\$m" 2>/dev/null; done </lib/modules/qnn/load-order
+	n=0
+	desc="qnn bound again before the power-off"; check test -c /dev/accel/accel0
+	echo "1..\$n" >&3
+	end vm-shutdown 0
+fi
+
 echo "=== SLAB-BEFORE" >&3
 cat /tmp/slab.before >&3
 echo "=== SLAB-AFTER" >&3
@@ -466,6 +479,18 @@ if grep -q '^=== VM DONE$' "$raw"; then
 	result ok "vm: booted, ran every program, powered off"
 else
 	result not-ok "vm: did not finish within ${vm_timeout}s (see $out/console.log)"
+fi
+# .shutdown (qnn_pci_shutdown): the qnn-pci model's state when QEMU exited
+# after the power-off (exit-report=on): ring off, interrupts masked, no
+# job running, bus mastering off
+if [[ $pci == *exit-report=on* ]]; then
+	st=$(sed -n 's/^qnn-pci qnn0: at exit: //p' "$out/console.log" | head -1)
+	case $st in
+	"enable=0 busy=0 irq_mask=0 bus_master=0 "*)
+		result ok "shutdown: the device was quiet at power-off ($st)" ;;
+	"") result not-ok "shutdown: no exit report from the qnn-pci model" ;;
+	*) result not-ok "shutdown: the device was not quiesced at power-off ($st)" ;;
+	esac
 fi
 
 # --- the kernel log: the suite, then the unloading of the DRM helpers --------

@@ -204,3 +204,27 @@ void job_small_conv(struct cs_mem *m, struct cs_builder *b)
 	csb_init(b);
 	cs_gen_conv(m, b, &spec);
 }
+
+int dev_unplug(int fd, int *pci)
+{
+	char parent[64], cmd[192];
+	int ret = qnn_parent_name(fd, parent, sizeof(parent));
+
+	if (ret)
+		return ret;
+	*pci = strncmp(parent, "qnn_sim.", 8) != 0;
+	if (!*pci)
+		return sh("rmmod qnn_sim") ? -EIO : 0;
+	snprintf(cmd, sizeof(cmd), "echo 1 >/sys/bus/pci/devices/%s/remove",
+		 parent);
+	return sh(cmd) ? -EIO : 0;
+}
+
+int dev_replug(int pci)
+{
+	if (!pci)
+		return sh("insmod /lib/modules/qnn/qnn_sim.ko") ? -EIO : 0;
+	/* the PCI core finds the function again; qnn binds it by its ID */
+	return sh("echo 1 >/sys/bus/pci/rescan && sleep 1 && test -c /dev/accel/accel0") ?
+	       -EIO : 0;
+}

@@ -52,6 +52,15 @@ long read_text(const char *path, char *buf, size_t len);
 int sh(const char *cmd);
 
 /*
+ * Take fd's device away as a hot-unplug does: qnn_sim unloaded, or the
+ * PCI function removed (*pci = 1). 0 or -errno.
+ */
+int dev_unplug(int fd, int *pci);
+
+/* After dev_unplug() (and qnn.ko reloaded): the device back, bound. */
+int dev_replug(int pci);
+
+/*
  * A small binary conv (4x4x64 -> 8, 3x3, one-padded, INT32 out) built into
  * @m/@b from scratch: the jobs tests' unit of real device work.
  */
