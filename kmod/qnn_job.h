@@ -51,6 +51,14 @@ struct qnn_jobs {
 	/* woken when a job is cleaned up (close, stream-window waiters) */
 	wait_queue_head_t cleanup_wq;
 	atomic_t live;			/* jobs submitted, not cleaned up */
+
+	/*
+	 * The scheduler's timeout work queue, ordered: a bus reset parks the
+	 * scheduler from a work item here, so it never runs alongside the
+	 * timeout handler's own stop/reset/start (qnn_jobs_reset_prepare()).
+	 */
+	struct workqueue_struct *reset_wq;
+	struct work_struct reset_stop_work;
 };
 
 /* Per-file job state. */
