@@ -48,8 +48,31 @@ apt_update() {
 	updated=1
 }
 
+# has_source TYPE SUITE: an apt source of TYPE (deb, deb-src) for SUITE, in
+# one-line (.list) or deb822 (.sources) form. The type matters: a deb-src
+# entry alone (ensure_backports_src's) gives no binary packages.
+has_source() {
+	local f
+	grep -qsE "^$1 .*[[:space:]]$2([[:space:]]|\$)" /etc/apt/sources.list \
+		/etc/apt/sources.list.d/*.list && return 0
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		# a stanza (paragraph) whose Types and Suites both name them
+		awk -v t="$1" -v s="$2" 'BEGIN { RS = "" }
+			{ ty = 0; su = 0; n = split($0, l, "\n")
+			  for (i = 1; i <= n; i++) {
+				if (l[i] ~ /^Enabled:[[:space:]]*no/) { ty = -1; break }
+				if (l[i] ~ /^Types:/ && (" " substr(l[i], 7) " ") ~ ("[[:space:]]" t "[[:space:]]")) ty = 1
+				if (l[i] ~ /^Suites:/ && (" " substr(l[i], 8) " ") ~ ("[[:space:]]" s "[[:space:]]")) su = 1
+			  }
+			  if (ty == 1 && su) found = 1 }
+			END { exit !found }' "$f" && return 0
+	done
+	return 1
+}
+
 ensure_backports() {
-	if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+	if ! has_source deb bookworm-backports; then
 		log "adding bookworm-backports"
 		printf '%s\n' 'Types: deb' 'URIs: http://deb.debian.org/debian' \
 			'Suites: bookworm-backports' 'Components: main' \
@@ -167,8 +190,7 @@ group_debug() {
 }
 
 ensure_backports_src() {
-	if [ ! -f /etc/apt/sources.list.d/bookworm-backports-src.sources ] &&
-		! grep -rqs '^deb-src .*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+	if ! has_source deb-src bookworm-backports; then
 		log "adding the bookworm-backports source entry"
 		printf '%s\n' 'Types: deb-src' 'URIs: http://deb.debian.org/debian' \
 			'Suites: bookworm-backports' 'Components: main' \
