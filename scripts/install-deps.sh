@@ -26,7 +26,8 @@
 #   qemu   what scripts/build-qemu.sh needs to build QEMU with the qnn-pci
 #          model: a deb-src entry for bookworm-backports (its QEMU source),
 #          meson and python3-pycotap from backports, glib, pixman, libfdt,
-#          ninja, and SeaBIOS (the firmware the VM boots with)
+#          ninja, python3-venv and python3-distlib (configure's mkvenv), and
+#          SeaBIOS (the firmware the VM boots with)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -204,8 +205,11 @@ ensure_backports_src() {
 group_qemu() {
 	ensure_backports
 	ensure_backports_src
+	# python3-distlib: QEMU's configure (python/scripts/mkvenv.py) needs it
+	# to check meson's version; without it, it falls back to pip's vendored
+	# copy, and a fresh system has no python3-pip
 	pkgs libglib2.0-dev libpixman-1-dev libfdt-dev ninja-build python3-venv \
-		seabios qemu-system-data
+		python3-distlib seabios qemu-system-data
 	# QEMU 10 wants meson >= 1.5: bookworm has 1.0, backports 1.7
 	if ! installed meson || ! dpkg --compare-versions \
 		"$(dpkg-query -W -f='${Version}' meson)" ge 1.5; then
