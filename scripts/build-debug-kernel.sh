@@ -13,8 +13,10 @@
 # stock-kernel build in kmod/; make rebuilds only what changed.
 #
 # Prints the key's directory on stdout; it holds bzImage, modules/ (the
-# kernel's modules_install tree), release, qnn/kmod/qnn.ko and
-# qnn/kmod/sim/qnn_sim.ko. Logs: kernel.log, qnn.log there.
+# kernel's modules_install tree) and release; the qnn modules are in
+# build/debug-qnn/<key>/kmod/ (qnn.ko, sim/qnn_sim.ko) of this worktree, as
+# build/debug-kernel may be shared. Logs: kernel.log there, the modules' in
+# build/debug-qnn/<key>.log.
 #
 # Environment: QNN_KERNEL_JOBS (make -j, default 2: the machine is shared).
 set -euo pipefail
@@ -100,13 +102,18 @@ build_kernel() {
 
 build_qnn() {
 	[ -f "$dir/.stamp" ] || die "no debug kernel for key $key: run $0 kernel"
-	local q=$dir/qnn
+	# this worktree's own copy: build/debug-kernel may be a cache shared
+	# by several worktrees, whose sources must not mix (cp -u below)
+	local q=$build/debug-qnn/$key
 	mkdir -p "$q"
 	# only the files Kbuild reads; cp -u keeps make's timestamps meaningful
 	(cd "$top" && cp -u --parents Kbuild kmod/Kbuild kmod/*.[ch] \
 		kmod/sim/Kbuild kmod/sim/*.[ch] uapi/drm/*.h "$q/")
-	: >"$dir/qnn.log"
-	run_logged "$dir/qnn.log" make -C "$obj" M="$q" modules
+	: >"$q.log"
+	# the source tree's Makefile named with -f: the one kbuild
+	# leaves in $obj includes the source tree by the absolute path it was
+	# built at, which is gone when the cache was built in another worktree
+	run_logged "$q.log" make -C "$obj" -f "$src/Makefile" M="$q" modules
 }
 
 case $what in

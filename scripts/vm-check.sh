@@ -91,8 +91,11 @@ if [ -n "${QNN_VM_KERNEL_DIR:-}" ]; then
 	krel=$(cat "$kdir/release" 2>/dev/null) || die "no debug kernel in $kdir: run scripts/build-debug-kernel.sh"
 	kroot=$kdir/modules
 	vmlinuz=$kdir/bzImage
-	qnn_ko=$kdir/qnn/kmod/qnn.ko
-	sim_ko=$kdir/qnn/kmod/sim/qnn_sim.ko
+	# qnn built against it in this worktree (build-debug-kernel.sh)
+	qdir=$build/debug-qnn/${kdir##*/}
+	[ -d "$qdir" ] || qdir=$kdir/qnn
+	qnn_ko=$qdir/kmod/qnn.ko
+	sim_ko=$qdir/kmod/sim/qnn_sim.ko
 else
 	krel=$(cat "$deps/kernel/release" 2>/dev/null) || die "no kernel under $deps/kernel: run scripts/install-deps.sh vm"
 	kroot=$deps/kernel/root
