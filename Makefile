@@ -13,6 +13,8 @@
 #                   CPU vs device, mixed plans, fallback (scripts/vm-libqnn.sh)
 #   make vm-demo    the demo inside the VM, on the simulated device
 #   make vm-bench   device vs CPU figures in the VM, ends with one JSON line
+#   make vm-pci     the selftests on the qnn-pci QEMU model instead of
+#                   qnn_sim (builds that QEMU once, scripts/build-qemu.sh)
 #   make fuzz-long  the uAPI fuzzer on the debug kernel, FUZZ_SECONDS long
 #   make demo       the main job: a real model classified through libqnn
 #   make bench      qnn-bench's figures, and the demo model against
@@ -38,7 +40,8 @@ export KDIR
 SUITE	= $(TOP)/scripts/tap-suite.sh
 
 .PHONY: all deps deps-check modules lib tools selftests check unit-check \
-	vm-check vm-debug vm-swiotlb vm-libqnn vm-demo vm-bench fuzz-long debug-kernel checkpatch demo \
+	vm-check vm-debug vm-swiotlb vm-libqnn vm-demo vm-bench vm-pci vm-pci-iommu \
+	qemu fuzz-long debug-kernel checkpatch demo \
 	bench install clean distclean
 
 all: modules lib tools selftests
@@ -47,7 +50,7 @@ deps:
 	@$(TOP)/scripts/install-deps.sh build vm
 
 deps-check:
-	@$(TOP)/scripts/install-deps.sh build vm cross fuzz debug
+	@$(TOP)/scripts/install-deps.sh build vm cross fuzz debug qemu
 
 modules: deps
 	$(MAKE) -C $(KDIR) M=$(TOP) W=1 modules
@@ -72,6 +75,8 @@ check: deps-check
 	@$(SUITE) vm-swiotlb $(MAKE) vm-swiotlb
 	@$(SUITE) vm-debug $(MAKE) vm-debug
 	@$(SUITE) vm-libqnn $(MAKE) vm-libqnn
+	@$(SUITE) vm-pci $(MAKE) vm-pci
+	@$(SUITE) vm-pci-iommu $(MAKE) vm-pci-iommu
 	@$(SUITE) checkpatch $(MAKE) checkpatch
 	@$(SUITE) dt $(TOP)/scripts/dt-check.sh
 	@$(TOP)/scripts/tap-summary.sh $(TAP)
@@ -133,6 +138,46 @@ vm-demo: all
 vm-bench: all
 	$(MAKE) -C libqnn vmtests
 	$(TOP)/scripts/vm-libqnn.sh bench
+# The PCI lane (docs/design.md, "Test lanes"): qnn.ko probes the qnn-pci
+# model (qemu/hw/qnn/) on a q35 machine; the PCI smoke tests
+# (selftests/pci/pci-smoke.sh) run first, then the selftests (fault
+# injection through the model's test block, selftests/qnn_fault.c) and the
+# FLR tests; at the end the model reports what .shutdown left. Not here:
+# qnn_reload_test and qnn_pm_test (qnn_sim's module lifecycle, parameters
+# and power-state knobs), qnn_jobs_devcheck_test (qnn_sim's check_stream),
+# qnn_jobs_bench_test (figures, not checks). A second run puts the model
+# behind intel-iommu with INTx instead of MSI-X.
+PCI_TESTS	?= qnn_abi_test qnn_bo_info_test qnn_bo_mmap_test \
+		   qnn_invalid_args_test qnn_isolation_test qnn_multiproc_test \
+		   qnn_open_test qnn_prime_test qnn_dma_sync_test \
+		   qnn_get_param_test qnn_debugfs_test qnn_mmu_tlb_test \
+		   qnn_info_tool_test.sh \
+		   qnn_jobs_ops_test qnn_jobs_errors_test qnn_jobs_sched_test \
+		   qnn_jobs_cancel_test qnn_jobs_stress_test \
+		   qnn_jobs_submit_abi_test qnn_jobs_hang_test \
+		   qnn_jobs_lifetime_test qnn_jobs_teardown_test \
+		   qnn_jobs_flr_test qnn_fuzz_test
+# qnn0 behind a root port as a card sits, qnn1 (other IDs) on the root bus
+PCI_DEVICES	= -device pcie-root-port,id=rp0,chassis=1 -device qnn-pci,id=qnn0,bus=rp0,exit-report=on \
+		  -device qnn-pci,id=qnn1,device-id=0x10f1
+QEMU_BIN	= qemu=$$($(TOP)/scripts/build-qemu.sh) &&
+
+qemu:
+	$(TOP)/scripts/build-qemu.sh
+
+vm-pci: all
+	$(QEMU_BIN) QNN_VM_LANE=pci QNN_VM_QEMU="$$qemu" \
+	QNN_VM_PCI="-machine q35 $(PCI_DEVICES)" QNN_VM_TESTS="$(PCI_TESTS)" \
+	QNN_FUZZ_SECONDS=$${QNN_FUZZ_SECONDS:-30} $(TOP)/scripts/vm-check.sh
+
+vm-pci-iommu: all
+	$(QEMU_BIN) QNN_VM_LANE=pci-iommu QNN_VM_QEMU="$$qemu" \
+	QNN_VM_PCI="-machine q35,kernel-irqchip=split -device intel-iommu,intremap=on \
+		-device qnn-pci,id=qnn0,msix=off,exit-report=on" \
+	QNN_VM_APPEND="intel_iommu=on iommu.strict=1" \
+	QNN_VM_TESTS="qnn_jobs_ops_test qnn_jobs_errors_test qnn_dma_sync_test qnn_prime_test \
+		qnn_jobs_flr_test" \
+	$(TOP)/scripts/vm-check.sh
 
 checkpatch: deps
 	$(TOP)/scripts/checkpatch.sh

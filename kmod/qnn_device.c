@@ -464,6 +464,7 @@ EXPORT_SYMBOL_GPL(qnn_device_shutdown);
  */
 void qnn_device_reset_prepare(struct qnn_device *qdev, bool mmio_ok)
 {
+	qnn_jobs_reset_prepare(qdev);
 	disable_irq(qdev->irq);
 	if (mmio_ok)
 		qnn_hw_stop(qdev);
@@ -480,8 +481,9 @@ int qnn_device_reset_done(struct qnn_device *qdev)
 {
 	int ret;
 
-	ret = qnn_hw_start(qdev);
 	enable_irq(qdev->irq);
+	/* the reset sequence, then the jobs that were on the ring again */
+	ret = qnn_jobs_reset_done(qdev);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(qnn_device_reset_done);

@@ -608,6 +608,72 @@ restart:
 	return stat;
 }
 
+/*
+ * A reset the bus makes (FLR, AER slot reset, docs/hw-interface.md "AER and
+ * FLR"): timeout recovery without a guilty job. The scheduler is parked
+ * before the reset, so nothing is put on the ring meanwhile; afterwards the
+ * reset sequence runs, records written before the reset count as
+ * completions, and every other job on the ring is resubmitted to the fresh
+ * ring in order.
+ *
+ * The park runs on the scheduler's (ordered) timeout work queue, as
+ * amdgpu's and panthor's resets share one with their timeout handlers: a
+ * timeout handler already running finishes its own stop/reset/start first,
+ * one whose timer fires later is cancelled by drm_sched_stop() and cannot
+ * be re-armed until drm_sched_start() in qnn_jobs_reset_done(). Otherwise
+ * a timeout firing during the FLR would reset the device in the middle of
+ * it and restart the scheduler onto a ring being reset.
+ */
+static void qnn_jobs_reset_stop_work(struct work_struct *work)
+{
+	struct qnn_jobs *jq = container_of(work, struct qnn_jobs,
+					   reset_stop_work);
+
+	drm_sched_stop(&jq->sched, NULL);
+}
+
+void qnn_jobs_reset_prepare(struct qnn_device *qdev)
+{
+	struct qnn_jobs *jq = &qdev->jobs;
+
+	queue_work(jq->reset_wq, &jq->reset_stop_work);
+	flush_work(&jq->reset_stop_work);
+}
+
+int qnn_jobs_reset_done(struct qnn_device *qdev)
+{
+	struct qnn_jobs *jq = &qdev->jobs;
+	struct qnn_job *job, *tmp;
+	unsigned long flags;
+	bool cookie;
+	int ret;
+
+	cookie = dma_fence_begin_signalling();
+	ret = qnn_hw_start(qdev);
+	spin_lock_irqsave(&qdev->ring.lock, flags);
+	jq->resets++;
+	jq->reset_gen++;
+	qnn_jobs_reap_locked(qdev);
+	list_for_each_entry_safe(job, tmp, &jq->inflight, hw_link) {
+		if (ret)
+			qnn_job_finish_locked(qdev, job,
+					      DRM_QNN_JOB_DEVICE_ERROR, -EIO);
+		else if (READ_ONCE(job->qf->jobs.closing) ||
+			 atomic_read(&job->qf->jobs.banned))
+			qnn_job_finish_locked(qdev, job, DRM_QNN_JOB_CANCELED,
+					      -ECANCELED);
+		else
+			list_del_init(&job->hw_link);
+	}
+	if (jq->halts)
+		qnn_ring_halt_locked(qdev);
+	spin_unlock_irqrestore(&qdev->ring.lock, flags);
+	drm_sched_resubmit_jobs(&jq->sched);
+	drm_sched_start(&jq->sched);
+	dma_fence_end_signalling(cookie);
+	return ret;
+}
+
 /**
  * qnn_bo_refs_put() - undo qnn_bo_refs_get()
  * @qf: the file
@@ -731,6 +797,7 @@ static void qnn_jobs_fini(struct drm_device *drm, void *arg)
 
 	if (qdev->jobs.sched_ready)
 		drm_sched_fini(&qdev->jobs.sched);
+	destroy_workqueue(qdev->jobs.reset_wq);
 	flush_work(&qdev->jobs.cleanup_work);
 	drm_WARN(drm, atomic_read(&qdev->jobs.live), "%d jobs leaked\n",
 		 atomic_read(&qdev->jobs.live));
@@ -767,9 +834,16 @@ int qnn_jobs_init(struct qnn_device *qdev)
 	};
 	int ret;
 
+	jq->reset_wq = alloc_ordered_workqueue("qnn-reset", 0);
+	if (!jq->reset_wq)
+		return -ENOMEM;
+	INIT_WORK(&jq->reset_stop_work, qnn_jobs_reset_stop_work);
+	args.timeout_wq = jq->reset_wq;
 	ret = drm_sched_init(&jq->sched, &args);
-	if (ret)
+	if (ret) {
+		destroy_workqueue(jq->reset_wq);
 		return ret;
+	}
 	jq->sched_ready = true;
 	return drmm_add_action_or_reset(&qdev->drm, qnn_jobs_fini, qdev);
 }

@@ -51,6 +51,14 @@ struct qnn_jobs {
 	/* woken when a job is cleaned up (close, stream-window waiters) */
 	wait_queue_head_t cleanup_wq;
 	atomic_t live;			/* jobs submitted, not cleaned up */
+
+	/*
+	 * The scheduler's timeout work queue, ordered: a bus reset parks the
+	 * scheduler from a work item here, so it never runs alongside the
+	 * timeout handler's own stop/reset/start (qnn_jobs_reset_prepare()).
+	 */
+	struct workqueue_struct *reset_wq;
+	struct work_struct reset_stop_work;
 };
 
 /* Per-file job state. */
@@ -77,6 +85,8 @@ void qnn_jobs_preinit(struct qnn_device *qdev);
 int qnn_jobs_init(struct qnn_device *qdev);
 void qnn_jobs_unplug(struct qnn_device *qdev);
 void qnn_jobs_irq(struct qnn_device *qdev, u32 pending);
+void qnn_jobs_reset_prepare(struct qnn_device *qdev);
+int qnn_jobs_reset_done(struct qnn_device *qdev);
 
 int qnn_file_jobs_init(struct qnn_device *qdev, struct qnn_file *qf);
 void qnn_file_jobs_fini(struct qnn_file *qf);

@@ -3,10 +3,10 @@
  * PCI glue: BAR0 is the register window, one MSI-X, MSI or (shared) INTx
  * interrupt. Everything else is the core's business.
  *
- * The ID table is empty on purpose. qnn is a design that FPGA boards and
- * ASICs implement, and each card carries the vendor and device ID of
- * whoever builds it; a made-up ID under someone else's vendor ID would bind
- * unrelated hardware. Bind a card at run time with
+ * The ID table holds only the reference model's ID. qnn is a design that
+ * FPGA boards and ASICs implement, and each card carries the vendor and
+ * device ID of whoever builds it; a made-up ID under someone else's vendor
+ * ID would bind unrelated hardware. Bind a card at run time with
  *	echo "VVVV DDDD" > /sys/bus/pci/drivers/qnn/new_id
  * (or driver_override); a card with an assigned ID gets a table entry here
  * in the patch that adds it (docs/hw-interface.md, "PCI IDs"). The probe
@@ -120,9 +120,28 @@ static void qnn_pci_reset_done(struct pci_dev *pdev)
 
 /*
  * System sleep; the PCI core saves config space and picks the D-state.
- * Runtime PM stays off on PCI for now: the PCI core holds the device
- * active for a driver that does not allow it.
+ *
+ * Runtime PM: off by default, as the PCI core leaves every function
+ * (power/control "on") until the administrator writes "auto". Then the
+ * driver powers the block down (POWER = 0) after its autosuspend delay and
+ * the PCI core puts the function in D3hot; on resume the core restores
+ * config space and the driver runs the reset sequence (docs/design.md,
+ * "PCI runtime PM").
  */
+static int qnn_pci_runtime_suspend(struct device *dev)
+{
+	struct qnn_device *qdev = dev_get_drvdata(dev);
+
+	return qdev ? qnn_device_runtime_suspend(qdev) : 0;
+}
+
+static int qnn_pci_runtime_resume(struct device *dev)
+{
+	struct qnn_device *qdev = dev_get_drvdata(dev);
+
+	return qdev ? qnn_device_runtime_resume(qdev) : 0;
+}
+
 static int qnn_pci_suspend(struct device *dev)
 {
 	return qnn_device_suspend(dev_get_drvdata(dev));
@@ -133,8 +152,10 @@ static int qnn_pci_resume(struct device *dev)
 	return qnn_device_resume(dev_get_drvdata(dev));
 }
 
-static DEFINE_SIMPLE_DEV_PM_OPS(qnn_pci_pm_ops, qnn_pci_suspend,
-				qnn_pci_resume);
+static const struct dev_pm_ops qnn_pci_pm_ops = {
+	SYSTEM_SLEEP_PM_OPS(qnn_pci_suspend, qnn_pci_resume)
+	RUNTIME_PM_OPS(qnn_pci_runtime_suspend, qnn_pci_runtime_resume, NULL)
+};
 
 static const struct pci_error_handlers qnn_pci_err_handlers = {
 	.error_detected = qnn_pci_error_detected,
@@ -143,8 +164,16 @@ static const struct pci_error_handlers qnn_pci_err_handlers = {
 	.reset_done = qnn_pci_reset_done,
 };
 
-/* No entries: see the top of this file. */
+/*
+ * The qnn-pci reference model (qemu/hw/qnn/, docs/hw-interface.md): an ID
+ * from the range QEMU leaves for experimental devices. Cards: see the top
+ * of this file.
+ */
+#define QNN_PCI_VENDOR_MODEL	0x1af4
+#define QNN_PCI_DEVICE_MODEL	0x10f0
+
 static const struct pci_device_id qnn_pci_ids[] = {
+	{ PCI_DEVICE(QNN_PCI_VENDOR_MODEL, QNN_PCI_DEVICE_MODEL) },
 	{ }
 };
 MODULE_DEVICE_TABLE(pci, qnn_pci_ids);
@@ -156,7 +185,7 @@ static struct pci_driver qnn_pci_driver = {
 	.remove = qnn_pci_remove,
 	.shutdown = qnn_pci_shutdown,
 	.err_handler = &qnn_pci_err_handlers,
-	.driver.pm = pm_sleep_ptr(&qnn_pci_pm_ops),
+	.driver.pm = pm_ptr(&qnn_pci_pm_ops),
 };
 
 int qnn_pci_register(void)

@@ -14,8 +14,10 @@
 # shares the kernel cache; make rebuilds only what changed.
 #
 # Prints the key's directory on stdout; it holds bzImage, modules/ (the
-# kernel's modules_install tree), release and kernel.log. The modules are
-# build/debug-qnn/<key>/kmod/qnn.ko and kmod/sim/qnn_sim.ko (log: <key>.log).
+# kernel's modules_install tree) and release; the qnn modules are in
+# build/debug-qnn/<key>/kmod/ (qnn.ko, sim/qnn_sim.ko) of this worktree, as
+# build/debug-kernel may be shared. Logs: kernel.log there, the modules' in
+# build/debug-qnn/<key>.log.
 #
 # Environment: QNN_KERNEL_JOBS (make -j, default 2: the machine is shared).
 set -euo pipefail
@@ -101,16 +103,17 @@ build_kernel() {
 
 build_qnn() {
 	[ -f "$dir/.stamp" ] || die "no debug kernel for key $key: run $0 kernel"
-	# in this tree's build/, not in the kernel cache, which other trees
-	# (worktrees, a symlinked cache) share: their sources must not mix
+	# this worktree's own copy: build/debug-kernel may be a cache shared
+	# by several worktrees, whose sources must not mix (cp -u below)
 	local q=$build/debug-qnn/$key
 	mkdir -p "$q"
 	# only the files Kbuild reads; cp -u keeps make's timestamps meaningful
 	(cd "$top" && cp -u --parents Kbuild kmod/Kbuild kmod/*.[ch] \
 		kmod/sim/Kbuild kmod/sim/*.[ch] uapi/drm/*.h "$q/")
 	: >"$q.log"
-	# -f: obj/Makefile names the source tree by the absolute path it was
-	# built from, which is gone when the cache was built in another tree
+	# the source tree's Makefile named with -f: the one kbuild
+	# leaves in $obj includes the source tree by the absolute path it was
+	# built at, which is gone when the cache was built in another worktree
 	run_logged "$q.log" make -C "$obj" -f "$src/Makefile" M="$q" modules
 }
 

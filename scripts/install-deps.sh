@@ -25,6 +25,11 @@
 #   debug  the debug-kernel lane: linux-source-6.12 (the full tarball, which
 #          scripts/build-debug-kernel.sh unpacks under build/), the kernel's
 #          build tools, and trinity (the syscall fuzzer run in the VM)
+#   qemu   what scripts/build-qemu.sh needs to build QEMU with the qnn-pci
+#          model: a deb-src entry for bookworm-backports (its QEMU source),
+#          meson and python3-pycotap from backports, glib, pixman, libfdt,
+#          ninja, python3-venv and python3-distlib (configure's mkvenv), and
+#          SeaBIOS (the firmware the VM boots with)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -46,8 +51,31 @@ apt_update() {
 	updated=1
 }
 
+# has_source TYPE SUITE: an apt source of TYPE (deb, deb-src) for SUITE, in
+# one-line (.list) or deb822 (.sources) form. The type matters: a deb-src
+# entry alone (ensure_backports_src's) gives no binary packages.
+has_source() {
+	local f
+	grep -qsE "^$1 .*[[:space:]]$2([[:space:]]|\$)" /etc/apt/sources.list \
+		/etc/apt/sources.list.d/*.list && return 0
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		# a stanza (paragraph) whose Types and Suites both name them
+		awk -v t="$1" -v s="$2" 'BEGIN { RS = "" }
+			{ ty = 0; su = 0; n = split($0, l, "\n")
+			  for (i = 1; i <= n; i++) {
+				if (l[i] ~ /^Enabled:[[:space:]]*no/) { ty = -1; break }
+				if (l[i] ~ /^Types:/ && (" " substr(l[i], 7) " ") ~ ("[[:space:]]" t "[[:space:]]")) ty = 1
+				if (l[i] ~ /^Suites:/ && (" " substr(l[i], 8) " ") ~ ("[[:space:]]" s "[[:space:]]")) su = 1
+			  }
+			  if (ty == 1 && su) found = 1 }
+			END { exit !found }' "$f" && return 0
+	done
+	return 1
+}
+
 ensure_backports() {
-	if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+	if ! has_source deb bookworm-backports; then
 		log "adding bookworm-backports"
 		printf '%s\n' 'Types: deb' 'URIs: http://deb.debian.org/debian' \
 			'Suites: bookworm-backports' 'Components: main' \
@@ -165,6 +193,37 @@ group_debug() {
 	pkgs linux-source-6.12 flex bison bc libelf-dev libssl-dev trinity
 }
 
+ensure_backports_src() {
+	if ! has_source deb-src bookworm-backports; then
+		log "adding the bookworm-backports source entry"
+		printf '%s\n' 'Types: deb-src' 'URIs: http://deb.debian.org/debian' \
+			'Suites: bookworm-backports' 'Components: main' \
+			'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' |
+			$SUDO tee /etc/apt/sources.list.d/bookworm-backports-src.sources >/dev/null
+		updated=0
+		apt_update
+	fi
+}
+
+group_qemu() {
+	ensure_backports
+	ensure_backports_src
+	# python3-distlib: QEMU's configure (python/scripts/mkvenv.py) needs it
+	# to check meson's version; without it, it falls back to pip's vendored
+	# copy, and a fresh system has no python3-pip
+	pkgs libglib2.0-dev libpixman-1-dev libfdt-dev ninja-build python3-venv \
+		python3-distlib seabios qemu-system-data
+	# QEMU 10 wants meson >= 1.5: bookworm has 1.0, backports 1.7
+	if ! installed meson || ! dpkg --compare-versions \
+		"$(dpkg-query -W -f='${Version}' meson)" ge 1.5; then
+		apt_update
+		log "installing meson python3-pycotap from bookworm-backports"
+		$SUDO apt-get install -y -qq --no-install-recommends \
+			-t bookworm-backports meson python3-pycotap >/dev/null
+	fi
+	installed python3-pycotap || pkgs python3-pycotap
+}
+
 group_train() {
 	pkgs python3-torch python3-numpy python3-onnx dataset-fashion-mnist
 }
@@ -184,7 +243,7 @@ group_bench() {
 
 for g in "${groups[@]}"; do
 	case $g in
-	build | vm | cross | fuzz | debug | train | bench) "group_$g" ;;
+	build | vm | cross | fuzz | debug | qemu | train | bench) "group_$g" ;;
 	*)
 		log "unknown group '$g'"
 		exit 2

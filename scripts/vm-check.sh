@@ -29,6 +29,9 @@
 # copied to /bin with their libraries), QNN_VM_QNN_PARAMS (qnn.ko parameters,
 # e.g. job_timeout_ms=10000: the simulator under TCG is slow), QNN_VM_CPU
 # (QEMU -cpu model, default QEMU's).
+# The PCI lane (make vm-pci): QNN_VM_QEMU (a QEMU with the qnn-pci model,
+# scripts/build-qemu.sh) and QNN_VM_PCI (its machine and -device options);
+# qnn_sim is then not loaded and qnn.ko binds the model's PCI function.
 # Known driver bugs under repair are marked TAP TODO from
 # scripts/vm-known-bugs.txt.
 set -u -o pipefail
@@ -92,8 +95,11 @@ if [ -n "${QNN_VM_KERNEL_DIR:-}" ]; then
 	krel=$(cat "$kdir/release" 2>/dev/null) || die "no debug kernel in $kdir: run scripts/build-debug-kernel.sh"
 	kroot=$kdir/modules
 	vmlinuz=$kdir/bzImage
-	qnn_ko=$build/debug-qnn/$(basename "$kdir")/kmod/qnn.ko
-	sim_ko=$build/debug-qnn/$(basename "$kdir")/kmod/sim/qnn_sim.ko
+	# qnn built against it in this worktree (build-debug-kernel.sh)
+	qdir=$build/debug-qnn/${kdir##*/}
+	[ -d "$qdir" ] || qdir=$kdir/qnn
+	qnn_ko=$qdir/kmod/qnn.ko
+	sim_ko=$qdir/kmod/sim/qnn_sim.ko
 else
 	krel=$(cat "$deps/kernel/release" 2>/dev/null) || die "no kernel under $deps/kernel: run scripts/install-deps.sh vm"
 	kroot=$deps/kernel/root
@@ -107,7 +113,14 @@ for ko in "$qnn_ko" "$sim_ko"; do
 	[ -f "$ko" ] || die "missing $ko: run make modules"
 done
 busybox=$(command -v busybox) || die "busybox missing: scripts/install-deps.sh vm"
-qemu=$(command -v qemu-system-x86_64) || die "qemu-system-x86_64 missing: scripts/install-deps.sh vm"
+qemu=${QNN_VM_QEMU:-$(command -v qemu-system-x86_64)} || die "qemu-system-x86_64 missing: scripts/install-deps.sh vm"
+pci=${QNN_VM_PCI:-}
+qemu_args=()
+if [ -n "$pci" ]; then
+	# a QEMU built here has no firmware of its own: Debian's SeaBIOS and
+	# option ROMs; no NIC (its ROM is not needed)
+	read -r -a qemu_args <<<"-L /usr/share/qemu -L /usr/share/seabios -nic none $pci"
+fi
 
 rm -rf "$out"
 mkdir -p "$out"
@@ -158,7 +171,10 @@ for f in "${order[@]}"; do
 	echo "$rel" >>"$loadorder"
 done
 cp "$qnn_ko" "$sim_ko" "$root/lib/modules/qnn/"
-printf '%s\n' /lib/modules/qnn/qnn.ko /lib/modules/qnn/qnn_sim.ko >>"$loadorder"
+echo /lib/modules/qnn/qnn.ko >>"$loadorder"
+[ -n "$pci" ] || echo /lib/modules/qnn/qnn_sim.ko >>"$loadorder"
+# the PCI lane's smoke checks and probe/remove/reset tests (run by /init)
+[ -z "$pci" ] || cp "$top/selftests/pci/pci-smoke.sh" "$root/lib/modules/qnn/"
 
 # --- programs and their shared libraries ------------------------------------
 cp "$busybox" "$root/bin/busybox"
@@ -284,6 +300,9 @@ fi
 
 begin vm-smoke
 n=0
+if [ -n "$pci" ]; then
+. /lib/modules/qnn/pci-smoke.sh
+else
 desc="qnn and qnn_sim are loaded"; check grep -q '^qnn_sim ' /proc/modules
 desc="/dev/accel/accel0 exists"; check test -c /dev/accel/accel0
 desc="debugfs accel/0/bo_count reads 0"; check grep -qx 0 /sys/kernel/debug/accel/0/bo_count
@@ -293,6 +312,7 @@ desc="qnn_sim new_device adds a device at run time"; check sh -c "echo 5 >\$ctl/
 desc="qnn_sim new_device refuses a duplicate"; check sh -c "! echo 5 >\$ctl/new_device"
 desc="qnn_sim del_device removes it"; check sh -c "echo 5 >\$ctl/del_device && ! test -e /sys/bus/platform/devices/qnn_sim.5"
 desc="qnn_sim del_device refuses an unknown id"; check sh -c "! echo 6 >\$ctl/del_device"
+fi
 echo "1..\$n" >&3
 end vm-smoke 0
 
@@ -350,7 +370,7 @@ fi
 
 begin vm-unload
 n=0
-desc="rmmod qnn_sim after all fds closed"; check rmmod qnn_sim
+[ -n "$pci" ] || { desc="rmmod qnn_sim after all fds closed"; check rmmod qnn_sim; }
 desc="rmmod qnn after all fds closed"; check rmmod qnn
 slab >/tmp/slab.after
 echo "[qnn-vm] unloading the DRM helpers" >/dev/kmsg
@@ -358,6 +378,19 @@ desc="rmmod gpu_sched"; check rmmod gpu_sched
 desc="rmmod drm_shmem_helper"; check rmmod drm_shmem_helper
 echo "1..\$n" >&3
 end vm-unload 0
+
+# PCI lane: qnn bound again for the power-off, whose .shutdown must leave
+# the device quiet; the model reports its state when QEMU exits (checked
+# on the host below)
+if [ -n "$pci" ]; then
+	begin vm-shutdown
+	echo "[qnn-vm] reloading qnn for the .shutdown check" >/dev/kmsg
+	while read -r m; do insmod "\$m" 2>/dev/null; done </lib/modules/qnn/load-order
+	n=0
+	desc="qnn bound again before the power-off"; check test -c /dev/accel/accel0
+	echo "1..\$n" >&3
+	end vm-shutdown 0
+fi
 
 echo "=== SLAB-BEFORE" >&3
 cat /tmp/slab.before >&3
@@ -410,6 +443,7 @@ timeout -s KILL "$vm_timeout" "$qemu" -m "${QNN_VM_MEM:-1024}" -smp "${QNN_VM_SM
 	-kernel "$vmlinuz" -initrd "$out/initrd.gz" \
 	-serial stdio -serial file:"$out/raw.all" \
 	-append "console=ttyS0 quiet panic=-1 rdinit=/init $debug_opts" \
+	"${qemu_args[@]}" \
 	</dev/null >"$out/console.log" 2>&1
 qrc=$?
 echo "# vm-check: qemu exited with $qrc after $(($(date +%s) - start)) s"
@@ -474,6 +508,18 @@ if grep -q '^=== VM DONE$' "$raw"; then
 	result ok "vm: booted, ran every program, powered off"
 else
 	result not-ok "vm: did not finish within ${vm_timeout}s (see $out/console.log)"
+fi
+# .shutdown (qnn_pci_shutdown): the qnn-pci model's state when QEMU exited
+# after the power-off (exit-report=on): ring off, interrupts masked, no
+# job running, bus mastering off
+if [[ $pci == *exit-report=on* ]]; then
+	st=$(sed -n 's/^qnn-pci qnn0: at exit: //p' "$out/console.log" | head -1)
+	case $st in
+	"enable=0 busy=0 irq_mask=0 bus_master=0 "*)
+		result ok "shutdown: the device was quiet at power-off ($st)" ;;
+	"") result not-ok "shutdown: no exit report from the qnn-pci model" ;;
+	*) result not-ok "shutdown: the device was not quiesced at power-off ($st)" ;;
+	esac
 fi
 
 # --- the kernel log: the suite, then the unloading of the DRM helpers --------

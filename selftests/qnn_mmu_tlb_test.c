@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The translation-cache contract of docs/hw-interface.md, "Translation
- * caching", against qnn_sim's TLB model (tlb_entries > 0, the default):
+ * caching", against the TLB model of qnn_sim (tlb_entries > 0, the default)
+ * or of the qnn-pci model (its test block has the statistics):
  * entries are tagged by root table, so two files using the same VA never
  * see each other's pages; the driver returns a VA to its allocator only
  * after the device has completed a flush, so a new BO at a just-freed VA
  * can never be reached through a stale entry, even while a flush is slow
  * (debugfs flush_delay_ms) or never completes (flush_hang: the range is
- * quarantined until the file closes). Oracle: the CPU's own data.
+ * quarantined until the file closes; qnn_sim only: the qnn-pci model
+ * flushes at once). Oracle: the CPU's own data.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -17,6 +19,7 @@
 #include "kselftest_harness.h"
 #include "qnn_fixture.h"
 #include "qnn_copy_job.h"
+#include "qnn_fault.h"
 
 #define WORDS	1024
 #define BYTES	(WORDS * 4)
@@ -60,42 +63,26 @@ static int holds(const struct bo *b, uint32_t seed)
 	return 1;
 }
 
-/* qnn_sim's debugfs file @name of fd's device */
-static int sim_path(int fd, const char *name, char *path, size_t len)
-{
-	char parent[64];
-	int ret = qnn_parent_name(fd, parent, sizeof(parent));
-
-	if (!ret)
-		snprintf(path, len, "/sys/kernel/debug/qnn_sim/%s/%s", parent,
-			 name);
-	return ret;
-}
-
+/* fault knobs and TLB statistics of qnn_sim or the qnn-pci model */
 static int sim_set(int fd, const char *name, unsigned int val)
 {
-	char path[256];
-	FILE *f;
-	int ret = sim_path(fd, name, path, sizeof(path));
-
-	if (ret)
-		return ret;
-	f = fopen(path, "w");
-	if (!f)
-		return -errno;
-	fprintf(f, "%u\n", val);
-	return fclose(f) ? -errno : 0;
+	return qnn_fault_set(fd, name, val);
 }
 
 static uint64_t sim_get(int fd, const char *name)
 {
-	char path[256];
 	uint64_t v = 0;
 
-	if (!sim_path(fd, name, path, sizeof(path)))
-		qnn_read_u64_file(path, &v);
+	qnn_fault_get(fd, name, &v);
 	return v;
 }
+
+/* A model whose flushes complete at once (qnn-pci) has no flush knobs. */
+#define NEED_KNOB(fd, name) do {					\
+		uint64_t v_;						\
+		if (qnn_fault_get(fd, name, &v_) == -EOPNOTSUPP)	\
+			SKIP(return, "the device's model has no %s knob", name); \
+	} while (0)
 
 /*
  * Wait until some file of ours has exactly @bos mappings of @bos pages
@@ -208,6 +195,7 @@ TEST_F(qnn, slow_flush_no_stale_va)
 	struct closer c;
 	pthread_t t;
 
+	NEED_KNOB(self->fd, "flush_delay_ms");
 	ASSERT_EQ(0, bo_new(self->fd, 0, &dst));
 	ASSERT_EQ(0, bo_new(self->fd, 30, &old));
 	/* from here every flush takes 400 ms; the job's caches stay */
@@ -251,6 +239,7 @@ TEST_F(qnn, hung_flush_quarantines)
 	uint64_t before, after;
 	int fd2;
 
+	NEED_KNOB(self->fd, "flush_hang");
 	fd2 = qnn_open();
 	ASSERT_LE(0, fd2);
 	ASSERT_EQ(0, qnn_debugfs_u64(self->fd, "bo_count", &before));

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "job_util.h"
+#include "qnn_fault.h"
 
 static int bo_alloc(struct cs_mem *m, struct cs_buf *b)
 {
@@ -107,22 +108,7 @@ int job_submit_empty(int fd, uint64_t *id)
 
 int sim_knob(int fd, const char *name, unsigned int val)
 {
-	char parent[64], path[256];
-	FILE *f;
-	int ret;
-
-	ret = qnn_parent_name(fd, parent, sizeof(parent));
-	if (ret)
-		return ret;
-	snprintf(path, sizeof(path), "/sys/kernel/debug/qnn_sim/%s/%s",
-		 parent, name);
-	f = fopen(path, "w");
-	if (!f)
-		return -errno;
-	ret = fprintf(f, "%u\n", val) < 0 ? -EIO : 0;
-	if (fclose(f) && !ret)
-		ret = -errno;
-	return ret;
+	return qnn_fault_set(fd, name, val);
 }
 
 unsigned int job_timeout_ms(void)
@@ -217,4 +203,28 @@ void job_small_conv(struct cs_mem *m, struct cs_builder *b)
 	cs_mem_reset(m);
 	csb_init(b);
 	cs_gen_conv(m, b, &spec);
+}
+
+int dev_unplug(int fd, int *pci)
+{
+	char parent[64], cmd[192];
+	int ret = qnn_parent_name(fd, parent, sizeof(parent));
+
+	if (ret)
+		return ret;
+	*pci = strncmp(parent, "qnn_sim.", 8) != 0;
+	if (!*pci)
+		return sh("rmmod qnn_sim") ? -EIO : 0;
+	snprintf(cmd, sizeof(cmd), "echo 1 >/sys/bus/pci/devices/%s/remove",
+		 parent);
+	return sh(cmd) ? -EIO : 0;
+}
+
+int dev_replug(int pci)
+{
+	if (!pci)
+		return sh("insmod /lib/modules/qnn/qnn_sim.ko") ? -EIO : 0;
+	/* the PCI core finds the function again; qnn binds it by its ID */
+	return sh("echo 1 >/sys/bus/pci/rescan && sleep 1 && test -c /dev/accel/accel0") ?
+	       -EIO : 0;
 }

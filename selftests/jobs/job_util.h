@@ -27,7 +27,10 @@ int job_submit_empty(int fd, uint64_t *id);
 /* CLOCK_MONOTONIC in ns. */
 int64_t job_now_ns(void);
 
-/* Write @val to qnn_sim's debugfs knob @name of fd's device: 0 or -errno. */
+/*
+ * Write @val to fault knob @name of fd's device (qnn_sim's debugfs knob,
+ * or the qnn-pci model's test block: qnn_fault.h): 0 or -errno.
+ */
 int sim_knob(int fd, const char *name, unsigned int val);
 
 /* qnn.ko's job_timeout_ms parameter. */
@@ -47,6 +50,15 @@ long read_text(const char *path, char *buf, size_t len);
 
 /* Run a shell command: 0 when it exited with 0. */
 int sh(const char *cmd);
+
+/*
+ * Take fd's device away as a hot-unplug does: qnn_sim unloaded, or the
+ * PCI function removed (*pci = 1). 0 or -errno.
+ */
+int dev_unplug(int fd, int *pci);
+
+/* After dev_unplug() (and qnn.ko reloaded): the device back, bound. */
+int dev_replug(int pci);
 
 /*
  * A small binary conv (4x4x64 -> 8, 3x3, one-padded, INT32 out) built into

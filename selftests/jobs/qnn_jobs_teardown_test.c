@@ -71,7 +71,7 @@ TEST_F_TIMEOUT(teardown, close_with_jobs_in_flight, 200)
 TEST_F_TIMEOUT(teardown, unload_with_jobs_in_flight, 200)
 {
 	struct cs_builder *b = calloc(1, sizeof(*b));
-	int fd = qnn_open(), ret;
+	int fd = qnn_open(), ret, pci;
 	struct drm_qnn_submit s;
 	struct drm_qnn_wait w;
 	uint64_t ids[16], n = 0;
@@ -89,7 +89,7 @@ TEST_F_TIMEOUT(teardown, unload_with_jobs_in_flight, 200)
 		cs_mem_reset(&m);
 	}
 	/* the device goes away under the running and queued jobs */
-	ASSERT_EQ(0, sh("rmmod qnn_sim"));
+	ASSERT_EQ(0, dev_unplug(fd, &pci));
 	/* every ioctl now says the device is gone; none hangs */
 	for (uint64_t i = 0; i < n; i++) {
 		ret = job_wait(fd, ids[i], 20000, &w);
@@ -104,7 +104,7 @@ TEST_F_TIMEOUT(teardown, unload_with_jobs_in_flight, 200)
 	/* with the last file closed, qnn itself unloads: nothing held it */
 	EXPECT_EQ(0, sh("rmmod qnn"));
 	ASSERT_EQ(0, sh("insmod /lib/modules/qnn/qnn.ko"));
-	ASSERT_EQ(0, sh("insmod /lib/modules/qnn/qnn_sim.ko"));
+	ASSERT_EQ(0, dev_replug(pci));
 
 	fd = qnn_open();
 	ASSERT_LE(0, fd);
