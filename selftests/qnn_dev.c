@@ -178,6 +178,26 @@ int qnn_parent_name(int fd, char *buf, size_t len)
 	return 0;
 }
 
+int qnn_open_by_parent(const char *parent)
+{
+	char name[64], path[32];
+
+	for (int minor = 0; minor < 64; minor++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "/dev/accel/accel%d", minor);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (qnn_is_qnn_fd(fd) &&
+		    !qnn_parent_name(fd, name, sizeof(name)) &&
+		    !strcmp(name, parent))
+			return fd;
+		close(fd);
+	}
+	return -ENODEV;
+}
+
 /* xorshift32: cheap, and any two seeds give different bytes at once. */
 static uint32_t next(uint32_t *s)
 {

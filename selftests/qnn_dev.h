@@ -56,6 +56,12 @@ int qnn_read_u64_file(const char *path, uint64_t *value);
  */
 int qnn_parent_name(int fd, char *buf, size_t len);
 
+/*
+ * Open the accel node of the qnn device whose parent is @parent (as
+ * qnn_parent_name() names it): the fd, or -ENODEV when there is none.
+ */
+int qnn_open_by_parent(const char *parent);
+
 /* The accel minor of fd (N of /dev/accel/accelN), or -errno. */
 int qnn_minor(int fd);
 

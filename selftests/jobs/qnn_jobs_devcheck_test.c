@@ -334,23 +334,10 @@ static int sim_ctl(const char *file, const char *text)
 /* Open the accel node of qnn_sim.<id>, or -ENODEV. */
 static int open_sim(unsigned int id)
 {
-	char want[32], name[64], path[32];
+	char want[32];
 
 	snprintf(want, sizeof(want), "qnn_sim.%u", id);
-	for (int minor = 0; minor < 64; minor++) {
-		int fd;
-
-		snprintf(path, sizeof(path), "/dev/accel/accel%d", minor);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (qnn_is_qnn_fd(fd) &&
-		    !qnn_parent_name(fd, name, sizeof(name)) &&
-		    !strcmp(name, want))
-			return fd;
-		close(fd);
-	}
-	return -ENODEV;
+	return qnn_open_by_parent(want);
 }
 
 TEST(new_device_knobs_checked)

@@ -38,27 +38,6 @@ static int sim_ctl(const char *file, const char *text)
 	return ret;
 }
 
-/* The accel node of the qnn device whose parent is @want, or -ENODEV. */
-static int open_parent(const char *want)
-{
-	char name[64], path[32];
-
-	for (int minor = 0; minor < 64; minor++) {
-		int fd;
-
-		snprintf(path, sizeof(path), "/dev/accel/accel%d", minor);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (qnn_is_qnn_fd(fd) &&
-		    !qnn_parent_name(fd, name, sizeof(name)) &&
-		    !strcmp(name, want))
-			return fd;
-		close(fd);
-	}
-	return -ENODEV;
-}
-
 struct waiter {
 	int fd;
 	uint64_t id;
@@ -183,7 +162,7 @@ TEST_F_TIMEOUT(unplug, unbind_with_jobs_queued_and_a_waiter, 200)
 	uint64_t count = ~0ULL;
 	int fd2;
 
-	self->fd = open_parent("qnn_sim.5");
+	self->fd = qnn_open_by_parent("qnn_sim.5");
 	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(0, sim_knob(self->fd, "delay_us", 50000));
 	job_mem_init(&self->m, &self->fd, 12);
@@ -204,7 +183,7 @@ TEST_F_TIMEOUT(unplug, unbind_with_jobs_queued_and_a_waiter, 200)
 	close(self->fd);
 
 	ASSERT_EQ(0, sim_ctl("bind", "qnn_sim.5"));
-	fd2 = open_parent("qnn_sim.5");
+	fd2 = qnn_open_by_parent("qnn_sim.5");
 	ASSERT_LE(0, fd2);
 	ASSERT_EQ(0, qnn_debugfs_u64(fd2, "bo_count", &count));
 	EXPECT_EQ(0, count);
@@ -226,9 +205,9 @@ TEST_F_TIMEOUT(unplug, one_of_two_devices_deleted, 200)
 	uint32_t kept;
 	int fd0;
 
-	self->fd = open_parent("qnn_sim.5");
+	self->fd = qnn_open_by_parent("qnn_sim.5");
 	ASSERT_LE(0, self->fd);
-	fd0 = open_parent("qnn_sim.0");
+	fd0 = qnn_open_by_parent("qnn_sim.0");
 	ASSERT_LE(0, fd0);
 	ASSERT_EQ(0, sim_knob(self->fd, "delay_us", 50000));
 	job_mem_init(&self->m, &self->fd, 13);
