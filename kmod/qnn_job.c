@@ -776,6 +776,13 @@ static void qnn_job_free(struct drm_sched_job *sj)
 	struct qnn_job *job = to_qnn_job(sj);
 	struct qnn_jobs *jq = &job->qdev->jobs;
 
+	/*
+	 * drm_sched frees a job once its finished fence reads signalled, but
+	 * dma_fence_signal() sets that bit before it walks the callbacks, and
+	 * done_cb is a node of that walk inside this job. The walk holds the
+	 * fence's lock: taking it waits until the walk is past us.
+	 */
+	dma_fence_remove_callback(&sj->s_fence->finished, &job->done_cb);
 	drm_sched_job_cleanup(sj);
 	if (llist_add(&job->cleanup, &jq->cleanup_list))
 		queue_work(system_unbound_wq, &jq->cleanup_work);
