@@ -41,6 +41,7 @@ struct qnn_sim_job {
 	u64 cmd_va, cmd_end;
 	bool inject_fault;
 	u32 fault_reason;
+	struct qnn_sim_last_xlat last;	/* the load/store unit's */
 };
 
 static bool qnn_sim_aborted(struct qnn_sim *sim, u32 epoch)
@@ -60,8 +61,9 @@ static int qnn_sim_job_rw(struct qnn_sim_job *j, u64 va, void *buf,
 		if (j->inject_fault && (va < j->cmd_va || va >= j->cmd_end))
 			reason = QNN_MMU_NOT_MAPPED;
 		else
-			reason = qnn_sim_translate(j->sim, j->pt_base, va, write,
-						   &pa);
+			reason = qnn_sim_translate_job(j->sim, &j->last,
+						       j->pt_base, va, write,
+						       &pa);
 		if (reason == QNN_MMU_OK &&
 		    !(write ? qnn_sim_dma_write(j->sim, pa, buf, n) :
 			      qnn_sim_dma_read(j->sim, pa, buf, n)))
