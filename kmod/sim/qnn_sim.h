@@ -147,10 +147,12 @@ struct qnn_sim_last_xlat {
 	u64 vpn;
 	u64 pte;
 	u64 gen;	/* tlb.flushes when it was made */
+	u64 hits;	/* accesses it translated */
 };
 
 u32 qnn_sim_translate_job(struct qnn_sim *sim, struct qnn_sim_last_xlat *last,
 			  u64 pt_base, u64 va, bool write, u64 *pa);
+void qnn_sim_tlb_add_hits(struct qnn_sim *sim, u64 hits);
 u32 qnn_sim_translate(struct qnn_sim *sim, u64 pt_base, u64 va, bool write,
 		      u64 *pa);
 int qnn_sim_vm_read(struct qnn_sim *sim, u64 pt_base, u64 va, void *dst,

@@ -6,8 +6,9 @@
  * executor (qnn_sim_exec.c), writes the job's result record, advances
  * DONE_SEQNO and CQ_HEAD and raises the interrupt.
  *
- * Jobs reach memory only through qnn_sim_translate() with the page tables
- * the descriptor names, on every access. The stream is decoded by the
+ * Jobs reach memory only through the MMU with the page tables the
+ * descriptor names, on every access (qnn_sim_translate_job(): the page last
+ * reached is kept, as a load/store unit does). The stream is decoded by the
  * device's own decoder (qnn_sim_decode.c) against the capabilities this
  * device advertises; a debugfs file runs that decoder on any stream. A
  * timing model stretches each job to the time the modelled device would
@@ -219,6 +220,7 @@ static bool qnn_sim_run(struct qnn_sim *sim, u32 epoch,
 	qnn_sim_get_caps(sim, &caps);
 	if (cmd_size)
 		qnn_sim_exec(sim->exec, &mem, &caps, j.cmd_va, cmd_size, 0, &r);
+	qnn_sim_tlb_add_hits(sim, j.last.hits);
 	if (r.status == QNN_SIM_ABORTED)
 		return false;
 

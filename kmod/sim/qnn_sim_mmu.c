@@ -279,7 +279,8 @@ u32 qnn_sim_translate(struct qnn_sim *sim, u64 pt_base, u64 va, bool write,
  * is a translation cache like the TLB (docs/hw-interface.md, "Translation
  * caching"): one root (the job's), valid leaves only, and a FLUSH or reset
  * that completes (tlb.flushes moves) drops it. Without a TLB
- * (tlb_entries=0) nothing is kept: every access walks.
+ * (tlb_entries=0) nothing is kept: every access walks. Its hits count as
+ * TLB hits once the job ends (qnn_sim_tlb_add_hits()).
  *
  * Return: QNN_MMU_OK or the fault reason (QNN_MMU_*).
  */
@@ -290,8 +291,10 @@ u32 qnn_sim_translate_job(struct qnn_sim *sim, struct qnn_sim_last_xlat *last,
 	u64 gen = READ_ONCE(sim->tlb.flushes);
 	u32 reason;
 
-	if (last->valid && last->vpn == vpn && last->gen == gen)
+	if (last->valid && last->vpn == vpn && last->gen == gen) {
+		last->hits++;
 		return qnn_sim_leaf_check(last->pte, va, write, pa);
+	}
 	reason = qnn_sim_walk(sim, pt_base, va, &pte);
 	if (reason)
 		return reason;
@@ -300,6 +303,16 @@ u32 qnn_sim_translate_job(struct qnn_sim *sim, struct qnn_sim_last_xlat *last,
 	last->pte = pte;
 	last->gen = gen;
 	return qnn_sim_leaf_check(pte, va, write, pa);
+}
+
+/* A job's hits on its last translation, into the TLB's statistics. */
+void qnn_sim_tlb_add_hits(struct qnn_sim *sim, u64 hits)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&sim->tlb.lock, flags);
+	sim->tlb.hits += hits;
+	spin_unlock_irqrestore(&sim->tlb.lock, flags);
 }
 
 /*
