@@ -275,6 +275,23 @@ static int read_pixel(struct run *r, const struct qnn_sim_tensor *t, u64 pix,
 	return ret;
 }
 
+/*
+ * @count pixels of a BITS tensor from pixel @pix on, consecutive in memory:
+ * one access, the same bytes in the same order as @count read_pixel()s.
+ */
+static int read_pixels(struct run *r, const struct qnn_sim_tensor *t,
+		       u64 pix, u32 count, u64 *dst)
+{
+	int ret = mem_read(r, t->va + pix * t->px_bytes, dst,
+			   count * t->px_bytes);
+
+	if (!ret) {
+		le64_words(dst, count * t->px_bytes / 8);
+		mask_tails(dst, count * t->bits, t->cw, t->c);
+	}
+	return ret;
+}
+
 static s32 pixel_value(const u64 *px, const struct qnn_sim_tensor *t, u32 c)
 {
 	if (t->type == QNN_CS_TYPE_INT32)
@@ -550,6 +567,49 @@ static int conv_acc_bits(struct run *r, const struct qnn_sim_cmd *cv,
 	return 0;
 }
 
+/*
+ * Gather the window of output pixel (@n, @oy, @ox) into the patch: padded
+ * taps read as zero words, the taps of a window row that are adjacent in
+ * memory in one access. Returns the number of real taps, or an error.
+ */
+static int conv_gather(struct run *r, const struct qnn_sim_cmd *cv, u32 n,
+		       u32 oy, u32 ox)
+{
+	const struct qnn_sim_tensor *in = &cv->in;
+	struct qnn_sim_exec_ctx *x = r->ctx;
+	u32 cw = in->cw, taps = cv->kh * cv->kw, tw = taps * cw;
+	u32 pxw = in->bits * cw, most = PX_WORDS / pxw;
+	u32 t = 0, k, run, p;
+	int ret, nvalid = 0;
+
+	while (t < taps) {
+		s64 iy = (s64)oy * cv->sh - cv->pt + (s64)(t / cv->kw) * cv->dh;
+		s64 ix = (s64)ox * cv->sw - cv->pl + (s64)(t % cv->kw) * cv->dw;
+
+		x->valid[t] = iy >= 0 && iy < in->h && ix >= 0 && ix < in->w;
+		if (!x->valid[t]) {
+			for (p = 0; p < in->bits; p++)
+				memset(x->patch + p * tw + t * cw, 0, cw * 8);
+			t++;
+			continue;
+		}
+		/* the next taps of this window row, while adjacent and real */
+		for (run = 1; run < most && cv->dw == 1 &&
+		     (t + run) % cv->kw && ix + run < in->w; run++)
+			x->valid[t + run] = true;
+		ret = read_pixels(r, in, ((u64)n * in->h + iy) * in->w + ix,
+				  run, x->px);
+		if (ret)
+			return ret;
+		for (k = 0; k < run; k++)
+			tap_scatter(x->patch, x->px + k * pxw, in->bits, cw, tw,
+				    t + k);
+		t += run;
+		nvalid += run;
+	}
+	return nvalid;
+}
+
 static int exec_conv(struct run *r, const struct qnn_sim_cmd *cv)
 {
 	const struct qnn_sim_tensor *in = &cv->in, *wt = &cv->wt,
@@ -557,13 +617,13 @@ static int exec_conv(struct run *r, const struct qnn_sim_cmd *cv)
 	struct qnn_sim_exec_ctx *x = r->ctx;
 	bool zero_pad = cv->flags & QNN_CS_CMD_ZERO_PAD;
 	bool abip = plane_bipolar(in->enc);
-	u32 cw = in->cw, taps = cv->kh * cv->kw, tw = taps * cw;
+	u32 cw = in->cw, taps = cv->kh * cv->kw;
 	u64 wrow = (u64)taps * wt->bits * cw;		/* words per oc */
 	bool cached = wrow * wt->n <= WCACHE_WORDS;
 	bool by_value = cached && conv_by_value(in, wt, taps);
 	u64 pix, npix = (u64)out->n * out->h * out->w;
-	u32 n, oy, ox, oc, t, p, nvalid;
-	int ret;
+	u32 n, oy, ox, oc;
+	int ret, nvalid;
 
 	ret = epi_load(r, &cv->epi, out);
 	if (ret)
@@ -589,29 +649,9 @@ static int exec_conv(struct run *r, const struct qnn_sim_cmd *cv)
 		ret = step(r);
 		if (ret)
 			return ret;
-		/* gather the window: padded taps read as zero words */
-		nvalid = 0;
-		for (t = 0; t < taps; t++) {
-			s64 iy = (s64)oy * cv->sh - cv->pt +
-				 (s64)(t / cv->kw) * cv->dh;
-			s64 ix = (s64)ox * cv->sw - cv->pl +
-				 (s64)(t % cv->kw) * cv->dw;
-
-			x->valid[t] = iy >= 0 && iy < in->h &&
-				      ix >= 0 && ix < in->w;
-			if (!x->valid[t]) {
-				for (p = 0; p < in->bits; p++)
-					memset(x->patch + p * tw + t * cw, 0,
-					       cw * 8);
-				continue;
-			}
-			nvalid++;
-			ret = read_pixel(r, in, ((u64)n * in->h + iy) * in->w +
-					 ix, x->px);
-			if (ret)
-				return ret;
-			tap_scatter(x->patch, x->px, in->bits, cw, tw, t);
-		}
+		nvalid = conv_gather(r, cv, n, oy, ox);
+		if (nvalid < 0)
+			return nvalid;
 		if (by_value) {
 			patch_values(x, in, taps, zero_pad);
 			for (oc = 0; oc < out->c; oc++)
@@ -620,7 +660,7 @@ static int exec_conv(struct run *r, const struct qnn_sim_cmd *cv)
 						       taps * in->c);
 		} else {
 			ret = conv_acc_bits(r, cv, cached, abip && zero_pad &&
-					    nvalid < taps);
+					    nvalid < (int)taps);
 			if (ret)
 				return ret;
 		}
