@@ -57,6 +57,7 @@ dev=accel:all
 [ "$ndev" -gt 1 ] || dev=accel
 echo "# vm-demo: $ndev qnn_sim devices, QNN_DEVICE=$dev, cpu popcnt: $(grep -qw popcnt /proc/cpuinfo && echo yes || echo no)"
 for m in fmnist-w1a1; do
+	QNN_DEVICE=$dev qnn-run --plan /qnn-data/models/$m.qnn | sed 's/^/# vm-demo: plan: /'
 	echo "=== JSON $m"
 	QNN_DEVICE=$dev qnn-run --json $(cat /qnn-data/limit) --labels /qnn-data/t10k-labels-idx1-ubyte.gz \
 		/qnn-data/models/$m.qnn /qnn-data/t10k-images-idx3-ubyte.gz 2>/tmp/qnn-run.err || rc=1

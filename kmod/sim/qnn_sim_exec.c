@@ -429,10 +429,13 @@ static int epi_store(struct run *r, const struct qnn_sim_epi *e,
 static void tap_scatter(u64 *patch, const u64 *src, u32 planes, u32 cw,
 			u32 tw, u32 t)
 {
-	u32 p;
+	u64 *dst = patch + t * cw;
+	u32 p, i;
 
-	for (p = 0; p < planes; p++)
-		memcpy(patch + p * tw + t * cw, src + p * cw, cw * 8);
+	/* mostly one or two words a plane: not worth a memcpy() call */
+	for (p = 0; p < planes; p++, dst += tw, src += cw)
+		for (i = 0; i < cw; i++)
+			dst[i] = src[i];
 }
 
 /* One output channel's weights [tap][plane][word] as [plane][tap][word]. */
