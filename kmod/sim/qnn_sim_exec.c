@@ -2,14 +2,17 @@
 /*
  * qnn_sim's command executor. The arithmetic is docs/cmdstream.md's; the
  * data layout docs/layout.md's. Popcount dot products per bit-plane pair,
- * exact 64-bit accumulation, then the per-channel output stage. Commands
+ * word-wide (one popcount per word pair, over all taps of a window), exact
+ * 64-bit accumulation, then the per-channel output stage; results are
+ * element-exact (docs/hw-interface.md, "The simulator's executor"). Commands
  * come decoded by qnn_sim_decode.c.
  *
- * Every access goes through struct qnn_sim_mem, in chunks no larger than
- * one pixel row or one weight row, so an MMU fault stops the job at the
- * first offending address, like the hardware's DMA engine would. Device
- * memory is little-endian: words and int32 values are converted as they
- * are read and written.
+ * Every access goes through struct qnn_sim_mem: per command the per-channel
+ * arrays and the weights (when they fit the buffers below), per output
+ * pixel its window (a window row's adjacent taps in one access) and its
+ * result, so an MMU fault stops the job at the first offending address,
+ * like the hardware's DMA engine would. Device memory is little-endian:
+ * words and int32 values are converted as they are read and written.
  */
 #include <linux/bitops.h>
 #include <linux/byteorder/generic.h>
