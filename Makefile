@@ -11,7 +11,9 @@
 #   make vm-swiotlb the job selftests with swiotlb=force (bounce buffers)
 #   make vm-libqnn  libqnn on qnn_sim in the VM: every model bit-identical
 #                   CPU vs device, mixed plans, fallback (scripts/vm-libqnn.sh)
-#   make vm-demo    the demo inside the VM, on the simulated device
+#   make vm-demo    the demo inside the VM on two simulated devices: the
+#                   10,000 test images (~8 min), make demo's demo: line;
+#                   fails unless every top-1 equals the CPU's
 #   make vm-bench   device vs CPU figures in the VM, ends with one JSON line
 #   make vm-pci     the selftests on the qnn-pci QEMU model instead of
 #                   qnn_sim (builds that QEMU once, scripts/build-qemu.sh)

@@ -141,6 +141,18 @@ bool qnn_sim_tlb_flush_busy(struct qnn_sim *sim);
 bool qnn_sim_dma_read(struct qnn_sim *sim, u64 addr, void *buf, size_t len);
 bool qnn_sim_dma_write(struct qnn_sim *sim, u64 addr, const void *buf,
 		       size_t len);
+/* A job's last translation (qnn_sim_translate_job()); zero: none. */
+struct qnn_sim_last_xlat {
+	bool valid;
+	u64 vpn;
+	u64 pte;
+	u64 gen;	/* tlb.flushes when it was made */
+	u64 hits;	/* accesses it translated */
+};
+
+u32 qnn_sim_translate_job(struct qnn_sim *sim, struct qnn_sim_last_xlat *last,
+			  u64 pt_base, u64 va, bool write, u64 *pa);
+void qnn_sim_tlb_add_hits(struct qnn_sim *sim, u64 hits);
 u32 qnn_sim_translate(struct qnn_sim *sim, u64 pt_base, u64 va, bool write,
 		      u64 *pa);
 int qnn_sim_vm_read(struct qnn_sim *sim, u64 pt_base, u64 va, void *dst,

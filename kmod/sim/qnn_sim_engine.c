@@ -6,8 +6,9 @@
  * executor (qnn_sim_exec.c), writes the job's result record, advances
  * DONE_SEQNO and CQ_HEAD and raises the interrupt.
  *
- * Jobs reach memory only through qnn_sim_translate() with the page tables
- * the descriptor names, on every access. The stream is decoded by the
+ * Jobs reach memory only through the MMU with the page tables the
+ * descriptor names, on every access (qnn_sim_translate_job(): the page last
+ * reached is kept, as a load/store unit does). The stream is decoded by the
  * device's own decoder (qnn_sim_decode.c) against the capabilities this
  * device advertises; a debugfs file runs that decoder on any stream. A
  * timing model stretches each job to the time the modelled device would
@@ -41,6 +42,7 @@ struct qnn_sim_job {
 	u64 cmd_va, cmd_end;
 	bool inject_fault;
 	u32 fault_reason;
+	struct qnn_sim_last_xlat last;	/* the load/store unit's */
 };
 
 static bool qnn_sim_aborted(struct qnn_sim *sim, u32 epoch)
@@ -60,8 +62,9 @@ static int qnn_sim_job_rw(struct qnn_sim_job *j, u64 va, void *buf,
 		if (j->inject_fault && (va < j->cmd_va || va >= j->cmd_end))
 			reason = QNN_MMU_NOT_MAPPED;
 		else
-			reason = qnn_sim_translate(j->sim, j->pt_base, va, write,
-						   &pa);
+			reason = qnn_sim_translate_job(j->sim, &j->last,
+						       j->pt_base, va, write,
+						       &pa);
 		if (reason == QNN_MMU_OK &&
 		    !(write ? qnn_sim_dma_write(j->sim, pa, buf, n) :
 			      qnn_sim_dma_read(j->sim, pa, buf, n)))
@@ -217,6 +220,7 @@ static bool qnn_sim_run(struct qnn_sim *sim, u32 epoch,
 	qnn_sim_get_caps(sim, &caps);
 	if (cmd_size)
 		qnn_sim_exec(sim->exec, &mem, &caps, j.cmd_va, cmd_size, 0, &r);
+	qnn_sim_tlb_add_hits(sim, j.last.hits);
 	if (r.status == QNN_SIM_ABORTED)
 		return false;
 

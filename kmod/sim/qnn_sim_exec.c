@@ -2,14 +2,17 @@
 /*
  * qnn_sim's command executor. The arithmetic is docs/cmdstream.md's; the
  * data layout docs/layout.md's. Popcount dot products per bit-plane pair,
- * exact 64-bit accumulation, then the per-channel output stage. Commands
+ * word-wide (one popcount per word pair, over all taps of a window), exact
+ * 64-bit accumulation, then the per-channel output stage; results are
+ * element-exact (docs/hw-interface.md, "The simulator's executor"). Commands
  * come decoded by qnn_sim_decode.c.
  *
- * Every access goes through struct qnn_sim_mem, in chunks no larger than
- * one pixel row or one weight row, so an MMU fault stops the job at the
- * first offending address, like the hardware's DMA engine would. Device
- * memory is little-endian: words and int32 values are converted as they
- * are read and written.
+ * Every access goes through struct qnn_sim_mem: per command the per-channel
+ * arrays and the weights (when they fit the buffers below), per output
+ * pixel its window (a window row's adjacent taps in one access) and its
+ * result, so an MMU fault stops the job at the first offending address,
+ * like the hardware's DMA engine would. Device memory is little-endian:
+ * words and int32 values are converted as they are read and written.
  */
 #include <linux/bitops.h>
 #include <linux/byteorder/generic.h>
@@ -28,12 +31,17 @@
 #define PX_WORDS	4096	/* one pixel: 8 planes x 128 words or 8192 s32 */
 #define MAX_TAPS	(QNN_CS_MAX_KERNEL * QNN_CS_MAX_KERNEL)
 #define MAX_THRESH	255
+#define THR_CACHE	16384	/* whole threshold arrays up to 64 KiB */
+#define WVAL_CACHE	32768	/* weight values of the element path */
 
 struct qnn_sim_exec_ctx {
 	u64 cmd[MAX_CMD_BYTES / 8];	/* the command as fetched */
 	struct qnn_sim_cmd decoded;
-	u64 patch[QNN_CS_MAX_PATCH_WORDS];
-	u64 wbuf[WCACHE_WORDS];
+	u64 patch[QNN_CS_MAX_PATCH_WORDS];	/* [plane][tap][word] */
+	u64 wbuf[WCACHE_WORDS];		/* as read: [oc][tap][plane][word] */
+	u64 wlay[WCACHE_WORDS];		/* [oc][plane][tap][word] */
+	s16 wval[WVAL_CACHE];		/* [oc][tap][channel] values */
+	s32 aval[QNN_CS_MAX_PATCH_WORDS]; /* [tap][channel] values */
 	u64 px[PX_WORDS];
 	u64 opx[PX_WORDS];
 	s64 acc[QNN_CS_MAX_CHANNELS];
@@ -44,7 +52,10 @@ struct qnn_sim_exec_ctx {
 	} scale[QNN_CS_MAX_CHANNELS];	/* cmdstream.md: 8 bytes each */
 	u8 negate[QNN_CS_MAX_CHANNELS];
 	s32 thr[MAX_THRESH];
+	s32 thr_all[THR_CACHE];		/* [channel][threshold] */
+	bool thr_cached;
 	bool valid[MAX_TAPS];
+	u32 pa[8];			/* popcount of each patch plane */
 };
 
 /* State of one run: the memory, where we are, what we did. */
@@ -167,56 +178,64 @@ static bool plane_bipolar(u8 enc)
 	return enc == QNN_CS_ENC_BIPOLAR || enc == QNN_CS_ENC_BIPOLAR_BRANCHES;
 }
 
-/* docs/layout.md, "Dot products from popcounts", over @c channels. */
-static s64 plane_dot(const u64 *a, const u64 *w, u32 cw, u32 c, bool abip,
-		     bool wbip)
+/* Set bits of @n words. */
+static u64 pop_words(const u64 *a, u32 n)
 {
-	s64 pa = 0, pw = 0, pand = 0, pxor = 0;
-	u32 j;
+	u64 s = 0;
+	u32 i;
 
-	for (j = 0; j < cw; j++) {
-		pa += hweight64(a[j]);
-		pw += hweight64(w[j]);
-		pand += hweight64(a[j] & w[j]);
-		pxor += hweight64(a[j] ^ w[j]);
-	}
+	for (i = 0; i < n; i++)
+		s += hweight64(a[i]);
+	return s;
+}
+
+static u64 pop_and(const u64 *a, const u64 *w, u32 n)
+{
+	u64 s = 0;
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		s += hweight64(a[i] & w[i]);
+	return s;
+}
+
+static u64 pop_xor(const u64 *a, const u64 *w, u32 n)
+{
+	u64 s = 0;
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		s += hweight64(a[i] ^ w[i]);
+	return s;
+}
+
+/*
+ * docs/layout.md, "Dot products from popcounts": one activation plane and
+ * one weight plane over @ntaps taps of @c channels, @n words in all (tails
+ * clear). @pa is the popcount of @a when the activations are not bipolar:
+ * it does not depend on the weights, so it is counted once per pixel. One
+ * popcount per word pair.
+ */
+static s64 plane_dot(const u64 *a, const u64 *w, u32 n, u32 ntaps, u32 c,
+		     bool abip, bool wbip, u64 pa)
+{
 	if (abip && wbip)
-		return (s64)c - 2 * pxor;
+		return (s64)ntaps * c - 2 * (s64)pop_xor(a, w, n);
 	if (abip)
-		return pw - 2 * pand;
+		return (s64)pop_words(w, n) - 2 * (s64)pop_and(a, w, n);
 	if (wbip)
-		return pa - 2 * pand;
-	return pand;
+		return (s64)pa - 2 * (s64)pop_and(a, w, n);
+	return pop_and(a, w, n);
 }
 
-/* Sum over all plane pairs of one tap: activation planes x weight planes. */
-static s64 tap_dot(const u64 *a, const struct qnn_sim_tensor *in,
-		   const u64 *w, const struct qnn_sim_tensor *wt)
-{
-	bool abip = plane_bipolar(in->enc);
-	bool wbip = plane_bipolar(wt->enc);
-	u32 cw = in->cw, p, q;
-	s64 sum = 0;
-
-	for (p = 0; p < in->bits; p++) {
-		s64 ca = plane_coef(in->enc, in->bits, p);
-
-		for (q = 0; q < wt->bits; q++)
-			sum += ca * plane_coef(wt->enc, wt->bits, q) *
-			       plane_dot(a + p * cw, w + q * cw, cw, in->c,
-					 abip, wbip);
-	}
-	return sum;
-}
-
-/* Value of channel @c of one pixel (its @bits planes of @cw words). */
-static s32 elem_get(const u64 *px, u8 enc, u8 bits, u32 cw, u32 c)
+/* Value of channel @c of one pixel (its @bits planes, @stride words apart). */
+static s32 elem_get(const u64 *px, u8 enc, u8 bits, u32 stride, u32 c)
 {
 	s32 v = 0;
 	u32 p;
 
 	for (p = 0; p < bits; p++) {
-		u32 bit = (px[p * cw + c / 64] >> (c % 64)) & 1;
+		u32 bit = (px[p * stride + c / 64] >> (c % 64)) & 1;
 
 		if (plane_bipolar(enc))
 			v += (bit ? -1 : 1) * (1 << p);
@@ -259,6 +278,23 @@ static int read_pixel(struct run *r, const struct qnn_sim_tensor *t, u64 pix,
 	return ret;
 }
 
+/*
+ * @count pixels of a BITS tensor from pixel @pix on, consecutive in memory:
+ * one access, the same bytes in the same order as @count read_pixel()s.
+ */
+static int read_pixels(struct run *r, const struct qnn_sim_tensor *t,
+		       u64 pix, u32 count, u64 *dst)
+{
+	int ret = mem_read(r, t->va + pix * t->px_bytes, dst,
+			   count * t->px_bytes);
+
+	if (!ret) {
+		le64_words(dst, count * t->px_bytes / 8);
+		mask_tails(dst, count * t->bits, t->cw, t->c);
+	}
+	return ret;
+}
+
 static s32 pixel_value(const u64 *px, const struct qnn_sim_tensor *t, u32 c)
 {
 	if (t->type == QNN_CS_TYPE_INT32)
@@ -289,11 +325,16 @@ static int write_pixel(struct run *r, const struct qnn_sim_tensor *t,
 }
 
 /* Load the per-channel arrays of an output stage once per command. */
-static int epi_load(struct run *r, const struct qnn_sim_epi *e, u32 c)
+static int epi_load(struct run *r, const struct qnn_sim_epi *e,
+		    const struct qnn_sim_tensor *out)
 {
 	struct qnn_sim_exec_ctx *x = r->ctx;
+	u32 c = out->c, nthr = 0;
 	int ret = 0;
 	u32 i;
+
+	if (e->mode == QNN_CS_OUT_THRESHOLD)
+		nthr = (1U << out->bits) - 1;
 
 	if (e->flags & QNN_CS_EPI_BIAS)
 		ret = mem_read32(r, e->bias_va, x->bias, c * 4);
@@ -305,6 +346,13 @@ static int epi_load(struct run *r, const struct qnn_sim_epi *e, u32 c)
 	}
 	if (!ret && (e->flags & QNN_CS_EPI_NEGATE))
 		ret = mem_read(r, e->negate_va, x->negate, c);
+	/* the thresholds too when they fit the buffer, else per element */
+	x->thr_cached = false;
+	if (!ret && e->mode == QNN_CS_OUT_THRESHOLD &&
+	    (u64)c * nthr <= THR_CACHE) {
+		ret = mem_read32(r, e->thresh_va, x->thr_all, c * nthr * 4);
+		x->thr_cached = !ret;
+	}
 	return ret;
 }
 
@@ -354,14 +402,19 @@ static int epi_store(struct run *r, const struct qnn_sim_epi *e,
 		default: {	/* QNN_CS_OUT_THRESHOLD */
 			bool neg = (e->flags & QNN_CS_EPI_NEGATE) &&
 				   x->negate[c];
+			const s32 *thr = x->thr_all + c * nthr;
 			u32 cnt = 0;
 
-			ret = mem_read32(r, e->thresh_va + (u64)c * nthr * 4,
-					 x->thr, nthr * 4);
-			if (ret)
-				return ret;
+			if (!x->thr_cached) {
+				ret = mem_read32(r, e->thresh_va +
+						 (u64)c * nthr * 4, x->thr,
+						 nthr * 4);
+				if (ret)
+					return ret;
+				thr = x->thr;
+			}
 			for (i = 0; i < nthr; i++)
-				cnt += neg ? y <= x->thr[i] : y >= x->thr[i];
+				cnt += neg ? y <= thr[i] : y >= thr[i];
 			/* BIPOLAR: passing the threshold means +1 */
 			if (out->enc == QNN_CS_ENC_BIPOLAR)
 				y = cnt ? 1 : -1;
@@ -375,21 +428,210 @@ static int epi_store(struct run *r, const struct qnn_sim_epi *e,
 	return write_pixel(r, out, pix);
 }
 
+/* One tap's planes [plane][word] into the patch's [plane][tap][word]. */
+static void tap_scatter(u64 *patch, const u64 *src, u32 planes, u32 cw,
+			u32 tw, u32 t)
+{
+	u64 *dst = patch + t * cw;
+	u32 p, i;
+
+	/* mostly one or two words a plane: not worth a memcpy() call */
+	for (p = 0; p < planes; p++, dst += tw, src += cw)
+		for (i = 0; i < cw; i++)
+			dst[i] = src[i];
+}
+
+/* One output channel's weights [tap][plane][word] as [plane][tap][word]. */
+static void weights_lay(u64 *dst, const u64 *src, u32 taps, u32 planes,
+			u32 cw)
+{
+	u32 t;
+
+	for (t = 0; t < taps; t++)
+		tap_scatter(dst, src + t * planes * cw, planes, cw, taps * cw,
+			    t);
+}
+
+/*
+ * The accumulator of one output channel from the patch and its weights
+ * @w, both [plane][tap][word]: per plane pair, one run of popcounts over
+ * all taps. A zero-padded tap of bipolar activations must count as 0, not
+ * as the +1s its zero words mean: those windows (@split) go tap by tap.
+ */
+static s64 conv_dot(const struct qnn_sim_exec_ctx *x,
+		    const struct qnn_sim_tensor *in,
+		    const struct qnn_sim_tensor *wt, const u64 *w, u32 taps,
+		    bool split)
+{
+	bool abip = plane_bipolar(in->enc), wbip = plane_bipolar(wt->enc);
+	u32 cw = in->cw, tw = taps * cw, p, q, t;
+	s64 sum = 0;
+
+	for (p = 0; p < in->bits; p++) {
+		const u64 *a = x->patch + p * tw;
+		s64 ca = plane_coef(in->enc, in->bits, p);
+
+		for (q = 0; q < wt->bits; q++) {
+			const u64 *wq = w + q * tw;
+			s64 d = 0;
+
+			if (!split) {
+				d = plane_dot(a, wq, tw, taps, in->c, abip,
+					      wbip, x->pa[p]);
+			} else {
+				for (t = 0; t < taps; t++)
+					if (x->valid[t])
+						d += plane_dot(a + t * cw,
+							       wq + t * cw, cw,
+							       1, in->c, abip,
+							       wbip, 0);
+			}
+			sum += ca * plane_coef(wt->enc, wt->bits, q) * d;
+		}
+	}
+	return sum;
+}
+
+/*
+ * Few channels of many planes (an 8-bit image's one channel): multiplying
+ * values beats popcounting mostly empty words. The weights' values are
+ * decoded once per command (in ctx->wval), the window's once per pixel.
+ */
+static bool conv_by_value(const struct qnn_sim_tensor *in,
+			  const struct qnn_sim_tensor *wt, u32 taps)
+{
+	return in->c < 4u * in->bits * wt->bits &&
+	       (u64)taps * in->c <= QNN_CS_MAX_PATCH_WORDS &&
+	       (u64)wt->n * taps * in->c <= WVAL_CACHE;
+}
+
+static void weight_values(struct qnn_sim_exec_ctx *x,
+			  const struct qnn_sim_tensor *in,
+			  const struct qnn_sim_tensor *wt, u32 taps)
+{
+	u32 cw = in->cw, wpx = wt->bits * cw, i, c;
+
+	for (i = 0; i < wt->n * taps; i++)
+		for (c = 0; c < in->c; c++)
+			x->wval[i * in->c + c] = elem_get(x->wbuf + i * wpx,
+							  wt->enc, wt->bits,
+							  cw, c);
+}
+
+static void patch_values(struct qnn_sim_exec_ctx *x,
+			 const struct qnn_sim_tensor *in, u32 taps,
+			 bool zero_pad)
+{
+	u32 cw = in->cw, tw = taps * cw, t, c;
+
+	for (t = 0; t < taps; t++)
+		for (c = 0; c < in->c; c++)
+			x->aval[t * in->c + c] =
+				zero_pad && !x->valid[t] ? 0 :
+				elem_get(x->patch + t * cw, in->enc, in->bits,
+					 tw, c);
+}
+
+static s64 value_dot(const s32 *a, const s16 *w, u32 n)
+{
+	s64 acc = 0;
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		acc += (s64)a[i] * w[i];
+	return acc;
+}
+
+/* The accumulators of one output pixel from the window in the patch. */
+static int conv_acc_bits(struct run *r, const struct qnn_sim_cmd *cv,
+			 bool cached, bool split)
+{
+	const struct qnn_sim_tensor *in = &cv->in, *wt = &cv->wt;
+	struct qnn_sim_exec_ctx *x = r->ctx;
+	u32 cw = in->cw, taps = cv->kh * cv->kw, tw = taps * cw, oc, p;
+	u64 wrow = (u64)taps * wt->bits * cw;
+	int ret;
+
+	if (!plane_bipolar(in->enc))
+		for (p = 0; p < in->bits; p++)
+			x->pa[p] = pop_words(x->patch + p * tw, tw);
+	for (oc = 0; oc < cv->out.c; oc++) {
+		const u64 *wl = x->wlay + (cached ? oc * wrow : 0);
+
+		/* weights beyond the cache: one channel's at a time */
+		if (!cached) {
+			ret = mem_read(r, wt->va + oc * wrow * 8, x->wbuf,
+				       wrow * 8);
+			if (ret)
+				return ret;
+			le64_words(x->wbuf, wrow);
+			mask_tails(x->wbuf, taps * wt->bits, cw, in->c);
+			weights_lay(x->wlay, x->wbuf, taps, wt->bits, cw);
+		}
+		x->acc[oc] = conv_dot(x, in, wt, wl, taps, split);
+	}
+	return 0;
+}
+
+/*
+ * Gather the window of output pixel (@n, @oy, @ox) into the patch: padded
+ * taps read as zero words, the taps of a window row that are adjacent in
+ * memory in one access. Returns the number of real taps, or an error.
+ */
+static int conv_gather(struct run *r, const struct qnn_sim_cmd *cv, u32 n,
+		       u32 oy, u32 ox)
+{
+	const struct qnn_sim_tensor *in = &cv->in;
+	struct qnn_sim_exec_ctx *x = r->ctx;
+	u32 cw = in->cw, taps = cv->kh * cv->kw, tw = taps * cw;
+	u32 pxw = in->bits * cw, most = PX_WORDS / pxw;
+	u32 t = 0, k, run, p;
+	int ret, nvalid = 0;
+
+	while (t < taps) {
+		s64 iy = (s64)oy * cv->sh - cv->pt + (s64)(t / cv->kw) * cv->dh;
+		s64 ix = (s64)ox * cv->sw - cv->pl + (s64)(t % cv->kw) * cv->dw;
+
+		x->valid[t] = iy >= 0 && iy < in->h && ix >= 0 && ix < in->w;
+		if (!x->valid[t]) {
+			for (p = 0; p < in->bits; p++)
+				memset(x->patch + p * tw + t * cw, 0, cw * 8);
+			t++;
+			continue;
+		}
+		/* the next taps of this window row, while adjacent and real */
+		for (run = 1; run < most && cv->dw == 1 &&
+		     (t + run) % cv->kw && ix + run < in->w; run++)
+			x->valid[t + run] = true;
+		ret = read_pixels(r, in, ((u64)n * in->h + iy) * in->w + ix,
+				  run, x->px);
+		if (ret)
+			return ret;
+		for (k = 0; k < run; k++)
+			tap_scatter(x->patch, x->px + k * pxw, in->bits, cw, tw,
+				    t + k);
+		t += run;
+		nvalid += run;
+	}
+	return nvalid;
+}
+
 static int exec_conv(struct run *r, const struct qnn_sim_cmd *cv)
 {
 	const struct qnn_sim_tensor *in = &cv->in, *wt = &cv->wt,
 				    *out = &cv->out;
 	struct qnn_sim_exec_ctx *x = r->ctx;
 	bool zero_pad = cv->flags & QNN_CS_CMD_ZERO_PAD;
+	bool abip = plane_bipolar(in->enc);
 	u32 cw = in->cw, taps = cv->kh * cv->kw;
-	u32 apx = in->bits * cw, wpx = wt->bits * cw;	/* words per tap */
-	u64 wrow = (u64)taps * wpx;			/* words per oc */
+	u64 wrow = (u64)taps * wt->bits * cw;		/* words per oc */
 	bool cached = wrow * wt->n <= WCACHE_WORDS;
+	bool by_value = cached && conv_by_value(in, wt, taps);
 	u64 pix, npix = (u64)out->n * out->h * out->w;
-	u32 n, oy, ox, oc, t;
-	int ret;
+	u32 n, oy, ox, oc;
+	int ret, nvalid;
 
-	ret = epi_load(r, &cv->epi, out->c);
+	ret = epi_load(r, &cv->epi, out);
 	if (ret)
 		return ret;
 	if (cached) {
@@ -398,6 +640,13 @@ static int exec_conv(struct run *r, const struct qnn_sim_cmd *cv)
 			return ret;
 		le64_words(x->wbuf, wrow * wt->n);
 		mask_tails(x->wbuf, taps * wt->n * wt->bits, cw, in->c);
+		if (by_value)
+			weight_values(x, in, wt, taps);
+		else
+			for (oc = 0; oc < wt->n; oc++)
+				weights_lay(x->wlay + oc * wrow,
+					    x->wbuf + oc * wrow, taps,
+					    wt->bits, cw);
 	}
 	for (pix = 0; pix < npix; pix++) {
 		ox = pix % out->w;
@@ -406,45 +655,20 @@ static int exec_conv(struct run *r, const struct qnn_sim_cmd *cv)
 		ret = step(r);
 		if (ret)
 			return ret;
-		/* gather the window: padded taps read as zero words */
-		for (t = 0; t < taps; t++) {
-			s64 iy = (s64)oy * cv->sh - cv->pt +
-				 (s64)(t / cv->kw) * cv->dh;
-			s64 ix = (s64)ox * cv->sw - cv->pl +
-				 (s64)(t % cv->kw) * cv->dw;
-			u64 *dst = x->patch + t * apx;
-
-			x->valid[t] = iy >= 0 && iy < in->h &&
-				      ix >= 0 && ix < in->w;
-			if (!x->valid[t]) {
-				memset(dst, 0, apx * 8);
-				continue;
-			}
-			ret = read_pixel(r, in, ((u64)n * in->h + iy) * in->w +
-					 ix, dst);
+		nvalid = conv_gather(r, cv, n, oy, ox);
+		if (nvalid < 0)
+			return nvalid;
+		if (by_value) {
+			patch_values(x, in, taps, zero_pad);
+			for (oc = 0; oc < out->c; oc++)
+				x->acc[oc] = value_dot(x->aval, x->wval +
+						       oc * taps * in->c,
+						       taps * in->c);
+		} else {
+			ret = conv_acc_bits(r, cv, cached, abip && zero_pad &&
+					    nvalid < (int)taps);
 			if (ret)
 				return ret;
-		}
-		for (oc = 0; oc < out->c; oc++) {
-			const u64 *wr = x->wbuf + (cached ? oc * wrow : 0);
-			s64 acc = 0;
-
-			if (!cached) {
-				ret = mem_read(r, wt->va + oc * wrow * 8,
-					       x->wbuf, wrow * 8);
-				if (ret)
-					return ret;
-				le64_words(x->wbuf, wrow);
-				mask_tails(x->wbuf, taps * wt->bits, cw,
-					   in->c);
-			}
-			for (t = 0; t < taps; t++) {
-				if (!x->valid[t] && zero_pad)
-					continue;
-				acc += tap_dot(x->patch + t * apx, in,
-					       wr + t * wpx, wt);
-			}
-			x->acc[oc] = acc;
 		}
 		ret = epi_store(r, &cv->epi, out, pix);
 		if (ret)
@@ -453,11 +677,26 @@ static int exec_conv(struct run *r, const struct qnn_sim_cmd *cv)
 	return 0;
 }
 
+/*
+ * Max of one-bit elements, word-wide: bipolar bit 0 (+1) beats bit 1 (-1),
+ * so the max is the AND of the bits; unsigned 1 beats 0: the OR.
+ */
+static void pool_words(u64 *acc, const u64 *px, u32 cw, bool and, bool first)
+{
+	u32 i;
+
+	for (i = 0; i < cw; i++)
+		acc[i] = first ? px[i] : and ? acc[i] & px[i] : acc[i] | px[i];
+}
+
 static int exec_pool(struct run *r, const struct qnn_sim_cmd *pool)
 {
 	const struct qnn_sim_tensor *in = &pool->in, *out = &pool->out;
 	struct qnn_sim_exec_ctx *x = r->ctx;
 	u64 pix, npix = (u64)out->n * out->h * out->w;
+	/* one plane: the max of 64 channels at once, see pool_words() */
+	bool bitwise = in->type == QNN_CS_TYPE_BITS && in->bits == 1;
+	bool any_zero = plane_bipolar(in->enc), first;
 	u32 n, oy, ox, t, c;
 	int ret;
 
@@ -468,6 +707,7 @@ static int exec_pool(struct run *r, const struct qnn_sim_cmd *pool)
 		ret = step(r);
 		if (ret)
 			return ret;
+		first = true;
 		for (c = 0; c < in->c; c++)
 			x->acc[c] = S64_MIN;	/* max's identity: -inf */
 		for (t = 0; t < pool->kh * pool->kw; t++) {
@@ -480,14 +720,22 @@ static int exec_pool(struct run *r, const struct qnn_sim_cmd *pool)
 					 ix, x->px);
 			if (ret)
 				return ret;
+			if (bitwise) {
+				pool_words(x->opx, x->px, in->cw, any_zero,
+					   first);
+				first = false;
+				continue;
+			}
 			for (c = 0; c < in->c; c++)
 				x->acc[c] = max_t(s64, x->acc[c],
 						  pixel_value(x->px, in, c));
 		}
 		/* pad < window: every window holds a real tap */
-		memset(x->opx, 0, out->px_bytes);
-		for (c = 0; c < in->c; c++)
-			put_value(x, out, c, x->acc[c]);
+		if (!bitwise) {
+			memset(x->opx, 0, out->px_bytes);
+			for (c = 0; c < in->c; c++)
+				put_value(x, out, c, x->acc[c]);
+		}
 		ret = write_pixel(r, out, pix);
 		if (ret)
 			return ret;
@@ -502,7 +750,7 @@ static int exec_add(struct run *r, const struct qnn_sim_cmd *ad)
 	u32 c;
 	int ret;
 
-	ret = epi_load(r, &ad->epi, ad->out.c);
+	ret = epi_load(r, &ad->epi, &ad->out);
 	if (ret)
 		return ret;
 	for (pix = 0; pix < npix; pix++) {
@@ -533,7 +781,7 @@ static int exec_unary(struct run *r, const struct qnn_sim_cmd *g)
 	u32 c;
 	int ret;
 
-	ret = epi_load(r, &g->epi, g->out.c);
+	ret = epi_load(r, &g->epi, &g->out);
 	if (ret)
 		return ret;
 	/* TRANSFORM: as many one-pixel images as there are pixels */

@@ -197,18 +197,8 @@ static void qnn_sim_tlb_insert(struct qnn_sim *sim, u64 root, u64 vpn,
 	spin_unlock_irqrestore(&tlb->lock, flags);
 }
 
-/**
- * qnn_sim_translate() - walk the page tables like the device MMU does
- * @sim: device
- * @pt_base: DMA address of the root table
- * @va: device virtual address
- * @write: the access is a write
- * @pa: out, DMA address for @va
- *
- * Return: QNN_MMU_OK or the fault reason (QNN_MMU_*).
- */
-u32 qnn_sim_translate(struct qnn_sim *sim, u64 pt_base, u64 va, bool write,
-		      u64 *pa)
+/* The leaf entry for @va, walked (or found in the TLB): a QNN_MMU_* code. */
+static u32 qnn_sim_walk(struct qnn_sim *sim, u64 pt_base, u64 va, u64 *leaf)
 {
 	unsigned int va_bits = sim->cfg->va_bits;
 	unsigned int levels = DIV_ROUND_UP(va_bits - QNN_PAGE_SHIFT,
@@ -221,8 +211,8 @@ u32 qnn_sim_translate(struct qnn_sim *sim, u64 pt_base, u64 va, bool write,
 		return QNN_MMU_OUT_OF_RANGE;
 	if (table & ~QNN_PTE_ADDR)
 		return QNN_MMU_BAD_TABLE;
-	if (qnn_sim_tlb_lookup(sim, pt_base, va >> QNN_PAGE_SHIFT, &pte))
-		goto check;
+	if (qnn_sim_tlb_lookup(sim, pt_base, va >> QNN_PAGE_SHIFT, leaf))
+		return QNN_MMU_OK;
 
 	for (level = 0; level < levels; level++) {
 		shift = QNN_PAGE_SHIFT + QNN_PT_BITS * (levels - 1 - level);
@@ -240,13 +230,89 @@ u32 qnn_sim_translate(struct qnn_sim *sim, u64 pt_base, u64 va, bool write,
 	/* only what translates is cached: never an invalid entry */
 	if (pte & QNN_PTE_READ)
 		qnn_sim_tlb_insert(sim, pt_base, va >> QNN_PAGE_SHIFT, pte);
-check:
+	*leaf = pte;
+	return QNN_MMU_OK;
+}
+
+/* What a leaf entry allows: the access, or the fault reason. */
+static u32 qnn_sim_leaf_check(u64 pte, u64 va, bool write, u64 *pa)
+{
 	if (!(pte & QNN_PTE_READ))
 		return QNN_MMU_NOT_MAPPED;
 	if (write && !(pte & QNN_PTE_WRITE))
 		return QNN_MMU_READ_ONLY;
 	*pa = (pte & QNN_PTE_ADDR) | (va & (QNN_PAGE_SIZE - 1));
 	return QNN_MMU_OK;
+}
+
+/**
+ * qnn_sim_translate() - walk the page tables like the device MMU does
+ * @sim: device
+ * @pt_base: DMA address of the root table
+ * @va: device virtual address
+ * @write: the access is a write
+ * @pa: out, DMA address for @va
+ *
+ * Return: QNN_MMU_OK or the fault reason (QNN_MMU_*).
+ */
+u32 qnn_sim_translate(struct qnn_sim *sim, u64 pt_base, u64 va, bool write,
+		      u64 *pa)
+{
+	u64 pte = 0;
+	u32 reason = qnn_sim_walk(sim, pt_base, va, &pte);
+
+	return reason ?: qnn_sim_leaf_check(pte, va, write, pa);
+}
+
+/**
+ * qnn_sim_translate_job() - qnn_sim_translate() through a job's last
+ * translation
+ * @sim: device
+ * @last: the job's load/store unit's one-entry cache (zeroed at job start)
+ * @pt_base: the job's root table
+ * @va: device virtual address
+ * @write: the access is a write
+ * @pa: out, DMA address for @va
+ *
+ * The load/store unit keeps the leaf entry of the page it last reached, so
+ * a run of accesses within one page costs one TLB lookup, not one each. It
+ * is a translation cache like the TLB (docs/hw-interface.md, "Translation
+ * caching"): one root (the job's), valid leaves only, and a FLUSH or reset
+ * that completes (tlb.flushes moves) drops it. Without a TLB
+ * (tlb_entries=0) nothing is kept: every access walks. Its hits count as
+ * TLB hits once the job ends (qnn_sim_tlb_add_hits()).
+ *
+ * Return: QNN_MMU_OK or the fault reason (QNN_MMU_*).
+ */
+u32 qnn_sim_translate_job(struct qnn_sim *sim, struct qnn_sim_last_xlat *last,
+			  u64 pt_base, u64 va, bool write, u64 *pa)
+{
+	u64 vpn = va >> QNN_PAGE_SHIFT, pte = 0;
+	u64 gen = READ_ONCE(sim->tlb.flushes);
+	u32 reason;
+
+	if (last->valid && last->vpn == vpn && last->gen == gen) {
+		last->hits++;
+		return qnn_sim_leaf_check(last->pte, va, write, pa);
+	}
+	reason = qnn_sim_walk(sim, pt_base, va, &pte);
+	if (reason)
+		return reason;
+	last->valid = sim->tlb.size && (pte & QNN_PTE_READ);
+	last->vpn = vpn;
+	last->pte = pte;
+	last->gen = gen;
+	return qnn_sim_leaf_check(pte, va, write, pa);
+}
+
+/* A job's hits on its last translation, into the TLB's statistics. */
+void qnn_sim_tlb_add_hits(struct qnn_sim *sim, u64 hits)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&sim->tlb.lock, flags);
+	sim->tlb.hits += hits;
+	spin_unlock_irqrestore(&sim->tlb.lock, flags);
 }
 
 /*
