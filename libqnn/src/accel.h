@@ -39,7 +39,11 @@ struct qnn_accel {
 	int index;			/* N of "accel:N": order among qnn devices */
 	char node[32];			/* "/dev/accel/accel0" */
 	struct qnn_accel_caps caps;
-	atomic_int dead;		/* removed (-ENODEV): later runs go to the CPU */
+	/*
+	 * 0, or why later runs go to the CPU: ENODEV removed, EBADF/ENOTTY the
+	 * fd closed or replaced under libqnn, ECANCELED banned by the driver
+	 */
+	atomic_int dead;
 };
 
 /*

@@ -137,11 +137,23 @@ int qnn_accel_open(int index, struct qnn_accel **out, char *err, size_t errlen)
 			   index, ACCEL_DIR, found, *seen ? seen : "no accel nodes");
 }
 
+/*
+ * A file found closed or replaced under us (EBADF, ENOTTY): its number may
+ * belong to someone else now, so it gets no more ioctls and is not closed.
+ */
+static int fd_ours(const struct qnn_accel *a)
+{
+	int dead = atomic_load(&a->dead);
+
+	return dead != EBADF && dead != ENOTTY;
+}
+
 void qnn_accel_close(struct qnn_accel *a)
 {
 	if (!a)
 		return;
-	close(a->fd);
+	if (fd_ours(a))
+		close(a->fd);
 	free(a);
 }
 
@@ -177,7 +189,7 @@ void qnn_accel_bo_free(struct qnn_accel *a, uint32_t handle, void *map, size_t s
 
 	if (map)
 		munmap(map, size);
-	if (handle)
+	if (handle && fd_ours(a))
 		drmIoctl(a->fd, DRM_IOCTL_GEM_CLOSE, &gc);
 }
 
@@ -279,7 +291,7 @@ void qnn_accel_cmds_destroy(struct qnn_accel *a, uint32_t handle)
 {
 	struct drm_qnn_cmds_destroy d = { .handle = handle };
 
-	if (handle)
+	if (handle && fd_ours(a))
 		drmIoctl(a->fd, DRM_IOCTL_QNN_CMDS_DESTROY, &d);
 }
 

@@ -75,7 +75,8 @@ struct qnn_model {
 	pthread_rwlock_t run_gate;
 	int ctx_ref;		/* holds a reference on ctx (a loaded model) */
 	unsigned int jobs;	/* queued + running async jobs (ctx->qlock) */
-	int job_running;	/* one of them is running (ctx->qlock) */
+	int job_running;	/* how many of them are running (ctx->qlock) */
+	struct qnn_job *running[2];	/* those (jobs.c) */
 	char backend[32];
 	/*
 	 * The CPU backend's private plan (cpu_exec.c): kernel plans, arena
@@ -186,6 +187,9 @@ void qnn_jobs_fini(struct qnn_ctx *ctx);
 struct qnn_accel;
 int qnn_buffer_find(struct qnn_ctx *ctx, const struct qnn_accel *acc, const void *p, size_t len,
 		    uint32_t *handle, uint64_t *va);
+
+/* 1 if two requests of m may run at once (a device plan with CPU segments) */
+int qnn_seg_overlaps(const struct qnn_model *m);
 
 /* ---- device selection (ctx.c), exposed for tests through the API ---- */
 int qnn_parse_device(const char *s, int *accel_index);
