@@ -639,12 +639,16 @@ static int run_part(struct qnn_model *m, struct seg_plan *p, unsigned int dev, u
 		chunk = (batch + 3) / 4 < chunk ? (batch + 3) / 4 : chunk;
 		r2[0] = req_get(p, dev, chunk, &ret);
 		r2[1] = r2[0] ? req_get(p, dev, chunk, &ret) : NULL;
-		if (r2[1])
+		if (r2[1]) {
 			ret = run_pipelined(m, p, r2, batch, chunk, &io, threads, msg, sizeof(msg));
-		else if (!*msg)
+		} else if (!*msg) {
+			note_dead(acc, ret);
 			snprintf(msg, sizeof(msg), "%s: device memory for %u images: %s", acc->node,
 				 chunk, strerror(-ret));
-		for (int k = 0; k < 2; k++)
+		}
+		/* back in reverse: the next request gets them in this order, so the
+		 * chunks of a batch find the streams they made last time */
+		for (int k = 1; k >= 0; k--)
 			if (r2[k] && ret == -ETIME)
 				qnn_seg_req_free(p, r2[k]);
 			else if (r2[k])
@@ -653,9 +657,11 @@ static int run_part(struct qnn_model *m, struct seg_plan *p, unsigned int dev, u
 		goto done;
 	}
 	r = ret ? NULL : req_get(p, dev, chunk, &ret);
-	if (!r && !*msg)
+	if (!r && !*msg) {
+		note_dead(acc, ret);
 		snprintf(msg, sizeof(msg), "%s: device memory for %u images: %s", acc->node, chunk,
 			 strerror(-ret));
+	}
 	for (size_t img0 = 0; r && !ret && img0 < batch; img0 += chunk) {
 		unsigned int n = batch - img0 < chunk ? (unsigned int)(batch - img0) : chunk;
 

@@ -106,8 +106,7 @@ static void zero_copy(struct qnn_model *cm, struct qnn_model *dm, struct qnn_ctx
 	struct bufs bf;
 	int r0, r1, r2, r3, eqc, eqz, eqz2;
 
-	if (!ok(!bufs_make(dc, cm, batch, 31, &bf), "%s: qnn_buffers allocated: %s", label,
-		qnn_ctx_errmsg(dc))) {
+	if (!ok(!bufs_make(dc, cm, batch, 31, &bf), "%s: qnn_buffers allocated", label)) {
 		bufs_free(&bf);
 		return;
 	}
@@ -229,7 +228,7 @@ static void many_bos(struct qnn_ctx *cpu, struct qnn_ctx *dc)
 	struct qnn_model *cm = NULL, *dm = NULL;
 
 	if (!ok(!many_io_model(cpu, 8, 4, &cm) && !many_io_model(dc, 8, 4, &dm),
-		"model of 8 inputs, 8 outputs (max-pools) loads: %s", qnn_ctx_errmsg(dc)))
+		"model of 8 inputs, 8 outputs (max-pools) loads"))
 		goto out;
 	zero_copy(cm, dm, dc, 3, "8-in/8-out model, 18 BOs per job");
 	{
@@ -291,8 +290,7 @@ static void async_chain(struct qnn_ctx *cpu, struct qnn_ctx *dc)
 	int bad = 0, k;
 
 	setenv("QNN_PLACE", "ac", 1);
-	if (!ok(!chain_model(cpu, 5, &cm) && !chain_model(dc, 5, &dm), "chain model loads: %s",
-		qnn_ctx_errmsg(dc)))
+	if (!ok(!chain_model(cpu, 5, &cm) && !chain_model(dc, 5, &dm), "chain model loads"))
 		goto out;
 	qnn_model_stats(dm, &st);
 	ok(st.device_segments == 1 && st.segments == 2, "chain model: a device then a CPU segment (%u, %u)",
@@ -339,7 +337,7 @@ int main(void)
 	if (!ok(cpu && dc, "contexts: %s", dc ? "ok" : err))
 		return done_testing();
 	if (!ok(!qnn_model_load_file(cpu, DEMO, NULL, &cm) && !qnn_model_load_file(dc, DEMO, NULL, &dm),
-		"demo model loads: %s", qnn_ctx_errmsg(dc)))
+		"demo model loads"))
 		return done_testing();
 	zero_copy(cm, dm, dc, 8, "demo model on the device");
 	dmabuf_import(cpu, cm, dm, dc);
