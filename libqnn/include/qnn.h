@@ -12,7 +12,7 @@
  *    a negative errno on failure; qnn_ctx_errmsg() then holds a readable
  *    message naming what was wrong (per context and thread, no global
  *    state);
- *  - all symbols are versioned (libqnn.map, version LIBQNN_1.0).
+ *  - all symbols are versioned (libqnn.map, LIBQNN_1.0 .. LIBQNN_1.3).
  *
  * Tensor data passed to and from libqnn follows docs/layout.md (NHWC; bit
  * packed tensors as 64-bit little-endian words, planes adjacent per pixel).
@@ -312,9 +312,11 @@ int qnn_run_batch(struct qnn_model *model, unsigned int batch,
  * Asynchronous run: queues the work and returns at once with a job handle.
  * The input and output buffers (and the pointer arrays) must stay valid until
  * qnn_wait() has returned something other than -ETIMEDOUT. Jobs of one
- * model run one at a time in submission order; jobs of different models
+ * model run one at a time in submission order (except that a model whose
+ * device plan has CPU segments may run two at once when their buffers do
+ * not overlap: docs/libqnn.md, "Pipelining"); jobs of different models
  * run in parallel, on runner threads started as needed (at most the
- * context's thread count).
+ * context's thread count, at least two with a device).
  */
 int qnn_submit(struct qnn_model *model, unsigned int batch,
 	       const void *const *inputs, void *const *outputs,

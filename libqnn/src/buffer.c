@@ -180,15 +180,15 @@ void qnn_buffer_free(struct qnn_buffer *b)
 int qnn_buffer_find(struct qnn_ctx *ctx, const struct qnn_accel *acc, const void *p, size_t len,
 		    uint32_t *handle, uint64_t *va)
 {
-	const uint8_t *q = p;
+	uintptr_t q = (uintptr_t)p;
 	int found = 0;
 
 	pthread_mutex_lock(&ctx->buflock);
 	for (struct qnn_buffer *b = ctx->bufs; b && !found; b = b->next) {
-		const uint8_t *d = b->data;
+		uintptr_t d = (uintptr_t)b->data;
 
-		if (b->kind != BUF_DEVICE || b->acc != acc || q < d || q - d > (ptrdiff_t)b->size ||
-		    len > b->size - (size_t)(q - d))
+		if (b->kind != BUF_DEVICE || b->acc != acc || q < d || q - d > b->size ||
+		    len > b->size - (q - d))
 			continue;
 		*handle = b->handle;
 		*va = b->va + (uint64_t)(q - d);
