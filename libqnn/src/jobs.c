@@ -55,7 +55,7 @@ int qnn_jobs_init(struct qnn_ctx *ctx)
 
 static int ranges_meet(const void *a, size_t alen, const void *b, size_t blen)
 {
-	const uint8_t *x = a, *y = b;
+	uintptr_t x = (uintptr_t)a, y = (uintptr_t)b;
 
 	return x < y + blen && y < x + alen;
 }
