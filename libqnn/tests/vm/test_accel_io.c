@@ -247,7 +247,7 @@ out:
 /* Async jobs of a mixed plan: two in flight, results identical. */
 static void async_overlap(struct qnn_model *cm, struct qnn_model *dm, struct qnn_ctx *dc)
 {
-	enum { NJ = 8, B = 2 };
+	enum { NJ = 6, B = 1 };
 	struct qnn_model_stats a = { .sz = sizeof(a) }, b = a;
 	struct qnn_job *job[NJ] = { 0 };
 	struct bufs bf[NJ];
@@ -339,14 +339,14 @@ int main(void)
 	if (!ok(!qnn_model_load_file(cpu, DEMO, NULL, &cm) && !qnn_model_load_file(dc, DEMO, NULL, &dm),
 		"demo model loads"))
 		return done_testing();
-	zero_copy(cm, dm, dc, 8, "demo model on the device");
+	zero_copy(cm, dm, dc, 4, "demo model on the device");
 	dmabuf_import(cpu, cm, dm, dc);
 	many_bos(cpu, dc);
 	setenv("QNN_PLACE", "alternate", 1);
 	ret = qnn_model_load_file(dc, DEMO, NULL, &am);
 	unsetenv("QNN_PLACE");
 	if (ok(!ret, "demo model, forced alternating placement, loads")) {
-		zero_copy(cm, am, dc, 16, "demo model, mixed plan, pipelined batch");
+		zero_copy(cm, am, dc, 8, "demo model, mixed plan, pipelined batch");
 		async_overlap(cm, am, dc);
 	}
 	async_chain(cpu, dc);
