@@ -36,7 +36,8 @@ cp "$top"/models/fmnist-w1a1.qnn "$top"/models/fmnist-w2a2.qnn "$data/models/"
 
 case $what in
 libqnn)
-	extra=$build/libqnn/vmtests
+	# QNN_VM_LIBQNN_TESTS=dir: only that directory's programs (a developer's run)
+	extra=${QNN_VM_LIBQNN_TESTS:-$build/libqnn/vmtests}
 	bins=""
 	;;
 demo)

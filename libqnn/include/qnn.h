@@ -12,7 +12,7 @@
  *    a negative errno on failure; qnn_ctx_errmsg() then holds a readable
  *    message naming what was wrong (per context and thread, no global
  *    state);
- *  - all symbols are versioned (libqnn.map, version LIBQNN_1.0).
+ *  - all symbols are versioned (libqnn.map, LIBQNN_1.0 .. LIBQNN_1.3).
  *
  * Tensor data passed to and from libqnn follows docs/layout.md (NHWC; bit
  * packed tensors as 64-bit little-endian words, planes adjacent per pixel).
@@ -274,6 +274,10 @@ struct qnn_model_stats {
 	uint64_t host_device_ns;	/* host CPU time spent running device segments */
 	char last_fallback[160];	/* the last fallback's reason, "" if none */
 	uint64_t kept_streams;		/* streams the kernel validated once and keeps (driver 1.2) */
+	/* since LIBQNN_1.3 */
+	uint64_t zero_copy_bytes;	/* I/O the device read or wrote in place in qnn_buffers */
+	uint64_t pack_bytes;		/* U8/I8 inputs packed into 8 bit planes for the device */
+	uint64_t overlapped_requests;	/* requests started while another of the model ran */
 };
 int qnn_model_stats(const struct qnn_model *model, struct qnn_model_stats *stats);
 
@@ -308,9 +312,11 @@ int qnn_run_batch(struct qnn_model *model, unsigned int batch,
  * Asynchronous run: queues the work and returns at once with a job handle.
  * The input and output buffers (and the pointer arrays) must stay valid until
  * qnn_wait() has returned something other than -ETIMEDOUT. Jobs of one
- * model run one at a time in submission order; jobs of different models
+ * model run one at a time in submission order (except that a model whose
+ * device plan has CPU segments may run two at once when their buffers do
+ * not overlap: docs/libqnn.md, "Pipelining"); jobs of different models
  * run in parallel, on runner threads started as needed (at most the
- * context's thread count).
+ * context's thread count, at least two with a device).
  */
 int qnn_submit(struct qnn_model *model, unsigned int batch,
 	       const void *const *inputs, void *const *outputs,
@@ -322,6 +328,34 @@ int qnn_submit(struct qnn_model *model, unsigned int batch,
  * ran) and frees the job, or -ETIMEDOUT and keeps it.
  */
 int qnn_wait(struct qnn_job *job, int timeout_ms);
+
+/* ------------------------------------------------------------------ */
+/* Zero-copy I/O buffers (since LIBQNN_1.3)                           */
+
+/*
+ * A buffer an application fills with inputs or receives outputs in. On a
+ * context with a device it is device memory mapped into the process: a run
+ * whose input or output pointer (with all its `batch` images) lies inside
+ * such a buffer lets the device read or write it there, and copies nothing
+ * on the host for it. On the CPU it is plain memory. Pointers into a buffer
+ * are passed to qnn_run/qnn_run_batch/qnn_submit as any other pointer.
+ * A buffer holds a reference on its context and must not be freed while a
+ * run uses it.
+ */
+struct qnn_buffer;
+
+/* `size` bytes (> 0), page aligned. */
+int qnn_buffer_alloc(struct qnn_ctx *ctx, size_t size, struct qnn_buffer **out);
+/*
+ * A dma-buf (an fd from another device or process) as a buffer: imported
+ * into the device (PRIME) and mapped, or, on the CPU, mapped. The fd stays
+ * the caller's (close it whenever). -EBADF for a bad fd, -EINVAL or
+ * -ENOTTY for a file that is not a dma-buf.
+ */
+int qnn_buffer_import_dmabuf(struct qnn_ctx *ctx, int fd, struct qnn_buffer **out);
+void *qnn_buffer_data(const struct qnn_buffer *buf);
+size_t qnn_buffer_size(const struct qnn_buffer *buf);
+void qnn_buffer_free(struct qnn_buffer *buf);
 
 #ifdef __cplusplus
 }

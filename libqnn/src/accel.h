@@ -15,6 +15,12 @@
 
 struct drm_qnn_wait;
 
+/*
+ * BOs one job may list: the request's arena, the constants, and one
+ * application buffer per graph input and output (zero-copy I/O).
+ */
+#define QNN_ACCEL_MAX_BOS (2 + 2 * 16)
+
 /* Devices one context may spread a batch over ("accel:all"). */
 #define QNN_MAX_ACCEL 8
 
@@ -33,7 +39,11 @@ struct qnn_accel {
 	int index;			/* N of "accel:N": order among qnn devices */
 	char node[32];			/* "/dev/accel/accel0" */
 	struct qnn_accel_caps caps;
-	atomic_int dead;		/* removed (-ENODEV): later runs go to the CPU */
+	/*
+	 * 0, or why later runs go to the CPU: ENODEV removed, EBADF/ENOTTY the
+	 * fd closed or replaced under libqnn, ECANCELED banned by the driver
+	 */
+	atomic_int dead;
 };
 
 /*
@@ -48,6 +58,9 @@ void qnn_accel_close(struct qnn_accel *a);
 int qnn_accel_bo_create(struct qnn_accel *a, size_t size, int readonly, uint32_t *handle,
 			uint64_t *va, void **map, atomic_ullong *calls);
 void qnn_accel_bo_free(struct qnn_accel *a, uint32_t handle, void *map, size_t size);
+/* PRIME FD_TO_HANDLE of a dma-buf, its VA and size (BO_INFO), mapped for the host */
+int qnn_accel_bo_import(struct qnn_accel *a, int dmabuf_fd, uint32_t *handle, uint64_t *va,
+			size_t *size, void **map);
 /* SUBMIT: 0 or -errno; *cs_error, *cs_offset when the stream was refused */
 int qnn_accel_submit(struct qnn_accel *a, const void *cs, uint32_t size,
 		     const uint32_t *bos, const uint32_t *bo_flags, unsigned int nbo,

@@ -137,11 +137,23 @@ int qnn_accel_open(int index, struct qnn_accel **out, char *err, size_t errlen)
 			   index, ACCEL_DIR, found, *seen ? seen : "no accel nodes");
 }
 
+/*
+ * A file found closed or replaced under us (EBADF, ENOTTY): its number may
+ * belong to someone else now, so it gets no more ioctls and is not closed.
+ */
+static int fd_ours(const struct qnn_accel *a)
+{
+	int dead = atomic_load(&a->dead);
+
+	return dead != EBADF && dead != ENOTTY;
+}
+
 void qnn_accel_close(struct qnn_accel *a)
 {
 	if (!a)
 		return;
-	close(a->fd);
+	if (fd_ours(a))
+		close(a->fd);
 	free(a);
 }
 
@@ -177,25 +189,69 @@ void qnn_accel_bo_free(struct qnn_accel *a, uint32_t handle, void *map, size_t s
 
 	if (map)
 		munmap(map, size);
-	if (handle)
+	if (handle && fd_ours(a))
 		drmIoctl(a->fd, DRM_IOCTL_GEM_CLOSE, &gc);
+}
+
+int qnn_accel_bo_import(struct qnn_accel *a, int dmabuf_fd, uint32_t *handle, uint64_t *va,
+			size_t *size, void **map)
+{
+	struct drm_qnn_bo_info bi = { 0 };
+	void *p;
+	int ret;
+
+	if (drmPrimeFDToHandle(a->fd, dmabuf_fd, handle))
+		return -errno;
+	bi.handle = *handle;
+	if (drmIoctl(a->fd, DRM_IOCTL_QNN_BO_INFO, &bi)) {
+		ret = -errno;
+		goto close;
+	}
+	/* the importer's own mapping (the exporter's mmap underneath) */
+	p = mmap(NULL, bi.size, PROT_READ | PROT_WRITE, MAP_SHARED, a->fd, (off_t)bi.offset);
+	if (p == MAP_FAILED) {
+		ret = -errno;
+		goto close;
+	}
+	*va = bi.va;
+	*size = bi.size;
+	*map = p;
+	return 0;
+close:
+	qnn_accel_bo_free(a, *handle, NULL, 0);
+	*handle = 0;
+	return ret;
+}
+
+/*
+ * The BO list of a SUBMIT or CMDS_CREATE, in the uAPI's form. One helper so
+ * the limit is stated once: QNN_ACCEL_MAX_BOS (the arena, the constants and
+ * an application buffer per graph input and output), -E2BIG past it.
+ */
+static int bo_refs(struct drm_qnn_bo_ref *refs, const uint32_t *bos, const uint32_t *bo_flags,
+		   unsigned int nbo)
+{
+	if (nbo > QNN_ACCEL_MAX_BOS)
+		return -E2BIG;
+	for (unsigned int i = 0; i < nbo; i++) {
+		refs[i].handle = bos[i];
+		refs[i].flags = bo_flags[i];
+	}
+	return 0;
 }
 
 int qnn_accel_submit(struct qnn_accel *a, const void *cs, uint32_t size,
 		     const uint32_t *bos, const uint32_t *bo_flags, unsigned int nbo,
 		     uint64_t *job, uint32_t *cs_error, uint32_t *cs_offset, atomic_ullong *calls)
 {
-	struct drm_qnn_bo_ref refs[8];
+	struct drm_qnn_bo_ref refs[QNN_ACCEL_MAX_BOS];
 	struct drm_qnn_submit s = {
 		.cmds = (uintptr_t)cs, .cmds_size = size, .bos = (uintptr_t)refs, .bo_count = nbo,
 	};
+	int ret = bo_refs(refs, bos, bo_flags, nbo);
 
-	if (nbo > 8)
-		return -E2BIG;
-	for (unsigned int i = 0; i < nbo; i++) {
-		refs[i].handle = bos[i];
-		refs[i].flags = bo_flags[i];
-	}
+	if (ret)
+		return ret;
 	atomic_fetch_add(calls, 1);
 	if (drmIoctl(a->fd, DRM_IOCTL_QNN_SUBMIT, &s)) {
 		*cs_error = s.cs_error;
@@ -210,20 +266,17 @@ int qnn_accel_cmds_create(struct qnn_accel *a, const void *cs, uint32_t size,
 			  const uint32_t *bos, const uint32_t *bo_flags, unsigned int nbo,
 			  uint32_t *handle, uint32_t *cs_error, uint32_t *cs_offset, atomic_ullong *calls)
 {
-	struct drm_qnn_bo_ref refs[8];
+	struct drm_qnn_bo_ref refs[QNN_ACCEL_MAX_BOS];
 	struct drm_qnn_cmds_create c = {
 		.cmds = (uintptr_t)cs, .cmds_size = size, .bos = (uintptr_t)refs, .bo_count = nbo,
 	};
+	int ret = bo_refs(refs, bos, bo_flags, nbo);
 
-	if (nbo > 8)
-		return -E2BIG;
+	if (ret)
+		return ret;
 	/* kept streams came with driver 1.2 */
 	if (a->caps.driver_version < 0x010200)
 		return -EOPNOTSUPP;
-	for (unsigned int i = 0; i < nbo; i++) {
-		refs[i].handle = bos[i];
-		refs[i].flags = bo_flags[i];
-	}
 	atomic_fetch_add(calls, 1);
 	if (drmIoctl(a->fd, DRM_IOCTL_QNN_CMDS_CREATE, &c)) {
 		*cs_error = c.cs_error;
@@ -238,7 +291,7 @@ void qnn_accel_cmds_destroy(struct qnn_accel *a, uint32_t handle)
 {
 	struct drm_qnn_cmds_destroy d = { .handle = handle };
 
-	if (handle)
+	if (handle && fd_ours(a))
 		drmIoctl(a->fd, DRM_IOCTL_QNN_CMDS_DESTROY, &d);
 }
 

@@ -186,6 +186,7 @@ int qnn_ctx_create(const struct qnn_ctx_opts *opts, struct qnn_ctx **out,
 		free(ctx);
 		return qnn_fmt_err(errmsg, errlen, ret, "starting %u threads failed", threads);
 	}
+	pthread_mutex_init(&ctx->buflock, NULL);
 	ctx->mem_limit = mem_limit ? mem_limit : qnn_mem_limit_default();
 	ctx->accel_index = -1;
 	snprintf(ctx->isa, sizeof(ctx->isa), "%s", ctx->kern->name);
@@ -216,6 +217,7 @@ void qnn_ctx_put(struct qnn_ctx *ctx)
 		return;
 	qnn_jobs_fini(ctx);
 	qnn_pool_destroy(ctx->pool);
+	pthread_mutex_destroy(&ctx->buflock);
 	qnn_err_fini(ctx);
 	close_accels(ctx);
 	free(ctx);

@@ -75,7 +75,8 @@ struct qnn_model {
 	pthread_rwlock_t run_gate;
 	int ctx_ref;		/* holds a reference on ctx (a loaded model) */
 	unsigned int jobs;	/* queued + running async jobs (ctx->qlock) */
-	int job_running;	/* one of them is running (ctx->qlock) */
+	int job_running;	/* how many of them are running (ctx->qlock) */
+	struct qnn_job *running[2];	/* those (jobs.c) */
 	char backend[32];
 	/*
 	 * The CPU backend's private plan (cpu_exec.c): kernel plans, arena
@@ -147,6 +148,9 @@ struct qnn_ctx {
 	/* "accel:all": every qnn device with the first one's caps; accels[0] == accel */
 	struct qnn_accel *accels[8];
 	unsigned int naccel;
+	/* zero-copy I/O buffers of the context (buffer.c) */
+	pthread_mutex_t buflock;
+	struct qnn_buffer *bufs;
 };
 
 /*
@@ -174,6 +178,18 @@ int qnn_jobs_init(struct qnn_ctx *ctx);
 void qnn_jobs_cancel_model(struct qnn_model *m);
 /* Stops and joins the runners (no jobs may remain). */
 void qnn_jobs_fini(struct qnn_ctx *ctx);
+
+/*
+ * ---- zero-copy buffers (buffer.c) ----
+ * 1 if [p, p + len) lies in a device buffer of ctx on device acc: its GEM
+ * handle and the device address of p.
+ */
+struct qnn_accel;
+int qnn_buffer_find(struct qnn_ctx *ctx, const struct qnn_accel *acc, const void *p, size_t len,
+		    uint32_t *handle, uint64_t *va);
+
+/* 1 if two requests of m may run at once (a device plan with CPU segments) */
+int qnn_seg_overlaps(const struct qnn_model *m);
 
 /* ---- device selection (ctx.c), exposed for tests through the API ---- */
 int qnn_parse_device(const char *s, int *accel_index);

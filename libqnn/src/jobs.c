@@ -4,9 +4,13 @@
  * collects. Jobs of different models run in parallel, each on its own
  * runner (started on demand, at most the context's thread count; they share
  * the context's pool, and a run that finds the pool busy runs on its
- * runner alone). Jobs of one model run one at a time in submission order: a
- * runner takes the oldest queued job whose model has none running, so a
- * later job of a model can never overtake an earlier one.
+ * runner alone). Jobs of one model start in submission order: a runner
+ * takes the oldest queued job whose model has none running, so a later job
+ * of a model can never overtake an earlier one. One exception pipelines
+ * requests: a model whose device plan has CPU segments may have two jobs
+ * running, so that the device runs job i while the CPU runs job i-1's CPU
+ * segments -- only when job i's buffers do not overlap job i-1's (job i
+ * reads nothing job i-1 writes, and writes nothing it reads or writes).
  *
  * Lifetimes: a job holds a reference on the context until qnn_wait()
  * returns its result, so neither qnn_ctx_destroy() nor qnn_model_free()
@@ -14,6 +18,7 @@
  * jobs with -ECANCELED and waits for its running one.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +41,9 @@ struct qnn_job {
 int qnn_jobs_init(struct qnn_ctx *ctx)
 {
 	ctx->max_runners = ctx->threads ? ctx->threads : 1;
+	/* two jobs of a model on device and CPU at once need two runners */
+	if (ctx->accel && ctx->max_runners < 2)
+		ctx->max_runners = 2;
 	ctx->runners = calloc(ctx->max_runners, sizeof(*ctx->runners));
 	if (!ctx->runners)
 		return -ENOMEM;
@@ -45,13 +53,62 @@ int qnn_jobs_init(struct qnn_ctx *ctx)
 	return 0;
 }
 
-/* the oldest queued job whose model has no job running; unlinked */
+static int ranges_meet(const void *a, size_t alen, const void *b, size_t blen)
+{
+	uintptr_t x = (uintptr_t)a, y = (uintptr_t)b;
+
+	return x < y + blen && y < x + alen;
+}
+
+/* 1 if job b may run while job a (of the same model) runs. */
+static int independent(const struct qnn_job *a, const struct qnn_job *b)
+{
+	const struct qnn_model *m = b->m;
+
+	for (uint32_t i = 0; i < m->nout; i++) {
+		size_t ob = (size_t)m->t[m->out[i]].bytes, alen = ob * a->batch, blen = ob * b->batch;
+
+		for (uint32_t k = 0; k < m->nin; k++) {
+			size_t ib = (size_t)m->t[m->in[k]].bytes;
+
+			if (ranges_meet(a->outputs[i], alen, b->inputs[k], ib * b->batch) ||
+			    ranges_meet(b->outputs[i], blen, a->inputs[k], ib * a->batch))
+				return 0;
+		}
+		for (uint32_t k = 0; k < m->nout; k++)
+			if (ranges_meet(b->outputs[i], blen, a->outputs[k],
+					(size_t)m->t[m->out[k]].bytes * a->batch))
+				return 0;
+	}
+	return 1;
+}
+
+static int may_start(const struct qnn_job *j)
+{
+	const struct qnn_model *m = j->m;
+
+	if (!m->job_running)
+		return 1;
+	return m->job_running == 1 && qnn_seg_overlaps(m) &&
+	       independent(m->running[0] ? m->running[0] : m->running[1], j);
+}
+
+/* an earlier queued job of j's model (which could not start: j waits) */
+static int behind_own_model(const struct qnn_ctx *ctx, const struct qnn_job *j)
+{
+	for (const struct qnn_job *e = ctx->qhead; e != j; e = e->next)
+		if (e->m == j->m)
+			return 1;
+	return 0;
+}
+
+/* the oldest queued job that may start (see the top); unlinked */
 static struct qnn_job *take_runnable(struct qnn_ctx *ctx)
 {
 	struct qnn_job *prev = NULL;
 
 	for (struct qnn_job *j = ctx->qhead; j; prev = j, j = j->next) {
-		if (j->m->job_running)
+		if (!may_start(j) || behind_own_model(ctx, j))
 			continue;
 		if (prev)
 			prev->next = j->next;
@@ -83,13 +140,15 @@ static void *runner(void *arg)
 			continue;
 		}
 		m = j->m;
-		m->job_running = 1;
+		m->job_running++;
+		m->running[m->running[0] ? 1 : 0] = j;
 		pthread_mutex_unlock(&ctx->qlock);
 		j->result = qnn_run_checked(m, j->batch, j->inputs, j->outputs, &j->opts);
 		if (j->result < 0)
 			qnn_ctx_errmsg_copy(ctx, j->msg, sizeof(j->msg));
 		pthread_mutex_lock(&ctx->qlock);
-		m->job_running = 0;
+		m->job_running--;
+		m->running[m->running[0] == j ? 0 : 1] = NULL;
 		m->jobs--;
 		j->m = NULL;
 		j->done = 1;

@@ -14,6 +14,22 @@ struct seg {
 	size_t cs_bytes;		/* device: stream size, header included */
 };
 
+/*
+ * Streams of every device segment for one chunk shape: n images, and the
+ * device address of each graph input/output (key[k], 0: in the arena;
+ * non-zero for zero-copy application buffers). A request state keeps a few,
+ * so chunks of a pipelined batch and requests reusing their buffers find
+ * theirs already validated and kept by the kernel.
+ */
+#define SEG_SLOTS 4
+struct seg_slot {
+	int valid;
+	unsigned int n;
+	uint64_t key[32];
+	uint32_t *kept;			/* per segment: kept stream handle, 0 none */
+	uint64_t stamp;			/* last use, for replacement */
+};
+
 /* One request in flight: its device arena and the streams built for it. */
 struct seg_req {
 	struct seg_req *next;
@@ -24,9 +40,10 @@ struct seg_req {
 	uint8_t *map;
 	size_t bytes;
 	unsigned int cap;		/* images the arena holds */
-	unsigned int cs_n;		/* images the streams are built for (0: none) */
 	uint8_t **cs;			/* per segment (device ones), cs_bytes each */
-	uint32_t *kept;			/* per segment: kept stream handle, 0 none */
+	int cs_slot;			/* the slot whose addresses cs holds, -1 none */
+	struct seg_slot slot[SEG_SLOTS];
+	uint64_t tick;
 };
 
 struct seg_plan {
@@ -58,6 +75,8 @@ struct seg_plan {
 	int reported;			/* stderr lines printed about fallbacks */
 	atomic_int no_kept;		/* the driver keeps no streams (before 1.2) */
 	atomic_ullong requests, jobs, calls, fallbacks, cin, cout, devcopy, dev_ns, host_ns, kept;
+	atomic_ullong zc, pack, overlapped;
+	atomic_uint inflight;		/* requests running now */
 };
 
 void qnn_seg_req_free(struct seg_plan *p, struct seg_req *r);

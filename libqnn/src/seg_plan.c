@@ -591,15 +591,17 @@ void qnn_seg_req_free(struct seg_plan *p, struct seg_req *r)
 {
 	if (!r)
 		return;
-	for (unsigned int s = 0; r->kept && s < p->nseg; s++)
-		qnn_accel_cmds_destroy(r->acc, r->kept[s]);
+	for (unsigned int k = 0; k < SEG_SLOTS; k++) {
+		for (unsigned int s = 0; r->slot[k].kept && s < p->nseg; s++)
+			qnn_accel_cmds_destroy(r->acc, r->slot[k].kept[s]);
+		free(r->slot[k].kept);
+	}
 	if (r->bo)
 		qnn_accel_bo_free(r->acc, r->bo, r->map, r->bytes);
 	if (r->cs)
 		for (unsigned int s = 0; s < p->nseg; s++)
 			free(r->cs[s]);
 	free(r->cs);
-	free(r->kept);
 	free(r);
 }
 
@@ -658,6 +660,13 @@ static int seg_plan_info(const struct qnn_model *m, struct qnn_plan_info *info)
 	return 0;
 }
 
+int qnn_seg_overlaps(const struct qnn_model *m)
+{
+	const struct seg_plan *p = plan_of(m);
+
+	return p && p->ndev && p->pipeline;
+}
+
 void qnn_seg_layer(const struct qnn_model *m, unsigned int i, const char **backend,
 		   int *segment, const char **reason)
 {
@@ -693,6 +702,9 @@ int qnn_seg_stats(const struct qnn_model *m, struct qnn_model_stats *st)
 	st->device_ns = p->dev_ns;
 	st->host_device_ns = p->host_ns;
 	st->kept_streams = p->kept;
+	st->zero_copy_bytes = p->zc;
+	st->pack_bytes = p->pack;
+	st->overlapped_requests = p->overlapped;
 	pthread_mutex_lock(&p->lock);
 	memcpy(st->last_fallback, p->last, sizeof(st->last_fallback));
 	pthread_mutex_unlock(&p->lock);

@@ -35,13 +35,30 @@ static uint64_t cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Kept streams address the arena: they go with it (or with a new chunk size). */
+/*
+ * A request's view of the user's buffers: the pointers, and for graph
+ * inputs/outputs that lie in a zero-copy buffer on the request's device
+ * their device address (image 0) and the BOs a job must list for them.
+ */
+struct seg_io {
+	const void *const *inputs;
+	void *const *outputs;
+	uint64_t inva[16], outva[16];	/* 0: through the arena */
+	uint32_t bos[QNN_ACCEL_MAX_BOS], fl[QNN_ACCEL_MAX_BOS];
+	unsigned int nbo;		/* user BOs from bos[2] on */
+};
+
+/* Kept streams address the arena: they go with it. */
 static void drop_kept(struct seg_plan *p, struct seg_req *r)
 {
-	for (unsigned int s = 0; s < p->nseg; s++) {
-		qnn_accel_cmds_destroy(r->acc, r->kept[s]);
-		r->kept[s] = 0;
+	for (unsigned int k = 0; k < SEG_SLOTS; k++) {
+		for (unsigned int s = 0; r->slot[k].kept && s < p->nseg; s++) {
+			qnn_accel_cmds_destroy(r->acc, r->slot[k].kept[s]);
+			r->slot[k].kept[s] = 0;
+		}
+		r->slot[k].valid = 0;
 	}
+	r->cs_slot = -1;
 }
 
 static struct seg_req *req_get(struct seg_plan *p, unsigned int dev, unsigned int n, int *err)
@@ -56,28 +73,27 @@ static struct seg_req *req_get(struct seg_plan *p, unsigned int dev, unsigned in
 		p->free[dev] = r->next;
 	pthread_mutex_unlock(&p->lock);
 	if (!r) {
+		int bad;
+
 		r = calloc(1, sizeof(*r));
-		if (r) {
-			r->cs = calloc(p->nseg, sizeof(*r->cs));
-			r->kept = calloc(p->nseg, sizeof(*r->kept));
-		}
-		if (!r || !r->cs || !r->kept) {
-			if (r) {
-				free(r->cs);
-				free(r->kept);
-			}
-			free(r);
+		if (!r) {
 			*err = -ENOMEM;
 			return NULL;
 		}
 		r->acc = acc;
 		r->dev = dev;
-		for (unsigned int s = 0; s < p->nseg; s++)
-			if (p->segs[s].dev && !(r->cs[s] = malloc(p->segs[s].cs_bytes))) {
-				qnn_seg_req_free(p, r);
-				*err = -ENOMEM;
-				return NULL;
-			}
+		r->cs_slot = -1;
+		r->cs = calloc(p->nseg, sizeof(*r->cs));
+		bad = !r->cs;
+		for (unsigned int k = 0; k < SEG_SLOTS && !bad; k++)
+			bad = !(r->slot[k].kept = calloc(p->nseg, sizeof(uint32_t)));
+		for (unsigned int s = 0; s < p->nseg && !bad; s++)
+			bad = p->segs[s].dev && !(r->cs[s] = malloc(p->segs[s].cs_bytes));
+		if (bad) {
+			qnn_seg_req_free(p, r);
+			*err = -ENOMEM;
+			return NULL;
+		}
 	}
 	if (r->cap < n) {
 		drop_kept(p, r);
@@ -86,7 +102,6 @@ static struct seg_req *req_get(struct seg_plan *p, unsigned int dev, unsigned in
 		r->bo = 0;
 		r->map = NULL;
 		r->cap = 0;
-		r->cs_n = 0;
 		need = p->dev_per_image * n;
 		need = (need + acc->caps.page_size - 1) / acc->caps.page_size * acc->caps.page_size;
 		*err = qnn_accel_bo_create(acc, need ? need : acc->caps.page_size, 0, &r->bo,
@@ -110,18 +125,65 @@ static void req_put(struct seg_plan *p, struct seg_req *r)
 	pthread_mutex_unlock(&p->lock);
 }
 
-/*
- * The streams of every device segment for chunks of n images at r's arena,
- * kept by the kernel where it can (validated once, submitted by handle);
- * else they are passed to each SUBMIT, which copies and validates them.
- */
-static void build_streams(const struct qnn_model *m, struct seg_plan *p, struct seg_req *r,
-			  unsigned int n)
+static int graph_index(const int *arr, uint32_t n, int t)
 {
-	uint32_t bos[2] = { r->bo, p->cbo[r->dev] }, fl[2] = {
-		DRM_QNN_BO_REF_READ | DRM_QNN_BO_REF_WRITE, DRM_QNN_BO_REF_READ };
+	for (uint32_t i = 0; i < n; i++)
+		if (arr[i] == t)
+			return (int)i;
+	return -1;
+}
 
-	drop_kept(p, r);
+/* The BOs of a job of r: arena, constants, the request's zero-copy buffers. */
+static unsigned int job_bos(const struct seg_plan *p, const struct seg_req *r,
+			    const struct seg_io *io, uint32_t *bos, uint32_t *fl)
+{
+	unsigned int n = 0;
+
+	bos[n] = r->bo;
+	fl[n++] = DRM_QNN_BO_REF_READ | DRM_QNN_BO_REF_WRITE;
+	if (p->cbo[r->dev]) {
+		bos[n] = p->cbo[r->dev];
+		fl[n++] = DRM_QNN_BO_REF_READ;
+	}
+	for (unsigned int k = 0; k < io->nbo; k++, n++) {
+		bos[n] = io->bos[k];
+		fl[n] = io->fl[k];
+	}
+	return n;
+}
+
+/* Device addresses of a chunk's graph inputs and outputs (0: the arena). */
+static void chunk_key(const struct qnn_model *m, const struct seg_io *io, size_t img0,
+		      uint64_t key[32])
+{
+	memset(key, 0, 32 * sizeof(key[0]));
+	for (uint32_t k = 0; k < m->nin; k++)
+		if (io->inva[k])
+			key[k] = io->inva[k] + img0 * m->t[m->in[k]].bytes;
+	for (uint32_t k = 0; k < m->nout; k++)
+		if (io->outva[k])
+			key[16 + k] = io->outva[k] + img0 * m->t[m->out[k]].bytes;
+}
+
+/* Device address of tensor t in a chunk of n images with the addresses of key. */
+static uint64_t dev_addr(const struct qnn_model *m, const struct seg_plan *p,
+			 const struct seg_req *r, const uint64_t *key, int t, unsigned int n)
+{
+	int k = graph_index(m->in, m->nin, t);
+
+	if (k >= 0 && key[k])
+		return key[k];
+	k = graph_index(m->out, m->nout, t);
+	if (k >= 0 && key[16 + k])
+		return key[16 + k];
+	return r->va + p->doff[t] * n;
+}
+
+/* r->cs: the streams of every device segment for slot `sl`'s chunk shape. */
+static void encode_streams(const struct qnn_model *m, struct seg_plan *p, struct seg_req *r, int sl)
+{
+	const struct seg_slot *st = &r->slot[sl];
+
 	for (unsigned int s = 0; s < p->nseg; s++) {
 		const struct seg *sg = &p->segs[s];
 		size_t at = 32;
@@ -138,28 +200,70 @@ static void build_streams(const struct qnn_model *m, struct seg_plan *p, struct 
 				if (t < 0)
 					continue;
 				a.in_shadow[k] = p->soff[t] != (size_t)-1;
-				a.in[k] = r->va + (a.in_shadow[k] ? p->soff[t] : p->doff[t]) * n;
+				a.in[k] = a.in_shadow[k] ? r->va + p->soff[t] * st->n :
+					  dev_addr(m, p, r, st->key, t, st->n);
 			}
-			a.out = r->va + p->doff[l->out] * n;
-			at += (size_t)qnn_accel_encode(m, l, n, &a, r->cs[s] + at, sg->cs_bytes - at);
+			a.out = dev_addr(m, p, r, st->key, l->out, st->n);
+			at += (size_t)qnn_accel_encode(m, l, st->n, &a, r->cs[s] + at, sg->cs_bytes - at);
 		}
 		qnn_accel_cs_header(r->cs[s], (uint32_t)sg->cs_bytes, sg->ncmds);
-		if (!atomic_load(&p->no_kept)) {
-			uint32_t err, off;
-			int ret = qnn_accel_cmds_create(r->acc, r->cs[s], (uint32_t)sg->cs_bytes, bos, fl,
-							bos[1] ? 2 : 1, &r->kept[s], &err, &off,
-							&p->calls);
-
-			/* an older driver: copy per SUBMIT from now on */
-			if (ret == -EOPNOTSUPP || ret == -ENOTTY)
-				atomic_store(&p->no_kept, 1);
-			if (ret)
-				r->kept[s] = 0;
-			else
-				atomic_fetch_add(&p->kept, 1);
-		}
 	}
-	r->cs_n = n;
+	r->cs_slot = sl;
+}
+
+/*
+ * The slot of r for a chunk of n images at img0: found, or made in the
+ * least recently used one. Its streams are kept by the kernel where it
+ * can (validated once, submitted by handle); else they are passed to each
+ * SUBMIT, which copies and validates them.
+ */
+static int streams_for(const struct qnn_model *m, struct seg_plan *p, struct seg_req *r,
+		       unsigned int n, size_t img0, const struct seg_io *io)
+{
+	uint32_t bos[QNN_ACCEL_MAX_BOS], fl[QNN_ACCEL_MAX_BOS];
+	uint64_t key[32];
+	struct seg_slot *st;
+	unsigned int nbo;
+	int sl = 0;
+
+	chunk_key(m, io, img0, key);
+	for (int k = 0; k < SEG_SLOTS; k++) {
+		if (r->slot[k].valid && r->slot[k].n == n && !memcmp(r->slot[k].key, key, sizeof(key))) {
+			r->slot[k].stamp = ++r->tick;
+			return k;
+		}
+		if (!r->slot[k].valid || (r->slot[sl].valid && r->slot[k].stamp < r->slot[sl].stamp))
+			sl = k;
+	}
+	st = &r->slot[sl];
+	for (unsigned int s = 0; s < p->nseg; s++) {
+		qnn_accel_cmds_destroy(r->acc, st->kept[s]);
+		st->kept[s] = 0;
+	}
+	st->n = n;
+	memcpy(st->key, key, sizeof(key));
+	st->valid = 1;
+	st->stamp = ++r->tick;
+	encode_streams(m, p, r, sl);
+	nbo = job_bos(p, r, io, bos, fl);
+	for (unsigned int s = 0; s < p->nseg && !atomic_load(&p->no_kept); s++) {
+		const struct seg *sg = &p->segs[s];
+		uint32_t err, off;
+		int ret;
+
+		if (!sg->dev)
+			continue;
+		ret = qnn_accel_cmds_create(r->acc, r->cs[s], (uint32_t)sg->cs_bytes, bos, fl, nbo,
+					    &st->kept[s], &err, &off, &p->calls);
+		/* an older driver: copy per SUBMIT from now on */
+		if (ret == -EOPNOTSUPP || ret == -ENOTTY)
+			atomic_store(&p->no_kept, 1);
+		if (ret)
+			st->kept[s] = 0;
+		else
+			atomic_fetch_add(&p->kept, 1);
+	}
+	return sl;
 }
 
 /* U8/I8 values into 8 UNSIGNED/SIGNED planes (layout.md): the device's form. */
@@ -177,29 +281,28 @@ static void pack8(const struct qnn_tensor *t, const uint8_t *src, uint64_t *dst,
 		}
 }
 
-static int graph_index(const int *arr, uint32_t n, int t)
-{
-	for (uint32_t i = 0; i < n; i++)
-		if (arr[i] == t)
-			return (int)i;
-	return -1;
-}
-
-/* Where tensor t of a chunk lives: the arena, or the user's buffer. */
+/* Where tensor t of a chunk lives for the host: the arena, or the user's buffer. */
 static void *where(const struct qnn_model *m, const struct seg_plan *p, const struct seg_req *r,
-		   int t, unsigned int n, size_t img0, const void *const *inputs, void *const *outputs)
+		   int t, unsigned int n, size_t img0, const struct seg_io *io)
 {
-	int k;
+	int k = graph_index(m->in, m->nin, t);
 
+	if (k >= 0 && (!p->indev[t] || io->inva[k]))
+		return (uint8_t *)io->inputs[k] + img0 * m->t[t].bytes;
+	k = graph_index(m->out, m->nout, t);
+	if (k >= 0 && (!p->indev[t] || io->outva[k]))
+		return (uint8_t *)io->outputs[k] + img0 * m->t[t].bytes;
 	if (p->indev[t])
 		return r->map + p->doff[t] * n;
-	k = graph_index(m->in, m->nin, t);
-	if (k >= 0)
-		return (uint8_t *)inputs[k] + img0 * m->t[t].bytes;
-	k = graph_index(m->out, m->nout, t);
-	if (k >= 0)
-		return (uint8_t *)outputs[k] + img0 * m->t[t].bytes;
 	return NULL;
+}
+
+/* A device file that can no longer be used: later requests go to the CPU. */
+static void note_dead(struct qnn_accel *acc, int ret)
+{
+	/* gone, closed or replaced under us, or banned by the driver */
+	if (ret == -ENODEV || ret == -EBADF || ret == -ENOTTY || ret == -ECANCELED)
+		atomic_store(&acc->dead, -ret);
 }
 
 /*
@@ -210,13 +313,12 @@ static void *where(const struct qnn_model *m, const struct seg_plan *p, const st
  * put the reason in msg and return -errno.
  */
 static int dev_submit(struct qnn_model *m, struct seg_plan *p, struct seg_req *r, unsigned int s,
-		      unsigned int n, size_t img0, const void *const *inputs, void *const *outputs,
-		      uint64_t *job, char *msg, size_t len)
+		      int sl, unsigned int n, size_t img0, const struct seg_io *io, uint64_t *job,
+		      char *msg, size_t len)
 {
 	const struct seg *sg = &p->segs[s];
 	struct qnn_accel *acc = r->acc;
-	uint32_t bos[2] = { r->bo, p->cbo[r->dev] }, fl[2] = {
-		DRM_QNN_BO_REF_READ | DRM_QNN_BO_REF_WRITE, DRM_QNN_BO_REF_READ };
+	uint32_t bos[QNN_ACCEL_MAX_BOS], fl[QNN_ACCEL_MAX_BOS];
 	uint32_t cs_error = 0, cs_offset = 0;
 	uint64_t t0;
 	int ret;
@@ -226,23 +328,25 @@ static int dev_submit(struct qnn_model *m, struct seg_plan *p, struct seg_req *r
 		int t = m->l[i].in[0];
 
 		if (t >= 0 && p->soff[t] != (size_t)-1 && (i == sg->first || m->l[i - 1].in[0] != t)) {
-			const uint8_t *src = where(m, p, r, t, n, img0, inputs, outputs);
+			const uint8_t *src = where(m, p, r, t, n, img0, io);
 
 			pack8(&m->t[t], src, (uint64_t *)(r->map + p->soff[t] * n),
 			      (size_t)n * m->t[t].h * m->t[t].w);
-			atomic_fetch_add(&p->cin, (size_t)n * m->t[t].bytes);
+			atomic_fetch_add(&p->pack, (size_t)n * m->t[t].bytes);
 		}
 	}
 	t0 = cpu_ns();
-	if (r->kept[s])
-		ret = qnn_accel_submit_kept(acc, r->kept[s], job, &p->calls);
-	else
+	if (r->slot[sl].kept[s]) {
+		ret = qnn_accel_submit_kept(acc, r->slot[sl].kept[s], job, &p->calls);
+	} else {
+		if (r->cs_slot != sl)
+			encode_streams(m, p, r, sl);
 		ret = qnn_accel_submit(acc, r->cs[s], (uint32_t)sg->cs_bytes, bos, fl,
-				       bos[1] ? 2 : 1, job, &cs_error, &cs_offset, &p->calls);
+				       job_bos(p, r, io, bos, fl), job, &cs_error, &cs_offset, &p->calls);
+	}
 	atomic_fetch_add(&p->host_ns, cpu_ns() - t0);
 	if (ret) {
-		if (ret == -ENODEV)
-			atomic_store(&acc->dead, 1);
+		note_dead(acc, ret);
 		snprintf(msg, len, "%s: SUBMIT of segment %u (layers %u..%u) failed: %s (cs_error %u at %u)",
 			 acc->node, s, sg->first, sg->last, strerror(-ret), cs_error, cs_offset);
 	}
@@ -250,7 +354,8 @@ static int dev_submit(struct qnn_model *m, struct seg_plan *p, struct seg_req *r
 }
 
 static int dev_complete(struct qnn_model *m, struct seg_plan *p, struct seg_req *r, unsigned int s,
-			unsigned int n, uint64_t job, char *msg, size_t len)
+			unsigned int n, size_t img0, const struct seg_io *io, uint64_t job, char *msg,
+			size_t len)
 {
 	const struct seg *sg = &p->segs[s];
 	struct qnn_accel *acc = r->acc;
@@ -261,8 +366,7 @@ static int dev_complete(struct qnn_model *m, struct seg_plan *p, struct seg_req 
 	ret = qnn_accel_wait(acc, job, p->timeout_ms, &w, &p->calls);
 	atomic_fetch_add(&p->host_ns, cpu_ns() - t0);
 	if (ret) {
-		if (ret == -ENODEV)
-			atomic_store(&acc->dead, 1);
+		note_dead(acc, ret == -ECANCELED ? 0 : ret);
 		snprintf(msg, len, "%s: WAIT for job %llu (segment %u) failed: %s", acc->node,
 			 (unsigned long long)job, s, strerror(-ret));
 		return ret;
@@ -279,10 +383,11 @@ static int dev_complete(struct qnn_model *m, struct seg_plan *p, struct seg_req 
 	/* float outputs: the device wrote accumulators; the CPU's own transform, in place */
 	for (uint32_t i = sg->first; i <= sg->last; i++) {
 		const struct qnn_tensor *o = &m->t[m->l[i].out];
-		int32_t *sum = (int32_t *)(r->map + p->doff[m->l[i].out] * n);
+		int32_t *sum;
 
 		if (o->dtype != QNN_DT_F32)
 			continue;
+		sum = where(m, p, r, m->l[i].out, n, img0, io);
 		for (size_t px = 0; px < (size_t)n * o->h * o->w; px++)
 			cpu_transform_row(m, &m->l[i], sum + px * o->c, sum + px * o->c);
 	}
@@ -290,42 +395,43 @@ static int dev_complete(struct qnn_model *m, struct seg_plan *p, struct seg_req 
 }
 
 static int dev_segment(struct qnn_model *m, struct seg_plan *p, struct seg_req *r, unsigned int s,
-		       unsigned int n, size_t img0, const void *const *inputs, void *const *outputs,
-		       char *msg, size_t len)
+		       int sl, unsigned int n, size_t img0, const struct seg_io *io, char *msg,
+		       size_t len)
 {
 	uint64_t job;
-	int ret = dev_submit(m, p, r, s, n, img0, inputs, outputs, &job, msg, len);
+	int ret = dev_submit(m, p, r, s, sl, n, img0, io, &job, msg, len);
 
-	return ret ? ret : dev_complete(m, p, r, s, n, job, msg, len);
+	return ret ? ret : dev_complete(m, p, r, s, n, img0, io, job, msg, len);
 }
 
 static int cpu_segment(struct qnn_model *m, struct seg_plan *p, struct seg_req *r, unsigned int s,
-		       unsigned int n, size_t img0, const void *const *inputs, void *const *outputs,
-		       unsigned int threads)
+		       unsigned int n, size_t img0, const struct seg_io *io, unsigned int threads)
 {
 	struct qnn_model *sub = p->segs[s].sub;
 	const void *in[16];
 	void *out[16];
 
 	for (uint32_t k = 0; k < sub->nin; k++)
-		in[k] = where(m, p, r, sub->in[k], n, img0, inputs, outputs);
+		in[k] = where(m, p, r, sub->in[k], n, img0, io);
 	for (uint32_t k = 0; k < sub->nout; k++)
-		out[k] = where(m, p, r, sub->out[k], n, img0, inputs, outputs);
+		out[k] = where(m, p, r, sub->out[k], n, img0, io);
 	return qnn_cpu_run(sub, n, in, out, threads);
 }
 
-/* Graph inputs into the arena, at the start of a chunk. */
+/* Graph inputs into the arena, at the start of a chunk (not zero-copy ones). */
 static void copy_in(struct qnn_model *m, struct seg_plan *p, struct seg_req *r, unsigned int n,
-		    size_t img0, const void *const *inputs)
+		    size_t img0, const struct seg_io *io)
 {
-	if (r->cs_n != n)
-		build_streams(m, p, r, n);
 	for (uint32_t i = 0; i < m->nin; i++) {
 		const struct qnn_tensor *t = &m->t[m->in[i]];
 
 		if (!p->indev[m->in[i]])
 			continue;
-		memcpy(r->map + p->doff[m->in[i]] * n, (const uint8_t *)inputs[i] + img0 * t->bytes,
+		if (io->inva[i]) {
+			atomic_fetch_add(&p->zc, n * t->bytes);
+			continue;
+		}
+		memcpy(r->map + p->doff[m->in[i]] * n, (const uint8_t *)io->inputs[i] + img0 * t->bytes,
 		       n * t->bytes);
 		atomic_fetch_add(&p->cin, n * t->bytes);
 	}
@@ -333,14 +439,18 @@ static void copy_in(struct qnn_model *m, struct seg_plan *p, struct seg_req *r, 
 
 /* Device-domain graph outputs to the user's buffers, at the end of a chunk. */
 static void copy_out(struct qnn_model *m, struct seg_plan *p, struct seg_req *r, unsigned int n,
-		     size_t img0, void *const *outputs)
+		     size_t img0, const struct seg_io *io)
 {
 	for (uint32_t i = 0; i < m->nout; i++) {
 		const struct qnn_tensor *t = &m->t[m->out[i]];
 
 		if (!p->indev[m->out[i]])
 			continue;
-		memcpy((uint8_t *)outputs[i] + img0 * t->bytes, r->map + p->doff[m->out[i]] * n,
+		if (io->outva[i]) {
+			atomic_fetch_add(&p->zc, n * t->bytes);
+			continue;
+		}
+		memcpy((uint8_t *)io->outputs[i] + img0 * t->bytes, r->map + p->doff[m->out[i]] * n,
 		       n * t->bytes);
 		atomic_fetch_add(&p->cout, n * t->bytes);
 	}
@@ -351,6 +461,7 @@ struct flight {
 	struct seg_req *r;
 	size_t img0;
 	unsigned int n, s;	/* images, next segment */
+	int sl;			/* its streams' slot in r */
 	uint64_t job;		/* submitted job of segment s, 0 none */
 };
 
@@ -362,8 +473,8 @@ struct flight {
  * oldest chunk's job never waits behind a job not yet submitted.
  */
 static int run_pipelined(struct qnn_model *m, struct seg_plan *p, struct seg_req **r,
-			 unsigned int batch, unsigned int chunk, const void *const *inputs,
-			 void *const *outputs, unsigned int threads, char *msg, size_t len)
+			 unsigned int batch, unsigned int chunk, const struct seg_io *io,
+			 unsigned int threads, char *msg, size_t len)
 {
 	struct flight f[2] = { { 0 } };
 	unsigned int head = 0, active = 0;
@@ -379,7 +490,8 @@ static int run_pipelined(struct qnn_model *m, struct seg_plan *p, struct seg_req
 			c->n = batch - next < chunk ? (unsigned int)(batch - next) : chunk;
 			c->s = 0;
 			c->job = 0;
-			copy_in(m, p, c->r, c->n, c->img0, inputs);
+			c->sl = streams_for(m, p, c->r, c->n, c->img0, io);
+			copy_in(m, p, c->r, c->n, c->img0, io);
 			next += c->n;
 			active++;
 		}
@@ -388,8 +500,8 @@ static int run_pipelined(struct qnn_model *m, struct seg_plan *p, struct seg_req
 			struct flight *c = &f[(head + k) % 2];
 
 			if (c->s < p->nseg && p->segs[c->s].dev && !c->job)
-				ret = dev_submit(m, p, c->r, c->s, c->n, c->img0, inputs, outputs,
-						 &c->job, msg, len);
+				ret = dev_submit(m, p, c->r, c->s, c->sl, c->n, c->img0, io, &c->job, msg,
+						 len);
 		}
 		if (ret)
 			break;
@@ -398,13 +510,13 @@ static int run_pipelined(struct qnn_model *m, struct seg_plan *p, struct seg_req
 			struct flight *c = &f[head];
 
 			if (p->segs[c->s].dev) {
-				ret = dev_complete(m, p, c->r, c->s, c->n, c->job, msg, len);
+				ret = dev_complete(m, p, c->r, c->s, c->n, c->img0, io, c->job, msg, len);
 				c->job = 0;
 			} else {
-				ret = cpu_segment(m, p, c->r, c->s, c->n, c->img0, inputs, outputs, threads);
+				ret = cpu_segment(m, p, c->r, c->s, c->n, c->img0, io, threads);
 			}
 			if (!ret && ++c->s == p->nseg) {
-				copy_out(m, p, c->r, c->n, c->img0, outputs);
+				copy_out(m, p, c->r, c->n, c->img0, io);
 				head = (head + 1) % 2;
 				active--;
 			}
@@ -421,22 +533,86 @@ static int run_pipelined(struct qnn_model *m, struct seg_plan *p, struct seg_req
 }
 
 static int run_chunk(struct qnn_model *m, struct seg_plan *p, struct seg_req *r, unsigned int n,
-		     size_t img0, const void *const *inputs, void *const *outputs, unsigned int threads,
-		     char *msg, size_t len)
+		     size_t img0, const struct seg_io *io, unsigned int threads, char *msg, size_t len)
 {
-	int ret;
+	int sl = streams_for(m, p, r, n, img0, io), ret;
 
-	copy_in(m, p, r, n, img0, inputs);
+	copy_in(m, p, r, n, img0, io);
 	for (unsigned int s = 0; s < p->nseg; s++) {
 		if (p->segs[s].dev)
-			ret = dev_segment(m, p, r, s, n, img0, inputs, outputs, msg, len);
+			ret = dev_segment(m, p, r, s, sl, n, img0, io, msg, len);
 		else
-			ret = cpu_segment(m, p, r, s, n, img0, inputs, outputs, threads);
+			ret = cpu_segment(m, p, r, s, n, img0, io, threads);
 		if (ret)
 			return ret;
 	}
-	copy_out(m, p, r, n, img0, outputs);
+	copy_out(m, p, r, n, img0, io);
 	return 0;
+}
+
+/* Adds BO `h` with flags `f` to the request's list (once). */
+static int io_add_bo(struct seg_io *io, uint32_t h, uint32_t f)
+{
+	for (unsigned int k = 0; k < io->nbo; k++)
+		if (io->bos[k] == h) {
+			io->fl[k] |= f;
+			return 0;
+		}
+	if (io->nbo + 2 >= QNN_ACCEL_MAX_BOS)
+		return -E2BIG;
+	io->bos[io->nbo] = h;
+	io->fl[io->nbo++] = f;
+	return 0;
+}
+
+/*
+ * Graph inputs/outputs of the device domain whose `batch` images lie in a
+ * zero-copy buffer on this device, aligned as the device needs every
+ * chunk's address: the device reads and writes them in place.
+ */
+static void io_bind(struct qnn_model *m, const struct seg_plan *p, struct qnn_accel *acc,
+		    unsigned int batch, const void *const *inputs, void *const *outputs,
+		    struct seg_io *io)
+{
+	memset(io, 0, sizeof(*io));
+	io->inputs = inputs;
+	io->outputs = outputs;
+	for (uint32_t k = 0; k < m->nin + m->nout; k++) {
+		int in = k < m->nin, t = in ? m->in[k] : m->out[k - m->nin];
+		const void *ptr = in ? inputs[k] : outputs[k - m->nin];
+		const struct qnn_tensor *x = &m->t[t];
+		uint64_t va;
+		uint32_t h;
+
+		/* a tensor both graph input and output, or one the device never touches */
+		if (!p->indev[t] || (graph_index(m->in, m->nin, t) >= 0 &&
+				     graph_index(m->out, m->nout, t) >= 0))
+			continue;
+		if (!qnn_buffer_find(m->ctx, acc, ptr, (size_t)batch * x->bytes, &h, &va) ||
+		    va % 8 || x->bytes % (x->dtype == QNN_DT_BITS ? 8 : 4))
+			continue;
+		if (io_add_bo(io, h, in ? DRM_QNN_BO_REF_READ :
+			      DRM_QNN_BO_REF_READ | DRM_QNN_BO_REF_WRITE))
+			continue;
+		if (in)
+			io->inva[k] = va;
+		else
+			io->outva[k - m->nin] = va;
+	}
+}
+
+/* Why a device no longer takes requests. */
+static const char *dead_reason(int why)
+{
+	switch (why) {
+	case EBADF:
+	case ENOTTY:
+		return "the device file was closed or replaced under libqnn";
+	case ECANCELED:
+		return "the driver banned this file after repeated job timeouts";
+	default:
+		return "the device is gone (removed or unbound)";
+	}
 }
 
 /* Images [.., + batch) of a request on device `dev`, redone on the CPU if it fails. */
@@ -444,15 +620,17 @@ static int run_part(struct qnn_model *m, struct seg_plan *p, unsigned int dev, u
 		    const void *const *inputs, void *const *outputs, unsigned int threads)
 {
 	struct qnn_accel *acc = p->accs[dev];
+	struct seg_io io;
 	unsigned int chunk;
 	struct seg_req *r;
 	char msg[256] = "";
-	int ret = 0;
+	int ret = 0, dead = atomic_load(&acc->dead);
 
-	if (atomic_load(&acc->dead)) {
-		snprintf(msg, sizeof(msg), "%s: the device is gone (removed or unbound)", acc->node);
-		ret = -ENODEV;
+	if (dead) {
+		snprintf(msg, sizeof(msg), "%s: %s", acc->node, dead_reason(dead));
+		ret = -dead;
 	}
+	io_bind(m, p, acc, batch, inputs, outputs, &io);
 	chunk = batch < p->max_chunk ? batch : p->max_chunk;
 	if (!ret && p->pipeline && batch >= 2 * PIPE_MIN_IMAGES) {
 		/* a mixed plan: four chunks, two in flight (CPU and device overlap) */
@@ -461,13 +639,16 @@ static int run_part(struct qnn_model *m, struct seg_plan *p, unsigned int dev, u
 		chunk = (batch + 3) / 4 < chunk ? (batch + 3) / 4 : chunk;
 		r2[0] = req_get(p, dev, chunk, &ret);
 		r2[1] = r2[0] ? req_get(p, dev, chunk, &ret) : NULL;
-		if (r2[1])
-			ret = run_pipelined(m, p, r2, batch, chunk, inputs, outputs, threads, msg,
-					    sizeof(msg));
-		else if (!*msg)
+		if (r2[1]) {
+			ret = run_pipelined(m, p, r2, batch, chunk, &io, threads, msg, sizeof(msg));
+		} else if (!*msg) {
+			note_dead(acc, ret);
 			snprintf(msg, sizeof(msg), "%s: device memory for %u images: %s", acc->node,
 				 chunk, strerror(-ret));
-		for (int k = 0; k < 2; k++)
+		}
+		/* back in reverse: the next request gets them in this order, so the
+		 * chunks of a batch find the streams they made last time */
+		for (int k = 1; k >= 0; k--)
 			if (r2[k] && ret == -ETIME)
 				qnn_seg_req_free(p, r2[k]);
 			else if (r2[k])
@@ -476,13 +657,15 @@ static int run_part(struct qnn_model *m, struct seg_plan *p, unsigned int dev, u
 		goto done;
 	}
 	r = ret ? NULL : req_get(p, dev, chunk, &ret);
-	if (!r && !*msg)
+	if (!r && !*msg) {
+		note_dead(acc, ret);
 		snprintf(msg, sizeof(msg), "%s: device memory for %u images: %s", acc->node, chunk,
 			 strerror(-ret));
+	}
 	for (size_t img0 = 0; r && !ret && img0 < batch; img0 += chunk) {
 		unsigned int n = batch - img0 < chunk ? (unsigned int)(batch - img0) : chunk;
 
-		ret = run_chunk(m, p, r, n, img0, inputs, outputs, threads, msg, sizeof(msg));
+		ret = run_chunk(m, p, r, n, img0, &io, threads, msg, sizeof(msg));
 	}
 	if (r && ret == -ETIME)
 		qnn_seg_req_free(p, r);	/* the device may still write its arena */
@@ -518,21 +701,14 @@ static void *part_thread(void *arg)
 	return NULL;
 }
 
-int qnn_seg_run(struct qnn_model *m, unsigned int batch, const void *const *inputs,
-		void *const *outputs, unsigned int threads);
-
-int qnn_seg_run(struct qnn_model *m, unsigned int batch, const void *const *inputs,
-		void *const *outputs, unsigned int threads)
+static int seg_run_parts(struct qnn_model *m, struct seg_plan *p, unsigned int batch,
+			 const void *const *inputs, void *const *outputs, unsigned int threads)
 {
-	struct seg_plan *p = m->seg;
 	struct part parts[QNN_MAX_ACCEL];
 	pthread_t tid[QNN_MAX_ACCEL];
 	unsigned int np, img0 = 0;
 	int ret = 0;
 
-	if (!p || !p->ndev)
-		return qnn_cpu_run(m, batch, inputs, outputs, threads);
-	atomic_fetch_add(&p->requests, 1);
 	np = p->nacc < batch ? p->nacc : batch;
 	if (np <= 1)
 		return run_part(m, p, 0, batch, inputs, outputs, threads);
@@ -562,5 +738,25 @@ int qnn_seg_run(struct qnn_model *m, unsigned int batch, const void *const *inpu
 	for (unsigned int k = 0; k < np; k++)
 		if (parts[k].ret && !ret)
 			ret = parts[k].ret;
+	return ret;
+}
+
+int qnn_seg_run(struct qnn_model *m, unsigned int batch, const void *const *inputs,
+		void *const *outputs, unsigned int threads);
+
+int qnn_seg_run(struct qnn_model *m, unsigned int batch, const void *const *inputs,
+		void *const *outputs, unsigned int threads)
+{
+	struct seg_plan *p = m->seg;
+	int ret;
+
+	if (!p || !p->ndev)
+		return qnn_cpu_run(m, batch, inputs, outputs, threads);
+	atomic_fetch_add(&p->requests, 1);
+	/* another request of the model is running: theirs and ours overlap */
+	if (atomic_fetch_add(&p->inflight, 1))
+		atomic_fetch_add(&p->overlapped, 1);
+	ret = seg_run_parts(m, p, batch, inputs, outputs, threads);
+	atomic_fetch_sub(&p->inflight, 1);
 	return ret;
 }
