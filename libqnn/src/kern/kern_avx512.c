@@ -482,13 +482,15 @@ void qnn_kern_avx512_popconv_bits(enum qnn_popop op, size_t m, size_t n, size_t 
 		size_t np = (ncols + 7) / 8;
 		const uint64_t *bk = bp + j0 / LP_COLS * LP_P * kw * 8;
 
-		for (size_t i = 0; i < m; i += LP_R) {
-			size_t mr = m - i < LP_R ? m - i : LP_R;
+		/* tiles as even as can be (56 rows: 6 x 6 + 4 x 5, not 9 x 6 + 2) */
+		for (size_t i = 0, tiles = (m + LP_R - 1) / LP_R; i < m; tiles--) {
+			size_t mr = (m - i + tiles - 1) / tiles;
 
 			if (op == QNN_POP_XOR)
 				PC_OP(QNN_POP_XOR);
 			else
 				PC_OP(QNN_POP_AND);
+			i += mr;
 		}
 	}
 }
