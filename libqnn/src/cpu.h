@@ -117,6 +117,8 @@ struct conv_plan {
 	size_t *dc_off;		/* per segment: byte offset from the window's corner */
 	size_t dc_hp, dc_wp;	/* padded image rows, columns */
 	size_t dc_img;		/* bytes per padded image in aux */
+	size_t dc_px;		/* bytes per pixel of the image u8conv reads */
+	size_t dc_st;		/* > 0: window rows stacked (stack_rows), bytes before the plain image */
 	/*
 	 * Bit inputs of a padded conv whose rows need no padding mask: a task
 	 * copies the input rows its windows read, with zero-word borders, into
@@ -128,6 +130,17 @@ struct conv_plan {
 	int bpad;
 	size_t bpad_rows;
 	struct gconv_plan *gconv;	/* CONV_GROUPED: the whole plan */
+	/*
+	 * Binary layers with a one-bit output through the table's
+	 * popconv_bits (no im2col, no accumulators in memory): each row's
+	 * words read in place at woff[k] from its window's first pixel, the
+	 * threshold turned into one on the popcount (bit = pop <= pth[j]),
+	 * then XORed with pinv (channels whose test is pop > T) before a
+	 * pool's OR and the BIPOLAR flip. NULL pth: not used.
+	 */
+	int32_t *pth;
+	uint64_t *pinv;
+	size_t *woff;
 };
 
 size_t cpu_conv_scratch(const struct qnn_model *m, const struct qnn_layer *l);

@@ -91,6 +91,9 @@ void cpu_conv_free(struct conv_plan *p)
 	free(p->psign);
 	free(p->wdc);
 	free(p->dc_off);
+	free(p->pth);
+	free(p->pinv);
+	free(p->woff);
 	cpu_gconv_free(p->gconv);
 	free(p);
 }
@@ -214,6 +217,59 @@ static int prepare_out(const struct qnn_model *m, const struct qnn_layer *l, str
 	return 0;
 }
 
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	return q * b != a && (a < 0) != (b < 0) ? q - 1 : q;
+}
+
+/*
+ * popconv_bits for a binary layer with a one-bit output (see conv_plan):
+ * one plane each side, no row term, no padding. Its accumulator is
+ * c * pop (c = coef[0], exact: |c| * K < 2^31), and the test acc >= t
+ * (acc <= t where negated) becomes pop <= T, or its complement (pinv).
+ */
+static int prepare_bits(const struct qnn_model *m, const struct qnn_layer *l, struct conv_plan *p)
+{
+	const struct qnn_tensor *o = &m->t[l->out];
+	int64_t c = p->coef[0], kbits = (int64_t)p->kwp * 64;
+
+	if (!m->ctx->kern->popconv_bits || p->mode != CONV_TAPS || p->g != 1 || p->pa != 1 ||
+	    p->pb != 1 || p->pack_input || p->need_rowpop || !p->tht || p->nt != 1 || p->thtc ||
+	    p->wtap || p->bpad || l->pt || l->pl || l->pb || l->pr || o->dtype != QNN_DT_BITS ||
+	    o->bits != 1 || !c || (c < 0 ? -c : c) * kbits >= INT32_MAX)
+		return 0;
+	p->pth = malloc((size_t)p->o * sizeof(int32_t));
+	p->pinv = calloc(o->cw, sizeof(uint64_t));
+	p->woff = malloc(p->kwp * sizeof(size_t));
+	if (!p->pth || !p->pinv || !p->woff)
+		return -ENOMEM;
+	for (uint32_t j = 0; j < p->o; j++) {
+		int neg = qnn_lay_get(p->negmask, 1, o->cw, j), inv;
+		int64_t t = p->tht[j], T;
+
+		/* c < 0: c pop >= t <=> pop <= floor(t / c); c > 0: <= likewise */
+		if ((c < 0) != neg) {
+			T = floor_div(t, c);
+			inv = 0;
+		} else {	/* pop >= ceil(t / c) <=> !(pop <= ceil(t / c) - 1) */
+			T = -floor_div(-t, c) - 1;
+			inv = 1;
+		}
+		p->pth[j] = (int32_t)(T < -1 ? -1 : T > kbits ? kbits : T);
+		if (inv)
+			p->pinv[qnn_lay_pw(0, o->cw, j)] |= qnn_lay_bit(j);
+	}
+	{
+		size_t gw = qnn_lay_cw(p->cg);
+
+		for (size_t k = 0; k < p->kwp; k++)
+			p->woff[k] = p->tapoff[k / gw] + k % gw;
+	}
+	return 0;
+}
+
 /*
  * CONV_INT8 through u8conv, when the table has one and every weight is an
  * int8: the image is copied zero-padded into aux (per image, dc_img bytes)
@@ -238,6 +294,7 @@ static int prepare_direct(const struct qnn_model *m, struct qnn_layer *l, struct
 	wp = (size_t)(p->wo - 1) * l->sw + (size_t)(l->kw - 1) * l->dw + 1;
 	hp = hp > l->pt + (size_t)x->h ? hp : l->pt + (size_t)x->h;
 	wp = wp > l->pl + (size_t)x->w ? wp : l->pl + (size_t)x->w;
+	p->dc_px = c;
 	if (l->dw == 1) {
 		p->dc_ns = l->kh;
 		len = (size_t)l->kw * c;
@@ -245,11 +302,28 @@ static int prepare_direct(const struct qnn_model *m, struct qnn_layer *l, struct
 		p->dc_ns = p->taps;
 		len = c;
 	}
+	if (l->dw == 1 && l->dh == 1 && l->kh > 1 &&
+	    (k + 3) / 4 < l->kh * ((len + 3) / 4)) {
+		/*
+		 * Window rows waste bytes of their last quad (CNV: 3 rows of 9
+		 * bytes, 9 quads for 27 values): stack the kh rows under each
+		 * pixel into one "pixel" of kh * c bytes, so the window is one
+		 * run of k bytes (7 quads). Window order becomes kx, ky, c.
+		 */
+		p->dc_ns = 1;
+		len = k;
+		p->dc_px = l->kh * c;
+		/* + 4: the last window's quad, and stack_rows' last store, run past */
+		p->dc_st = (((size_t)(p->ho - 1) * l->sh + 1) * wp * p->dc_px + 4 + 63) / 64 * 64;
+	}
 	p->dc_nq = (len + 3) / 4;
 	p->dc_hp = hp;
 	p->dc_wp = wp;
-	/* the last segment reads up to 3 bytes past the window */
-	p->dc_img = (hp * wp * c + 4 + 63) / 64 * 64;
+	/*
+	 * The last segment reads up to 3 bytes past the window; a stacked
+	 * image is followed by the plain padded one it is made from.
+	 */
+	p->dc_img = (p->dc_st + hp * wp * c + 4 + 63) / 64 * 64;
 	p->dc_off = malloc(p->dc_ns * sizeof(size_t));
 	p->wdc = malloc(qnn_u8conv_pack_len(p->o, p->dc_ns, p->dc_nq));
 	w8 = malloc(k * p->o);
@@ -257,12 +331,18 @@ static int prepare_direct(const struct qnn_model *m, struct qnn_layer *l, struct
 		free(w8);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < k * p->o; i++)
-		w8[i] = (int8_t)w[i];
+	for (size_t oc = 0; oc < p->o; oc++)
+		for (size_t i = 0; i < k; i++) {
+			/* i = (ky * kw + kx) * c + ch; stacked: (kx * kh + ky) * c + ch */
+			size_t t = i / c, ch = i % c;
+			size_t at = p->dc_st ? ((t % l->kw) * l->kh + t / l->kw) * c + ch : i;
+
+			w8[oc * k + at] = (int8_t)w[oc * k + i];
+		}
 	qnn_u8conv_pack(p->o, p->dc_ns, len, p->dc_nq, w8, k, p->wdc);
 	free(w8);
 	for (size_t s = 0; s < p->dc_ns; s++)
-		p->dc_off[s] = l->dw == 1 ? s * l->dh * wp * c :
+		p->dc_off[s] = p->dc_st ? 0 : l->dw == 1 ? s * l->dh * wp * c :
 			       ((s / l->kw) * l->dh * wp + (s % l->kw) * l->dw) * c;
 	if (x->dtype == QNN_DT_I8)
 		for (uint32_t oc = 0; oc < p->o; oc++) {
@@ -549,6 +629,8 @@ int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t
 		for (uint32_t kx = 0; kx < l->kw; kx++)
 			p->tapoff[ky * l->kw + kx] = ((size_t)ky * l->dh * p->geom.w + (size_t)kx * l->dw) *
 						     p->pixw;
+	if (prepare_bits(m, l, p))
+		goto nomem;
 	return 0;
 nomem:
 	return qnn_fmt_err(err, errlen, -ENOMEM, "layer \"%s\": out of memory for weights", l->name);
@@ -964,6 +1046,60 @@ static void conv_rows(void *arg, size_t task, unsigned int worker)
 		finish_rows(e, ct, acc, p->wtap && !p->padclass ? mask : NULL, row0, nr);
 }
 
+/*
+ * A task of a popconv_bits layer: the rows' window pointers, one kernel
+ * call, then the bits fixed up (pinv, flip, tails) in place, or ORed
+ * over each pool window into the pool's output (thresholds are monotone:
+ * see direct_bits).
+ */
+static void conv_rows_bits(void *arg, size_t task, unsigned int worker)
+{
+	struct conv_task *ct = arg;
+	struct cpu_exec *e = ct->e;
+	const struct conv_plan *p = e->l->conv;
+	const struct qnn_conv_geom *g = &p->geom;
+	uint8_t *s = e->scratch + (size_t)worker * e->scratch_bytes;
+	const uint64_t **rows = (const uint64_t **)s;
+	uint64_t *hits = (uint64_t *)(s + RPT_MAX * p->row_words * 8);
+	size_t cw = qnn_lay_cw(p->o), row0, nr, ldo;
+	uint64_t last = qnn_lay_last_mask(p->o), flip = ct->out_enc == QNN_ENC_BIPOLAR ? ~0ull : 0;
+	const uint64_t *in = ct->in;
+	uint64_t *dst;
+	struct rowpos rp;
+
+	task_rows(ct, p, task, &row0, &nr);
+	rp = rowpos_at(g, row0);
+	for (size_t r = 0; r < nr; r++, rowpos_next(g, &rp))
+		rows[r] = in + ((rp.n * g->h + rp.oy * g->sh) * g->w + rp.ox * g->sw) * p->pixw;
+	dst = ct->fused ? hits : (uint64_t *)(ct->out + row0 * ct->out_pix);
+	ldo = ct->fused ? cw : ct->out_pix / sizeof(uint64_t);
+	if (p->o % 64)	/* bytes past ceil(o / 8) are not written */
+		for (size_t r = 0; r < nr; r++)
+			dst[r * ldo + cw - 1] = 0;
+	e->k->popconv_bits(p->op, nr, p->o, p->kwp, rows, p->woff,
+			   p->wpk ? p->wpk : p->w, p->pth, (uint8_t *)dst, ldo * 8);
+	if (!ct->fused) {
+		for (size_t r = 0; r < nr; r++)
+			for (size_t w = 0; w < cw; w++)
+				dst[r * ldo + w] = (dst[r * ldo + w] ^ p->pinv[w] ^ flip) &
+						   (w + 1 < cw ? ~0ull : last);
+		return;
+	}
+	for (size_t px = 0; px < p->pwo; px++) {
+		uint64_t *o = (uint64_t *)(ct->out + (task * p->pwo + px) * ct->out_pix);
+
+		for (size_t w = 0; w < cw; w++) {
+			uint64_t v = 0;
+
+			/* pinv first: the OR is over each pixel's threshold test */
+			for (size_t dy = 0; dy < p->pkh; dy++)
+				for (size_t dx = 0; dx < p->pkw; dx++)
+					v |= hits[(dy * p->wo + px * p->pkw + dx) * cw + w] ^ p->pinv[w];
+			o[w] = (v ^ flip) & (w + 1 < cw ? ~0ull : last);
+		}
+	}
+}
+
 /* What padding added (ZERO_PAD), taken off nr rows from output pixel pix on. */
 static void correct_rows(const struct conv_plan *p, int32_t *acc, const uint64_t *mask,
 			 size_t pix, size_t nr)
@@ -1174,7 +1310,7 @@ static void direct_bits(struct cpu_exec *e, const struct conv_task *ct,
 	uint64_t *dst = ct->fused ? hits : (uint64_t *)(ct->out + row0 * ct->out_pix);
 	uint64_t last = qnn_lay_last_mask(p->o), flip = ct->out_enc == QNN_ENC_BIPOLAR ? ~0ull : 0;
 	struct rowpos rp = rowpos_at(g, row0);
-	size_t c = g->c, step = g->sw * c;
+	size_t c = p->dc_px, step = g->sw * c;
 
 	for (size_t done = 0; done < nr;) {
 		size_t cnt = g->ow - rp.ox < nr - done ? g->ow - rp.ox : nr - done;
@@ -1234,7 +1370,7 @@ static void conv_rows_int8(void *arg, size_t task, unsigned int worker)
 	if (p->wdc) {
 		/* runs of pixels along one output row: windows step by sw pixels */
 		struct rowpos rp = rowpos_at(&g, row0);
-		size_t c = g.c, step = g.sw * c;
+		size_t c = p->dc_px, step = g.sw * c;
 
 		for (size_t done = 0; done < nr;) {
 			size_t cnt = g.ow - rp.ox < nr - done ? g.ow - rp.ox : nr - done;
@@ -1365,6 +1501,56 @@ static void pack_task(void *arg, size_t n, unsigned int worker)
 	}
 }
 
+/*
+ * The stacked image (prepare_direct) from the plain padded one: stacked
+ * pixel (y, x) = pixels (y + ky, x), ky < kh, of c bytes each. Small c is
+ * copied 4 bytes at a time: stores go in ascending address order and spill
+ * at most 3 bytes forward, onto bytes a later store writes (or the slack).
+ */
+static void stack_rows(const struct conv_plan *p, const uint8_t *plain, uint8_t *st, size_t c,
+		       size_t kh, size_t sh)
+{
+	size_t wp = p->dc_wp, px = p->dc_px, hs = (size_t)(p->ho - 1) * sh + 1;
+
+	if (c == 3 && kh == 3) {
+		/* RGB under a 3x3 window: a stacked pixel is 8 bytes built in a register + 1 */
+		for (size_t y = 0; y < hs; y++) {
+			const uint8_t *s = plain + y * wp * 3;
+			uint8_t *d = st + y * wp * 9;
+
+			for (size_t x = 0; x < wp; x++, s += 3, d += 9) {
+				uint32_t v0, v1, v2;
+				uint64_t lo;
+
+				memcpy(&v0, s, 4);
+				memcpy(&v1, s + wp * 3, 4);
+				memcpy(&v2, s + wp * 6, 4);
+				lo = (v0 & 0xffffffu) | (uint64_t)(v1 & 0xffffffu) << 24 |
+				     (uint64_t)v2 << 48;
+				memcpy(d, &lo, 8);
+				d[8] = (uint8_t)(v2 >> 16);
+			}
+		}
+		return;
+	}
+	for (size_t y = 0; y < hs; y++)
+		for (size_t x = 0; x < wp; x++) {
+			uint8_t *d = st + (y * wp + x) * px;
+			const uint8_t *s = plain + (y * wp + x) * c;
+
+			for (size_t ky = 0; ky < kh; ky++, d += c, s += wp * c) {
+				if (c <= 4) {
+					uint32_t v;
+
+					memcpy(&v, s, 4);
+					memcpy(d, &v, 4);
+				} else {
+					memcpy(d, s, c);
+				}
+			}
+		}
+}
+
 /* u8conv's input: image n zero-padded into aux (I8 biased to u8, see prepare_direct) */
 static void pad_task(void *arg, size_t n, unsigned int worker)
 {
@@ -1373,12 +1559,12 @@ static void pad_task(void *arg, size_t n, unsigned int worker)
 	const struct conv_plan *p = l->conv;
 	const struct qnn_tensor *x = &e->m->t[l->in[0]];
 	const uint8_t *src = (const uint8_t *)e->ptr[l->in[0]] + n * x->bytes;
-	uint8_t *dst = (uint8_t *)e->aux + n * p->dc_img;
+	uint8_t *img = (uint8_t *)e->aux + n * p->dc_img, *dst = img + p->dc_st;
 	size_t row = (size_t)x->w * x->c;
 	int bias = x->dtype == QNN_DT_I8;
 
 	(void)worker;
-	memset(dst, bias ? 0x80 : 0, p->dc_img);
+	memset(dst, bias ? 0x80 : 0, p->dc_img - p->dc_st);
 	for (size_t y = 0; y < x->h; y++) {
 		uint8_t *d = dst + ((l->pt + y) * p->dc_wp + l->pl) * x->c;
 
@@ -1388,6 +1574,8 @@ static void pad_task(void *arg, size_t n, unsigned int worker)
 		else
 			memcpy(d, src + y * row, row);
 	}
+	if (p->dc_st)
+		stack_rows(p, dst, img, x->c, l->kh, l->sh);
 }
 
 struct fconv_task {
@@ -1481,8 +1669,8 @@ void cpu_conv_run(struct cpu_exec *e)
 		} else {
 			ct.in = e->ptr[l->in[0]];
 		}
-		/* about 4 tasks per thread for balance, at most RPT_MAX rows each */
-		ct.rpt = (rows + threads * 4 - 1) / (threads * 4);
+		/* about 4 tasks per thread for balance (one thread: none), at most RPT_MAX rows each */
+		ct.rpt = threads == 1 ? RPT_MAX : (rows + threads * 4 - 1) / (threads * 4);
 		if (ct.rpt > RPT_MAX)
 			ct.rpt = RPT_MAX;
 		if (!ct.rpt)
@@ -1501,7 +1689,8 @@ void cpu_conv_run(struct cpu_exec *e)
 			ct.rpt = (size_t)p->pkh * p->wo;
 			tasks = (size_t)e->batch * p->pho;
 		}
-		cpu_tasks_w(e, tasks, p->mode == CONV_INT8 ? conv_rows_int8 : conv_rows, &ct,
+		cpu_tasks_w(e, tasks, p->mode == CONV_INT8 ? conv_rows_int8 :
+			    p->pth ? conv_rows_bits : conv_rows, &ct,
 			    rows * p->o * p->kwp * p->pa * p->pb);
 	}
 }

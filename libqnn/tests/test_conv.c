@@ -399,6 +399,9 @@ int main(void)
 			"bipolar branches 3 planes", "U8 first layer 3 channels",
 			"I8 input", "F32 input", "grouped conv 3 groups", "dilated 2 7x7",
 			"dense 2x2x65 -> 10", "odd channels 65 -> 70 stride 2 batch 3",
+			"W1A1 unpadded 3x3 64 -> 70 bipolar out, negated (popconv_bits)",
+			"unit x unit unpadded 2x3 128 -> 9 unsigned out, negated (popconv_bits, AND)",
+			"dense 1x1x256 -> 130 bipolar out, negated, batch 7 (popconv_bits)",
 		};
 		struct cfg base = {
 			.in_kind = 0, .aenc = QNN_ENC_BIPOLAR, .abits = 1, .wenc = QNN_ENC_BIPOLAR, .wbits = 1,
@@ -408,7 +411,7 @@ int main(void)
 		};
 
 		qnn_ctx_create(NULL, &ctx, NULL, 0);
-		for (int k = 0; k < 12; k++) {
+		for (int k = 0; k < 15; k++) {
 			struct cfg c = base;
 
 			switch (k) {
@@ -425,6 +428,13 @@ int main(void)
 				c.pt = c.pl = c.pb = c.pr = 0; break;
 			case 11: c.c = 65; c.o = 70; c.sh = c.sw = 2; c.n = 3; c.out_kind = 1; c.obits = 2;
 				c.oenc = QNN_ENC_UNSIGNED; c.use_neg = 1; break;
+			case 12: c.o = 70; c.h = 7; c.w = 8; c.n = 3; c.out_kind = 1; c.use_neg = 1;
+				c.pt = c.pl = c.pb = c.pr = 0; break;
+			case 13: c.aenc = QNN_ENC_UNSIGNED; c.wenc = QNN_ENC_UNSIGNED; c.c = 128; c.o = 9;
+				c.kh = 2; c.pt = c.pl = c.pb = c.pr = 0; c.out_kind = 1;
+				c.oenc = QNN_ENC_UNSIGNED; c.use_neg = 1; break;
+			case 14: c.dense = 1; c.h = c.w = c.kh = c.kw = 1; c.c = 256; c.o = 130; c.n = 7;
+				c.pt = c.pl = c.pb = c.pr = 0; c.out_kind = 1; c.use_neg = 1; break;
 			}
 			ok(run_case(ctx, &c, 99 + (uint64_t)k, "auto"), "%s", names[k]);
 		}

@@ -13,7 +13,7 @@
 #include "kern/kern.h"
 #include "kern_tap.h"
 
-#define TESTS_PER_TABLE 15
+#define TESTS_PER_TABLE 16
 
 /* m rows of kbits-bit packed data, stride ld words (>= words), tail zero */
 static uint64_t *rand_rows(uint64_t *s, size_t m, size_t kbits, size_t ld)
@@ -600,6 +600,81 @@ static int rowmax_cases(const struct qnn_kern *t, uint64_t *s)
 	return ok;
 }
 
+/*
+ * popconv_bits == the counts written out here: rows read through random
+ * word offsets (repeats, any order), both ops, n across 32-column chunks
+ * and byte tails, 1..13 rows (6-row tiles and their rests), thresholds
+ * at, just above and below a real count (ties decide), and the extremes;
+ * bytes past ceil(n / 8) of each row must stay untouched.
+ */
+static int popconv_cases(const struct qnn_kern *t, uint64_t *s)
+{
+	int ok = 1;
+
+	for (int it = 0; it < 300 && ok; it++) {
+		size_t m = rnd_range(s, 1, 13), n = rnd_range(s, 1, 140), kw = rnd_range(s, 1, 40);
+		size_t span = rnd_range(s, 1, 30), nb = (n + 7) / 8, ldo = nb + rnd_range(s, 0, 3);
+		enum qnn_popop op = rnd(s) & 1 ? QNN_POP_XOR : QNN_POP_AND;
+		size_t xlen = m * span + kw + 64, pw = t->pack_words(n, kw, 1);
+		uint64_t *x = xcalloc(xlen, 8), *w = xcalloc(n * kw, 8), *bp = w;
+		size_t *off = xcalloc(kw, sizeof(*off));
+		const uint64_t **rows = xcalloc(m, sizeof(*rows));
+		int32_t *pth = xcalloc(n, 4), *pop = xcalloc(m * n, 4);
+		uint8_t *out = xcalloc(m * ldo, 1);
+
+		for (size_t i = 0; i < xlen; i++)
+			x[i] = rnd(s);
+		for (size_t i = 0; i < n * kw; i++)
+			w[i] = rnd(s);
+		for (size_t k = 0; k < kw; k++)
+			off[k] = rnd_range(s, 0, kw + 63);
+		for (size_t i = 0; i < m; i++)
+			rows[i] = x + rnd_range(s, 0, m * span);
+		if (pw) {
+			bp = xcalloc(pw, 8);
+			t->pack(n, kw, 1, w, kw, kw, bp);
+		}
+		for (size_t i = 0; i < m; i++)
+			for (size_t j = 0; j < n; j++)
+				for (size_t k = 0; k < kw; k++) {
+					uint64_t v = rows[i][off[k]], wv = w[j * kw + k];
+
+					pop[i * n + j] += __builtin_popcountll(op == QNN_POP_XOR ? v ^ wv : v & wv);
+				}
+		for (size_t j = 0; j < n; j++) {
+			uint64_t r = rnd(s) % 8;
+
+			pth[j] = r == 0 ? -1 : r == 1 ? (int32_t)(64 * kw) : r == 2 ? INT32_MIN :
+				 r == 3 ? INT32_MAX :
+				 pop[rnd_range(s, 0, m - 1) * n + j] + (int32_t)rnd_range(s, 0, 2) - 1;
+		}
+		memset(out, 0xa5, m * ldo);
+		t->popconv_bits(op, m, n, kw, rows, off, bp, pth, out, ldo);
+		for (size_t i = 0; i < m && ok; i++) {
+			for (size_t j = 0; j < 8 * nb && ok; j++) {
+				int want = j < n && pop[i * n + j] <= pth[j];
+
+				ok = (out[i * ldo + j / 8] >> (j % 8) & 1) == want;
+				if (!ok)
+					printf("# popconv_bits m=%zu n=%zu kw=%zu: row %zu channel %zu: %d\n",
+					       m, n, kw, i, j, !want);
+			}
+			for (size_t b = nb; b < ldo && ok; b++)
+				ok = out[i * ldo + b] == 0xa5;
+		}
+		if (bp != w)
+			free(bp);
+		free(x);
+		free(w);
+		free(off);
+		free(rows);
+		free(pth);
+		free(pop);
+		free(out);
+	}
+	return ok;
+}
+
 static void test_table(struct tap *tp, const char *name, uint64_t seed)
 {
 	const struct qnn_kern *t = qnn_kern_select(name);
@@ -649,6 +724,11 @@ static void test_table(struct tap *tp, const char *name, uint64_t seed)
 		       name);
 	else
 		tap_skip(tp, "%s: no threshold_pool in this table", name);
+	if (t->popconv_bits)
+		tap_ok(tp, popconv_cases(t, &s),
+		       "%s: popconv_bits (rows in place, 1-bit threshold in registers) == counts", name);
+	else
+		tap_skip(tp, "%s: no popconv_bits in this table", name);
 }
 
 int main(void)
@@ -661,7 +741,7 @@ int main(void)
 
 	for (size_t i = 0; names[i]; i++)
 		nt += strcmp(names[i], "scalar") != 0;
-	printf("1..%zu\n", nt * TESTS_PER_TABLE + 8);
+	printf("1..%zu\n", nt * TESTS_PER_TABLE + 9);
 	printf("# seed 0x%llx (set QNN_TEST_SEED to vary)\n",
 	       (unsigned long long)seed);
 
@@ -688,6 +768,8 @@ int main(void)
 		       "scalar: u8conv, u8conv_bits (direct 8-bit conv, int8 weights) == sums, thresholds");
 		tap_ok(&tp, tpool_cases(qnn_kern_scalar(), &s),
 		       "scalar: threshold_pool (max/min pool, 1..8 bits) == counts");
+		tap_ok(&tp, popconv_cases(qnn_kern_scalar(), &s),
+		       "scalar: popconv_bits (rows in place, 1-bit threshold) == counts");
 	}
 	for (size_t i = 0; names[i]; i++)
 		if (strcmp(names[i], "scalar"))

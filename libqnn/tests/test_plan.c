@@ -205,6 +205,99 @@ out:
 	free(c2);
 }
 
+/*
+ * BITS 9x8x64 -> conv 3x3 unpadded (70, bipolar, some channels negated:
+ * the popconv_bits path) -> maxpool 2 (3x3: a row dropped) -> dense 10
+ * F32; with `expose` the conv output is a graph output too (unfused).
+ */
+static int build_bpool(void **buf, size_t *size, int expose)
+{
+	struct qnn_writer *w;
+	uint64_t s = 77;
+	int x, c1, p1, y, ret;
+	struct qnn_tensor_desc d;
+
+	if (qnn_writer_create(&w))
+		return -1;
+	d = tdesc("x", QNN_DT_BITS, QNN_ENC_BIPOLAR, 1, 1, 9, 8, 64);
+	x = qnn_writer_add_tensor(w, &d);
+	d = tdesc("c1", QNN_DT_BITS, QNN_ENC_BIPOLAR, 1, 1, 7, 6, 70);
+	c1 = qnn_writer_add_tensor(w, &d);
+	d = tdesc("p1", QNN_DT_BITS, QNN_ENC_BIPOLAR, 1, 1, 3, 3, 70);
+	p1 = qnn_writer_add_tensor(w, &d);
+	d = tdesc("y", QNN_DT_F32, 0, 0, 1, 1, 1, 10);
+	y = qnn_writer_add_tensor(w, &d);
+	ret = add_tconv(w, &s, x, c1, 64, 70, 3, 0, 1, 0, 0);
+	if (!ret) {
+		struct qnn_layer_desc l = { .sz = sizeof(l), .name = "pool1", .op = QNN_OP_MAXPOOL,
+			.inputs = { c1 }, .output = p1, .kernel = { 2, 2 }, .stride = { 2, 2 } };
+
+		ret = qnn_writer_add_layer(w, &l) < 0;
+	}
+	if (!ret) {
+		int32_t *v = xcalloc((size_t)10 * 3 * 3 * 70, 4);
+		struct qnn_layer_desc l = { .sz = sizeof(l), .name = "fc", .op = QNN_OP_DENSE,
+			.inputs = { p1 }, .output = y };
+
+		for (size_t i = 0; i < (size_t)10 * 3 * 3 * 70; i++)
+			v[i] = rnd_val(&s, QNN_ENC_BIPOLAR, 1);
+		l.weights = add_bits_const(w, "wfc", v, QNN_ENC_BIPOLAR, 1, 10, 3, 3, 70);
+		free(v);
+		ret = qnn_writer_add_layer(w, &l) < 0;
+	}
+	if (!ret) {
+		qnn_writer_add_input(w, x);
+		qnn_writer_add_output(w, y);
+		if (expose)
+			qnn_writer_add_output(w, c1);
+		ret = qnn_writer_write_mem(w, buf, size);
+	}
+	qnn_writer_free(w);
+	return ret;
+}
+
+/* the binary fused model against the same network unfused, batches 1..9, 1 and all threads */
+static void test_fused_bits_pool(struct qnn_ctx *ctx)
+{
+	struct qnn_model *mf = NULL, *mu = NULL;
+	void *bf = NULL, *bu = NULL;
+	size_t nf, nu, ib = (size_t)9 * 8 * 8;
+	uint64_t *in = xcalloc(9, ib);
+	float yf[9][10], yu[9][10];
+	uint8_t *c1 = xcalloc(9, 7 * 6 * 16);
+	uint64_t s = 6;
+	int bad = 0;
+
+	if (build_bpool(&bf, &nf, 0) || build_bpool(&bu, &nu, 1) ||
+	    qnn_model_load_mem(ctx, bf, nf, NULL, &mf) || qnn_model_load_mem(ctx, bu, nu, NULL, &mu)) {
+		ok(0, "binary conv + maxpool models load: %s", qnn_ctx_errmsg(ctx));
+		goto out;
+	}
+	for (size_t i = 0; i < 9 * ib / 8; i++)
+		in[i] = rnd(&s);
+	for (unsigned int b = 1; b <= 9; b++)
+		for (unsigned int th = 0; th <= 1; th++) {
+			struct qnn_run_opts ro = { .sz = sizeof(ro), .threads = th };
+			const void *iv[1] = { in };
+			void *of[1] = { yf }, *ou[2] = { yu, c1 };
+
+			memset(yf, 0, sizeof(yf));
+			memset(yu, 0x55, sizeof(yu));
+			if (qnn_run_batch(mf, b, iv, of, &ro) || qnn_run_batch(mu, b, iv, ou, &ro) ||
+			    memcmp(yf, yu, b * sizeof(yf[0])))
+				bad++;
+		}
+	ok(!bad, "binary conv+maxpool fused (popconv_bits, 2x2 dropping a row, negated, 70 channels) "
+	   "== unfused, batches 1..9, 1 and all threads (%d differ)", bad);
+out:
+	qnn_model_free(mf);
+	qnn_model_free(mu);
+	free(bf);
+	free(bu);
+	free(in);
+	free(c1);
+}
+
 struct job {
 	struct qnn_model *m;
 	const uint8_t *in;
@@ -314,6 +407,7 @@ int main(void)
 	qnn_model_free(m);
 	free(buf);
 	test_fused_pools(ctx);
+	test_fused_bits_pool(ctx);
 	qnn_ctx_destroy(ctx);
 	return done_testing();
 }

@@ -177,6 +177,24 @@ struct qnn_kern {
 			       size_t ldo);
 
 	/*
+	 * A binary conv (or dense) layer with a one-bit threshold, fused: no
+	 * im2col (each row's words are read in place through a word offset
+	 * table) and no int32 accumulators in memory (each count is compared
+	 * in its register). For rows i < m and channels j < n:
+	 *   pop_ij = sum_{k < kw} popcount(rows[i][off[k]] OP w_j[k])
+	 *   bit j % 8 of out[i * ldo + j / 8] = pop_ij <= pth[j]
+	 * (ldo in bytes). Bytes j / 8 < ceil(n / 8) of each row are written,
+	 * bits past n zero; no other byte. bp is the weights as
+	 * popgemm_packed takes them with pb = 1 (pack()ed, or plain rows kw
+	 * words apart when pack_words is 0). The caller turns its threshold
+	 * test on op's dot product into one on pop (cpu_conv.c). NULL in
+	 * tables without one (the CPU plan then uses im2col + popgemm).
+	 */
+	void (*popconv_bits)(enum qnn_popop op, size_t m, size_t n, size_t kw,
+			     const uint64_t *const *rows, const size_t *off, const uint64_t *bp,
+			     const int32_t *pth, uint8_t *out, size_t ldo);
+
+	/*
 	 * QNN_CPU_* features this table's code was compiled to use: set to
 	 * QNN_TU_FEATURES (isa_features.h) in the table's own file, so it is
 	 * exactly what that file's compile flags enable.

@@ -400,6 +400,101 @@ void qnn_kern_avx512_rowpop(size_t m, size_t kw, const uint64_t *a, size_t lda,
 	}
 }
 
+/*
+ * popconv_bits: lp_ukern's 6 x 4-panel tile over rows read in place (row
+ * pointers plus a word offset table, so no im2col), each count compared in
+ * its register with the channel's threshold; the masks are the output bytes.
+ */
+AI void pc_ukern(enum qnn_popop op, int mr, int np, size_t kw, const uint64_t *const *rows,
+		 const size_t *off, const uint64_t *bq, const int32_t *pth, size_t ncols,
+		 uint8_t *out, size_t ldo)
+{
+	const uint64_t *r[LP_R];
+	__m512i acc[LP_R][LP_P];
+
+#pragma GCC unroll 6
+	for (int i = 0; i < LP_R; i++) {
+		r[i] = rows[i < mr ? i : 0];
+#pragma GCC unroll 4
+		for (int j = 0; j < LP_P; j++)
+			acc[i][j] = _mm512_setzero_si512();
+	}
+	for (size_t k = 0; k < kw; k++) {
+		size_t o = off[k];
+		__m512i vb[LP_P];
+
+#pragma GCC unroll 4
+		for (int j = 0; j < np; j++)
+			vb[j] = _mm512_loadu_si512(bq + (j * kw + k) * 8);
+#pragma GCC unroll 6
+		for (int i = 0; i < mr; i++) {
+			__m512i va = _mm512_set1_epi64((long long)r[i][o]);
+
+#pragma GCC unroll 4
+			for (int j = 0; j < np; j++)
+				acc[i][j] = _mm512_add_epi64(acc[i][j],
+					_mm512_popcnt_epi64(bitop(op, va, vb[j])));
+		}
+	}
+#pragma GCC unroll 4
+	for (int j = 0; j < np; j++) {
+		size_t left = ncols - (size_t)j * 8;
+		__mmask8 m = (__mmask8)(left >= 8 ? 0xff : (1u << left) - 1);
+		__m512i t = _mm512_cvtepi32_epi64(_mm256_maskz_loadu_epi32(m, pth + j * 8));
+
+#pragma GCC unroll 6
+		for (int i = 0; i < mr; i++)
+			out[i * ldo + j] = (uint8_t)_mm512_mask_cmple_epi64_mask(m, acc[i][j], t);
+	}
+}
+
+#define PC_SHAPE(OP, MR, NP)						\
+	pc_ukern(OP, MR, NP, kw, rows + i, off, bk, pth + j0, ncols,	\
+		 out + i * ldo + j0 / 8, ldo)
+#define PC_ROWS(OP, MR)							\
+	do {								\
+		switch (np) {						\
+		case 4: PC_SHAPE(OP, MR, 4); break;			\
+		case 3: PC_SHAPE(OP, MR, 3); break;			\
+		case 2: PC_SHAPE(OP, MR, 2); break;			\
+		default: PC_SHAPE(OP, MR, 1); break;			\
+		}							\
+	} while (0)
+#define PC_OP(OP)							\
+	do {								\
+		switch (mr) {						\
+		case 6: PC_ROWS(OP, 6); break;				\
+		case 5: PC_ROWS(OP, 5); break;				\
+		case 4: PC_ROWS(OP, 4); break;				\
+		case 3: PC_ROWS(OP, 3); break;				\
+		case 2: PC_ROWS(OP, 2); break;				\
+		default: PC_ROWS(OP, 1); break;				\
+		}							\
+	} while (0)
+
+/* bp: qnn_kern_avx512_pack(n, kw, 1, ...): 32-column chunks of 4 panels */
+void qnn_kern_avx512_popconv_bits(enum qnn_popop op, size_t m, size_t n, size_t kw,
+				  const uint64_t *const *rows, const size_t *off, const uint64_t *bp,
+				  const int32_t *pth, uint8_t *out, size_t ldo)
+{
+	for (size_t j0 = 0; j0 < n; j0 += LP_COLS) {
+		size_t ncols = n - j0 < LP_COLS ? n - j0 : LP_COLS;
+		size_t np = (ncols + 7) / 8;
+		const uint64_t *bk = bp + j0 / LP_COLS * LP_P * kw * 8;
+
+		/* tiles as even as can be (56 rows: 6 x 6 + 4 x 5, not 9 x 6 + 2) */
+		for (size_t i = 0, tiles = (m + LP_R - 1) / LP_R; i < m; tiles--) {
+			size_t mr = (m - i + tiles - 1) / tiles;
+
+			if (op == QNN_POP_XOR)
+				PC_OP(QNN_POP_XOR);
+			else
+				PC_OP(QNN_POP_AND);
+			i += mr;
+		}
+	}
+}
+
 static const struct qnn_kern avx512_table = {
 	.name = "avx512",
 	.popgemm = qnn_kern_avx512_popgemm,
@@ -413,6 +508,7 @@ static const struct qnn_kern avx512_table = {
 	.i16gemm = qnn_kern_i16gemm_avx512bw,
 	.rowmax = qnn_kern_rowmax_avx512f,
 	.u8gemm = qnn_kern_u8gemm_avx512bw,
+	.popconv_bits = qnn_kern_avx512_popconv_bits,
 	.needs = QNN_TU_FEATURES,
 };
 

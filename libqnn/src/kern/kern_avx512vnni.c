@@ -169,6 +169,7 @@ static const struct qnn_kern vnni_table = {
 	.u8gemm = qnn_kern_u8gemm_avx512bw,
 	.u8conv = vnni_u8conv,
 	.u8conv_bits = vnni_u8conv_bits,
+	.popconv_bits = qnn_kern_avx512_popconv_bits,
 	.needs = QNN_TU_FEATURES,
 };
 

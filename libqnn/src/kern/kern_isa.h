@@ -36,6 +36,10 @@ void qnn_kern_u8conv_bits_scalar(size_t m, size_t n, size_t ns, size_t nq, const
 void qnn_kern_u8conv_scalar(size_t m, size_t n, size_t ns, size_t nq, const uint8_t *x,
 			    size_t step, const size_t *off, const int8_t *b, int32_t *c, size_t ldc);
 
+void qnn_kern_popconv_bits_scalar(enum qnn_popop op, size_t m, size_t n, size_t kw,
+				  const uint64_t *const *rows, const size_t *off, const uint64_t *bp,
+				  const int32_t *pth, uint8_t *out, size_t ldo);
+
 #if defined(__x86_64__)
 const struct qnn_kern *qnn_kern_avx2(void);
 const struct qnn_kern *qnn_kern_avx512(void);
@@ -53,6 +57,9 @@ void qnn_kern_avx512_popgemm_planes(enum qnn_popop op, size_t m, size_t n, size_
 size_t qnn_kern_avx512_pack_words(size_t n, size_t kw, size_t pb);
 void qnn_kern_avx512_pack(size_t n, size_t kw, size_t pb, const uint64_t *b,
 			  size_t ldb, size_t sb, uint64_t *dst);
+void qnn_kern_avx512_popconv_bits(enum qnn_popop op, size_t m, size_t n, size_t kw,
+				  const uint64_t *const *rows, const size_t *off, const uint64_t *bp,
+				  const int32_t *pth, uint8_t *out, size_t ldo);
 void qnn_kern_avx512_popgemm_packed(enum qnn_popop op, size_t m, size_t n, size_t kw,
 				    size_t pa, const uint64_t *a, size_t lda, size_t sa,
 				    size_t pb, const uint64_t *bp, size_t ldb, size_t sb,

@@ -309,6 +309,29 @@ void qnn_kern_u8conv_bits_scalar(size_t m, size_t n, size_t ns, size_t nq, const
 		}
 }
 
+void qnn_kern_popconv_bits_scalar(enum qnn_popop op, size_t m, size_t n, size_t kw,
+				  const uint64_t *const *rows, const size_t *off, const uint64_t *bp,
+				  const int32_t *pth, uint8_t *out, size_t ldo)
+{
+	for (size_t i = 0; i < m; i++)
+		for (size_t j0 = 0; j0 < n; j0 += 8) {
+			unsigned int byte = 0;
+
+			for (size_t j = j0; j < n && j < j0 + 8; j++) {
+				int64_t s = 0;
+
+				for (size_t k = 0; k < kw; k++) {
+					uint64_t x = rows[i][off[k]], w = bp[j * kw + k];
+
+					s += __builtin_popcountll(op == QNN_POP_XOR ? x ^ w : x & w);
+				}
+				if (s <= pth[j])
+					byte |= 1u << (j - j0);
+			}
+			out[i * ldo + j0 / 8] = (uint8_t)byte;
+		}
+}
+
 static const struct qnn_kern scalar_table = {
 	.name = "scalar",
 	.popgemm = scalar_popgemm,
@@ -323,6 +346,7 @@ static const struct qnn_kern scalar_table = {
 	.u8conv = qnn_kern_u8conv_scalar,
 	.u8conv_bits = qnn_kern_u8conv_bits_scalar,
 	.threshold_pool = qnn_kern_threshold_pool_scalar,
+	.popconv_bits = qnn_kern_popconv_bits_scalar,
 	.needs = QNN_TU_FEATURES,
 };
 
