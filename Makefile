@@ -15,6 +15,7 @@
 #   make vm-bench   device vs CPU figures in the VM, ends with one JSON line
 #   make vm-pci     the selftests on the qnn-pci QEMU model instead of
 #                   qnn_sim (builds that QEMU once, scripts/build-qemu.sh)
+#   make vm-pci-libqnn  vm-libqnn's device tests on the qnn-pci model
 #   make fuzz-long  the uAPI fuzzer on the debug kernel, FUZZ_SECONDS long
 #   make demo       the main job: a real model classified through libqnn
 #   make bench      qnn-bench's figures, and the demo model against
@@ -40,7 +41,7 @@ export KDIR
 SUITE	= $(TOP)/scripts/tap-suite.sh
 
 .PHONY: all deps deps-check modules lib tools selftests check unit-check \
-	vm-check vm-debug vm-swiotlb vm-libqnn vm-demo vm-bench vm-pci vm-pci-iommu \
+	vm-check vm-debug vm-swiotlb vm-libqnn vm-demo vm-bench vm-pci vm-pci-iommu vm-pci-libqnn \
 	qemu fuzz-long debug-kernel checkpatch demo \
 	bench install clean distclean
 
@@ -77,6 +78,7 @@ check: deps-check
 	@$(SUITE) vm-libqnn $(MAKE) vm-libqnn
 	@$(SUITE) vm-pci $(MAKE) vm-pci
 	@$(SUITE) vm-pci-iommu $(MAKE) vm-pci-iommu
+	@$(SUITE) vm-pci-libqnn $(MAKE) vm-pci-libqnn
 	@$(SUITE) checkpatch $(MAKE) checkpatch
 	@$(SUITE) dt $(TOP)/scripts/dt-check.sh
 	@$(TOP)/scripts/tap-summary.sh $(TAP)
@@ -178,6 +180,23 @@ vm-pci-iommu: all
 	QNN_VM_TESTS="qnn_jobs_ops_test qnn_jobs_errors_test qnn_dma_sync_test qnn_prime_test \
 		qnn_jobs_flr_test" \
 	$(TOP)/scripts/vm-check.sh
+
+# libqnn on the qnn-pci model (scripts/vm-libqnn.sh): every model
+# bit-identical CPU vs device, as vm-libqnn checks on qnn_sim. The devices
+# test_accel makes on qnn_sim are there from boot, in probe order: accel0,
+# accel1 with fewer ops and bits, accel2 alike accel0 (the model's
+# properties); the model computes in QEMU's own code, not under TCG, so
+# jobs end in well under the 10 s job timeout
+PCI_LIBQNN_DEVICES = -device qnn-pci,id=qnn0,addr=4,exit-report=on \
+		  -device qnn-pci,id=qnn1,addr=5,ops=0x2b,max-weight-bits=1,max-act-bits=1 \
+		  -device qnn-pci,id=qnn2,addr=6
+vm-pci-libqnn: all
+	$(MAKE) -C libqnn vmtests
+	$(QEMU_BIN) QNN_VM_LANE=pci-libqnn QNN_VM_QEMU="$$qemu" \
+	QNN_VM_PCI="-machine q35 $(PCI_LIBQNN_DEVICES)" \
+	QNN_VM_QNN_PARAMS=$${QNN_VM_QNN_PARAMS:-job_timeout_ms=10000} \
+	QNN_TEST_TIMEOUT=$${QNN_TEST_TIMEOUT:-600} QNN_VM_TIMEOUT=$${QNN_VM_TIMEOUT:-900} \
+	$(TOP)/scripts/vm-libqnn.sh libqnn
 
 checkpatch: deps
 	$(TOP)/scripts/checkpatch.sh
