@@ -170,7 +170,7 @@ qemu:
 vm-pci: all
 	$(QEMU_BIN) QNN_VM_LANE=pci QNN_VM_QEMU="$$qemu" \
 	QNN_VM_PCI="-machine q35 $(PCI_DEVICES)" QNN_VM_TESTS="$(PCI_TESTS)" \
-	QNN_VM_AER_DEV=qnn0 \
+	QNN_VM_AER_DEV=qnn0 QNN_VM_TIMEOUT=$${QNN_VM_TIMEOUT:-1200} \
 	QNN_FUZZ_SECONDS=$${QNN_FUZZ_SECONDS:-30} $(TOP)/scripts/vm-check.sh
 
 vm-pci-iommu: all

@@ -28,6 +28,7 @@ static const struct {
 	{ "corrupt_next_status", 0x18, 1 },
 	{ "drop_next_irq", 0x1c, 1 },
 	{ "delay_us", 0x20, 1 },
+	{ "reset_ready_us", 0x24, 1 },
 	{ "tlb_hits", 0x30, 0 },
 	{ "tlb_misses", 0x34, 0 },
 	{ "tlb_flushes", 0x38, 0 },
