@@ -144,11 +144,12 @@ vm-bench: all
 # model (qemu/hw/qnn/) on a q35 machine; the PCI smoke tests
 # (selftests/pci/pci-smoke.sh) run first, then the selftests (fault
 # injection through the model's test block, selftests/qnn_fault.c) and the
-# FLR tests; at the end the model reports what .shutdown left. Not here:
-# qnn_reload_test and qnn_pm_test (qnn_sim's module lifecycle, parameters
-# and power-state knobs), qnn_jobs_devcheck_test (qnn_sim's check_stream),
-# qnn_jobs_bench_test (figures, not checks). A second run puts the model
-# behind intel-iommu with INTx instead of MSI-X.
+# FLR and AER tests, runtime PM and system sleep (qnn_pm_test, the
+# model's power-down counter in its test block), the job figures of the
+# PCI path (qnn_jobs_bench_test); at the end the model reports what
+# .shutdown left. Not here: qnn_reload_test (qnn_sim's module lifecycle
+# and parameters), qnn_jobs_devcheck_test (qnn_sim's check_stream). A
+# second run puts the model behind intel-iommu with INTx instead of MSI-X.
 PCI_TESTS	?= qnn_abi_test qnn_bo_info_test qnn_bo_mmap_test \
 		   qnn_invalid_args_test qnn_isolation_test qnn_multiproc_test \
 		   qnn_open_test qnn_prime_test qnn_dma_sync_test \
@@ -158,7 +159,8 @@ PCI_TESTS	?= qnn_abi_test qnn_bo_info_test qnn_bo_mmap_test \
 		   qnn_jobs_cancel_test qnn_jobs_stress_test \
 		   qnn_jobs_submit_abi_test qnn_jobs_hang_test \
 		   qnn_jobs_lifetime_test qnn_jobs_teardown_test \
-		   qnn_jobs_flr_test qnn_jobs_aer_test qnn_fuzz_test
+		   qnn_jobs_flr_test qnn_jobs_aer_test qnn_fuzz_test \
+		   qnn_pm_test qnn_jobs_bench_test
 # qnn0 behind a root port as a card sits, qnn1 (other IDs) on the root bus
 PCI_DEVICES	= -device pcie-root-port,id=rp0,chassis=1 -device qnn-pci,id=qnn0,bus=rp0,exit-report=on \
 		  -device qnn-pci,id=qnn1,device-id=0x10f1

@@ -29,6 +29,8 @@ static const struct {
 	{ "drop_next_irq", 0x1c, 1 },
 	{ "delay_us", 0x20, 1 },
 	{ "reset_ready_us", 0x24, 1 },
+	{ "power_downs", 0x28, 0 },
+	{ "powered_down", 0x2c, 0 },
 	{ "tlb_hits", 0x30, 0 },
 	{ "tlb_misses", 0x34, 0 },
 	{ "tlb_flushes", 0x38, 0 },

@@ -340,6 +340,7 @@ void qnn_core_write(QnnCore *c, uint32_t off, uint32_t val)
 {
     if (off == QR_POWER) {
         if (!(val & 1)) {
+            c->power_downs += c->powered;
             core_reset(c);
             c->powered = false;
             irq_update(c, false);

@@ -148,6 +148,8 @@ typedef struct QnnCore {
 
     /* QEMU_CLOCK_VIRTUAL ns from which STATUS.READY reads 1 */
     int64_t ready_at;
+    /* POWER.ON 1 -> 0 writes, for the test block (not device state) */
+    uint32_t power_downs;
 } QnnCore;
 
 /* qnn-core.c */

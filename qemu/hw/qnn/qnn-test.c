@@ -14,6 +14,7 @@ enum {
     QT_HANG_NEXT_JOB = 0x10, QT_MMU_FAULT_NEXT_JOB = 0x14,
     QT_CORRUPT_NEXT_STATUS = 0x18, QT_DROP_NEXT_IRQ = 0x1c,
     QT_DELAY_US = 0x20, QT_RESET_READY_US = 0x24,
+    QT_POWER_DOWNS = 0x28, QT_POWERED_DOWN = 0x2c,
     QT_TLB_HITS = 0x30, QT_TLB_MISSES = 0x34, QT_TLB_FLUSHES = 0x38,
 };
 
@@ -38,6 +39,10 @@ uint64_t qnn_test_read(QnnCore *c, uint32_t off)
         return c->cfg.delay_us;
     case QT_RESET_READY_US:
         return c->cfg.reset_ready_us;
+    case QT_POWER_DOWNS:
+        return c->power_downs;
+    case QT_POWERED_DOWN:
+        return !c->powered;
     case QT_TLB_HITS:
         return (uint32_t)c->tlb_hits;
     case QT_TLB_MISSES:
