@@ -25,7 +25,9 @@
 #   scripts/build-qemu.sh --key      print the cache key only
 #   QNN_QEMU_FORCE=1 ...             rebuild even if the key matches
 #   QNN_QEMU_TARBALL=qemu-10.0.x.tar.xz  a local 10.0.x source tarball
-#                                    instead of the archive's
+#                                    instead of the archive's (used when no
+#                                    tree is unpacked: rm -rf build/qemu to
+#                                    switch)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
