@@ -112,8 +112,8 @@ vm-debug: all
 	$(DEBUG_KDIR) QNN_VM_LANE=debug QNN_VM_KERNEL_DIR="$$kdir" \
 	QNN_VM_TESTS="$(DEBUG_TESTS)" \
 	QNN_FUZZ_FAILNTH=$${QNN_FUZZ_FAILNTH:-5} \
-	QNN_TEST_TIMEOUT=$${QNN_TEST_TIMEOUT:-900} \
-	QNN_VM_TIMEOUT=$${QNN_VM_TIMEOUT:-3600} \
+	QNN_TEST_TIMEOUT=$${QNN_TEST_TIMEOUT:-600} \
+	QNN_VM_TIMEOUT=$${QNN_VM_TIMEOUT:-1200} \
 	$(TOP)/scripts/vm-check.sh
 
 vm-swiotlb: all
@@ -132,6 +132,8 @@ fuzz-long: all
 # libqnn on the simulated device (scripts/vm-libqnn.sh)
 vm-libqnn: all
 	$(MAKE) -C libqnn vmtests
+	QNN_TEST_TIMEOUT=$${QNN_TEST_TIMEOUT:-600} \
+	QNN_VM_TIMEOUT=$${QNN_VM_TIMEOUT:-900} \
 	$(TOP)/scripts/vm-libqnn.sh libqnn
 
 vm-demo: all

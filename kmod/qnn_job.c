@@ -798,6 +798,7 @@ static void qnn_jobs_fini(struct drm_device *drm, void *arg)
 	if (qdev->jobs.sched_ready)
 		drm_sched_fini(&qdev->jobs.sched);
 	destroy_workqueue(qdev->jobs.reset_wq);
+	destroy_workqueue(qdev->jobs.submit_wq);
 	flush_work(&qdev->jobs.cleanup_work);
 	drm_WARN(drm, atomic_read(&qdev->jobs.live), "%d jobs leaked\n",
 		 atomic_read(&qdev->jobs.live));
@@ -837,10 +838,18 @@ int qnn_jobs_init(struct qnn_device *qdev)
 	jq->reset_wq = alloc_ordered_workqueue("qnn-reset", 0);
 	if (!jq->reset_wq)
 		return -ENOMEM;
+	/* what drm_sched would allocate itself, but ours to queue work on */
+	jq->submit_wq = alloc_ordered_workqueue("qnn-submit", WQ_MEM_RECLAIM);
+	if (!jq->submit_wq) {
+		destroy_workqueue(jq->reset_wq);
+		return -ENOMEM;
+	}
 	INIT_WORK(&jq->reset_stop_work, qnn_jobs_reset_stop_work);
 	args.timeout_wq = jq->reset_wq;
+	args.submit_wq = jq->submit_wq;
 	ret = drm_sched_init(&jq->sched, &args);
 	if (ret) {
+		destroy_workqueue(jq->submit_wq);
 		destroy_workqueue(jq->reset_wq);
 		return ret;
 	}
@@ -951,6 +960,40 @@ out:
 	drm_dev_exit(idx);
 }
 
+struct qnn_entities_fini {
+	struct work_struct work;
+	struct qnn_file_jobs *fj;
+};
+
+static void qnn_entities_fini_work(struct work_struct *work)
+{
+	struct qnn_entities_fini *w = container_of(work, typeof(*w), work);
+	int i;
+
+	for (i = 0; i < QNN_JOB_PRIOS; i++)
+		drm_sched_entity_fini(&w->fj->entity[i]);
+}
+
+/*
+ * Tear the file's entities down between two of the scheduler's work items.
+ * 6.12's drm_sched_entity_pop_job() puts the entity back in the run
+ * queue's FIFO tree when more jobs wait behind the one it takes, without
+ * looking at entity->stopped; if drm_sched_entity_fini() removed it in
+ * that window, the freed file stays in the tree and the next pick walks
+ * freed memory (seen in CI as a KASAN use-after-free in rb_next). On the
+ * ordered submit queue no pick is in progress, so the removal is final.
+ */
+static void qnn_file_entities_fini(struct qnn_jobs *jq,
+				   struct qnn_file_jobs *fj)
+{
+	struct qnn_entities_fini w = { .fj = fj };
+
+	INIT_WORK_ONSTACK(&w.work, qnn_entities_fini_work);
+	queue_work(jq->submit_wq, &w.work);
+	flush_work(&w.work);
+	destroy_work_on_stack(&w.work);
+}
+
 /*
  * Close: queued jobs are cancelled by the entity teardown (once the jobs
  * before them end), jobs on the ring by qnn_jobs_cancel_file(), the one
@@ -962,11 +1005,9 @@ void qnn_file_jobs_fini(struct qnn_file *qf)
 	struct qnn_jobs *jq = &qf->qdev->jobs;
 	struct qnn_job_rec *rec;
 	unsigned long id;
-	int i;
 
 	/* no run_job() for this file after this, but for resubmits */
-	for (i = 0; i < QNN_JOB_PRIOS; i++)
-		drm_sched_entity_fini(&fj->entity[i]);
+	qnn_file_entities_fini(jq, fj);
 	qnn_jobs_cancel_file(qf);
 	wait_event(jq->cleanup_wq, !atomic_read(&fj->live));
 	xa_for_each(&fj->recs, id, rec) {

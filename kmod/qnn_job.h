@@ -59,6 +59,13 @@ struct qnn_jobs {
 	 */
 	struct workqueue_struct *reset_wq;
 	struct work_struct reset_stop_work;
+
+	/*
+	 * The scheduler's submit work queue, ordered and ours: a closing
+	 * file's entities are torn down from a work item here, never while
+	 * the scheduler is taking a job (qnn_file_jobs_fini()).
+	 */
+	struct workqueue_struct *submit_wq;
 };
 
 /* Per-file job state. */

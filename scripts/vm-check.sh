@@ -16,7 +16,7 @@
 # console.log (serial console), kernel.log (full dmesg at the end of the
 # run), raw.log (per-program output) and selftests.tap (what this prints).
 #
-# Environment: QNN_VM_TIMEOUT (whole run, s, default 1800), QNN_TEST_TIMEOUT
+# Environment: QNN_VM_TIMEOUT (whole run, s, default 900), QNN_TEST_TIMEOUT
 # (per test program, s, default 300), QNN_VM_SMP (default 2), QNN_VM_MEM
 # (MiB, default 1024), QNN_VM_EXTRA (a directory of extra test programs to
 # run along), QNN_VM_DEBUG_OPTS (extra kernel command line, default
@@ -46,7 +46,7 @@ deps=${DEPS:-$build/deps}
 lane=${QNN_VM_LANE:-stock}
 out=$build/vm
 [ "$lane" = stock ] || out=$build/vm-$lane
-vm_timeout=${QNN_VM_TIMEOUT:-1800}
+vm_timeout=${QNN_VM_TIMEOUT:-900}
 test_timeout=${QNN_TEST_TIMEOUT:-300}
 
 tap=$out/selftests.tap
@@ -442,7 +442,12 @@ fi
 # TCG on a shared, loaded host can starve a vCPU for many seconds: RCU
 # stall and soft-lockup reports then mean a slow host, not a kernel bug. A
 # kernel that really loops is still reported, after 120 s.
-debug_opts="slab_nomerge rcupdate.rcu_cpu_stall_timeout=120 watchdog_thresh=60 $debug_opts ${QNN_VM_APPEND:-}"
+# A kernel that oopses, locks up or deadlocks ends the VM at once (panic,
+# then -no-reboot): a task killed holding a lock would otherwise leave the
+# rest spinning until the lane's timeout, and CI has one budget for all.
+fail_fast="oops=panic softlockup_panic=1 hung_task_panic=1"
+[ -n "${QNN_VM_KERNEL_DIR:-}" ] && fail_fast="$fail_fast kasan.fault=panic"
+debug_opts="slab_nomerge rcupdate.rcu_cpu_stall_timeout=120 watchdog_thresh=60 $fail_fast $debug_opts ${QNN_VM_APPEND:-}"
 echo "# vm-check ($lane): kernel $krel, $ntests selftest programs, timeout ${vm_timeout}s, command line: $debug_opts"
 start=$(date +%s)
 monitor=(-monitor none)

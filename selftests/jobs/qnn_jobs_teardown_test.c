@@ -7,6 +7,7 @@
  * splat, no hang. Leaves qnn and qnn_sim loaded with default parameters.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -66,6 +67,68 @@ TEST_F_TIMEOUT(teardown, close_with_jobs_in_flight, 200)
 	EXPECT_EQ(0, sim_knob(fd, "delay_us", 0));
 	close(fd);
 	free(b);
+}
+
+/*
+ * close() while the scheduler is taking the file's jobs one after another:
+ * drm_sched's pop puts the entity back in the run queue's FIFO tree when
+ * more jobs wait behind the one it takes, and did so after close had taken
+ * it out (6.12's drm_sched_entity_pop_job() does not check "stopped"), so
+ * the freed file stayed in the tree: the next pick walked freed memory
+ * (KASAN use-after-free in rb_next, then soft lockups). Many short closes
+ * with a queue of empty jobs each hit that window within a few hundred
+ * rounds on TCG; the vm-check console check sees the splat.
+ */
+TEST_F_TIMEOUT(teardown, close_while_jobs_are_taken, 300)
+{
+	int fd = qnn_open();
+	uint64_t id, before, now = ~0ULL;
+	int64_t t0 = job_now_ns();
+	uint64_t limit = qnn_module_param("hang_limit", 3);
+	struct drm_qnn_wait w;
+	int rounds = 0;
+	char cmd[96];
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, bo_count(fd, &before));
+	/*
+	 * 1 ms jobs from fd fill the ring, so the second file's jobs wait for
+	 * credits and are taken one per completion, each time with more
+	 * behind it; the close lands at a different moment each round.
+	 */
+	ASSERT_EQ(0, sim_knob(fd, "delay_us", 1000));
+	/* a starved TCG guest may time jobs out: not what is tested here */
+	ASSERT_EQ(0, sh("echo 0 > /sys/module/qnn/parameters/hang_limit"));
+	srand(1);
+	for (; rounds < 300 && job_now_ns() - t0 < 100000000000LL; rounds++) {
+		int fd2 = qnn_open();
+		uint64_t last;
+
+		ASSERT_LE(0, fd2);
+		for (int i = 0; i < 64; i++)
+			ASSERT_EQ(0, job_submit_empty(fd, &last));
+		for (int i = 0; i < 6; i++)
+			ASSERT_EQ(0, job_submit_empty(fd2, &id));
+		usleep(rand() % 8000);
+		close(fd2);
+		ASSERT_EQ(0, job_wait(fd, last, 60000, &w));
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "echo %llu > /sys/module/qnn/parameters/hang_limit",
+		 (unsigned long long)limit);
+	EXPECT_EQ(0, sh(cmd));
+	ASSERT_EQ(0, sim_knob(fd, "delay_us", 0));
+	/* the device still runs jobs, and the scheduler still picks */
+	ASSERT_EQ(0, job_submit_empty(fd, &id));
+	ASSERT_EQ(0, job_wait(fd, id, 60000, &w));
+	EXPECT_EQ(DRM_QNN_JOB_COMPLETED, w.status);
+	for (int i = 0; i < 200 && now != before; i++) {
+		ASSERT_EQ(0, bo_count(fd, &now));
+		usleep(20000);
+	}
+	EXPECT_EQ(before, now);
+	TH_LOG("%d closes while jobs were being taken", rounds);
+	close(fd);
 }
 
 TEST_F_TIMEOUT(teardown, unload_with_jobs_in_flight, 200)
