@@ -17,6 +17,7 @@
 #   make vm-bench   device vs CPU figures in the VM, ends with one JSON line
 #   make vm-pci     the selftests on the qnn-pci QEMU model instead of
 #                   qnn_sim (builds that QEMU once, scripts/build-qemu.sh)
+#   make vm-pci-libqnn  vm-libqnn's device tests on the qnn-pci model
 #   make fuzz-long  the uAPI fuzzer on the debug kernel, FUZZ_SECONDS long
 #   make demo       the main job: a real model classified through libqnn
 #   make bench      qnn-bench's figures, and the demo model against
@@ -42,7 +43,7 @@ export KDIR
 SUITE	= $(TOP)/scripts/tap-suite.sh
 
 .PHONY: all deps deps-check modules lib tools selftests check unit-check \
-	vm-check vm-debug vm-swiotlb vm-libqnn vm-demo vm-bench vm-pci vm-pci-iommu \
+	vm-check vm-debug vm-swiotlb vm-libqnn vm-demo vm-bench vm-pci vm-pci-iommu vm-pci-libqnn \
 	qemu fuzz-long debug-kernel checkpatch demo \
 	bench install clean distclean
 
@@ -79,6 +80,7 @@ check: deps-check
 	@$(SUITE) vm-libqnn $(MAKE) vm-libqnn
 	@$(SUITE) vm-pci $(MAKE) vm-pci
 	@$(SUITE) vm-pci-iommu $(MAKE) vm-pci-iommu
+	@$(SUITE) vm-pci-libqnn $(MAKE) vm-pci-libqnn
 	@$(SUITE) checkpatch $(MAKE) checkpatch
 	@$(SUITE) dt $(TOP)/scripts/dt-check.sh
 	@$(TOP)/scripts/tap-summary.sh $(TAP)
@@ -146,11 +148,12 @@ vm-bench: all
 # model (qemu/hw/qnn/) on a q35 machine; the PCI smoke tests
 # (selftests/pci/pci-smoke.sh) run first, then the selftests (fault
 # injection through the model's test block, selftests/qnn_fault.c) and the
-# FLR tests; at the end the model reports what .shutdown left. Not here:
-# qnn_reload_test and qnn_pm_test (qnn_sim's module lifecycle, parameters
-# and power-state knobs), qnn_jobs_devcheck_test (qnn_sim's check_stream),
-# qnn_jobs_bench_test (figures, not checks). A second run puts the model
-# behind intel-iommu with INTx instead of MSI-X.
+# FLR and AER tests, runtime PM and system sleep (qnn_pm_test, the
+# model's power-down counter in its test block), the job figures of the
+# PCI path (qnn_jobs_bench_test); at the end the model reports what
+# .shutdown left. Not here: qnn_reload_test (qnn_sim's module lifecycle
+# and parameters), qnn_jobs_devcheck_test (qnn_sim's check_stream). A
+# second run puts the model behind intel-iommu with INTx instead of MSI-X.
 PCI_TESTS	?= qnn_abi_test qnn_bo_info_test qnn_bo_mmap_test \
 		   qnn_invalid_args_test qnn_isolation_test qnn_multiproc_test \
 		   qnn_open_test qnn_prime_test qnn_dma_sync_test \
@@ -160,7 +163,8 @@ PCI_TESTS	?= qnn_abi_test qnn_bo_info_test qnn_bo_mmap_test \
 		   qnn_jobs_cancel_test qnn_jobs_stress_test \
 		   qnn_jobs_submit_abi_test qnn_jobs_hang_test \
 		   qnn_jobs_lifetime_test qnn_jobs_teardown_test \
-		   qnn_jobs_flr_test qnn_fuzz_test
+		   qnn_jobs_flr_test qnn_jobs_aer_test qnn_fuzz_test \
+		   qnn_pm_test qnn_jobs_bench_test
 # qnn0 behind a root port as a card sits, qnn1 (other IDs) on the root bus
 PCI_DEVICES	= -device pcie-root-port,id=rp0,chassis=1 -device qnn-pci,id=qnn0,bus=rp0,exit-report=on \
 		  -device qnn-pci,id=qnn1,device-id=0x10f1
@@ -172,6 +176,7 @@ qemu:
 vm-pci: all
 	$(QEMU_BIN) QNN_VM_LANE=pci QNN_VM_QEMU="$$qemu" \
 	QNN_VM_PCI="-machine q35 $(PCI_DEVICES)" QNN_VM_TESTS="$(PCI_TESTS)" \
+	QNN_VM_AER_DEV=qnn0 QNN_VM_TIMEOUT=$${QNN_VM_TIMEOUT:-1200} \
 	QNN_FUZZ_SECONDS=$${QNN_FUZZ_SECONDS:-30} $(TOP)/scripts/vm-check.sh
 
 vm-pci-iommu: all
@@ -182,6 +187,29 @@ vm-pci-iommu: all
 	QNN_VM_TESTS="qnn_jobs_ops_test qnn_jobs_errors_test qnn_dma_sync_test qnn_prime_test \
 		qnn_jobs_flr_test" \
 	$(TOP)/scripts/vm-check.sh
+
+# libqnn on the qnn-pci model (scripts/vm-libqnn.sh): every model
+# bit-identical CPU vs device, as vm-libqnn checks on qnn_sim. The devices
+# test_accel makes on qnn_sim are there from boot, in probe order: accel0,
+# accel1 with fewer ops and bits, accel2 alike accel0 (the model's
+# properties); the model computes in QEMU's own code, not under TCG, so
+# jobs end in well under the 10 s job timeout
+PCI_LIBQNN_DEVICES = -device qnn-pci,id=qnn0,addr=4,exit-report=on \
+		  -device qnn-pci,id=qnn1,addr=5,ops=0x2b,max-weight-bits=1,max-act-bits=1 \
+		  -device qnn-pci,id=qnn2,addr=6
+# test_accel_bad needs qnn_sim (devices made with a small VA, unbound and
+# banned on demand): the PCI lane runs the other device tests
+PCI_LIBQNN_TESTS = test_accel test_accel_io
+vm-pci-libqnn: all
+	$(MAKE) -C libqnn vmtests
+	rm -rf $(BUILD)/libqnn/vmtests-pci && mkdir -p $(BUILD)/libqnn/vmtests-pci
+	cp $(addprefix $(BUILD)/libqnn/vmtests/,$(PCI_LIBQNN_TESTS)) $(BUILD)/libqnn/vmtests-pci/
+	$(QEMU_BIN) QNN_VM_LANE=pci-libqnn QNN_VM_QEMU="$$qemu" \
+	QNN_VM_LIBQNN_TESTS=$(BUILD)/libqnn/vmtests-pci \
+	QNN_VM_PCI="-machine q35 $(PCI_LIBQNN_DEVICES)" \
+	QNN_VM_QNN_PARAMS=$${QNN_VM_QNN_PARAMS:-job_timeout_ms=10000} \
+	QNN_TEST_TIMEOUT=$${QNN_TEST_TIMEOUT:-600} QNN_VM_TIMEOUT=$${QNN_VM_TIMEOUT:-900} \
+	$(TOP)/scripts/vm-libqnn.sh libqnn
 
 checkpatch: deps
 	$(TOP)/scripts/checkpatch.sh

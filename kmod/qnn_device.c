@@ -592,6 +592,23 @@ EXPORT_SYMBOL_GPL(qnn_device_fini);
  */
 
 /**
+ * qnn_device_pm_autosuspend() - the autosuspend delay (autosuspend_ms)
+ * @qdev: device
+ *
+ * For every bus: a PCI function's runtime PM is enabled by the PCI core,
+ * a platform device's by qnn_device_pm_enable().
+ */
+void qnn_device_pm_autosuspend(struct qnn_device *qdev)
+{
+	struct device *dev = qdev->drm.dev;
+
+	pm_runtime_set_autosuspend_delay(dev, autosuspend_ms);
+	pm_runtime_use_autosuspend(dev);
+	pm_runtime_mark_last_busy(dev);
+}
+EXPORT_SYMBOL_GPL(qnn_device_pm_autosuspend);
+
+/**
  * qnn_device_pm_enable() - enable runtime PM with autosuspend
  * @qdev: device, fully initialised, its bus driver data set
  *
@@ -604,9 +621,7 @@ int qnn_device_pm_enable(struct qnn_device *qdev)
 {
 	struct device *dev = qdev->drm.dev;
 
-	pm_runtime_set_autosuspend_delay(dev, autosuspend_ms);
-	pm_runtime_use_autosuspend(dev);
-	pm_runtime_mark_last_busy(dev);
+	qnn_device_pm_autosuspend(qdev);
 	pm_runtime_set_active(dev);
 	return devm_pm_runtime_enable(dev);
 }

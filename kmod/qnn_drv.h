@@ -123,6 +123,7 @@ void qnn_device_shutdown(struct qnn_device *qdev);
 void qnn_device_reset_prepare(struct qnn_device *qdev, bool mmio_ok);
 int qnn_device_reset_done(struct qnn_device *qdev);
 int qnn_device_pm_enable(struct qnn_device *qdev);
+void qnn_device_pm_autosuspend(struct qnn_device *qdev);
 int qnn_device_pm_get(struct qnn_device *qdev);
 void qnn_device_pm_put(struct qnn_device *qdev);
 int qnn_device_runtime_suspend(struct qnn_device *qdev);

@@ -14,6 +14,7 @@
  */
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/pm_runtime.h>
 #include <drm/drm_print.h>
 
 #include "qnn_drv.h"
@@ -58,11 +59,21 @@ static int qnn_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	pci_set_drvdata(pdev, qdev);
 	/* what AER slot reset restores */
 	pci_save_state(pdev);
+	/*
+	 * Runtime PM: the PCI core enabled it and holds a reference over
+	 * probe. Dropping it lets the function suspend (autosuspend, as on
+	 * the other buses) once user space writes "auto" to power/control.
+	 */
+	qnn_device_pm_autosuspend(qdev);
+	pm_runtime_put_noidle(&pdev->dev);
 	return 0;
 }
 
 static void qnn_pci_remove(struct pci_dev *pdev)
 {
+	/* the reference probe dropped (the PCI core resumed the function) */
+	pm_runtime_get_noresume(&pdev->dev);
+	pm_runtime_dont_use_autosuspend(&pdev->dev);
 	qnn_device_fini(pci_get_drvdata(pdev));
 }
 

@@ -32,6 +32,10 @@
 # The PCI lane (make vm-pci): QNN_VM_QEMU (a QEMU with the qnn-pci model,
 # scripts/build-qemu.sh) and QNN_VM_PCI (its machine and -device options);
 # qnn_sim is then not loaded and qnn.ko binds the model's PCI function.
+# QNN_VM_AER_DEV (PCI lane): the QEMU id of a qnn-pci function behind a
+# root port; QEMU's monitor then listens on build/vm-<lane>/monitor.sock
+# and selftests/pci/aer_inject_host.py injects the AER errors
+# qnn_jobs_aer_test asks for (log: aer.log).
 # Known driver bugs under repair are marked TAP TODO from
 # scripts/vm-known-bugs.txt.
 set -u -o pipefail
@@ -175,6 +179,10 @@ echo /lib/modules/qnn/qnn.ko >>"$loadorder"
 [ -n "$pci" ] || echo /lib/modules/qnn/qnn_sim.ko >>"$loadorder"
 # the PCI lane's smoke checks and probe/remove/reset tests (run by /init)
 [ -z "$pci" ] || cp "$top/selftests/pci/pci-smoke.sh" "$root/lib/modules/qnn/"
+# the AER injector listens on the host (qnn_jobs_aer_test reads the id)
+aer_dev=""
+[ -z "$pci" ] || aer_dev=${QNN_VM_AER_DEV:-}
+[ -z "$aer_dev" ] || echo "$aer_dev" >"$root/lib/modules/qnn/aer-injector"
 
 # --- programs and their shared libraries ------------------------------------
 cp "$busybox" "$root/bin/busybox"
@@ -442,9 +450,20 @@ fail_fast="oops=panic softlockup_panic=1 hung_task_panic=1"
 debug_opts="slab_nomerge rcupdate.rcu_cpu_stall_timeout=120 watchdog_thresh=60 $fail_fast $debug_opts ${QNN_VM_APPEND:-}"
 echo "# vm-check ($lane): kernel $krel, $ntests selftest programs, timeout ${vm_timeout}s, command line: $debug_opts"
 start=$(date +%s)
+monitor=(-monitor none)
+aer_pid=""
+if [ -n "$aer_dev" ]; then
+	# HMP on a socket, for pcie_aer_inject_error (QMP has no such command)
+	monitor=(-monitor "unix:$out/monitor.sock,server=on,wait=off")
+	python=/usr/bin/python3
+	[ -x $python ] || python=python3
+	$python "$top/selftests/pci/aer_inject_host.py" "$out/raw.all" \
+		"$out/monitor.sock" "$out/aer.log" "$vm_timeout" &
+	aer_pid=$!
+fi
 timeout -s KILL "$vm_timeout" "$qemu" -m "${QNN_VM_MEM:-1024}" -smp "${QNN_VM_SMP:-2}" \
 	${QNN_VM_CPU:+-cpu "$QNN_VM_CPU"} \
-	-nographic -no-reboot -monitor none \
+	-nographic -no-reboot "${monitor[@]}" \
 	-kernel "$vmlinuz" -initrd "$out/initrd.gz" \
 	-serial stdio -serial file:"$out/raw.all" \
 	-append "console=ttyS0 quiet panic=-1 rdinit=/init $debug_opts" \
@@ -452,6 +471,11 @@ timeout -s KILL "$vm_timeout" "$qemu" -m "${QNN_VM_MEM:-1024}" -smp "${QNN_VM_SM
 	</dev/null >"$out/console.log" 2>&1
 qrc=$?
 echo "# vm-check: qemu exited with $qrc after $(($(date +%s) - start)) s"
+if [ -n "$aer_pid" ]; then
+	kill "$aer_pid" 2>/dev/null
+	wait "$aer_pid" 2>/dev/null
+	sed 's/^/# aer-injector: /' "$out/aer.log" 2>/dev/null
+fi
 
 # the guest's tty turns "\n" into "\r\n"
 raw=$out/raw.txt

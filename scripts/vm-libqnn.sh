@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # vm-libqnn.sh [libqnn|demo|bench]: libqnn on a qnn device, inside the test VM
-# on qnn_sim (scripts/vm-check.sh, lane "libqnn", "demo" or "bench"), no
+# on qnn_sim (scripts/vm-check.sh, lane "libqnn", "demo" or "bench"; or
+# QNN_VM_LANE's, e.g. on the qnn-pci model: make vm-pci-libqnn), no
 # driver selftests. Models, images and tools go into the initramfs.
 #
 #   libqnn  build/libqnn/vmtests/* (test_accel: every fixture model and both
@@ -100,14 +101,17 @@ if [ "$what" = demo ]; then
 	export QNN_TEST_TIMEOUT=${QNN_TEST_TIMEOUT:-1800}
 	export QNN_VM_TIMEOUT=${QNN_VM_TIMEOUT:-2100}
 fi
+# the lane's name (its build/vm-<lane>/ folder): the PCI lane's run
+# (make vm-pci-libqnn, QNN_VM_QEMU/QNN_VM_PCI set) names its own
+lane=${QNN_VM_LANE:-$what}
 rc=0
 t0=$SECONDS
-QNN_VM_LANE=$what QNN_VM_TESTS=- QNN_VM_EXTRA=$extra QNN_VM_DATA=$data \
+QNN_VM_LANE=$lane QNN_VM_TESTS=- QNN_VM_EXTRA=$extra QNN_VM_DATA=$data \
 	QNN_VM_BINS=$bins QNN_VM_TRINITY=0 \
 	QNN_VM_QNN_PARAMS=${QNN_VM_QNN_PARAMS:-job_timeout_ms=$timeout_ms} \
 	QNN_TEST_TIMEOUT=${QNN_TEST_TIMEOUT:-5400} QNN_VM_TIMEOUT=${QNN_VM_TIMEOUT:-7200} \
 	"$top/scripts/vm-check.sh" || rc=$?
-raw=$build/vm-$what/raw.log
+raw=$build/vm-$lane/raw.log
 case $what in
 demo)
 	# models/demo.sh's check and demo: line, on the JSON the guest printed

@@ -5,8 +5,11 @@
  * again for the next job; system sleep ("freeze", with /sys/power/pm_test
  * = devices where the kernel has it) with jobs on the ring and more queued
  * behind them loses none: every job completes after resume with the right
- * data. Oracles: sysfs power/runtime_status, qnn_sim's own power-down
- * counter (debugfs), the CPU's copy of the data.
+ * data. Oracles: sysfs power/runtime_status, the device model's own
+ * power-down counter (qnn_sim's debugfs, or the qnn-pci model's test
+ * block through qnn_fault.h), the CPU's copy of the data. A PCI function's
+ * runtime PM is off until power/control reads "auto": the test turns it
+ * on and back.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +21,7 @@
 #include "kselftest_harness.h"
 #include "qnn_fixture.h"
 #include "qnn_copy_job.h"
+#include "qnn_fault.h"
 
 #define WORDS	1024
 #define BYTES	(WORDS * 4)
@@ -60,44 +64,37 @@ static int write_str(const char *path, const char *val)
 	return ret;
 }
 
+/* A counter of the device model (qnn_fault_get()), ~0 if unreadable. */
 static uint64_t sim_u64(int fd, const char *name)
 {
-	char parent[64], path[256];
 	uint64_t v = ~0ULL;
 
-	if (!qnn_parent_name(fd, parent, sizeof(parent))) {
-		snprintf(path, sizeof(path), "/sys/kernel/debug/qnn_sim/%s/%s",
-			 parent, name);
-		qnn_read_u64_file(path, &v);
-	}
+	qnn_fault_get(fd, name, &v);
 	return v;
 }
 
-/* A debugfs bool of qnn_sim ("Y"/"N"): 1, 0, or -errno. */
+/* A bool of the model: qnn_sim's debugfs "Y"/"N", or the test block's 0/1 */
 static int sim_bool(int fd, const char *name)
 {
 	char parent[64], path[256], v[8];
+	uint64_t u;
 	int ret = qnn_parent_name(fd, parent, sizeof(parent));
 
 	if (ret)
 		return ret;
 	snprintf(path, sizeof(path), "/sys/kernel/debug/qnn_sim/%s/%s",
 		 parent, name);
+	if (access(path, F_OK)) {
+		ret = qnn_fault_get(fd, name, &u);
+		return ret ? ret : u != 0;
+	}
 	ret = read_str(path, v, sizeof(v));
 	return ret ? ret : v[0] == 'Y';
 }
 
 static int sim_set(int fd, const char *name, unsigned int val)
 {
-	char parent[64], path[256], buf[16];
-	int ret = qnn_parent_name(fd, parent, sizeof(parent));
-
-	if (ret)
-		return ret;
-	snprintf(path, sizeof(path), "/sys/kernel/debug/qnn_sim/%s/%s",
-		 parent, name);
-	snprintf(buf, sizeof(buf), "%u\n", val);
-	return write_str(path, buf);
+	return qnn_fault_set(fd, name, val);
 }
 
 /* Wait up to @ms for power/runtime_status to read @want. */
@@ -146,6 +143,11 @@ TEST_F(qnn, runtime_autosuspend)
 	uint64_t downs;
 	struct bo a, b;
 
+	char ctl[256], old_ctl[32];
+
+	ASSERT_EQ(0, dev_path(self->fd, "power/control", ctl, sizeof(ctl)));
+	ASSERT_EQ(0, read_str(ctl, old_ctl, sizeof(old_ctl)));
+	ASSERT_EQ(0, write_str(ctl, "auto"));
 	ASSERT_EQ(0, dev_path(self->fd, "power/autosuspend_delay_ms", path,
 			      sizeof(path)));
 	ASSERT_EQ(0, read_str(path, old, sizeof(old)));
@@ -173,6 +175,7 @@ TEST_F(qnn, runtime_autosuspend)
 	bo_del(self->fd, &a);
 	bo_del(self->fd, &b);
 	EXPECT_EQ(0, write_str(path, old));
+	EXPECT_EQ(0, write_str(ctl, old_ctl));
 }
 
 /*

@@ -12,6 +12,12 @@
  *   at times spread across the timeout) ends the job as TIMEOUT or, when
  *   the FLR freed it first, COMPLETED with the right result; the device
  *   runs jobs afterwards and the kernel log shows no failed restart.
+ *   The model holds STATUS.READY low for 80 ms after each reset (its
+ *   reset_ready_us knob; the driver waits up to 100 ms), so the timeout
+ *   handler spends that long in its reset sequence and FLRs written then
+ *   land inside it: before the reset park moved onto the timeout work
+ *   queue (45fe319), the handler's reset then timed out ("reset failed")
+ *   as the FLR reset the device again under it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +53,7 @@ FIXTURE_TEARDOWN(flr)
 {
 	sim_knob(self->fd, "delay_us", 0);
 	sim_knob(self->fd, "hang_next_job", 0);
+	sim_knob(self->fd, "reset_ready_us", 0);
 	close(self->fd);
 }
 
@@ -130,7 +137,8 @@ TEST_F_TIMEOUT(flr, completions_while_parked, 180)
 
 TEST_F_TIMEOUT(flr, timeout_during_flr, 300)
 {
-	static const int offs_ms[] = { -120, -60, -30, -10, 0, 10, 30, 60, 120 };
+	static const int offs_ms[] = { -120, -60, -30, -10, 0, 10, 30, 40, 50,
+				       60, 120 };
 	unsigned int t = job_timeout_ms();
 	int timeouts = 0, completed = 0;
 	struct cs_builder *b = calloc(1, sizeof(*b));
@@ -139,6 +147,8 @@ TEST_F_TIMEOUT(flr, timeout_during_flr, 300)
 	struct cs_mem m;
 
 	ASSERT_NE(NULL, b);
+	/* each reset takes 80 ms: the timeout handler's window, widened */
+	ASSERT_EQ(0, sim_knob(self->fd, "reset_ready_us", 80000));
 	for (size_t i = 0; i < sizeof(offs_ms) / sizeof(offs_ms[0]); i++) {
 		/* a file per round: repeated hangs would ban one file */
 		int fd = qnn_open();

@@ -9,12 +9,22 @@
  * bit-identical; injected faults during a batch give correct results, one
  * fallback each, and the next request runs on the device again; a device
  * removed between batches falls back; forcing a missing device is -ENODEV.
+ *
+ * On qnn_sim the extra devices are made and removed through its
+ * new_device/del_device, the faults armed through its debugfs knobs. On
+ * the qnn-pci QEMU model (make vm-pci-libqnn) the lane boots with the
+ * devices already there (accel1 with fewer ops and bits, accel2 alike
+ * accel0), removing one is the PCI core's sysfs remove, and the faults go
+ * through the model's test block (BAR4, docs/hw-interface.md).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -46,6 +56,67 @@ static void list_models(const char *dir)
 	}
 	closedir(d);
 	qsort(models, nmodels, sizeof(models[0]), by_name);
+}
+
+/* The device is a qnn_sim one (else the qnn-pci model's PCI function). */
+static int on_sim(void)
+{
+	return !access(SIM_CTL, F_OK);
+}
+
+/*
+ * Device accel<id> with the given caps: qnn_sim makes it; on the PCI lane
+ * it is there from boot (its caps set by the model's properties).
+ */
+static int dev_add(int id, const char *caps)
+{
+	char s[128];
+
+	if (!on_sim()) {
+		snprintf(s, sizeof(s), "/dev/accel/accel%d", id);
+		return access(s, F_OK) ? -errno : 0;
+	}
+	snprintf(s, sizeof(s), "%d%s%s\n", id, *caps ? " " : "", caps);
+	return write_file(SIM_CTL "/new_device", s);
+}
+
+/* Device accel<id> goes away: qnn_sim's del_device, or a PCI remove. */
+static int dev_del(int id)
+{
+	char s[128];
+
+	if (!on_sim()) {
+		snprintf(s, sizeof(s), "/sys/class/accel/accel%d/device/remove", id);
+		return write_file(s, "1\n");
+	}
+	snprintf(s, sizeof(s), "%d\n", id);
+	return write_file(SIM_CTL "/del_device", s);
+}
+
+/* The qnn-pci model's test block (docs/hw-interface.md): knob offsets */
+static int pci_knob(const char *knob, uint32_t val)
+{
+	static const char *const names[] = { "hang_next_job", "mmu_fault_next_job",
+					     "corrupt_next_status", "drop_next_irq" };
+	volatile uint32_t *r;
+	int f, ret = -EOPNOTSUPP;
+	void *p;
+
+	f = open("/sys/class/accel/accel0/device/resource4", O_RDWR | O_SYNC);
+	if (f < 0)
+		return -errno;
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, f, 0);
+	close(f);
+	if (p == MAP_FAILED)
+		return -errno;
+	r = p;
+	for (unsigned int i = 0; i < 4; i++)
+		if (r[0] == 0x544e4e51u && !strcmp(knob, names[i])) {
+			r[(0x10 + 4 * i) / 4] = val;
+			ret = 0;
+		}
+	munmap(p, 4096);
+	return ret;
 }
 
 struct io {
@@ -206,7 +277,7 @@ static void fault(struct qnn_ctx *cpu, struct qnn_ctx *dc, const char *knob, int
 	same(cm, dm, 4, 99, diag, sizeof(diag));	/* warm: streams built */
 	qnn_model_stats(dm, &s0);
 	snprintf(file, sizeof(file), "/sys/kernel/debug/qnn_sim/qnn_sim.0/%s", knob);
-	if (write_file(file, "1\n")) {
+	if (on_sim() ? write_file(file, "1\n") : pci_knob(knob, 1)) {
 		ok(0, "fault %s: cannot write %s", knob, file);
 		goto out;
 	}
@@ -346,7 +417,7 @@ static void two_devices(struct qnn_ctx *cpu)
 	struct qnn_ctx *all;
 	int ret, eq = 0;
 
-	ret = write_file(SIM_CTL "/new_device", "2\n");
+	ret = dev_add(2, "");
 	ok(!ret, "qnn_sim.2 created with the default caps (%d)", ret);
 	all = ctx_for("accel:all", err, sizeof(err), &ret);
 	if (!ok(all != NULL, "QNN_DEVICE=accel:all opens: %s", all ? "ok" : err))
@@ -365,7 +436,7 @@ static void two_devices(struct qnn_ctx *cpu)
 	qnn_model_free(dm);
 	qnn_ctx_destroy(all);
 out:
-	ret = write_file(SIM_CTL "/del_device", "2\n");
+	ret = dev_del(2);
 	ok(!ret, "qnn_sim.2 removed (%d)", ret);
 }
 
@@ -393,7 +464,7 @@ int main(void)
 	two_processes();
 
 	/* a device with fewer ops and bits: binary conv/dense, threshold, maxpool only */
-	ret = write_file(SIM_CTL "/new_device", "1 ops=0x2b max_weight_bits=1 max_act_bits=1\n");
+	ret = dev_add(1, "ops=0x2b max_weight_bits=1 max_act_bits=1");
 	ok(!ret, "qnn_sim.1 created with ops=0x2b max_weight_bits=1 max_act_bits=1 (%d)", ret);
 	d1 = ret ? NULL : ctx_for("accel:1", err, sizeof(err), &ret);
 	if (ok(d1 != NULL, "accel:1 opens: %s", d1 ? "ok" : err)) {
@@ -424,7 +495,7 @@ int main(void)
 
 		if (!qnn_model_load_file(cpu, path, NULL, &cm) && !qnn_model_load_file(d1, path, NULL, &dm)) {
 			same(cm, dm, 2, 3, diag, sizeof(diag));
-			ret = write_file(SIM_CTL "/del_device", "1\n");
+			ret = dev_del(1);
 			ok(!ret, "qnn_sim.1 removed with a model loaded on it (%d)", ret);
 			ok(same(cm, dm, 16, 4, diag, sizeof(diag)), "removed device: batch of 16 still bit-identical %s", diag);
 			qnn_model_stats(dm, &st);

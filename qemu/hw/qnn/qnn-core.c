@@ -59,6 +59,8 @@ static void core_reset(QnnCore *c)
     c->perf_hi_latch = 0;
     qnn_mmu_flush(c);
     irq_update(c, false);
+    c->ready_at = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) +
+                  (int64_t)c->cfg.reset_ready_us * 1000;
 }
 
 void qnn_core_power_on_reset(QnnCore *c)
@@ -263,7 +265,9 @@ uint32_t qnn_core_read(QnnCore *c, uint32_t off)
     case QR_CTRL:
         return c->ctrl;
     case QR_STATUS:
-        return 1 | (c->busy ? 2 : 0) | (!(c->ctrl & 1) && !c->busy ? 4 : 0);
+        /* READY only once the reset has had its time (reset-ready-us) */
+        return (qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) >= c->ready_at) |
+               (c->busy ? 2 : 0) | (!(c->ctrl & 1) && !c->busy ? 4 : 0);
     case QR_IRQ_STATUS:
         return c->irq_status;
     case QR_IRQ_MASK:
@@ -336,6 +340,7 @@ void qnn_core_write(QnnCore *c, uint32_t off, uint32_t val)
 {
     if (off == QR_POWER) {
         if (!(val & 1)) {
+            c->power_downs += c->powered;
             core_reset(c);
             c->powered = false;
             irq_update(c, false);

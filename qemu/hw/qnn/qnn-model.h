@@ -76,6 +76,11 @@ typedef struct QnnConfig {
     uint32_t delay_us;
     /* fault-mmu: which data access of the job faults (1 = its first) */
     uint32_t fault_mmu_access;
+    /*
+     * reset-ready-us: STATUS.READY reads 0 this long after every reset
+     * (as a card's reset takes time), 0 = ready at once
+     */
+    uint32_t reset_ready_us;
 } QnnConfig;
 
 /*
@@ -140,6 +145,11 @@ typedef struct QnnCore {
     QnnTlbEntry *tlb;
     uint32_t tlb_next;
     uint64_t tlb_hits, tlb_misses, tlb_flushes;
+
+    /* QEMU_CLOCK_VIRTUAL ns from which STATUS.READY reads 1 */
+    int64_t ready_at;
+    /* POWER.ON 1 -> 0 writes, for the test block (not device state) */
+    uint32_t power_downs;
 } QnnCore;
 
 /* qnn-core.c */

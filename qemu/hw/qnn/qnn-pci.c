@@ -13,7 +13,8 @@
  * device's path: fault-hang, fault-mmu, fault-error (every Nth RUN job
  * hangs until a reset / faults NOT_MAPPED at its fault-mmu-access'th data
  * access, default the first / ends with BAD_CMD), fault-lost-irq (every Nth
- * unmasked event raises no interrupt), delay-us (added to every job).
+ * unmasked event raises no interrupt), delay-us (added to every job),
+ * reset-ready-us (STATUS.READY stays 0 this long after every reset).
  * 0 = off. From inside the guest: BAR4, the model-only test block
  * (qnn-test.c; test-bar=off leaves it out, as a card would).
  */
@@ -251,6 +252,8 @@ static void qnn_pci_instance_init(Object *obj)
     object_property_add_uint32_ptr(obj, "fault-lost-irq", &f->fault_lost_irq,
                                    OBJ_PROP_FLAG_READWRITE);
     object_property_add_uint32_ptr(obj, "delay-us", &f->delay_us,
+                                   OBJ_PROP_FLAG_READWRITE);
+    object_property_add_uint32_ptr(obj, "reset-ready-us", &f->reset_ready_us,
                                    OBJ_PROP_FLAG_READWRITE);
     object_property_add_uint64_ptr(obj, "tlb-hits", &s->core.tlb_hits,
                                    OBJ_PROP_FLAG_READ);

@@ -13,7 +13,8 @@ enum {
     QT_MAGIC = 0x00, QT_VERSION = 0x04,
     QT_HANG_NEXT_JOB = 0x10, QT_MMU_FAULT_NEXT_JOB = 0x14,
     QT_CORRUPT_NEXT_STATUS = 0x18, QT_DROP_NEXT_IRQ = 0x1c,
-    QT_DELAY_US = 0x20,
+    QT_DELAY_US = 0x20, QT_RESET_READY_US = 0x24,
+    QT_POWER_DOWNS = 0x28, QT_POWERED_DOWN = 0x2c,
     QT_TLB_HITS = 0x30, QT_TLB_MISSES = 0x34, QT_TLB_FLUSHES = 0x38,
 };
 
@@ -36,6 +37,12 @@ uint64_t qnn_test_read(QnnCore *c, uint32_t off)
         return c->test.drop_next_irq;
     case QT_DELAY_US:
         return c->cfg.delay_us;
+    case QT_RESET_READY_US:
+        return c->cfg.reset_ready_us;
+    case QT_POWER_DOWNS:
+        return c->power_downs;
+    case QT_POWERED_DOWN:
+        return !c->powered;
     case QT_TLB_HITS:
         return (uint32_t)c->tlb_hits;
     case QT_TLB_MISSES:
@@ -63,6 +70,9 @@ void qnn_test_write(QnnCore *c, uint32_t off, uint32_t val)
         break;
     case QT_DELAY_US:
         c->cfg.delay_us = val;              /* the delay-us property */
+        break;
+    case QT_RESET_READY_US:
+        c->cfg.reset_ready_us = val;        /* the reset-ready-us property */
         break;
     }
 }
