@@ -205,6 +205,46 @@ void job_small_conv(struct cs_mem *m, struct cs_builder *b)
 	cs_gen_conv(m, b, &spec);
 }
 
+int job_submit_batch(int *fd, struct cs_mem *m, struct cs_builder *b,
+		     struct drm_qnn_submit *s, int n, uint64_t seed)
+{
+	for (int i = 0; i < n; i++) {
+		int ret;
+
+		job_mem_init(&m[i], fd, seed + i);
+		job_small_conv(&m[i], &b[i]);
+		if (m[i].err)
+			return m[i].err;
+		ret = job_submit(*fd, &b[i], &m[i], 0, &s[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int job_wait_batch(int fd, struct cs_mem *m, struct cs_builder *b,
+		   const struct drm_qnn_submit *s, int n,
+		   struct job_outcome *out)
+{
+	int64_t end = job_now_ns() / 1000000 + 4 * job_timeout_ms() + 30000;
+	struct drm_qnn_wait w;
+	int good = 0;
+
+	for (int i = 0; i < n; i++) {
+		int64_t left = end - job_now_ns() / 1000000;
+
+		out[i].wait_err = job_wait(fd, s[i].job_id,
+					   left > 1 ? left : 1, &w);
+		out[i].status = out[i].wait_err ? 0 : w.status;
+		cs_gen_reference(&m[i], &b[i]);
+		out[i].mismatch = cs_gen_compare(&m[i]);
+		if (out[i].status == DRM_QNN_JOB_COMPLETED && out[i].mismatch < 0)
+			good++;
+		cs_mem_reset(&m[i]);
+	}
+	return good;
+}
+
 int dev_unplug(int fd, int *pci)
 {
 	char parent[64], cmd[192];

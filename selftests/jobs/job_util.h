@@ -69,4 +69,30 @@ void job_small_conv(struct cs_mem *m, struct cs_builder *b);
 /* The header of an empty stream (a valid 0-command job). */
 void job_empty_stream(struct qnn_cs_header *h);
 
+/*
+ * @n job_small_conv() jobs, job i in BOs of its own (of *fd) filled from
+ * @seed + i, submitted and not waited: 0 or the first -errno (allocation
+ * or SUBMIT); the jobs before it stay submitted.
+ */
+int job_submit_batch(int *fd, struct cs_mem *m, struct cs_builder *b,
+		     struct drm_qnn_submit *s, int n, uint64_t seed);
+
+/* How one job of a batch ended (job_wait_batch). */
+struct job_outcome {
+	int wait_err;		/* 0 or -errno of its WAIT */
+	uint32_t status;	/* DRM_QNN_JOB_*, 0 when the WAIT failed */
+	int mismatch;		/* cs_gen_compare(): -1 = the reference result */
+};
+
+/*
+ * WAIT for the @n jobs of job_submit_batch() against one deadline for the
+ * batch (4 job timeouts + 30 s from now: a stuck device costs it once,
+ * not per job) and compare each job's outputs with the reference (cs_ref),
+ * whatever its status; the buffers are freed. Fills @out; returns how many
+ * jobs COMPLETED with the reference result.
+ */
+int job_wait_batch(int fd, struct cs_mem *m, struct cs_builder *b,
+		   const struct drm_qnn_submit *s, int n,
+		   struct job_outcome *out);
+
 #endif

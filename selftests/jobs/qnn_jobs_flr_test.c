@@ -70,33 +70,18 @@ static int flr(const char *reset)
 	return ret;
 }
 
-/* NJOBS small convs, each in its own BOs; submitted, not waited. */
-static void submit_batch(struct __test_metadata *_metadata, int *fd,
-			 struct cs_mem *m, struct cs_builder *b,
-			 struct drm_qnn_submit *s, uint64_t seed)
-{
-	for (int i = 0; i < NJOBS; i++) {
-		job_mem_init(&m[i], fd, seed + i);
-		job_small_conv(&m[i], &b[i]);
-		ASSERT_EQ(0, m[i].err);
-		ASSERT_EQ(0, job_submit(*fd, &b[i], &m[i], 0, &s[i]));
-	}
-}
-
 /* Every job of the batch ends COMPLETED with the reference result. */
 static void check_batch(struct __test_metadata *_metadata, int fd,
 			struct cs_mem *m, struct cs_builder *b,
 			struct drm_qnn_submit *s)
 {
-	struct drm_qnn_wait w;
+	struct job_outcome o[NJOBS];
 
+	job_wait_batch(fd, m, b, s, NJOBS, o);
 	for (int i = 0; i < NJOBS; i++) {
-		ASSERT_EQ(0, job_wait(fd, s[i].job_id, 30000, &w))
-			TH_LOG("job %d of %d lost", i, NJOBS);
-		EXPECT_EQ(DRM_QNN_JOB_COMPLETED, w.status) TH_LOG("job %d", i);
-		cs_gen_reference(&m[i], &b[i]);
-		EXPECT_GT(0, cs_gen_compare(&m[i])) TH_LOG("job %d", i);
-		cs_mem_reset(&m[i]);
+		ASSERT_EQ(0, o[i].wait_err) TH_LOG("job %d of %d lost", i, NJOBS);
+		EXPECT_EQ(DRM_QNN_JOB_COMPLETED, o[i].status) TH_LOG("job %d", i);
+		EXPECT_GT(0, o[i].mismatch) TH_LOG("job %d", i);
 	}
 }
 
@@ -111,7 +96,8 @@ static void flr_under_jobs(struct __test_metadata *_metadata,
 	ASSERT_TRUE(m && b);
 	ASSERT_EQ(0, sim_knob(self->fd, "delay_us", delay_us));
 	for (int round = 0; round < 3; round++) {
-		submit_batch(_metadata, &self->fd, m, b, s, 100 * round + delay_us);
+		ASSERT_EQ(0, job_submit_batch(&self->fd, m, b, s, NJOBS,
+					       100 * round + delay_us));
 		usleep(wait_us);
 		ASSERT_EQ(0, flr(self->reset));
 		check_batch(_metadata, self->fd, m, b, s);
