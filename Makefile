@@ -85,7 +85,10 @@ check: deps-check
 	@$(SUITE) dt $(TOP)/scripts/dt-check.sh
 	@$(TOP)/scripts/tap-summary.sh $(TAP)
 
+# 4.5 GiB: RAM above 4 GiB, where a 32-bit device's BOs must be bounced
+# (qnn_dma_sync_test dma_mask_from_device_bus_width)
 vm-check: all
+	QNN_VM_MEM=$${QNN_VM_MEM:-4608} \
 	QNN_VM_TRINITY=$${QNN_VM_TRINITY:-$$(command -v trinity >/dev/null && \
 		echo $(TRINITY_CALLS) || echo 0)} $(TOP)/scripts/vm-check.sh
 
