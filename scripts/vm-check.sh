@@ -24,7 +24,7 @@
 # kernel command line, e.g. swiotlb=force), QNN_VM_TESTS (names of the
 # selftest programs to run, default all), QNN_VM_TRINITY (trinity syscalls
 # against /dev/accel/accel0, default 0: none), QNN_FUZZ_SECONDS,
-# QNN_FUZZ_SEED, QNN_FUZZ_PROCS, QNN_FUZZ_FAILNTH (passed to qnn_fuzz_test),
+# QNN_FUZZ_SEED, QNN_FUZZ_PROCS, QNN_FUZZ_FAILNTH (passed to qnn_fuzz_test), QNN_STORM_SECONDS (to qnn_jobs_storm_test),
 # QNN_VM_DATA (a directory copied to /qnn-data), QNN_VM_BINS (programs
 # copied to /bin with their libraries), QNN_VM_QNN_PARAMS (qnn.ko parameters,
 # e.g. job_timeout_ms=10000: the simulator under TCG is slow), QNN_VM_CPU
@@ -254,7 +254,7 @@ done
 # kernel messages on the console can never break a TAP line.
 # Passed into the guest as they are on the host (unset stays unset).
 guest_env=""
-for v in QNN_FUZZ_SECONDS QNN_FUZZ_SEED QNN_FUZZ_PROCS QNN_FUZZ_FAILNTH; do
+for v in QNN_FUZZ_SECONDS QNN_FUZZ_SEED QNN_FUZZ_PROCS QNN_FUZZ_FAILNTH QNN_STORM_SECONDS; do
 	[ -n "${!v:-}" ] && guest_env+="export $v=${!v}"$'\n'
 done
 cat >"$root/init" <<EOF
