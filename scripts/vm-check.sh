@@ -18,7 +18,8 @@
 #
 # Environment: QNN_VM_TIMEOUT (whole run, s, default 900), QNN_TEST_TIMEOUT
 # (per test program, s, default 300), QNN_VM_SMP (default 2), QNN_VM_MEM
-# (MiB, default 1024), QNN_VM_EXTRA (a directory of extra test programs to
+# (MiB, default 1024), QNN_VM_MACHINE (QEMU -machine, e.g. pc,max-ram-below-4g=1G:
+# the rest of QNN_VM_MEM above 4 GiB), QNN_VM_EXTRA (a directory of extra test programs to
 # run along), QNN_VM_DEBUG_OPTS (extra kernel command line, default
 # slub_debug + KFENCE sampling on the stock kernel), QNN_VM_APPEND (more
 # kernel command line, e.g. swiotlb=force), QNN_VM_TESTS (names of the
@@ -462,6 +463,7 @@ if [ -n "$aer_dev" ]; then
 	aer_pid=$!
 fi
 timeout -s KILL "$vm_timeout" "$qemu" -m "${QNN_VM_MEM:-1024}" -smp "${QNN_VM_SMP:-2}" \
+	${QNN_VM_MACHINE:+-machine "$QNN_VM_MACHINE"} \
 	${QNN_VM_CPU:+-cpu "$QNN_VM_CPU"} \
 	-nographic -no-reboot "${monitor[@]}" \
 	-kernel "$vmlinuz" -initrd "$out/initrd.gz" \

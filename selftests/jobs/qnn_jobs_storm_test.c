@@ -98,14 +98,19 @@ static void storm_child(uint64_t seed, int64_t end_ns, int unplug,
 		t->files++;
 		job_mem_init(&m, &fd, seed * 1000 + round);
 		job_small_conv(&m, b);
-		ret = m.err ? m.err : job_submit(fd, b, &m, 0, &s);
-		for (int i = 0; !ret && i < BURST / 2 + rand() % BURST; i++) {
-			ret = job_submit_empty(fd, &ids[i]);
-			n += !ret;
-		}
-		t->jobs += n + !ret;
+		ret = m.err;
 		if (ret && !(unplug && ret == -ENODEV))
-			bad(t, "SUBMIT", ret);
+			bad(t, "BO create or mmap", ret);
+		if (!ret) {
+			ret = job_submit(fd, b, &m, 0, &s);
+			for (int i = 0; !ret && i < BURST / 2 + rand() % BURST; i++) {
+				ret = job_submit_empty(fd, &ids[i]);
+				n += !ret;
+			}
+			t->jobs += n + !ret;
+			if (ret && !(unplug && ret == -ENODEV))
+				bad(t, "SUBMIT", ret);
+		}
 		if (mode == 0 || ret) {
 			/* close with the burst queued and on the ring */
 			t->closed_busy++;
