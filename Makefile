@@ -171,7 +171,7 @@ PCI_TESTS	?= qnn_abi_test qnn_bo_info_test qnn_bo_mmap_test \
 		   qnn_jobs_submit_abi_test qnn_jobs_hang_test \
 		   qnn_jobs_lifetime_test qnn_jobs_teardown_test \
 		   qnn_jobs_flr_test qnn_jobs_aer_test qnn_fuzz_test \
-		   qnn_pm_test qnn_jobs_bench_test
+		   qnn_pm_test qnn_jobs_bench_test qnn_jobs_storm_test
 # qnn0 behind a root port as a card sits, qnn1 (other IDs) on the root bus
 PCI_DEVICES	= -device pcie-root-port,id=rp0,chassis=1 -device qnn-pci,id=qnn0,bus=rp0,exit-report=on \
 		  -device qnn-pci,id=qnn1,device-id=0x10f1

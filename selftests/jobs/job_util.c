@@ -264,7 +264,13 @@ int dev_replug(int pci)
 {
 	if (!pci)
 		return sh("insmod /lib/modules/qnn/qnn_sim.ko") ? -EIO : 0;
-	/* the PCI core finds the function again; qnn binds it by its ID */
-	return sh("echo 1 >/sys/bus/pci/rescan && sleep 1 && test -c /dev/accel/accel0") ?
+	/*
+	 * The PCI core finds the function again; qnn binds it by its ID. Its
+	 * node is accel0 unless files of the removed device are still open
+	 * (their minor stays taken): wait up to 5 s for any accel node.
+	 */
+	return sh("echo 1 >/sys/bus/pci/rescan && i=0 && "
+		  "while ! ls /dev/accel/accel* >/dev/null 2>&1; do "
+		  "[ $i -lt 50 ] || exit 1; i=$((i + 1)); sleep 0.1; done") ?
 	       -EIO : 0;
 }

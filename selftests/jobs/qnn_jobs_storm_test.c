@@ -99,6 +99,7 @@ static void storm_child(uint64_t seed, int64_t end_ns, int unplug,
 		job_mem_init(&m, &fd, seed * 1000 + round);
 		job_small_conv(&m, b);
 		ret = m.err;
+		t->enodev += ret == -ENODEV;
 		if (ret && !(unplug && ret == -ENODEV))
 			bad(t, "BO create or mmap", ret);
 		if (!ret) {
@@ -108,6 +109,7 @@ static void storm_child(uint64_t seed, int64_t end_ns, int unplug,
 				n += !ret;
 			}
 			t->jobs += n + !ret;
+			t->enodev += ret == -ENODEV;
 			if (ret && !(unplug && ret == -ENODEV))
 				bad(t, "SUBMIT", ret);
 		}
@@ -259,11 +261,14 @@ TEST_F_TIMEOUT(storm, unplugged_and_back_under_the_storm, 600)
 	ASSERT_EQ(0, sim_knob(fd, "delay_us", 200));
 	ASSERT_EQ(0, storm_start(pids, self->t, end, 1));
 	usleep(secs * 1000000 / 3);
-	/* qnn_sim unloaded (or the PCI function removed) under the storm */
-	ASSERT_EQ(0, dev_unplug(fd, &pci));
+	/*
+	 * qnn_sim unloaded (or the PCI function removed) under the storm;
+	 * EXPECT, not ASSERT: the processes are waited for either way
+	 */
+	EXPECT_EQ(0, dev_unplug(fd, &pci));
 	close(fd);
 	usleep(500000);
-	ASSERT_EQ(0, dev_replug(pci));
+	EXPECT_EQ(0, dev_replug(pci));
 	storm_end(_metadata, pids, self->t);
 	/* a new device: its BO count starts from 0 */
 	device_after(_metadata, 0);
