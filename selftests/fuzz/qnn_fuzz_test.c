@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -125,6 +126,13 @@ int main(void)
 	for (long i = 0; i < procs; i++) {
 		pids[i] = fork();
 		if (pids[i] == 0) {
+			/*
+			 * die with the main process: workers orphaned by an OOM
+			 * kill fuzzed on into the next program (session 6)
+			 */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() == 1)
+				_exit(1);
 			/* send to the next worker, hear from the previous */
 			worker(node, seed + (uint64_t)i * 0x9e3779b97f4a7c15ULL,
 			       socks[i][0], socks[(i + procs - 1) % procs][1],
