@@ -45,6 +45,7 @@ for m, style in (("manifest.json", "qnn"), ("wild.json", None)):
 PY
 )
 declare -A st_total st_conv st_agree st_refused
+: >"$work/ioquant.list"
 while IFS=$'\t' read -r name exact style vpat rpat data; do
 	[ -n "$name" ] || continue
 	[ "$vpat" = - ] && vpat=
@@ -71,6 +72,7 @@ while IFS=$'\t' read -r name exact style vpat rpat data; do
 		continue
 	fi
 	st_conv[$style]=$(( ${st_conv[$style]:-0} + 1 ))
+	echo "$fix/$name.onnx $work/$name.qnn" >>"$work/ioquant.list"
 	vok=1
 	while [ -n "$vpat" ]; do	# patterns joined by " && "
 		one=${vpat%% && *}
@@ -97,6 +99,16 @@ for style in $(printf '%s\n' "${!st_total[@]}" | sort); do
 	echo "# style $style: ${st_total[$style]} models, ${st_conv[$style]:-0} convert as stored," \
 		"${st_agree[$style]:-0} agree with the reference, ${st_refused[$style]:-0} refused by name"
 done
+
+# Each converted file's input/output quantization (IOQUANT, read back with
+# qnn-run --plan --json) against what the ONNX graph says (check_ioquant.py,
+# onnx and numpy: Debian python3-onnx, /usr/bin/python3,
+# derives it from the graph alone).
+if msg=$(/usr/bin/python3 "$here/check_ioquant.py" "$run" "$work/ioquant.list" 2>&1); then
+	tap OK "IOQUANT agrees with the ONNX graphs: ${msg##*$'\n'}"
+else
+	tap FAIL "IOQUANT agrees with the ONNX graphs" "$(echo "$msg" | tr '\n' ';')"
+fi
 
 # Conversions that must fail: non-zero exit, the node and op named, no file.
 expect_fail() {	# model pattern description

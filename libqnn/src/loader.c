@@ -464,8 +464,9 @@ static int parse_ioquant(struct parser *p)
 		    !all_zero(e + QQ_RESERVED, QNNF_IOQ_SIZE - QQ_RESERVED))
 			return FAIL(p, -EBADMSG, "section IOQUANT: entry %u: kind %u, rounding %u, "
 				    "bits %u, flags 0x%x or reserved bytes invalid", i, kind, rnd, bits, fl);
-		if (qmin > qmax || (uint64_t)((int64_t)qmax - qmin) > (1ull << bits) - 1 ||
-		    (kind == QNN_QUANT_BIPOLAR && (qmin != -1 || qmax != 1 || bits != 1)))
+		/* bipolar: the two values -1 and +1 in one bit */
+		if (kind == QNN_QUANT_BIPOLAR ? qmin != -1 || qmax != 1 || bits != 1 :
+		    qmin > qmax || (uint64_t)((int64_t)qmax - qmin) > (1ull << bits) - 1)
 			return FAIL(p, -EBADMSG, "section IOQUANT: entry %u: range %d..%d does not fit "
 				    "%u bits", i, qmin, qmax, bits);
 		if (kind == QNN_QUANT_THRESHOLDS && (ch || voff))

@@ -75,8 +75,8 @@ static int build(int with_quant, void **buf, size_t *size)
 		.scale = in_scale, .zero_point = in_zp,
 	};
 	struct qnn_quant_desc qo = {
-		.sz = sizeof(qo), .kind = QNN_QUANT_UNIFORM, .bits = 8, .narrow = 1,
-		.rounding = QNN_ROUND_FLOOR, .qmin = 0, .qmax = 254, .channels = 1,
+		.sz = sizeof(qo), .kind = QNN_QUANT_BIPOLAR, .bits = 1, .is_signed = 1,
+		.qmin = -1, .qmax = 1, .channels = 1,
 		.scale = &out_scale, .zero_point = &out_zp,
 	};
 	int x, y, err;
@@ -130,10 +130,10 @@ static void roundtrip(void)
 	   ti.quant_rounding == QNN_ROUND_HALF_EVEN && ti.quant_min == -8 && ti.quant_max == 7 &&
 	   ti.quant_channels == 3 && ti.quant_scale && same,
 	   "input: uniform, 4-bit signed, -8..7, per-channel scales and zero points as written");
-	ok(to.quant == QNN_QUANT_UNIFORM && to.quant_bits == 8 && !to.quant_signed && to.quant_narrow &&
-	   to.quant_rounding == QNN_ROUND_FLOOR && to.quant_min == 0 && to.quant_max == 254 &&
+	ok(to.quant == QNN_QUANT_BIPOLAR && to.quant_bits == 1 && to.quant_signed && !to.quant_narrow &&
+	   to.quant_min == -1 && to.quant_max == 1 &&
 	   to.quant_channels == 1 && to.quant_scale[0] == 0.125 && to.quant_zero_point[0] == 7,
-	   "output: uniform, 8-bit narrow, FLOOR, one scale and zero point");
+	   "output: bipolar (-1..1 in 1 bit), one scale and zero point");
 	{	/* a caller built before LIBQNN_1.4 passes the old size */
 		struct {
 			struct qnn_tensor_info ti;
@@ -200,6 +200,7 @@ static void hostile(void)
 		{ "qmin > qmax", "range 8..7", 8, 4, 8 },
 		{ "range wider than the bits", "range -100..7", 8, 4, (uint32_t)-100 },
 		{ "bipolar with a 4-bit range", "range -8..7", 4, 1, 2 },
+		{ "bipolar with 2 bits", "range -1..1 does not fit 2", 38, 1, 2 },
 		{ "2 channels on a 3-channel tensor", "2 channels", 16, 4, 2 },
 		{ "values at the wrong offset", "values at 72", 20, 4, 72 },
 		{ "thresholds kind with values", "THRESHOLDS has no values", 4, 1, 3 },

@@ -792,6 +792,9 @@ static int lower_quantize_op(struct cv *cv, const Onnx__NodeProto *n, const stru
 	err = cv_emit_layer(cv, &l);
 	if (err < 0)
 		return err;
+	err = cv_qout_add(cv, l.output, f, 0);	/* the stored I8/U8 value is q */
+	if (err)
+		return err;
 	verbose_layer(cv, &l, &in, &o->a, NULL);
 	return 0;
 }
@@ -810,6 +813,9 @@ static int lower_quantizer(struct cv *cv, const Onnx__NodeProto *n, struct cv_qf
 		return -ENOTSUP;
 	xi = vidx(cv, xv);
 	x = &xv->a;
+	err = cv_ioq_input(cv, f, x);	/* a float graph input's first quantizer */
+	if (err)
+		return err;
 	if (x->dtype == QNN_DT_F32 && !x->pend && !x->clamped && !x->leaky && f->uniform &&
 	    ((f->ulo == -128 && f->uhi == 127) || (f->ulo == 0 && f->uhi == 255))) {
 		int plain = 1;
@@ -916,6 +922,9 @@ static int lower_quantizer(struct cv *cv, const Onnx__NodeProto *n, struct cv_qf
 		return lp->output;
 	err = cv_emit_layer(cv, lp);
 	if (err < 0)
+		return err;
+	err = cv_qout_add(cv, lp->output, f, f->qlo);	/* code 0 is the graph's qlo */
+	if (err)
 		return err;
 	o = cv_find(cv, n->output[0]);
 	o->a.tensor = lp->output;
@@ -2177,6 +2186,8 @@ static int lower_inputs(struct cv *cv)
 		if (qnn_writer_add_input(cv->w, v->a.tensor) < 0)
 			return cv_fail(cv, -EINVAL, "input \"%s\": %s", vi->name,
 				       qnn_writer_errmsg(cv->w));
+		if (cv->nin_tensor < 16)
+			cv->in_tensor[cv->nin_tensor++] = v->a.tensor;
 		if (cv->opts.verbose)
 			fprintf(stderr, "  input  \"%s\": %ux%ux%u %s%s\n", vi->name, h, w, c,
 				dt == QNN_DT_U8 ? "u8" : dt == QNN_DT_I8 ? "i8" : "f32",
@@ -2245,6 +2256,9 @@ static int lower_outputs(struct cv *cv)
 			err = cv_emit_layer(cv, &l);
 			if (err < 0)
 				return err;
+			err = cv_ioq_output(cv, &in, l.output);
+			if (err)
+				return err;
 			v = cv_find(cv, name);
 			x = &v->a;
 			x->tensor = l.output;
@@ -2309,5 +2323,31 @@ int cv_lower(struct cv *cv)
 		}
 	}
 	cv->cur = NULL;
-	return lower_outputs(cv);
+	err = lower_outputs(cv);
+	if (err)
+		return err;
+	{	/* the I/O quantization records, in graph order */
+		int ids[32], is_out[32], k = 0;
+		const char *names[32];
+
+		for (size_t i = 0; i < cv->g->n_input && k < 16; i++) {
+			struct cv_value *v = cv_find(cv, cv->g->input[i]->name);
+
+			if (v && v->kind == CV_ACT && cv_ioq_is_input(cv, v->a.tensor)) {
+				names[k] = cv->g->input[i]->name;
+				is_out[k] = 0;
+				ids[k++] = v->a.tensor;
+			}
+		}
+		for (size_t i = 0; i < cv->g->n_output && k < 32; i++) {
+			struct cv_value *v = cv_find(cv, cv->g->output[i]->name);
+
+			if (v && v->kind == CV_ACT) {
+				names[k] = cv->g->output[i]->name;
+				is_out[k] = 1;
+				ids[k++] = v->a.tensor;
+			}
+		}
+		return cv_ioq_emit(cv, ids, names, is_out, k);
+	}
 }
