@@ -30,11 +30,12 @@ tap() {	# tap OK|FAIL description [diagnostic]
 
 # One line per fixture: name, exact, style, verbose pattern, refusal pattern
 # (manifest.json: the original fixtures; wild.json: models as other
-# exporters write them, gen_wild_fixtures.py).
+# exporters write them, gen_wild_fixtures.py; outsider.json: more of them,
+# gen_outsider_fixtures.py).
 fixtures=$("$python" - "$fix" <<'PY'
 import json, os, sys
 d = sys.argv[1]
-for m, style in (("manifest.json", "qnn"), ("wild.json", None)):
+for m, style in (("manifest.json", "qnn"), ("wild.json", None), ("outsider.json", None)):
     p = os.path.join(d, m)
     if not os.path.exists(p):
         continue

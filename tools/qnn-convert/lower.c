@@ -317,6 +317,19 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 		xv = &cv->vals[xi];
 		x = &xv->a;
 	}
+	if (x->dtype == QNN_DT_F32 && !x->pend && !uniform(x->a, x->c)) {
+		/*
+		 * A float input with per-channel scales ((x - mean)/std straight
+		 * into a conv or dense layer): folded into binary weights they
+		 * are no longer few-level integers, so the normalisation runs
+		 * (a 1x1 F32 layer) and the layer multiplies the normalised floats.
+		 */
+		err = f32_normalise(cv, n, xv);
+		if (err)
+			return err;
+		xv = &cv->vals[xi];
+		x = &xv->a;
+	}
 	percs = !uniform(x->a, x->c);
 	if (n->n_input > 2 && n->input[2][0]) {
 		B = cv_in_const(cv, n, 2);
