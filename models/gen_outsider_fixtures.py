@@ -238,6 +238,68 @@ def tf2onnx_qdq_zp(rng):
            verbose=r"quant  input  \"x\": uniform 8-bit unsigned q 0\.\.255 ROUND scale 0\.00499[0-9]* zero point 3")
 
 
+def reduce_opsets():
+    """torch_reduce (ReduceMax, ReduceMean with axes attributes, opset 13)
+    written for opsets 11 to 21: from 18 the axes are an input (the other
+    version-dependent ops as gen_wild_fixtures.rewrite_opset writes them)."""
+    import onnx
+    from onnx import helper, numpy_helper
+    base = onnx.load(os.path.join(W.OUT, "torch_reduce.onnx"))
+    exact = next(e["exact"] for e in json.load(open(os.path.join(W.OUT, "wild.json")))
+                 if e["name"] == "torch_reduce")
+    for t in (11, 12, 17, 18, 21):
+        m = W.rewrite_opset(base, t)
+        k = 0
+        for n in m.graph.node:
+            if n.op_type in ("ReduceMax", "ReduceMean") and t >= 18:
+                a = next(a for a in n.attribute if a.name == "axes")
+                n.attribute.remove(a)
+                k += 1
+                name = f"reduce_axes_{k}"
+                m.graph.initializer.append(numpy_helper.from_array(
+                    np.asarray(list(a.ints), np.int64), name))
+                n.input.append(name)
+        if t <= 17:
+            onnx.checker.check_model(m)
+        name = f"opset{t}_torch_reduce"
+        onnx.save(m, os.path.join(W.OUT, name + ".onnx"))
+        W.manifest.append({"name": name, "style": "opsets", "data": "torch_reduce",
+                           "images": N, "exact": exact,
+                           "covers": f"torch_reduce written for opset {t}"
+                           + (" (ReduceMax/ReduceMean axes as an input)" if t >= 18 else "")})
+    del helper
+
+
+def qonnx_bipolar_input(rng):
+    """A QONNX graph whose float input is binarised by BipolarQuant (scale
+    0.5) after Sub of a per-channel mean, then binary convs: the input's
+    quantization is recorded as BIPOLAR with the mean in its zero point."""
+    x = rng.normal(size=(N, 2, 6, 6)).astype(np.float32)
+    mean = np.array([0.25, -0.5], np.float32)
+    w1 = rng.choice([-1.0, 1.0], (4, 2, 3, 3))
+    w2 = rng.choice([-1.0, 1.0], (4 * 4 * 4, 3))
+    a = Q.bipolar_quant(x.astype(np.float64) - mean.reshape(1, 2, 1, 1), 0.5)
+    a = Q.bipolar_quant(Q.conv(a, w1), 1.0)
+    ref = a.reshape(N, -1) @ w2
+    nodes = [
+        node("Sub", ["x", "mean"], ["xc"]),
+        node("BipolarQuant", ["xc", "half"], ["a0"], domain=W.QD),
+        node("Conv", ["a0", "w1"], ["c1"], kernel_shape=[3, 3]),
+        node("BipolarQuant", ["c1", "one"], ["a1"], domain=W.QD),
+        node("Flatten", ["a1"], ["f"]),
+        node("MatMul", ["f", "w2"], ["y"]),
+    ]
+    inits = [c("mean", mean.reshape(1, 2, 1, 1)), c("half", 0.5), c("w1", w1), c("one", 1.0),
+             c("w2", w2)]
+    m = model(nodes, inits, vi("x", TensorProto.FLOAT, [None, 2, 6, 6]),
+              vi("y", TensorProto.FLOAT, [None, 3]))
+    W.save("qonnx_bipolar_input", "qonnx", m, nhwc(x), ref, True,
+           "BipolarQuant binarises the float input after a per-channel Sub (mean): a float "
+           "THRESHOLD, then a binary conv, BipolarQuant, binary MatMul (integer logits)",
+           verbose=r"quant  input  \"x\": bipolar 1-bit signed q -1\.\.1 per channel: "
+                   r"scale 0\.5 zero point -0\.5; scale 0\.5 zero point 1")
+
+
 def main():
     os.makedirs(W.OUT, exist_ok=True)
     Q.self_check()
@@ -246,6 +308,8 @@ def main():
     brevitas_quantconv_residual(rng)
     finn_streamlined(rng)
     tf2onnx_qdq_zp(rng)
+    qonnx_bipolar_input(rng)
+    reduce_opsets()
     with open(os.path.join(W.OUT, "outsider.json"), "w") as f:
         json.dump(W.manifest, f, indent=1)
         f.write("\n")
