@@ -129,6 +129,23 @@ expect_fail fail_unsupported_op 'node "my_softmax" (Softmax)' \
 	"unsupported op is refused naming node and op type, no partial file"
 expect_fail fail_float_weights 'node "float_conv" (Conv).*not quantized' \
 	"unquantized float weights are refused naming the node"
+# crafted_*.onnx (craft_onnx.py): a node writing over an initializer's name is
+# refused (it converted before, reading one of the two), and a quantization
+# the IOQUANT section cannot hold (an infinite zero point) is left out, not
+# fatal
+if msg=$("$conv" "$here/fuzz/crafted_overwrite_init.onnx" "$work/crafted.qnn" 2>&1); then
+	tap FAIL "a node output that repeats an initializer's name is refused" "converted"
+elif echo "$msg" | grep -q 'node "w" (Sign): writes value "w"'; then
+	tap OK "a node output that repeats an initializer's name is refused"
+else
+	tap FAIL "a node output that repeats an initializer's name is refused" "$msg"
+fi
+if msg=$("$conv" -v "$here/fuzz/crafted_pre_sub_inf.onnx" "$work/crafted.qnn" 2>&1) &&
+	echo "$msg" | grep -q 'quant  input  "x": not recorded'; then
+	tap OK "an input quantization with an infinite zero point converts, not recorded"
+else
+	tap FAIL "an input quantization with an infinite zero point converts, not recorded" "$msg"
+fi
 head -c 100 "$fix/w1a1_cnn.onnx" >"$work/truncated.onnx"
 if msg=$("$conv" "$work/truncated.onnx" "$work/truncated.qnn" 2>&1); then
 	tap FAIL "truncated ONNX file is refused" "converted"
@@ -180,7 +197,9 @@ if [ -n "${MUTATIONS:-}" ]; then
 	# shape chains, heads, QONNX 1-bit): MUTATIONS mutants in all
 	"$python" - "$mut" "$MUTATIONS" "$fix/w1a1_cnn.onnx" "$fix/qkeras_cnn.onnx" \
 		"$fix/torch_view_dynamic.onnx" "$fix/torch_div255.onnx" "$fix/finn_tfc.onnx" \
-		"$fix/qonnx_1bit.onnx" "$fix/torch_argmax.onnx" <<'PY'
+		"$fix/qonnx_1bit.onnx" "$fix/torch_argmax.onnx" "$fix/brevitas_quantconv_residual.onnx" \
+		"$fix/finn_streamlined.onnx" "$fix/tf2onnx_qdq_zp.onnx" "$fix/torch_opset9_dynbatch.onnx" \
+		"$fix/qonnx_bipolar_input.onnx" <<'PY'
 import os, random, sys
 out, n, srcs = sys.argv[1], int(sys.argv[2]), [p for p in sys.argv[3:] if os.path.exists(p)]
 rng = random.Random(42)

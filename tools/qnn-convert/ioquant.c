@@ -132,6 +132,11 @@ int cv_ioq_input(struct cv *cv, const struct cv_qfn *f, const struct cv_act *x)
 			}
 			s[c] = qs / x->a[c];
 			z[c] = snap(qz + x->b[c] / qs);
+			/* what the format cannot say (inf, NaN, 0) is not recorded */
+			if (!isfinite(s[c]) || s[c] == 0 || !isfinite(z[c])) {
+				why = "its scale or zero point is not a finite number";
+				break;
+			}
 			if (x->clamped) {	/* Q(clamp(v)) = clamp(Q(v), Q(lo), Q(hi)) */
 				double lo = fmax(f->qlo, cv_round(f->qround, x->clamp_lo / qs + qz));
 				double hi = fmin(f->qhi, cv_round(f->qround, x->clamp_hi / qs + qz));
@@ -219,6 +224,10 @@ int cv_ioq_output(struct cv *cv, const struct cv_act *x, int out_tensor)
 		}
 		s[c] = x->a[c];
 		s[x->c + c] = snap(o->code0 - x->b[c] / x->a[c]);
+		if (!isfinite(s[c]) || !isfinite(s[x->c + c])) {
+			free(s);
+			return 0;	/* not a grid the format can say */
+		}
 	}
 	d.kind = (enum qnn_quant_kind)o->kind;
 	d.bits = (unsigned int)o->bits;

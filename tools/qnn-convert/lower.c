@@ -2288,9 +2288,73 @@ static int lower_outputs(struct cv *cv)
 	return 0;
 }
 
+struct vname {
+	const char *name;
+	const Onnx__NodeProto *n;	/* the writer, NULL for inputs and initializers */
+};
+
+static int cmp_vname(const void *a, const void *b)
+{
+	return strcmp(((const struct vname *)a)->name, ((const struct vname *)b)->name);
+}
+
+/*
+ * ONNX values are written once (SSA): a node output that repeats a graph
+ * input, an initializer or another node's output would make every later
+ * lookup of that name ambiguous, so such a graph is refused up front.
+ * IR 3 files list initializers as graph inputs too: those count once.
+ */
+static int check_single_assignment(struct cv *cv)
+{
+	const Onnx__GraphProto *g = cv->g;
+	size_t n = g->n_initializer + g->n_input, k = 0;
+	struct vname *v;
+	int err = 0;
+
+	for (size_t i = 0; i < g->n_node; i++)
+		n += g->node[i]->n_output;
+	v = calloc(n + 1, sizeof(*v));
+	if (!v)
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < g->n_initializer; i++)
+		v[k++].name = g->initializer[i]->name;
+	for (size_t i = 0; i < g->n_input; i++) {
+		int init = 0;
+
+		for (size_t j = 0; j < g->n_initializer && !init; j++)
+			init = !strcmp(g->input[i]->name, g->initializer[j]->name);
+		if (!init)
+			v[k++].name = g->input[i]->name;
+	}
+	for (size_t i = 0; i < g->n_node; i++)
+		for (size_t j = 0; j < g->node[i]->n_output; j++)
+			if (g->node[i]->output[j][0]) {
+				v[k].n = g->node[i];
+				v[k++].name = g->node[i]->output[j];
+			}
+	qsort(v, k, sizeof(*v), cmp_vname);
+	for (size_t i = 1; i < k && !err; i++) {
+		const struct vname *d = v[i].n ? &v[i] : &v[i - 1];
+
+		if (strcmp(v[i - 1].name, v[i].name))
+			continue;
+		err = d->n ? cv_node_fail(cv, d->n, "writes value \"%s\", which the graph already "
+					  "has (a graph input, initializer or another node's output); "
+					  "ONNX values are assigned once", d->name) :
+			cv_fail(cv, -EINVAL, "value \"%s\" is declared twice (graph inputs and "
+				"initializers)", d->name);
+	}
+	free(v);
+	return err ? -EINVAL : 0;
+}
+
 int cv_lower(struct cv *cv)
 {
 	int err;
+
+	err = check_single_assignment(cv);
+	if (err)
+		return err;
 
 	for (size_t i = 0; i < cv->g->n_initializer; i++) {
 		struct cv_value *v = cv_add(cv, cv->g->initializer[i]->name);
