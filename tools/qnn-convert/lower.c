@@ -317,12 +317,14 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 		xv = &cv->vals[xi];
 		x = &xv->a;
 	}
-	if (x->dtype == QNN_DT_F32 && !x->pend && !uniform(x->a, x->c)) {
+	if (x->dtype == QNN_DT_F32 && !x->pend && !uniform(x->a, x->c) &&
+	    cv_ioq_is_input(cv, x->tensor)) {
 		/*
-		 * A float input with per-channel scales ((x - mean)/std straight
-		 * into a conv or dense layer): folded into binary weights they
-		 * are no longer few-level integers, so the normalisation runs
-		 * (a 1x1 F32 layer) and the layer multiplies the normalised floats.
+		 * A float graph input with per-channel scales ((x - mean)/std
+		 * straight into a conv or dense layer): folded into binary
+		 * weights they are no longer few-level integers, so the
+		 * normalisation runs (a 1x1 F32 layer) and the layer multiplies
+		 * the normalised floats, as the framework does.
 		 */
 		err = f32_normalise(cv, n, xv);
 		if (err)
