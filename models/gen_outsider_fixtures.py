@@ -300,6 +300,36 @@ def qonnx_bipolar_input(rng):
                    r"scale 0\.5 zero point -0\.5; scale 0\.5 zero point 1")
 
 
+def reshape_allowzero(rng):
+    """Reshape with allowzero = 1 (opset 14): a -1 target converts; a literal
+    0 then means an empty dimension (not "copy the input's"), which one image
+    cannot have: refused by name."""
+    x = rng.integers(0, 256, (N, 1, 6, 6)).astype(np.uint8)
+    w1 = rng.choice([-1.0, 1.0], (4, 1, 3, 3))
+    w2 = rng.choice([-1.0, 1.0], (4 * 4 * 4, 3))
+    a = Q.bipolar_quant(Q.conv(x.astype(np.float64), w1) - 300.0, 1.0)
+    ref = a.reshape(N, -1) @ w2
+    for name, shape, refused in (("onnx_reshape_allowzero", [-1, 64], None),
+                                 ("onnx_reshape_allowzero_0", [0, 64],
+                                  "allowzero = 1 makes the target's 0 at index 0 an empty")):
+        nodes = [
+            node("Cast", ["x"], ["xf"], to=TensorProto.FLOAT),
+            node("Conv", ["xf", "w1"], ["c1"]),
+            node("Sub", ["c1", "k"], ["s1"]),
+            node("BipolarQuant", ["s1", "one"], ["a1"], domain=W.QD),
+            node("Reshape", ["a1", "shape"], ["r"], allowzero=1),
+            node("MatMul", ["r", "w2"], ["y"]),
+        ]
+        inits = [c("w1", w1), c("k", 300.0), c("one", 1.0), c("shape", shape, np.int64),
+                 c("w2", w2)]
+        m = model(nodes, inits, vi("x", TensorProto.UINT8, [None, 1, 6, 6]),
+                  vi("y", TensorProto.FLOAT, [None, 3]), opset=14)
+        W.save(name, "onnx", m, nhwc(x), None if refused else ref, True,
+               "Reshape allowzero=1 (opset 14): " + ("target [-1, 64] converts" if not refused
+                                                     else "a literal 0 is an empty dim: refused"),
+               refused=refused)
+
+
 def main():
     os.makedirs(W.OUT, exist_ok=True)
     Q.self_check()
@@ -310,6 +340,7 @@ def main():
     tf2onnx_qdq_zp(rng)
     qonnx_bipolar_input(rng)
     reduce_opsets()
+    reshape_allowzero(rng)
     with open(os.path.join(W.OUT, "outsider.json"), "w") as f:
         json.dump(W.manifest, f, indent=1)
         f.write("\n")

@@ -1302,6 +1302,11 @@ static int lower_shape(struct cv *cv, const Onnx__NodeProto *n)
 			if (s->bdep[i])
 				return cv_node_fail(cv, n, "target dimension %zu depends on the batch "
 						    "size", i);
+		for (size_t i = 0; cv_attr_i(n, "allowzero", 0) && i < s->n; i++)
+			if (s->v[i] == 0)
+				return cv_node_fail(cv, n, "allowzero = 1 makes the target's 0 at "
+						    "index %zu an empty dimension; export with "
+						    "allowzero = 0 (a 0 copies the input's dimension)", i);
 		nd = cv_reshape_dims(s, in, nin, (size_t)xv->a.c * xv->a.h * xv->a.w,
 				     (int)cv_attr_i(n, "allowzero", 0), d);
 		/* a batch of one exported as a literal 1 or -1 is the batch axis */
