@@ -30,11 +30,12 @@ tap() {	# tap OK|FAIL description [diagnostic]
 
 # One line per fixture: name, exact, style, verbose pattern, refusal pattern
 # (manifest.json: the original fixtures; wild.json: models as other
-# exporters write them, gen_wild_fixtures.py).
+# exporters write them, gen_wild_fixtures.py; outsider.json: more of them,
+# gen_outsider_fixtures.py).
 fixtures=$("$python" - "$fix" <<'PY'
 import json, os, sys
 d = sys.argv[1]
-for m, style in (("manifest.json", "qnn"), ("wild.json", None)):
+for m, style in (("manifest.json", "qnn"), ("wild.json", None), ("outsider.json", None)):
     p = os.path.join(d, m)
     if not os.path.exists(p):
         continue
@@ -45,6 +46,7 @@ for m, style in (("manifest.json", "qnn"), ("wild.json", None)):
 PY
 )
 declare -A st_total st_conv st_agree st_refused
+: >"$work/ioquant.list"
 while IFS=$'\t' read -r name exact style vpat rpat data; do
 	[ -n "$name" ] || continue
 	[ "$vpat" = - ] && vpat=
@@ -71,6 +73,7 @@ while IFS=$'\t' read -r name exact style vpat rpat data; do
 		continue
 	fi
 	st_conv[$style]=$(( ${st_conv[$style]:-0} + 1 ))
+	echo "$fix/$name.onnx $work/$name.qnn" >>"$work/ioquant.list"
 	vok=1
 	while [ -n "$vpat" ]; do	# patterns joined by " && "
 		one=${vpat%% && *}
@@ -98,6 +101,16 @@ for style in $(printf '%s\n' "${!st_total[@]}" | sort); do
 		"${st_agree[$style]:-0} agree with the reference, ${st_refused[$style]:-0} refused by name"
 done
 
+# Each converted file's input/output quantization (IOQUANT, read back with
+# qnn-run --plan --json) against what the ONNX graph says (check_ioquant.py,
+# onnx and numpy: Debian python3-onnx, /usr/bin/python3,
+# derives it from the graph alone).
+if msg=$(/usr/bin/python3 "$here/check_ioquant.py" "$run" "$work/ioquant.list" 2>&1); then
+	tap OK "IOQUANT agrees with the ONNX graphs: ${msg##*$'\n'}"
+else
+	tap FAIL "IOQUANT agrees with the ONNX graphs" "$(echo "$msg" | tr '\n' ';')"
+fi
+
 # Conversions that must fail: non-zero exit, the node and op named, no file.
 expect_fail() {	# model pattern description
 	local out=$work/$1.qnn msg
@@ -116,6 +129,23 @@ expect_fail fail_unsupported_op 'node "my_softmax" (Softmax)' \
 	"unsupported op is refused naming node and op type, no partial file"
 expect_fail fail_float_weights 'node "float_conv" (Conv).*not quantized' \
 	"unquantized float weights are refused naming the node"
+# crafted_*.onnx (craft_onnx.py): a node writing over an initializer's name is
+# refused (it converted before, reading one of the two), and a quantization
+# the IOQUANT section cannot hold (an infinite zero point) is left out, not
+# fatal
+if msg=$("$conv" "$here/fuzz/crafted_overwrite_init.onnx" "$work/crafted.qnn" 2>&1); then
+	tap FAIL "a node output that repeats an initializer's name is refused" "converted"
+elif echo "$msg" | grep -q 'node "w" (Sign): writes value "w"'; then
+	tap OK "a node output that repeats an initializer's name is refused"
+else
+	tap FAIL "a node output that repeats an initializer's name is refused" "$msg"
+fi
+if msg=$("$conv" -v "$here/fuzz/crafted_pre_sub_inf.onnx" "$work/crafted.qnn" 2>&1) &&
+	echo "$msg" | grep -q 'quant  input  "x": not recorded'; then
+	tap OK "an input quantization with an infinite zero point converts, not recorded"
+else
+	tap FAIL "an input quantization with an infinite zero point converts, not recorded" "$msg"
+fi
 head -c 100 "$fix/w1a1_cnn.onnx" >"$work/truncated.onnx"
 if msg=$("$conv" "$work/truncated.onnx" "$work/truncated.qnn" 2>&1); then
 	tap FAIL "truncated ONNX file is refused" "converted"
@@ -167,7 +197,9 @@ if [ -n "${MUTATIONS:-}" ]; then
 	# shape chains, heads, QONNX 1-bit): MUTATIONS mutants in all
 	"$python" - "$mut" "$MUTATIONS" "$fix/w1a1_cnn.onnx" "$fix/qkeras_cnn.onnx" \
 		"$fix/torch_view_dynamic.onnx" "$fix/torch_div255.onnx" "$fix/finn_tfc.onnx" \
-		"$fix/qonnx_1bit.onnx" "$fix/torch_argmax.onnx" <<'PY'
+		"$fix/qonnx_1bit.onnx" "$fix/torch_argmax.onnx" "$fix/brevitas_quantconv_residual.onnx" \
+		"$fix/finn_streamlined.onnx" "$fix/tf2onnx_qdq_zp.onnx" "$fix/torch_opset9_dynbatch.onnx" \
+		"$fix/qonnx_bipolar_input.onnx" <<'PY'
 import os, random, sys
 out, n, srcs = sys.argv[1], int(sys.argv[2]), [p for p in sys.argv[3:] if os.path.exists(p)]
 rng = random.Random(42)

@@ -12,7 +12,7 @@
  *    a negative errno on failure; qnn_ctx_errmsg() then holds a readable
  *    message naming what was wrong (per context and thread, no global
  *    state);
- *  - all symbols are versioned (libqnn.map, LIBQNN_1.0 .. LIBQNN_1.3).
+ *  - all symbols are versioned (libqnn.map, LIBQNN_1.0 .. LIBQNN_1.4).
  *
  * Tensor data passed to and from libqnn follows docs/layout.md (NHWC; bit
  * packed tensors as 64-bit little-endian words, planes adjacent per pixel).
@@ -202,6 +202,35 @@ int qnn_model_load_mem(struct qnn_ctx *ctx, const void *data, size_t size,
  */
 void qnn_model_free(struct qnn_model *model);
 
+/*
+ * The quantization a graph input or output has in the source graph
+ * (docs/model-format.md "IOQUANT"), per channel c:
+ *   UNIFORM     q = clamp(round(x / scale[c] + zero_point[c]), min, max),
+ *               real value (q - zero_point[c]) * scale[c];
+ *   BIPOLAR     q = x / scale[c] + zero_point[c] >= 0 ? +1 : -1, same real value;
+ *   THRESHOLDS  a non-uniform quantizer (QONNX MultiThreshold, Trunc): codes
+ *               min..max, no scale.
+ * For an input, x is the value the model takes (preprocessing folded in);
+ * for an output, x is the F32 value the model gives.
+ */
+enum qnn_quant_kind {
+	QNN_QUANT_NONE = 0,
+	QNN_QUANT_UNIFORM = 1,
+	QNN_QUANT_BIPOLAR = 2,
+	QNN_QUANT_THRESHOLDS = 3,
+};
+
+/* Rounding of x / scale + zero_point (QONNX rounding_mode names). */
+enum qnn_rounding {
+	QNN_ROUND_HALF_EVEN = 0,	/* QONNX ROUND, ONNX QuantizeLinear */
+	QNN_ROUND_CEIL = 1,
+	QNN_ROUND_FLOOR = 2,
+	QNN_ROUND_UP = 3,		/* away from zero */
+	QNN_ROUND_DOWN = 4,		/* toward zero */
+	QNN_ROUND_HALF_UP = 5,		/* halves away from zero */
+	QNN_ROUND_HALF_DOWN = 6,	/* halves toward zero */
+};
+
 struct qnn_tensor_info {
 	size_t sz;		/* sizeof(struct qnn_tensor_info) */
 	const char *name;	/* valid while the model lives */
@@ -210,6 +239,21 @@ struct qnn_tensor_info {
 	unsigned int bits;	/* planes of a QNN_DT_BITS tensor, else 0 */
 	uint32_t dims[4];	/* N H W C; N is 1 (one image) */
 	size_t bytes;		/* bytes of one image (N = 1) */
+	/*
+	 * Since LIBQNN_1.4 (files of format 1.1 with an IOQUANT section): the
+	 * uniform quantization the source graph defines for this graph input
+	 * or output, docs/model-format.md "IOQUANT". Zero (QNN_QUANT_NONE)
+	 * when the graph defines none or the file has none. Callers whose sz
+	 * ends before these fields do not get them.
+	 */
+	enum qnn_quant_kind quant;
+	unsigned int quant_bits;	/* the quantizer's bit width */
+	int quant_signed, quant_narrow;	/* its signed / narrow attributes */
+	enum qnn_rounding quant_rounding;	/* how x/scale + zp is rounded */
+	int32_t quant_min, quant_max;	/* integer range of q */
+	unsigned int quant_channels;	/* 1 (per tensor) or C; 0 for THRESHOLDS */
+	const double *quant_scale;	/* quant_channels values, live with the model */
+	const double *quant_zero_point;	/* quant_channels values (may be fractional) */
 };
 
 int qnn_model_num_inputs(const struct qnn_model *model);

@@ -103,6 +103,30 @@ struct qnn_layer_desc {
 	uint32_t k;			/* top-k */
 };
 
+/*
+ * The source graph's quantization of a graph input or output (since
+ * LIBQNN_1.4; stored in the optional IOQUANT section, docs/model-format.md).
+ * Meaning as enum qnn_quant_kind says; channels is 1 or the tensor's C
+ * (0 for QNN_QUANT_THRESHOLDS, which has no scale).
+ */
+struct qnn_quant_desc {
+	size_t sz;			/* sizeof(struct qnn_quant_desc) */
+	enum qnn_quant_kind kind;
+	unsigned int bits;		/* 1..32 */
+	int is_signed, narrow;
+	enum qnn_rounding rounding;
+	int32_t qmin, qmax;		/* qmin <= qmax */
+	unsigned int channels;
+	const double *scale;		/* channels values, finite, nonzero */
+	const double *zero_point;	/* channels values, finite */
+};
+
+/*
+ * Records d for `tensor`, which must be marked a graph input or output by
+ * the time the file is written; once per tensor. The data is copied.
+ */
+int qnn_writer_set_quant(struct qnn_writer *w, int tensor, const struct qnn_quant_desc *d);
+
 /* Appends a layer; layers run in the order added. Returns layer index >= 0. */
 int qnn_writer_add_layer(struct qnn_writer *w, const struct qnn_layer_desc *l);
 

@@ -65,7 +65,7 @@ size_t cpu_conv_scratch(const struct qnn_model *m, const struct qnn_layer *l)
 	if (p->mode == CONV_GROUPED)
 		return cpu_gconv_scratch(p->gconv);
 	if (p->mode == CONV_FLOAT)
-		return (size_t)p->o * sizeof(float);
+		return (size_t)p->o * sizeof(double);
 	return strip_at(p) + (p->bpad ? p->bpad_rows * p->geom.w * p->pixw * 8 : 0);
 }
 
@@ -465,13 +465,16 @@ int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t
 	}
 	if (x->dtype == QNN_DT_F32) {
 		p->mode = CONV_FLOAT;
+		/* group x tap x channel x (output channel in the group): the run
+		 * loop's innermost walk is over output channels, contiguous */
 		p->wf = malloc((size_t)p->o * p->taps * p->cg * sizeof(float));
 		if (!p->wf)
 			goto nomem;
 		for (uint32_t oc = 0; oc < p->o; oc++)
 			for (uint32_t t = 0; t < p->taps; t++)
 				for (uint32_t c = 0; c < p->cg; c++)
-					p->wf[((size_t)oc * p->taps + t) * p->cg + c] = (float)
+					p->wf[(((size_t)(oc / p->og) * p->taps + t) * p->cg + c) * p->og +
+					      oc % p->og] = (float)
 						qnn_bits_get(wf + qnn_lay_pix((size_t)oc * p->taps + t, p->pb, gw),
 							     (uint32_t)gw, p->pb, wt->enc, c);
 		return 0;
@@ -1591,13 +1594,20 @@ static void conv_float_row(void *arg, size_t r, unsigned int worker)
 	const struct qnn_tensor *x = &e->m->t[l->in[0]];
 	const struct qnn_tensor *sc = l->scale >= 0 ? &e->m->t[l->scale] : NULL;
 	const struct qnn_tensor *bi = l->bias >= 0 ? &e->m->t[l->bias] : NULL;
-	float *acc = (float *)(e->scratch + (size_t)worker * e->scratch_bytes);
+	double *acc = (double *)(e->scratch + (size_t)worker * e->scratch_bytes);
 	size_t ox = r % p->wo, oy = r / p->wo % p->ho, n = r / ((size_t)p->wo * p->ho);
 	float *out = ft->out + r * p->o;
 
-	for (uint32_t oc = 0; oc < p->o; oc++) {
-		uint32_t grp = oc / p->og;
-		double s = 0;
+	/*
+	 * Each output channel's sum runs over taps then input channels, in
+	 * double, in the same order as a per-channel loop would: the loop over
+	 * the output channels is innermost so it vectorizes, and the results
+	 * are the same bits.
+	 */
+	for (uint32_t oc = 0; oc < p->o; oc++)
+		acc[oc] = 0;
+	for (uint32_t grp = 0; grp < p->g; grp++) {
+		double *sg = acc + (size_t)grp * p->og;
 
 		for (uint32_t ky = 0; ky < l->kh; ky++) {
 			size_t y = (size_t)oy * l->sh + ky * l->dh;
@@ -1612,12 +1622,16 @@ static void conv_float_row(void *arg, size_t r, unsigned int worker)
 					continue;
 				px = ft->in + ((n * x->h + y - l->pt) * x->w + xx - l->pl) * x->c +
 				     (size_t)grp * p->cg;
-				w = p->wf + ((size_t)oc * p->taps + ky * l->kw + kx) * p->cg;
-				for (uint32_t c = 0; c < p->cg; c++)
-					s += (double)px[c] * w[c];
+				w = p->wf + ((size_t)grp * p->taps + ky * l->kw + kx) * p->cg * p->og;
+				for (uint32_t c = 0; c < p->cg; c++) {
+					double v = px[c];
+					const float *wc = w + (size_t)c * p->og;
+
+					for (uint32_t j = 0; j < p->og; j++)
+						sg[j] += v * wc[j];
+				}
 			}
 		}
-		acc[oc] = (float)s;
 	}
 	for (uint32_t oc = 0; oc < p->o; oc++) {
 		float scale = 1, bias = 0;
@@ -1628,7 +1642,7 @@ static void conv_float_row(void *arg, size_t r, unsigned int worker)
 				((const float *)sc->data)[sc->c == 1 ? 0 : oc];
 		if (bi)
 			bias = ((const float *)bi->data)[bi->c == 1 ? 0 : oc];
-		out[oc] = acc[oc] * scale + bias;
+		out[oc] = (float)acc[oc] * scale + bias;
 	}
 }
 

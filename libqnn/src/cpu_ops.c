@@ -58,6 +58,18 @@ static void threshold_f32_row(const struct qnn_model *m, const struct qnn_layer 
 	uint64_t *px = out;
 
 	memset(px, 0, o->pix_bytes);
+	if (o->bits == 1) {	/* one threshold: Sign / BipolarQuant on a float layer */
+		int bip = o->enc == QNN_ENC_BIPOLAR;
+
+		for (uint32_t c = 0; c < o->c; c++) {
+			int neg = ng && ((const uint8_t *)ng->data)[chan(ng, c)];
+			int one = neg ? x[c] <= th[c] : x[c] >= th[c];
+
+			/* BIPOLAR: +1 is bit 0; UNSIGNED: code 1 is bit 1 */
+			px[c / 64] |= (uint64_t)(bip ? !one : one) << (c % 64);
+		}
+		return;
+	}
 	for (uint32_t c = 0; c < o->c; c++) {
 		int neg = ng && ((const uint8_t *)ng->data)[chan(ng, c)];
 		unsigned int code = 0;

@@ -29,7 +29,9 @@ enum qnnf_section {
 	QNNF_SEC_LAYERS = 3,
 	QNNF_SEC_GRAPH = 4,
 	QNNF_SEC_DATA = 5,
-	QNNF_SEC_KNOWN = 5,
+	QNNF_SEC_KNOWN = 5,	/* 1..5: required, each once */
+	QNNF_SEC_IOQUANT = 6,	/* optional (format 1.1): graph I/O quantization */
+	QNNF_SEC_LAST = 6,
 };
 #define QNNF_SEC_OPTIONAL	1u
 
@@ -74,6 +76,21 @@ enum qnnf_section {
 #define QL_GROUPS	100
 #define QL_K		104
 #define QL_RESERVED	108
+
+/* IOQUANT section entry (docs/model-format.md "IOQUANT"). */
+#define QNNF_IOQ_SIZE	32
+#define QQ_TENSOR	0
+#define QQ_KIND		4
+#define QQ_ROUND	5
+#define QQ_BITS		6
+#define QQ_FLAGS	7
+#define QQ_QMIN		8
+#define QQ_QMAX		12
+#define QQ_CHANNELS	16
+#define QQ_VALUES	20
+#define QQ_RESERVED	24
+#define QQ_F_SIGNED	1u
+#define QQ_F_NARROW	2u
 
 static inline uint16_t qnnf_rd16(const uint8_t *p)
 {

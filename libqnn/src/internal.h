@@ -54,6 +54,15 @@ struct qnn_layer {
 	size_t aux2_bytes;	/* placed in the arena by the backend's plan */
 };
 
+/* A graph input's or output's source quantization (IOQUANT section). */
+struct qnn_ioquant {
+	int tensor;		/* tensor index (0-based) */
+	uint8_t kind, rounding, bits, flags;	/* enum qnn_quant_kind, qnn_rounding, QQ_F_* */
+	int32_t qmin, qmax;
+	uint32_t channels;
+	double *scale, *zero_point;	/* into qnn_model.ioq_vals */
+};
+
 struct qnn_model {
 	struct qnn_ctx *ctx;
 	const uint8_t *file;
@@ -64,6 +73,9 @@ struct qnn_model {
 	struct qnn_tensor *t;
 	struct qnn_layer *l;
 	int in[16], out[16];
+	struct qnn_ioquant *ioq;	/* nioq entries, or NULL */
+	uint32_t nioq;
+	double *ioq_vals;		/* their scales and zero points */
 	size_t act_bytes;	/* naive arena bytes per image (every tensor its own) */
 	size_t img_bytes;	/* run memory per image (activations + aux), for mem_limit */
 	size_t fixed_bytes;	/* run memory independent of the batch (scratch) */

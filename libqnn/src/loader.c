@@ -22,15 +22,15 @@ struct parser {
 	size_t size;
 	char *err;
 	size_t errlen;
-	uint64_t off[QNNF_SEC_KNOWN + 1], len[QNNF_SEC_KNOWN + 1];
-	uint32_t cnt[QNNF_SEC_KNOWN + 1];
+	uint64_t off[QNNF_SEC_LAST + 1], len[QNNF_SEC_LAST + 1];
+	uint32_t cnt[QNNF_SEC_LAST + 1];
 	struct qnn_model *m;
 	uint8_t *avail;		/* per tensor: value defined yet */
 	uint8_t *is_input;
 };
 
 static const char *const sec_names[] = {
-	"?", "STRINGS", "TENSORS", "LAYERS", "GRAPH", "DATA",
+	"?", "STRINGS", "TENSORS", "LAYERS", "GRAPH", "DATA", "IOQUANT",
 };
 
 static const char *const op_names[] = {
@@ -129,7 +129,7 @@ static int parse_sections(struct parser *p, uint32_t nsec)
 		uint32_t type = qnnf_rd32(e), flags = qnnf_rd32(e + 4);
 		uint64_t off = qnnf_rd64(e + 8), len = qnnf_rd64(e + 16);
 		uint32_t count = qnnf_rd32(e + 24), esz = qnnf_rd32(e + 28);
-		const char *nm = type >= 1 && type <= QNNF_SEC_KNOWN ? sec_names[type] : "unknown";
+		const char *nm = type >= 1 && type <= QNNF_SEC_LAST ? sec_names[type] : "unknown";
 
 		if (flags & ~QNNF_SEC_OPTIONAL)
 			return FAIL(p, -EBADMSG, "section table entry %u (%s): flags 0x%x unknown", i, nm, flags);
@@ -141,7 +141,7 @@ static int parse_sections(struct parser *p, uint32_t nsec)
 			return FAIL(p, -EBADMSG, "section table entry %u (%s): offset %llu misaligned",
 				    i, nm, (unsigned long long)off);
 		r[nr++] = (struct range){ off, len, i };
-		if (type < 1 || type > QNNF_SEC_KNOWN) {
+		if (type < 1 || type > QNNF_SEC_LAST) {
 			if (!(flags & QNNF_SEC_OPTIONAL))
 				return FAIL(p, -ENOTSUP, "section table entry %u: unknown required section type %u",
 					    i, type);
@@ -162,6 +162,17 @@ static int parse_sections(struct parser *p, uint32_t nsec)
 				return FAIL(p, -E2BIG, "section %s: %u entries, limit %u", nm, count, max);
 			if ((uint64_t)count * esz != len)
 				return FAIL(p, -EBADMSG, "section %s: size %llu != count %u x %u",
+					    nm, (unsigned long long)len, count, esz);
+		} else if (type == QNNF_SEC_IOQUANT) {
+			/* entries, then their f64 values (checked in parse_ioquant) */
+			if (esz != QNNF_IOQ_SIZE)
+				return FAIL(p, -EBADMSG, "section %s: entry_size %u, expected %u", nm, esz,
+					    QNNF_IOQ_SIZE);
+			if (!count || count > 2 * QNNF_MAX_IO)
+				return FAIL(p, -EBADMSG, "section %s: %u entries (1..%u)", nm, count,
+					    2 * QNNF_MAX_IO);
+			if ((uint64_t)count * esz > len)
+				return FAIL(p, -EBADMSG, "section %s: size %llu < count %u x %u",
 					    nm, (unsigned long long)len, count, esz);
 		} else if (count || esz) {
 			return FAIL(p, -EBADMSG, "section %s: count/entry_size must be 0", nm);
@@ -402,6 +413,107 @@ static int parse_graph(struct parser *p)
 			p->is_input[id - 1] = 1;
 			p->avail[id - 1] = 1;
 		}
+	}
+	return 0;
+}
+
+/* ---- graph I/O quantization (optional IOQUANT section, format 1.1) ---- */
+
+static double rd_f64(const uint8_t *b)
+{
+	uint64_t u = qnnf_rd64(b);
+	double d;
+
+	memcpy(&d, &u, sizeof(d));
+	return d;
+}
+
+static int parse_ioquant(struct parser *p)
+{
+	struct qnn_model *m = p->m;
+	const uint8_t *base = p->f + p->off[QNNF_SEC_IOQUANT];
+	uint64_t len = p->len[QNNF_SEC_IOQUANT], want;
+	uint32_t n = p->cnt[QNNF_SEC_IOQUANT], nv = 0;
+
+	if (!p->off[QNNF_SEC_IOQUANT])
+		return 0;
+	want = (uint64_t)n * QNNF_IOQ_SIZE;
+	/* first pass: fields, and the values' total, before allocating */
+	for (uint32_t i = 0; i < n; i++) {
+		const uint8_t *e = base + (size_t)i * QNNF_IOQ_SIZE;
+		uint32_t id = qnnf_rd32(e + QQ_TENSOR), ch = qnnf_rd32(e + QQ_CHANNELS);
+		uint32_t voff = qnnf_rd32(e + QQ_VALUES);
+		unsigned int kind = e[QQ_KIND], rnd = e[QQ_ROUND], bits = e[QQ_BITS];
+		unsigned int fl = e[QQ_FLAGS];
+		int32_t qmin = (int32_t)qnnf_rd32(e + QQ_QMIN), qmax = (int32_t)qnnf_rd32(e + QQ_QMAX);
+		int io = 0;
+
+		for (uint32_t k = 0; k < m->nin; k++)
+			io |= m->in[k] == (int)id - 1;
+		for (uint32_t k = 0; k < m->nout; k++)
+			io |= m->out[k] == (int)id - 1;
+		if (!id || id > m->nt || !io)
+			return FAIL(p, -EINVAL, "section IOQUANT: entry %u: tensor id %u is not a graph "
+				    "input or output", i, id);
+		for (uint32_t k = 0; k < i; k++)
+			if (qnnf_rd32(base + (size_t)k * QNNF_IOQ_SIZE + QQ_TENSOR) == id)
+				return FAIL(p, -EINVAL, "section IOQUANT: entry %u: tensor %u listed "
+					    "twice", i, id);
+		if (kind < QNN_QUANT_UNIFORM || kind > QNN_QUANT_THRESHOLDS || rnd > QNN_ROUND_HALF_DOWN ||
+		    bits < 1 || bits > 32 || (fl & ~(QQ_F_SIGNED | QQ_F_NARROW)) ||
+		    !all_zero(e + QQ_RESERVED, QNNF_IOQ_SIZE - QQ_RESERVED))
+			return FAIL(p, -EBADMSG, "section IOQUANT: entry %u: kind %u, rounding %u, "
+				    "bits %u, flags 0x%x or reserved bytes invalid", i, kind, rnd, bits, fl);
+		/* bipolar: the two values -1 and +1 in one bit */
+		if (kind == QNN_QUANT_BIPOLAR ? qmin != -1 || qmax != 1 || bits != 1 :
+		    qmin > qmax || (uint64_t)((int64_t)qmax - qmin) > (1ull << bits) - 1)
+			return FAIL(p, -EBADMSG, "section IOQUANT: entry %u: range %d..%d does not fit "
+				    "%u bits", i, qmin, qmax, bits);
+		if (kind == QNN_QUANT_THRESHOLDS && (ch || voff))
+			return FAIL(p, -EBADMSG, "section IOQUANT: entry %u: kind THRESHOLDS has no "
+				    "values (channels %u, values at %u)", i, ch, voff);
+		if (kind != QNN_QUANT_THRESHOLDS && ch != 1 && ch != m->t[id - 1].c)
+			return FAIL(p, -EINVAL, "section IOQUANT: entry %u: %u channels for tensor "
+				    "\"%s\" with %u", i, ch, m->t[id - 1].name, m->t[id - 1].c);
+		if (ch && voff != want)
+			return FAIL(p, -EBADMSG, "section IOQUANT: entry %u: values at %u, expected "
+				    "%llu", i, voff, (unsigned long long)want);
+		want += 16ull * ch;
+		nv += ch;
+	}
+	if (want != len)
+		return FAIL(p, -EBADMSG, "section IOQUANT: size %llu, expected %llu",
+			    (unsigned long long)len, (unsigned long long)want);
+	m->ioq = calloc(n, sizeof(*m->ioq));
+	m->ioq_vals = calloc(2 * (size_t)nv + 1, sizeof(double));
+	if (!m->ioq || !m->ioq_vals)
+		return FAIL(p, -ENOMEM, "out of memory");
+	m->nioq = n;
+	nv = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		const uint8_t *e = base + (size_t)i * QNNF_IOQ_SIZE;
+		struct qnn_ioquant *q = &m->ioq[i];
+		const uint8_t *v = base + qnnf_rd32(e + QQ_VALUES);
+
+		q->tensor = (int)qnnf_rd32(e + QQ_TENSOR) - 1;
+		q->kind = e[QQ_KIND];
+		q->rounding = e[QQ_ROUND];
+		q->bits = e[QQ_BITS];
+		q->flags = e[QQ_FLAGS];
+		q->qmin = (int32_t)qnnf_rd32(e + QQ_QMIN);
+		q->qmax = (int32_t)qnnf_rd32(e + QQ_QMAX);
+		q->channels = qnnf_rd32(e + QQ_CHANNELS);
+		q->scale = m->ioq_vals + 2 * (size_t)nv;
+		q->zero_point = q->scale + q->channels;
+		for (uint32_t c = 0; c < q->channels; c++) {
+			q->scale[c] = rd_f64(v + 8 * c);
+			q->zero_point[c] = rd_f64(v + 8 * (q->channels + c));
+			if (!isfinite(q->scale[c]) || q->scale[c] == 0 || !isfinite(q->zero_point[c]))
+				return FAIL(p, -EBADMSG, "section IOQUANT: entry %u: channel %u: scale "
+					    "%g, zero point %g (finite, scale nonzero)", i, c,
+					    q->scale[c], q->zero_point[c]);
+		}
+		nv += q->channels;
 	}
 	return 0;
 }
@@ -898,8 +1010,13 @@ void qnn_model_release_parse(struct qnn_model *m)
 {
 	free(m->t);
 	free(m->l);
+	free(m->ioq);
+	free(m->ioq_vals);
 	m->t = NULL;
 	m->l = NULL;
+	m->ioq = NULL;
+	m->ioq_vals = NULL;
+	m->nioq = 0;
 }
 
 int qnn_parse_model(const uint8_t *file, size_t size, struct qnn_model *m,
@@ -925,6 +1042,8 @@ int qnn_parse_model(const uint8_t *file, size_t size, struct qnn_model *m,
 		ret = parse_graph(&p);
 	if (!ret)
 		ret = parse_layers(&p);
+	if (!ret)
+		ret = parse_ioquant(&p);
 	free(p.avail);
 	if (ret)
 		qnn_model_release_parse(m);

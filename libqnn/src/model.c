@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "accel.h"
+#include "format.h"
 
 int qnn_opts_ok(const void *opts, size_t known);
 
@@ -198,8 +199,9 @@ int qnn_model_num_layers(const struct qnn_model *m)
 	return m ? (int)m->nl : -EINVAL;
 }
 
-static int tensor_info(const struct qnn_tensor *t, struct qnn_tensor_info *info)
+static int tensor_info(const struct qnn_model *m, int idx, struct qnn_tensor_info *info)
 {
+	const struct qnn_tensor *t = &m->t[idx];
 	struct qnn_tensor_info ti;
 
 	if (!info || info->sz < offsetof(struct qnn_tensor_info, dtype))
@@ -215,6 +217,22 @@ static int tensor_info(const struct qnn_tensor *t, struct qnn_tensor_info *info)
 	ti.dims[2] = t->w;
 	ti.dims[3] = t->c;
 	ti.bytes = t->bytes;
+	for (uint32_t i = 0; i < m->nioq; i++) {
+		const struct qnn_ioquant *q = &m->ioq[i];
+
+		if (q->tensor != idx)
+			continue;
+		ti.quant = (enum qnn_quant_kind)q->kind;
+		ti.quant_bits = q->bits;
+		ti.quant_signed = !!(q->flags & QQ_F_SIGNED);
+		ti.quant_narrow = !!(q->flags & QQ_F_NARROW);
+		ti.quant_rounding = (enum qnn_rounding)q->rounding;
+		ti.quant_min = q->qmin;
+		ti.quant_max = q->qmax;
+		ti.quant_channels = q->channels;
+		ti.quant_scale = q->channels ? q->scale : NULL;
+		ti.quant_zero_point = q->channels ? q->zero_point : NULL;
+	}
 	memcpy(info, &ti, info->sz < sizeof(ti) ? info->sz : sizeof(ti));
 	return 0;
 }
@@ -224,7 +242,7 @@ int qnn_model_input(const struct qnn_model *m, unsigned int index,
 {
 	if (!m || index >= m->nin)
 		return -EINVAL;
-	return tensor_info(&m->t[m->in[index]], info);
+	return tensor_info(m, m->in[index], info);
 }
 
 int qnn_model_output(const struct qnn_model *m, unsigned int index,
@@ -232,7 +250,7 @@ int qnn_model_output(const struct qnn_model *m, unsigned int index,
 {
 	if (!m || index >= m->nout)
 		return -EINVAL;
-	return tensor_info(&m->t[m->out[index]], info);
+	return tensor_info(m, m->out[index], info);
 }
 
 static unsigned int tensor_bits(const struct qnn_tensor *t)

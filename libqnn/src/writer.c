@@ -35,6 +35,9 @@ struct qnn_writer {
 	size_t nstr, capstr;
 	int in[QNNF_MAX_IO], out[QNNF_MAX_IO];
 	unsigned int nin, nout;
+	struct qnn_quant_desc q[2 * QNNF_MAX_IO];	/* IOQUANT entries, values copied */
+	int qtensor[2 * QNNF_MAX_IO];
+	unsigned int nq;
 };
 
 static int grow(void **p, size_t *cap, size_t need, size_t el)
@@ -104,6 +107,8 @@ void qnn_writer_free(struct qnn_writer *w)
 	free(w->l);
 	free(w->lname);
 	free(w->str);
+	for (unsigned int i = 0; i < w->nq; i++)
+		free((void *)w->q[i].scale);
 	free(w);
 }
 
@@ -233,6 +238,40 @@ int qnn_writer_add_layer(struct qnn_writer *w, const struct qnn_layer_desc *l)
 	return (int)w->nl++;
 }
 
+int qnn_writer_set_quant(struct qnn_writer *w, int tensor, const struct qnn_quant_desc *d)
+{
+	struct qnn_quant_desc *q;
+	double *v = NULL;
+
+	if (!w)
+		return -EINVAL;
+	if (!d || d->sz < offsetof(struct qnn_quant_desc, zero_point) + sizeof(d->zero_point))
+		return WERR(w, -EINVAL, "quant descriptor missing or sz too small");
+	if (tensor < 1 || (size_t)tensor > w->nt || w->t[tensor - 1].is_const)
+		return WERR(w, -EINVAL, "quant: %d is not an activation tensor id", tensor);
+	if (w->nq >= 2 * QNNF_MAX_IO)
+		return WERR(w, -E2BIG, "more than %u quant entries", 2 * QNNF_MAX_IO);
+	for (unsigned int i = 0; i < w->nq; i++)
+		if (w->qtensor[i] == tensor)
+			return WERR(w, -EINVAL, "quant: tensor %d set twice", tensor);
+	if (d->channels > QNNF_MAX_C || (d->channels && (!d->scale || !d->zero_point)))
+		return WERR(w, -EINVAL, "quant: %u channels without values", d->channels);
+	if (d->channels) {
+		v = malloc(2 * sizeof(double) * d->channels);
+		if (!v)
+			return -ENOMEM;
+		memcpy(v, d->scale, sizeof(double) * d->channels);
+		memcpy(v + d->channels, d->zero_point, sizeof(double) * d->channels);
+	}
+	q = &w->q[w->nq];
+	*q = *d;
+	q->sz = sizeof(*q);
+	q->scale = v;
+	q->zero_point = v ? v + d->channels : NULL;
+	w->qtensor[w->nq++] = tensor;
+	return 0;	/* the rest (kind, range, channels) is checked at write */
+}
+
 static size_t align_up(size_t v, size_t a)
 {
 	return (v + a - 1) / a * a;
@@ -245,7 +284,8 @@ static uint32_t one(uint32_t v, int op_uses)
 
 int qnn_writer_write_mem(struct qnn_writer *w, void **bufp, size_t *sizep)
 {
-	size_t off_str, off_t, off_l, off_g, off_d, dlen = 0, size, glen;
+	size_t off_str, off_t, off_l, off_g, off_q, off_d, dlen = 0, size, glen, qlen;
+	uint32_t nsec;
 	struct qnn_model m;
 	uint8_t *f;
 	size_t *doff;
@@ -264,11 +304,16 @@ int qnn_writer_write_mem(struct qnn_writer *w, void **bufp, size_t *sizep)
 			dlen += align_up(w->t[i].size, QNNF_DATA_ALIGN);
 		}
 	glen = 8 + 4 * (w->nin + w->nout);
-	off_str = QNNF_HEADER_SIZE + 5 * QNNF_SECTION_SIZE;
+	qlen = w->nq * (size_t)QNNF_IOQ_SIZE;
+	for (unsigned int i = 0; i < w->nq; i++)
+		qlen += 16 * (size_t)w->q[i].channels;
+	nsec = w->nq ? 6 : 5;
+	off_str = QNNF_HEADER_SIZE + nsec * QNNF_SECTION_SIZE;
 	off_t = align_up(off_str + w->nstr, 8);
 	off_l = off_t + w->nt * QNNF_TENSOR_SIZE;
 	off_g = off_l + w->nl * QNNF_LAYER_SIZE;
-	off_d = align_up(off_g + glen, QNNF_DATA_ALIGN);
+	off_q = align_up(off_g + glen, 8);
+	off_d = align_up(off_q + qlen, QNNF_DATA_ALIGN);
 	size = off_d + dlen;
 	f = calloc(1, size);
 	if (!f) {
@@ -277,20 +322,23 @@ int qnn_writer_write_mem(struct qnn_writer *w, void **bufp, size_t *sizep)
 	}
 	memcpy(f, QNNF_MAGIC, 8);
 	qnnf_wr16(f + 8, QNNF_VERSION_MAJOR);
-	qnnf_wr16(f + 10, QNNF_VERSION_MINOR);
+	/* minor 1: the optional IOQUANT section (older loaders skip it) */
+	qnnf_wr16(f + 10, w->nq ? 1 : QNNF_VERSION_MINOR);
 	qnnf_wr32(f + 12, QNNF_HEADER_SIZE);
 	qnnf_wr64(f + 16, size);
-	qnnf_wr32(f + 24, 5);
+	qnnf_wr32(f + 24, nsec);
 	{
-		size_t so[5] = { off_str, off_t, off_l, off_g, off_d };
-		size_t sl[5] = { w->nstr, w->nt * QNNF_TENSOR_SIZE, w->nl * QNNF_LAYER_SIZE, glen, dlen };
-		uint32_t cnt[5] = { 0, (uint32_t)w->nt, (uint32_t)w->nl, 0, 0 };
-		uint32_t esz[5] = { 0, QNNF_TENSOR_SIZE, QNNF_LAYER_SIZE, 0, 0 };
+		size_t so[6] = { off_str, off_t, off_l, off_g, off_d, off_q };
+		size_t sl[6] = { w->nstr, w->nt * QNNF_TENSOR_SIZE, w->nl * QNNF_LAYER_SIZE, glen, dlen,
+				 qlen };
+		uint32_t cnt[6] = { 0, (uint32_t)w->nt, (uint32_t)w->nl, 0, 0, w->nq };
+		uint32_t esz[6] = { 0, QNNF_TENSOR_SIZE, QNNF_LAYER_SIZE, 0, 0, QNNF_IOQ_SIZE };
 
-		for (int i = 0; i < 5; i++) {
+		for (uint32_t i = 0; i < nsec; i++) {
 			uint8_t *e = f + QNNF_HEADER_SIZE + i * QNNF_SECTION_SIZE;
 
-			qnnf_wr32(e, (uint32_t)i + 1);
+			qnnf_wr32(e, i + 1);
+			qnnf_wr32(e + 4, i + 1 == QNNF_SEC_IOQUANT ? QNNF_SEC_OPTIONAL : 0);
 			qnnf_wr64(e + 8, so[i]);
 			qnnf_wr64(e + 16, sl[i]);
 			qnnf_wr32(e + 24, cnt[i]);
@@ -355,6 +403,27 @@ int qnn_writer_write_mem(struct qnn_writer *w, void **bufp, size_t *sizep)
 		qnnf_wr32(f + off_g + 8 + 4 * i, (uint32_t)w->in[i]);
 	for (unsigned int i = 0; i < w->nout; i++)
 		qnnf_wr32(f + off_g + 8 + 4 * (w->nin + i), (uint32_t)w->out[i]);
+	for (unsigned int i = 0, voff = w->nq * QNNF_IOQ_SIZE; i < w->nq; i++) {
+		const struct qnn_quant_desc *q = &w->q[i];
+		uint8_t *e = f + off_q + i * QNNF_IOQ_SIZE;
+
+		qnnf_wr32(e + QQ_TENSOR, (uint32_t)w->qtensor[i]);
+		e[QQ_KIND] = (uint8_t)q->kind;
+		e[QQ_ROUND] = (uint8_t)q->rounding;
+		e[QQ_BITS] = (uint8_t)(q->bits > 255 ? 255 : q->bits);
+		e[QQ_FLAGS] = (uint8_t)((q->is_signed ? QQ_F_SIGNED : 0) | (q->narrow ? QQ_F_NARROW : 0));
+		qnnf_wr32(e + QQ_QMIN, (uint32_t)q->qmin);
+		qnnf_wr32(e + QQ_QMAX, (uint32_t)q->qmax);
+		qnnf_wr32(e + QQ_CHANNELS, q->channels);
+		qnnf_wr32(e + QQ_VALUES, q->channels ? voff : 0);
+		for (unsigned int c = 0; c < 2 * q->channels; c++) {
+			uint64_t u;
+
+			memcpy(&u, &q->scale[c], sizeof(u));	/* zero points follow the scales */
+			qnnf_wr64(f + off_q + voff + 8 * c, u);
+		}
+		voff += 16 * q->channels;
+	}
 	free(doff);
 	qnnf_wr32(f + QNNF_CHECKSUM_OFF, qnnf_file_crc(f, size));
 

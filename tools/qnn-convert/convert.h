@@ -108,6 +108,25 @@ struct cv_opts {
 	int verbose;
 };
 
+/* The source quantization of a graph input or output (IOQUANT). */
+struct cv_ioq {
+	int tensor;			/* writer id */
+	int dropped;			/* two different quantizers on one input */
+	const char *why;		/* not recorded, and why (for -v) */
+	struct qnn_quant_desc d;	/* d.scale, d.zero_point owned */
+};
+
+/*
+ * A quantizer's output tensor: what its stored value 0 is in the graph's
+ * integers (code0), its range and attributes. Graph outputs that are such a
+ * tensor record their quantization from it and the tensor's current a, b.
+ */
+struct cv_qout {
+	int tensor;
+	int kind, round, bits, is_signed, narrow;
+	double code0, qlo, qhi;
+};
+
 struct cv {
 	Onnx__ModelProto *model;
 	Onnx__GraphProto *g;
@@ -121,6 +140,12 @@ struct cv {
 	size_t nnames;
 	char err[1024];
 	const Onnx__NodeProto *cur;	/* node being lowered, for messages */
+	int in_tensor[16];		/* graph inputs' writer ids */
+	int nin_tensor;
+	struct cv_ioq ioq[32];		/* recorded input/output quantization */
+	int nioq;
+	struct cv_qout *qout;		/* quantizer output tensors */
+	size_t nqout;
 };
 
 /* onnx_load.c */
@@ -200,6 +225,16 @@ struct cv_qfn {			/* count = #{k : x >= T_k (incl) or x > T_k} */
 	int uniform;
 	double ulo, uhi;
 	double *us;		/* noab entries */
+	/*
+	 * The quantizer as the graph states it (for the IOQUANT record,
+	 * docs/model-format.md): kind (enum qnn_quant_kind; 0 if not
+	 * described), integer range qlo..qhi, bit width, signed/narrow,
+	 * rounding (enum qnn_rounding) and, for UNIFORM/BIPOLAR, scale and
+	 * zero point (noab entries each).
+	 */
+	int qkind, qround, qbits, qsigned, qnarrow;
+	double qlo, qhi;
+	double *qs, *qz;
 };
 /* Describes the activation node n (Sign, Quant, ...) as thresholds; 0 if not one. */
 int cv_qfn_from_node(struct cv *cv, const Onnx__NodeProto *n, const struct cv_act *x,
@@ -241,6 +276,16 @@ int cv_emit_weights(struct cv *cv, const struct cv_qweights *qw);
 int cv_emit_layer(struct cv *cv, struct qnn_layer_desc *l);
 const char *cv_dtype_name(enum qnn_dtype dt, enum qnn_encoding enc, unsigned int bits,
 			  char *buf, size_t len);
+
+/* ioquant.c: graph inputs' and outputs' source quantization (IOQUANT) */
+int cv_ioq_is_input(const struct cv *cv, int tensor);
+int cv_ioq_input(struct cv *cv, const struct cv_qfn *f, const struct cv_act *x);
+int cv_qout_add(struct cv *cv, int tensor, const struct cv_qfn *f, double code0);
+int cv_ioq_output(struct cv *cv, const struct cv_act *x, int out_tensor);
+void cv_ioq_describe(const struct qnn_quant_desc *d, char *buf, size_t len);
+int cv_ioq_emit(struct cv *cv, const int *ids, const char *const *names, const int *is_out,
+		int n);
+void cv_ioq_free(struct cv *cv);
 
 /* lower.c */
 int cv_lower(struct cv *cv);

@@ -317,6 +317,21 @@ static int lower_linear(struct cv *cv, const Onnx__NodeProto *n)
 		xv = &cv->vals[xi];
 		x = &xv->a;
 	}
+	if (x->dtype == QNN_DT_F32 && !x->pend && !uniform(x->a, x->c) &&
+	    cv_ioq_is_input(cv, x->tensor)) {
+		/*
+		 * A float graph input with per-channel scales ((x - mean)/std
+		 * straight into a conv or dense layer): folded into binary
+		 * weights they are no longer few-level integers, so the
+		 * normalisation runs (a 1x1 F32 layer) and the layer multiplies
+		 * the normalised floats, as the framework does.
+		 */
+		err = f32_normalise(cv, n, xv);
+		if (err)
+			return err;
+		xv = &cv->vals[xi];
+		x = &xv->a;
+	}
 	percs = !uniform(x->a, x->c);
 	if (n->n_input > 2 && n->input[2][0]) {
 		B = cv_in_const(cv, n, 2);
@@ -792,6 +807,9 @@ static int lower_quantize_op(struct cv *cv, const Onnx__NodeProto *n, const stru
 	err = cv_emit_layer(cv, &l);
 	if (err < 0)
 		return err;
+	err = cv_qout_add(cv, l.output, f, 0);	/* the stored I8/U8 value is q */
+	if (err)
+		return err;
 	verbose_layer(cv, &l, &in, &o->a, NULL);
 	return 0;
 }
@@ -810,6 +828,9 @@ static int lower_quantizer(struct cv *cv, const Onnx__NodeProto *n, struct cv_qf
 		return -ENOTSUP;
 	xi = vidx(cv, xv);
 	x = &xv->a;
+	err = cv_ioq_input(cv, f, x);	/* a float graph input's first quantizer */
+	if (err)
+		return err;
 	if (x->dtype == QNN_DT_F32 && !x->pend && !x->clamped && !x->leaky && f->uniform &&
 	    ((f->ulo == -128 && f->uhi == 127) || (f->ulo == 0 && f->uhi == 255))) {
 		int plain = 1;
@@ -916,6 +937,9 @@ static int lower_quantizer(struct cv *cv, const Onnx__NodeProto *n, struct cv_qf
 		return lp->output;
 	err = cv_emit_layer(cv, lp);
 	if (err < 0)
+		return err;
+	err = cv_qout_add(cv, lp->output, f, f->qlo);	/* code 0 is the graph's qlo */
+	if (err)
 		return err;
 	o = cv_find(cv, n->output[0]);
 	o->a.tensor = lp->output;
@@ -1278,6 +1302,11 @@ static int lower_shape(struct cv *cv, const Onnx__NodeProto *n)
 			if (s->bdep[i])
 				return cv_node_fail(cv, n, "target dimension %zu depends on the batch "
 						    "size", i);
+		for (size_t i = 0; cv_attr_i(n, "allowzero", 0) && i < s->n; i++)
+			if (s->v[i] == 0)
+				return cv_node_fail(cv, n, "allowzero = 1 makes the target's 0 at "
+						    "index %zu an empty dimension; export with "
+						    "allowzero = 0 (a 0 copies the input's dimension)", i);
 		nd = cv_reshape_dims(s, in, nin, (size_t)xv->a.c * xv->a.h * xv->a.w,
 				     (int)cv_attr_i(n, "allowzero", 0), d);
 		/* a batch of one exported as a literal 1 or -1 is the batch axis */
@@ -2177,6 +2206,8 @@ static int lower_inputs(struct cv *cv)
 		if (qnn_writer_add_input(cv->w, v->a.tensor) < 0)
 			return cv_fail(cv, -EINVAL, "input \"%s\": %s", vi->name,
 				       qnn_writer_errmsg(cv->w));
+		if (cv->nin_tensor < 16)
+			cv->in_tensor[cv->nin_tensor++] = v->a.tensor;
 		if (cv->opts.verbose)
 			fprintf(stderr, "  input  \"%s\": %ux%ux%u %s%s\n", vi->name, h, w, c,
 				dt == QNN_DT_U8 ? "u8" : dt == QNN_DT_I8 ? "i8" : "f32",
@@ -2245,6 +2276,9 @@ static int lower_outputs(struct cv *cv)
 			err = cv_emit_layer(cv, &l);
 			if (err < 0)
 				return err;
+			err = cv_ioq_output(cv, &in, l.output);
+			if (err)
+				return err;
 			v = cv_find(cv, name);
 			x = &v->a;
 			x->tensor = l.output;
@@ -2261,9 +2295,73 @@ static int lower_outputs(struct cv *cv)
 	return 0;
 }
 
+struct vname {
+	const char *name;
+	const Onnx__NodeProto *n;	/* the writer, NULL for inputs and initializers */
+};
+
+static int cmp_vname(const void *a, const void *b)
+{
+	return strcmp(((const struct vname *)a)->name, ((const struct vname *)b)->name);
+}
+
+/*
+ * ONNX values are written once (SSA): a node output that repeats a graph
+ * input, an initializer or another node's output would make every later
+ * lookup of that name ambiguous, so such a graph is refused up front.
+ * IR 3 files list initializers as graph inputs too: those count once.
+ */
+static int check_single_assignment(struct cv *cv)
+{
+	const Onnx__GraphProto *g = cv->g;
+	size_t n = g->n_initializer + g->n_input, k = 0;
+	struct vname *v;
+	int err = 0;
+
+	for (size_t i = 0; i < g->n_node; i++)
+		n += g->node[i]->n_output;
+	v = calloc(n + 1, sizeof(*v));
+	if (!v)
+		return cv_fail(cv, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < g->n_initializer; i++)
+		v[k++].name = g->initializer[i]->name;
+	for (size_t i = 0; i < g->n_input; i++) {
+		int init = 0;
+
+		for (size_t j = 0; j < g->n_initializer && !init; j++)
+			init = !strcmp(g->input[i]->name, g->initializer[j]->name);
+		if (!init)
+			v[k++].name = g->input[i]->name;
+	}
+	for (size_t i = 0; i < g->n_node; i++)
+		for (size_t j = 0; j < g->node[i]->n_output; j++)
+			if (g->node[i]->output[j][0]) {
+				v[k].n = g->node[i];
+				v[k++].name = g->node[i]->output[j];
+			}
+	qsort(v, k, sizeof(*v), cmp_vname);
+	for (size_t i = 1; i < k && !err; i++) {
+		const struct vname *d = v[i].n ? &v[i] : &v[i - 1];
+
+		if (strcmp(v[i - 1].name, v[i].name))
+			continue;
+		err = d->n ? cv_node_fail(cv, d->n, "writes value \"%s\", which the graph already "
+					  "has (a graph input, initializer or another node's output); "
+					  "ONNX values are assigned once", d->name) :
+			cv_fail(cv, -EINVAL, "value \"%s\" is declared twice (graph inputs and "
+				"initializers)", d->name);
+	}
+	free(v);
+	return err ? -EINVAL : 0;
+}
+
 int cv_lower(struct cv *cv)
 {
 	int err;
+
+	err = check_single_assignment(cv);
+	if (err)
+		return err;
 
 	for (size_t i = 0; i < cv->g->n_initializer; i++) {
 		struct cv_value *v = cv_add(cv, cv->g->initializer[i]->name);
@@ -2309,5 +2407,31 @@ int cv_lower(struct cv *cv)
 		}
 	}
 	cv->cur = NULL;
-	return lower_outputs(cv);
+	err = lower_outputs(cv);
+	if (err)
+		return err;
+	{	/* the I/O quantization records, in graph order */
+		int ids[32], is_out[32], k = 0;
+		const char *names[32];
+
+		for (size_t i = 0; i < cv->g->n_input && k < 16; i++) {
+			struct cv_value *v = cv_find(cv, cv->g->input[i]->name);
+
+			if (v && v->kind == CV_ACT && cv_ioq_is_input(cv, v->a.tensor)) {
+				names[k] = cv->g->input[i]->name;
+				is_out[k] = 0;
+				ids[k++] = v->a.tensor;
+			}
+		}
+		for (size_t i = 0; i < cv->g->n_output && k < 32; i++) {
+			struct cv_value *v = cv_find(cv, cv->g->output[i]->name);
+
+			if (v && v->kind == CV_ACT) {
+				names[k] = cv->g->output[i]->name;
+				is_out[k] = 1;
+				ids[k++] = v->a.tensor;
+			}
+		}
+		return cv_ioq_emit(cv, ids, names, is_out, k);
+	}
 }

@@ -179,6 +179,7 @@ int main(int argc, char **argv)
 	if (cv.w)
 		qnn_writer_free(cv.w);
 	cv_free_values(&cv);
+	cv_ioq_free(&cv);
 	for (size_t i = 0; i < cv.nnames; i++)
 		free(cv.names[i]);
 	free(cv.names);

@@ -22,6 +22,8 @@ void cv_qfn_free(struct cv_qfn *f)
 	free(f->oa);
 	free(f->ob);
 	free(f->us);
+	free(f->qs);
+	free(f->qz);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -118,6 +120,27 @@ static void round_ge(double m, double *t, unsigned char *incl)
 	cv_round_ge(CV_RM_ROUND, m, t, incl);
 }
 
+/*
+ * Records the quantizer as the graph states it (IOQUANT); scales and zero
+ * points are set by the caller into f->qs, f->qz (noab entries), which stay
+ * NULL if out of memory (then nothing is recorded: qkind 0).
+ */
+static void qdesc(struct cv_qfn *f, int kind, int round, int bits, int sgn, int nar,
+		  double lo, double hi)
+{
+	f->qs = calloc(f->noab, sizeof(double));
+	f->qz = calloc(f->noab, sizeof(double));
+	if (!f->qs || !f->qz)
+		return;
+	f->qkind = kind;
+	f->qround = round;
+	f->qbits = bits;
+	f->qsigned = sgn;
+	f->qnarrow = nar;
+	f->qlo = lo;
+	f->qhi = hi;
+}
+
 /* Records a uniform zero-point-0 quantizer (scales: oa) for the QUANTIZE op. */
 static void uniform_info(struct cv_qfn *f, int ok, double lo, double hi)
 {
@@ -177,8 +200,15 @@ static int qfn_quant(struct cv *cv, const Onnx__NodeProto *n, const struct cv_ac
 	if (qfn_alloc(f, nch, sgn && bits == 1 ? 1 : (size_t)(hi - lo), nch))
 		return cv_fail(cv, -ENOMEM, "out of memory");
 	f->bipolar = sgn && bits == 1;
+	/* qnn_rounding follows cv_rmode's order */
+	qdesc(f, f->bipolar ? QNN_QUANT_BIPOLAR : QNN_QUANT_UNIFORM, mode, bits, sgn, nar, lo, hi);
 	for (size_t ch = 0; ch < nch; ch++) {
 		double sc = s->v[ns > 1 ? ch : 0], zp = z->v[nz > 1 ? ch : 0];
+
+		if (f->qkind) {
+			f->qs[ch] = sc;
+			f->qz[ch] = zp;
+		}
 
 		if (!(sc > 0)) {
 			cv_qfn_free(f);
@@ -238,6 +268,13 @@ static int qfn_multithreshold(struct cv *cv, const Onnx__NodeProto *n, uint32_t 
 		f->bipolar = 1;
 		f->oa[0] = 1.0;
 		f->ob[0] = 0.0;
+	}
+	{	/* non-uniform thresholds: codes 0..nt, no scale */
+		int b = 1;
+
+		while (((size_t)1 << b) - 1 < nt)
+			b++;
+		qdesc(f, QNN_QUANT_THRESHOLDS, 0, b, 0, 0, 0, (double)nt);
 	}
 	return 0;
 }
@@ -309,6 +346,8 @@ static int qfn_trunc(struct cv *cv, const Onnx__NodeProto *n, uint32_t c, struct
 	f->ob[0] = (lo - zp / ts) * outs;
 	if (n->n_input <= 5)
 		f->ob[0] = (lo - zp) * outs;
+	/* on an input: rounded twice, so no single scale describes it */
+	qdesc(f, QNN_QUANT_THRESHOLDS, 0, (int)ob->v[0], 0, 0, lo, hi);
 	return 0;
 }
 
@@ -342,6 +381,11 @@ static int qfn_quantizelinear(struct cv *cv, const Onnx__NodeProto *n, uint32_t 
 	uniform_info(f, !z || z->v[0] == 0, lo, hi);
 	f->oa[0] = 1;
 	f->ob[0] = lo;
+	qdesc(f, QNN_QUANT_UNIFORM, QNN_ROUND_HALF_EVEN, 8, sgn, 0, lo, hi);
+	if (f->qkind) {
+		f->qs[0] = s->v[0];
+		f->qz[0] = z ? z->v[0] : 0;
+	}
 	return 0;
 }
 
@@ -377,8 +421,12 @@ int cv_qfn_from_node(struct cv *cv, const Onnx__NodeProto *n, const struct cv_ac
 				return cv_fail(cv, -ENOMEM, "out of memory");
 			f->incl[0] = 1;		/* x >= 0 -> +1, then times the scale */
 			f->bipolar = 1;
-			for (size_t i = 0; i < ns; i++)
+			qdesc(f, QNN_QUANT_BIPOLAR, 0, 1, 1, 0, -1, 1);
+			for (size_t i = 0; i < ns; i++) {
 				f->oa[i] = s->v[i];
+				if (f->qkind)
+					f->qs[i] = s->v[i];
+			}
 			return 1;
 		}
 		return 0;
@@ -393,6 +441,9 @@ int cv_qfn_from_node(struct cv *cv, const Onnx__NodeProto *n, const struct cv_ac
 		f->bipolar = 1;
 		f->onnx_sign = 1;
 		f->oa[0] = 1;
+		qdesc(f, QNN_QUANT_BIPOLAR, 0, 1, 1, 0, -1, 1);
+		if (f->qkind)
+			f->qs[0] = 1;
 		return 1;
 	}
 	if (!strcmp(op, "QuantizeLinear"))

@@ -130,6 +130,46 @@ static int fill_input(const struct qnn_tensor_info *ii, const struct images *im,
 }
 
 /* --plan: each layer's placement, segment and reason (qnn_layer_info) */
+/* One graph input or output with the source graph's quantization (IOQUANT). */
+static void print_io(const char *io, const struct qnn_tensor_info *t, int json)
+{
+	static const char *const kinds[] = { "none", "uniform", "bipolar", "thresholds" };
+	static const char *const dts[] = { "?", "f32", "i8", "u8", "i32", "bits" };
+	const char *kind = (unsigned int)t->quant < 4 ? kinds[t->quant] : "?";
+	const char *dt = (unsigned int)t->dtype < 6 ? dts[t->dtype] : "?";
+
+	if (json) {
+		printf("{\"%s\":\"%s\",\"dims\":[%u,%u,%u],\"dtype\":\"%s\",\"quant\":\"%s\"",
+		       io, t->name, t->dims[1], t->dims[2], t->dims[3], dt, kind);
+		if (t->quant)
+			printf(",\"bits\":%u,\"signed\":%d,\"narrow\":%d,\"rounding\":%d,"
+			       "\"qmin\":%d,\"qmax\":%d", t->quant_bits, t->quant_signed,
+			       t->quant_narrow, (int)t->quant_rounding, t->quant_min, t->quant_max);
+		if (t->quant_channels) {
+			printf(",\"scale\":[");
+			for (unsigned int c = 0; c < t->quant_channels; c++)
+				printf("%s%.17g", c ? "," : "", t->quant_scale[c]);
+			printf("],\"zero_point\":[");
+			for (unsigned int c = 0; c < t->quant_channels; c++)
+				printf("%s%.17g", c ? "," : "", t->quant_zero_point[c]);
+			printf("]");
+		}
+		printf("}\n");
+		return;
+	}
+	printf("%-6s \"%s\": %ux%ux%u %s, quantization %s", io, t->name, t->dims[1], t->dims[2],
+	       t->dims[3], dt, kind);
+	if (t->quant)
+		printf(" %u-bit%s%s q %d..%d", t->quant_bits, t->quant_signed ? " signed" : "",
+		       t->quant_narrow ? " narrow" : "", t->quant_min, t->quant_max);
+	for (unsigned int c = 0; c < t->quant_channels && c < 4; c++)
+		printf("%s scale %.9g zero point %.9g", c ? ";" : ",", t->quant_scale[c],
+		       t->quant_zero_point[c]);
+	if (t->quant_channels > 4)
+		printf("; ... (%u channels)", t->quant_channels);
+	printf("\n");
+}
+
 static int print_plan(struct qnn_model *m, const struct qnn_ctx_info *ci, int json)
 {
 	struct qnn_model_stats st = { .sz = sizeof(st) };
@@ -139,6 +179,15 @@ static int print_plan(struct qnn_model *m, const struct qnn_ctx_info *ci, int js
 	if (!json)
 		printf("context %s: %u segments (%u on the device)\n", ci->backend, st.segments,
 		       st.device_segments);
+	for (int i = 0; i < qnn_model_num_inputs(m) + qnn_model_num_outputs(m); i++) {
+		struct qnn_tensor_info t = { .sz = sizeof(t) };
+		int out = i >= qnn_model_num_inputs(m);
+
+		if (out ? qnn_model_output(m, (unsigned int)(i - qnn_model_num_inputs(m)), &t) :
+		    qnn_model_input(m, (unsigned int)i, &t))
+			return 1;
+		print_io(out ? "output" : "input", &t, json);
+	}
 	for (int i = 0; i < n; i++) {
 		struct qnn_layer_info li = { .sz = sizeof(li) };
 
