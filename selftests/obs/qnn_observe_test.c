@@ -355,6 +355,58 @@ TEST(job_mix_reported_exactly)
 	close(fd);
 }
 
+/*
+ * fdinfo's memory keys over a file's BOs, against the sizes created here:
+ * total, resident (every qnn BO's pages are pinned while a file maps it),
+ * shared once exported, and nothing purgeable (qnn has no madvise).
+ */
+TEST(fdinfo_memory)
+{
+	const uint64_t a_size = 64 << 10, b_size = 12 << 10;
+	struct drm_qnn_bo_create a, b;
+	char path[64];
+	const char *t;
+	uint64_t v;
+	int fd = qnn_open(), dmabuf;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, qnn_bo_create(fd, a_size, 0, &a));
+	ASSERT_EQ(0, qnn_bo_create(fd, b_size, 0, &b));
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	t = slurp(path);
+	ASSERT_NE(NULL, t);
+	TH_LOG("fdinfo:\n%s", t);
+	ASSERT_EQ(0, obs_fdinfo_bytes(t, "drm-total-memory", &v));
+	EXPECT_EQ(a_size + b_size, v);
+	ASSERT_EQ(0, obs_fdinfo_bytes(t, "drm-shared-memory", &v));
+	EXPECT_EQ(0, v);
+	ASSERT_EQ(0, obs_fdinfo_bytes(t, "drm-resident-memory", &v))
+		TH_LOG("no drm-resident-memory in fdinfo");
+	EXPECT_EQ(a_size + b_size, v);
+	ASSERT_EQ(0, obs_fdinfo_bytes(t, "drm-purgeable-memory", &v));
+	EXPECT_EQ(0, v);
+
+	/* exported: b counts as shared, still resident */
+	ASSERT_EQ(0, qnn_prime_export(fd, b.handle, &dmabuf));
+	t = slurp(path);
+	ASSERT_EQ(0, obs_fdinfo_bytes(t, "drm-shared-memory", &v));
+	EXPECT_EQ(b_size, v);
+	ASSERT_EQ(0, obs_fdinfo_bytes(t, "drm-total-memory", &v));
+	EXPECT_EQ(a_size + b_size, v);
+	ASSERT_EQ(0, obs_fdinfo_bytes(t, "drm-resident-memory", &v));
+	EXPECT_EQ(a_size + b_size, v);
+
+	/* a closed handle leaves the counts */
+	ASSERT_EQ(0, qnn_bo_close(fd, a.handle));
+	t = slurp(path);
+	ASSERT_EQ(0, obs_fdinfo_bytes(t, "drm-total-memory", &v));
+	EXPECT_EQ(b_size, v);
+	ASSERT_EQ(0, obs_fdinfo_bytes(t, "drm-resident-memory", &v));
+	EXPECT_EQ(b_size, v);
+	close(dmabuf);
+	close(fd);
+}
+
 /* Every prefix of a real dump is refused as truncated, never read past. */
 TEST(coredump_truncated)
 {
