@@ -28,6 +28,12 @@ struct cpu_exec {
  * task, or when the whole job (`work`, in word operations) is too small to
  * pay for waking other threads.
  */
+/* Integer results stored as I32 saturate (the device's rule too). */
+static inline int32_t sat_i32(int64_t v)
+{
+	return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
+}
+
 static inline void cpu_tasks_w(struct cpu_exec *e, size_t n, qnn_task_fn fn, void *arg,
 			       size_t work)
 {

@@ -115,11 +115,6 @@ static void insert_bits(uint64_t *dst, size_t dw, size_t at, const uint64_t *src
 
 #define PADCLASS_MAX 256
 
-static int32_t sat32(int64_t v)
-{
-	return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
-}
-
 /*
  * Padding classes of a ZERO_PAD layer (taps <= 64): which taps of each
  * output pixel's window are padding, the distinct sets numbered, each set's
@@ -182,7 +177,7 @@ static int prepare_padclass(const struct qnn_model *m, const struct qnn_layer *l
 			for (unsigned int t = 0; t < p->nt; t++)
 				for (uint32_t j = 0; j < p->o; j++)
 					p->thtc[((size_t)c * p->nt + t) * p->o + j] =
-						sat32((int64_t)p->tht[(size_t)t * p->o + j] +
+						sat_i32((int64_t)p->tht[(size_t)t * p->o + j] +
 						      p->padcorr[(size_t)c * p->o + j]);
 	}
 	return 0;
@@ -1047,6 +1042,32 @@ static void conv_rows(void *arg, size_t task, unsigned int worker)
 }
 
 /*
+ * Max-pool of a task's threshold bits: each pooled word is the OR of its
+ * window's words (thresholds are monotone, see direct_bits). pinv, when
+ * given, is applied to each pixel before the OR, as its threshold test
+ * is the inverted one.
+ */
+static void pool_hits(const struct conv_task *ct, const struct conv_plan *p, size_t task,
+		      const uint64_t *hits, const uint64_t *pinv, uint64_t flip)
+{
+	size_t cw = qnn_lay_cw(p->o);
+	uint64_t last = qnn_lay_last_mask(p->o);
+
+	for (size_t px = 0; px < p->pwo; px++) {
+		uint64_t *o = (uint64_t *)(ct->out + (task * p->pwo + px) * ct->out_pix);
+
+		for (size_t w = 0; w < cw; w++) {
+			uint64_t v = 0, inv = pinv ? pinv[w] : 0;
+
+			for (size_t dy = 0; dy < p->pkh; dy++)
+				for (size_t dx = 0; dx < p->pkw; dx++)
+					v |= hits[(dy * p->wo + px * p->pkw + dx) * cw + w] ^ inv;
+			o[w] = (v ^ flip) & (w + 1 < cw ? ~0ull : last);
+		}
+	}
+}
+
+/*
  * A task of a popconv_bits layer: the rows' window pointers, one kernel
  * call, then the bits fixed up (pinv, flip, tails) in place, or ORed
  * over each pool window into the pool's output (thresholds are monotone:
@@ -1085,19 +1106,7 @@ static void conv_rows_bits(void *arg, size_t task, unsigned int worker)
 						   (w + 1 < cw ? ~0ull : last);
 		return;
 	}
-	for (size_t px = 0; px < p->pwo; px++) {
-		uint64_t *o = (uint64_t *)(ct->out + (task * p->pwo + px) * ct->out_pix);
-
-		for (size_t w = 0; w < cw; w++) {
-			uint64_t v = 0;
-
-			/* pinv first: the OR is over each pixel's threshold test */
-			for (size_t dy = 0; dy < p->pkh; dy++)
-				for (size_t dx = 0; dx < p->pkw; dx++)
-					v |= hits[(dy * p->wo + px * p->pkw + dx) * cw + w] ^ p->pinv[w];
-			o[w] = (v ^ flip) & (w + 1 < cw ? ~0ull : last);
-		}
-	}
+	pool_hits(ct, p, task, hits, p->pinv, flip);
 }
 
 /* What padding added (ZERO_PAD), taken off nr rows from output pixel pix on. */
@@ -1336,18 +1345,7 @@ static void direct_bits(struct cpu_exec *e, const struct conv_task *ct,
 					dst[r * ldo + w] ^= w + 1 < cw ? ~0ull : last;
 		return;
 	}
-	for (size_t px = 0; px < p->pwo; px++) {
-		uint64_t *o = (uint64_t *)(ct->out + (task * p->pwo + px) * ct->out_pix);
-
-		for (size_t w = 0; w < cw; w++) {
-			uint64_t v = 0;
-
-			for (size_t dy = 0; dy < p->pkh; dy++)
-				for (size_t dx = 0; dx < p->pkw; dx++)
-					v |= hits[(dy * p->wo + px * p->pkw + dx) * cw + w];
-			o[w] = (v ^ flip) & (w + 1 < cw ? ~0ull : last);
-		}
-	}
+	pool_hits(ct, p, task, hits, NULL, flip);
 }
 
 static void conv_rows_int8(void *arg, size_t task, unsigned int worker)

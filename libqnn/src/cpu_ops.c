@@ -293,8 +293,7 @@ static void pool_image(void *arg, size_t task, unsigned int worker)
 					if (o->dtype == QNN_DT_F32)
 						((float *)out)[opix * o->c + c] = (float)(s / div);
 					else	/* saturated, as the conv's I32 transform */
-						((int32_t *)out)[opix * o->c + c] = si > INT32_MAX ? INT32_MAX :
-							si < INT32_MIN ? INT32_MIN : (int32_t)si;
+						((int32_t *)out)[opix * o->c + c] = sat_i32(si);
 				}
 				continue;
 			}
@@ -397,9 +396,9 @@ static void misc_image(void *arg, size_t n, unsigned int worker)
 
 		for (size_t p = 0; p < pixels; p++)
 			for (uint32_t c = 0; c < x->c; c++) {
-				if (o->dtype == QNN_DT_I32)
-					((int32_t *)out)[p * o->c + c] = (int32_t)((int64_t)ival(x, in, p, c) +
-										   ival(y, in2, p, c));
+				if (o->dtype == QNN_DT_I32)	/* saturated, as the device's ADD */
+					((int32_t *)out)[p * o->c + c] = sat_i32((int64_t)ival(x, in, p, c) +
+										 ival(y, in2, p, c));
 				else
 					((float *)out)[p * o->c + c] = fval(x, in, p, c) + fval(y, in2, p, c);
 			}

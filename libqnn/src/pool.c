@@ -17,6 +17,14 @@
  * about it and never reads the job, so it cannot mistake a later job for
  * this one (the bug of a shared generation counter plus a shared `active`
  * count, read in two steps).
+ *
+ * Offers. Handing a job to a worker also sets its slot's `offer`; the
+ * worker claims the job by taking the offer (atomic exchange) before it
+ * reads the job. When the caller has run out of tasks it takes back the
+ * offers nobody claimed and counts those workers as done: a worker that
+ * is descheduled (a loaded machine) no longer holds up every layer until
+ * it wakes only to find no task left. Exactly one side takes each offer,
+ * so `pending` is decremented once per handed-out job either way.
  */
 #include <errno.h>
 #include <stdalign.h>
@@ -32,6 +40,7 @@
 
 struct slot {
 	alignas(64) atomic_ulong seq;	/* jobs handed to this worker so far */
+	atomic_int offer;		/* 1: a job handed out, not claimed yet */
 	pthread_cond_t wake;
 	int sleeping;			/* under pool->lock */
 };
@@ -49,7 +58,7 @@ struct qnn_pool {
 	void *arg;
 	size_t ntasks;
 	atomic_size_t next;
-	atomic_uint pending;	/* handed-to workers not finished yet */
+	atomic_uint pending;	/* offers neither finished nor taken back */
 };
 
 struct worker_arg {
@@ -119,8 +128,10 @@ static void *worker(void *a)
 		}
 		if (atomic_load(&p->stop))
 			return NULL;
-		/* one job at a time: the caller waits for us before the next */
-		seen++;
+		seen = atomic_load(&s->seq);
+		/* the caller may have done every task and taken the offer back */
+		if (!atomic_exchange(&s->offer, 0))
+			continue;
 		do_tasks(p, id);
 		if (atomic_fetch_sub(&p->pending, 1) == 1) {
 			pthread_mutex_lock(&p->lock);
@@ -247,14 +258,19 @@ void qnn_pool_run(struct qnn_pool *p, size_t ntasks, qnn_task_fn fn, void *arg,
 	p->ntasks = ntasks;
 	atomic_store(&p->next, 0);
 	atomic_store(&p->pending, active - 1);
-	for (unsigned int i = 1; i < active; i++)
+	for (unsigned int i = 1; i < active; i++) {
+		atomic_store(&p->slots[i].offer, 1);
 		atomic_fetch_add(&p->slots[i].seq, 1);
+	}
 	pthread_mutex_lock(&p->lock);
 	for (unsigned int i = 1; i < active; i++)
 		if (p->slots[i].sleeping)
 			pthread_cond_signal(&p->slots[i].wake);
 	pthread_mutex_unlock(&p->lock);
 	do_tasks(p, 0);
+	for (unsigned int i = 1; i < active; i++)
+		if (atomic_exchange(&p->slots[i].offer, 0))
+			atomic_fetch_sub(&p->pending, 1);
 	t0 = now_ns();
 	for (unsigned int i = 1; atomic_load(&p->pending); i++) {
 		cpu_relax();

@@ -423,6 +423,28 @@ static void test_add_threshold_dequant(uint64_t *s)
 			good = outi[i] == a[i] + bv[i];
 		ok(good, "residual add I32 + unsigned BITS, batch 2");
 	}
+	/* ADD: I32 + I32 past the int32 range saturates, as the device's ADD does */
+	{
+		struct qnn_tensor_desc in[2] = { tdesc("a", QNN_DT_I32, 0, 0, 1, 1, 1, c),
+						 tdesc("b", QNN_DT_I32, 0, 0, 1, 1, 1, c) };
+		struct qnn_tensor_desc od = tdesc("y", QNN_DT_I32, 0, 0, 1, 1, 1, c);
+		struct qnn_layer_desc ld = { .op = QNN_OP_ADD };
+		int32_t x[2 * 67], y[2 * 67];
+		const void *ins2[2] = { x, y };
+
+		for (uint32_t i = 0; i < 2 * c; i++) {
+			x[i] = i % 3 ? rndi(s, INT32_MAX - 1000, INT32_MAX) : rndi(s, INT32_MIN, INT32_MIN + 1000);
+			y[i] = rndi(s, -1000, 1000);
+		}
+		good = !run1(in, 2, &od, &ld, wnew(), 2, ins2, outi);
+		for (uint32_t i = 0; good && i < 2 * c; i++) {
+			int64_t want = (int64_t)x[i] + y[i];
+
+			want = want > INT32_MAX ? INT32_MAX : want < INT32_MIN ? INT32_MIN : want;
+			good = outi[i] == want;
+		}
+		ok(good, "add I32 + I32 saturates to the int32 range (as the device does)");
+	}
 	/* THRESHOLD: I32 -> 2-bit unsigned with negate, and -> bipolar */
 	for (int bip = 0; bip < 2; bip++) {
 		unsigned int bits = bip ? 1 : 2, nt = (1u << bits) - 1;
