@@ -251,6 +251,7 @@ static const struct drm_gem_object_funcs qnn_gem_funcs = {
 	.vunmap = drm_gem_shmem_object_vunmap,
 	.mmap = drm_gem_shmem_object_mmap,
 	.vm_ops = &drm_gem_shmem_vm_ops,
+	.status = qnn_bo_status,	/* fdinfo drm-resident-memory */
 };
 
 /* Constructor for every qnn BO: created here, or imported through PRIME. */

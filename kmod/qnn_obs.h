@@ -13,6 +13,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
+#include <drm/drm_gem.h>
 
 struct drm_file;
 struct drm_gem_object;
@@ -55,6 +56,7 @@ void qnn_stats_submit(struct qnn_file *qf);
 u64 qnn_stats_done(struct qnn_file *qf, u32 status, u64 cycles);
 void qnn_stats_mmu_fault(struct qnn_file *qf);
 void qnn_show_fdinfo(struct drm_printer *p, struct drm_file *file);
+enum drm_gem_object_status qnn_bo_status(struct drm_gem_object *obj);
 void qnn_stats_debugfs_show(struct qnn_device *qdev, struct seq_file *m);
 
 /* qnn_debugfs.c: the registers worth reading, with their names */

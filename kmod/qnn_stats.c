@@ -12,6 +12,7 @@
 #include <linux/math64.h>
 #include <linux/seq_file.h>
 #include <drm/drm_file.h>
+#include <drm/drm_gem_shmem_helper.h>
 #include <drm/drm_print.h>
 
 #include "qnn_accel.h"
@@ -82,6 +83,19 @@ void qnn_show_fdinfo(struct drm_printer *p, struct drm_file *file)
 	drm_printf(p, "qnn-mmu-faults:\t%llu\n",
 		   (u64)atomic64_read(&s->mmu_faults));
 	drm_show_memory_stats(p, file);
+}
+
+/*
+ * What drm_show_memory_stats() counts a BO as: resident while it has pages
+ * (a qnn BO's are pinned from its first mapping into a file until it is
+ * freed, qnn_gem.c) or is imported (the exporter's pages, attached), so
+ * fdinfo has drm-resident-memory. Never purgeable: qnn has no madvise.
+ */
+enum drm_gem_object_status qnn_bo_status(struct drm_gem_object *obj)
+{
+	if (obj->import_attach || READ_ONCE(to_drm_gem_shmem_obj(obj)->pages))
+		return DRM_GEM_OBJECT_RESIDENT;
+	return 0;
 }
 
 /* debugfs "counters": "key value" lines, one device. */

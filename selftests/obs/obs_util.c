@@ -149,6 +149,29 @@ int obs_fdinfo_u64(const char *text, const char *key, uint64_t *v)
 	return 0;
 }
 
+int obs_fdinfo_bytes(const char *text, const char *key, uint64_t *v)
+{
+	char pat[64];
+	const char *p;
+	char *end;
+
+	snprintf(pat, sizeof(pat), "\n%s:", key);
+	p = strstr(text, pat);
+	if (!p)
+		return -ENOENT;
+	p += strlen(pat);
+	while (*p == '\t' || *p == ' ')
+		p++;
+	*v = strtoull(p, &end, 10);
+	if (!strncmp(end, " KiB\n", 5))
+		*v <<= 10;
+	else if (!strncmp(end, " MiB\n", 5))
+		*v <<= 20;
+	else if (*end != '\n')
+		return -EINVAL;
+	return 0;
+}
+
 static int write_one(const char *path)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC), ret;

@@ -35,6 +35,11 @@ int obs_json_u64(const char *b, const char *e, const char *key, uint64_t *v);
 
 /* "key:\tN..." of an fdinfo text: 0 or -ENOENT. */
 int obs_fdinfo_u64(const char *text, const char *key, uint64_t *v);
+/*
+ * A DRM memory key ("drm-total-memory:\t76 KiB") in bytes: 0, -ENOENT,
+ * or -EINVAL for a unit it does not know.
+ */
+int obs_fdinfo_bytes(const char *text, const char *key, uint64_t *v);
 
 /* Delete every devcoredump there is; wait until they are gone. */
 int obs_dumps_clear(void);

@@ -355,6 +355,58 @@ TEST(job_mix_reported_exactly)
 	close(fd);
 }
 
+/*
+ * fdinfo's memory keys over a file's BOs, against the sizes created here:
+ * total, resident (every qnn BO's pages are pinned while a file maps it),
+ * shared once exported, and nothing purgeable (qnn has no madvise).
+ */
+TEST(fdinfo_memory)
+{
+	const uint64_t a_size = 64 << 10, b_size = 12 << 10;
+	struct drm_qnn_bo_create a, b;
+	char path[64];
+	const char *t;
+	uint64_t v;
+	int fd = qnn_open(), dmabuf;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, qnn_bo_create(fd, a_size, 0, &a));
+	ASSERT_EQ(0, qnn_bo_create(fd, b_size, 0, &b));
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	t = slurp(path);
+	ASSERT_NE(NULL, t);
+	TH_LOG("fdinfo:\n%s", t);
+	ASSERT_EQ(0, obs_fdinfo_bytes(t, "drm-total-memory", &v));
+	EXPECT_EQ(a_size + b_size, v);
+	ASSERT_EQ(0, obs_fdinfo_bytes(t, "drm-shared-memory", &v));
+	EXPECT_EQ(0, v);
+	ASSERT_EQ(0, obs_fdinfo_bytes(t, "drm-resident-memory", &v))
+		TH_LOG("no drm-resident-memory in fdinfo");
+	EXPECT_EQ(a_size + b_size, v);
+	ASSERT_EQ(0, obs_fdinfo_bytes(t, "drm-purgeable-memory", &v));
+	EXPECT_EQ(0, v);
+
+	/* exported: b counts as shared, still resident */
+	ASSERT_EQ(0, qnn_prime_export(fd, b.handle, &dmabuf));
+	t = slurp(path);
+	ASSERT_EQ(0, obs_fdinfo_bytes(t, "drm-shared-memory", &v));
+	EXPECT_EQ(b_size, v);
+	ASSERT_EQ(0, obs_fdinfo_bytes(t, "drm-total-memory", &v));
+	EXPECT_EQ(a_size + b_size, v);
+	ASSERT_EQ(0, obs_fdinfo_bytes(t, "drm-resident-memory", &v));
+	EXPECT_EQ(a_size + b_size, v);
+
+	/* a closed handle leaves the counts */
+	ASSERT_EQ(0, qnn_bo_close(fd, a.handle));
+	t = slurp(path);
+	ASSERT_EQ(0, obs_fdinfo_bytes(t, "drm-total-memory", &v));
+	EXPECT_EQ(b_size, v);
+	ASSERT_EQ(0, obs_fdinfo_bytes(t, "drm-resident-memory", &v));
+	EXPECT_EQ(b_size, v);
+	close(dmabuf);
+	close(fd);
+}
+
 /* Every prefix of a real dump is refused as truncated, never read past. */
 TEST(coredump_truncated)
 {
@@ -484,6 +536,52 @@ TEST(top_no_device)
 	ASSERT_EQ(0, sh(cmd));
 	fd = qnn_open();
 	ASSERT_LE(0, fd);
+	close(fd);
+}
+
+/*
+ * qnn-top's queue depth when it attaches to a busy device: the jobs already
+ * in flight then end after it attached. They must not be subtracted from
+ * the jobs it saw submitted, or every later queue depth reads that many
+ * too low (clamped at 0).
+ */
+TEST(top_queue_attached_midway)
+{
+	uint64_t backlog[40], late[5], q = 0;
+	struct drm_qnn_wait w;
+	int fd = qnn_open(), pending = 0, i;
+	const char *t, *b, *e;
+	char head[48];
+	pid_t top;
+
+	ASSERT_LE(0, fd);
+	/* 40 jobs of 50 ms device time each: in flight while qnn-top attaches */
+	ASSERT_EQ(0, sim_knob(fd, "delay_us", 50000));
+	for (i = 0; i < 40; i++)
+		ASSERT_EQ(0, job_submit_empty(fd, &backlog[i]));
+	top = obs_top_start(TOP_OUT, TOP_ERR, "--all");
+	ASSERT_LT(0, top) TH_LOG("qnn-top did not attach: %s", slurp(TOP_ERR));
+	EXPECT_EQ(0, job_wait(fd, backlog[39], 60000, &w));
+	/* 5 jobs of 200 ms: still queued when qnn-top reports */
+	ASSERT_EQ(0, sim_knob(fd, "delay_us", 200000));
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(0, job_submit_empty(fd, &late[i]));
+	EXPECT_EQ(0, obs_top_stop(top));
+	/* a job not ended now was not ended at the report either */
+	for (i = 0; i < 5; i++)
+		pending += job_wait(fd, late[i], 0, &w) == -ETIME;
+	sim_knob(fd, "delay_us", 0);
+	for (i = 0; i < 5; i++)
+		EXPECT_EQ(0, job_wait(fd, late[i], 20000, &w));
+	t = slurp(TOP_OUT);
+	ASSERT_NE(NULL, t);
+	snprintf(head, sizeof(head), "{\"pid\":%d,", getpid());
+	ASSERT_EQ(0, obs_json_obj(t, head, "{\"pid\":", "],", &b, &e)) TH_LOG("%s", t);
+	ASSERT_EQ(0, obs_json_u64(b, e, "queue", &q));
+	TH_LOG("%d of 5 late jobs pending after qnn-top exited; it reported queue %" PRIu64,
+	       pending, q);
+	EXPECT_LE(pending, q);
+	EXPECT_GE(5, q);
 	close(fd);
 }
 

@@ -117,6 +117,11 @@ PYEOF
 	"$bin" --coredump "$0" >/dev/null 2>"$tmp/cd.err"
 	[ $? -eq 4 ] && grep -q 'not a qnn coredump' "$tmp/cd.err"
 	ok $? "$name: --coredump of a script: 'not a qnn coredump', exit 4"
+	# a short foreign file is foreign, not a truncated dump
+	printf 'hello\n' >"$tmp/short"
+	"$bin" --coredump "$tmp/short" >/dev/null 2>"$tmp/cd.err"
+	[ $? -eq 4 ] && grep -q 'not a qnn coredump' "$tmp/cd.err"
+	ok $? "$name: --coredump of a 6-byte text file: 'not a qnn coredump', exit 4"
 	"$bin" --coredump "$tmp/none" >/dev/null 2>"$tmp/cd.err"
 	[ $? -eq 3 ] && grep -q 'cannot open' "$tmp/cd.err"
 	ok $? "$name: --coredump of a missing file: 'cannot open', exit 3"

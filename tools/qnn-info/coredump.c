@@ -131,6 +131,11 @@ static int parse(struct dump *d)
 	size_t pos, hsize, total;
 	uint32_t i, nsec;
 
+	/* the magic over what there is of it first: a short foreign file is foreign */
+	if (d->len && memcmp(h->magic, QNN_COREDUMP_MAGIC,
+			     d->len < sizeof(h->magic) ? d->len : sizeof(h->magic)))
+		return bad(d, "not a qnn coredump (no \"QNNCORE\" magic at 0; %zu bytes)",
+			   d->len);
 	if (d->len < sizeof(*h))
 		return bad(d, "truncated: %zu bytes, the header alone is %zu",
 			   d->len, sizeof(*h));

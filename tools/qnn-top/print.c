@@ -23,7 +23,10 @@ static double secs(const struct qt_view *v)
 	return s > 0 ? s : 1e-9;
 }
 
-/* Jobs submitted and not yet ended, since attach (never below 0). */
+/*
+ * Jobs submitted since attach and not yet ended: @ended counts only the
+ * ends of jobs whose submit qnn-top saw (never below 0).
+ */
 static __u64 queue(__u64 submitted, __u64 ended)
 {
 	return submitted > ended ? submitted - ended : 0;
@@ -54,7 +57,7 @@ static bool proc_shown(const struct qt_view *v, const struct qt_snap_proc *p)
 
 	return v->once || v->all_procs || p->v.submitted != o->submitted ||
 	       p->v.ended != o->ended ||
-	       queue(p->v.submitted, p->v.ended) > 0;
+	       queue(p->v.submitted, p->v.seen_ended) > 0;
 }
 
 static __u64 failed(const __u64 *st, const __u64 *o)
@@ -120,7 +123,7 @@ void qt_print_text(FILE *f, const struct qt_view *v)
 			v->devinfo[d].name[0] ? v->devinfo[d].name : "-",
 			(double)(c->dev_ns - o->dev_ns) / (dt * 1e7),
 			(double)(c->ended - o->ended) / dt,
-			queue(c->submitted, c->ended), c->submitted - o->submitted,
+			queue(c->submitted, c->seen_ended), c->submitted - o->submitted,
 			c->ended - o->ended, failed(c->status, o->status),
 			c->status[DRM_QNN_JOB_TIMEOUT] - o->status[DRM_QNN_JOB_TIMEOUT],
 			c->mmu_faults - o->mmu_faults, c->resets - o->resets);
@@ -140,7 +143,7 @@ void qt_print_text(FILE *f, const struct qt_view *v)
 		fprintf(f, "%7d %-16s %-4u %8.1f %6llu %7llu %7"
 			"llu %7llu %7llu %10.1f %10.1f\n",
 			p->key.pid, p->v.comm, p->key.dev, (double)ended / dt,
-			queue(p->v.submitted, p->v.ended), ended,
+			queue(p->v.submitted, p->v.seen_ended), ended,
 			failed(p->v.status, o->status),
 			p->v.mmu_faults - o->mmu_faults, p->v.resets - o->resets,
 			runs ? (double)(p->v.wait_ns - o->wait_ns) / runs / 1e3 : 0,
@@ -221,7 +224,7 @@ void qt_print_json(FILE *f, const struct qt_view *v)
 			v->devinfo[d].clock_khz,
 			(double)(c->dev_ns - o->dev_ns) / (dt * 1e7),
 			(double)(c->ended - o->ended) / dt,
-			queue(c->submitted, c->ended), c->submitted - o->submitted,
+			queue(c->submitted, c->seen_ended), c->submitted - o->submitted,
 			c->ended - o->ended, c->runs - o->runs,
 			failed(c->status, o->status), c->resets - o->resets,
 			c->mmu_faults - o->mmu_faults, c->cycles - o->cycles,
@@ -249,7 +252,7 @@ void qt_print_json(FILE *f, const struct qt_view *v)
 			",\"mmu_faults\":%llu,\"device_ns\":%llu"
 			",\"mean_wait_us\":%.1f,\"mean_run_us\":%.1f,",
 			p->key.dev, (double)ended / dt,
-			queue(p->v.submitted, p->v.ended),
+			queue(p->v.submitted, p->v.seen_ended),
 			p->v.submitted - o->submitted, ended,
 			failed(p->v.status, o->status), p->v.resets - o->resets,
 			p->v.mmu_faults - o->mmu_faults, p->v.dev_ns - o->dev_ns,

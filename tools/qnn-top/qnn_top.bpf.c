@@ -33,8 +33,23 @@ struct {
 	__type(value, struct qt_proc);
 } procs SEC(".maps");
 
+/*
+ * Jobs submitted since attach and not ended: queue depth counts a job's end
+ * only if its submit was seen here. Jobs already in flight at attach end
+ * later without one; subtracting them from the submits seen would leave
+ * every later depth that much too low.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, QT_MAX_INFLIGHT);
+	__type(key, struct qt_job_key);
+	__type(value, __u8);
+} inflight SEC(".maps");
+
 /* (device, process) pairs that did not fit in procs */
 __u64 procs_dropped;
+/* submits that did not fit in inflight (their queue depth stays counted) */
+__u64 inflight_dropped;
 
 static __always_inline struct qt_dev *dev_of(__u32 dev)
 {
@@ -90,8 +105,13 @@ static __always_inline __u32 bucket(__s64 ns)
 SEC("raw_tp/qnn_job_submit")
 int BPF_PROG(qt_submit, __u32 dev, __u64 client, __s32 pid, __u64 id)
 {
+	struct qt_job_key k = { .dev = dev, .pid = pid, .client = client, .id = id };
 	struct qt_dev *d = dev_of(dev);
 	struct qt_proc *p = proc_of(dev, pid, true);
+	__u8 one = 1;
+
+	if (bpf_map_update_elem(&inflight, &k, &one, BPF_ANY))
+		__sync_fetch_and_add(&inflight_dropped, 1);
 
 	if (d)
 		__sync_fetch_and_add(&d->submitted, 1);
@@ -123,9 +143,11 @@ SEC("raw_tp/qnn_job_done")
 int BPF_PROG(qt_done, __u32 dev, __u64 client, __s32 pid, __u64 id,
 	     __u32 status, __u64 cycles, __u64 dev_ns, __s64 run_ns)
 {
+	struct qt_job_key k = { .dev = dev, .pid = pid, .client = client, .id = id };
 	struct qt_dev *d = dev_of(dev);
 	struct qt_proc *p = proc_of(dev, pid, false);
 	__u32 st = status < QT_STATUSES ? status : 0;
+	bool seen = !bpf_map_delete_elem(&inflight, &k);
 
 	barrier_var(st);
 	st &= QT_STATUSES - 1;
@@ -137,6 +159,8 @@ int BPF_PROG(qt_done, __u32 dev, __u64 client, __s32 pid, __u64 id,
 		__sync_fetch_and_add(&d->dev_ns, dev_ns);
 		if (run_ns > 0)
 			__sync_fetch_and_add(&d->run_hist[bucket(run_ns)], 1);
+		if (seen)
+			__sync_fetch_and_add(&d->seen_ended, 1);
 	}
 	if (p) {
 		__sync_fetch_and_add(&p->ended, 1);
@@ -144,6 +168,8 @@ int BPF_PROG(qt_done, __u32 dev, __u64 client, __s32 pid, __u64 id,
 		__sync_fetch_and_add(&p->dev_ns, dev_ns);
 		if (run_ns > 0)
 			__sync_fetch_and_add(&p->run_ns, run_ns);
+		if (seen)
+			__sync_fetch_and_add(&p->seen_ended, 1);
 	}
 	return 0;
 }

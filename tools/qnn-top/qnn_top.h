@@ -25,6 +25,7 @@ struct qt_dev {
 	__u64 dev_ns;			/* the same in ns at the device clock */
 	__u64 wait_hist[QT_HIST];	/* submit -> run */
 	__u64 run_hist[QT_HIST];	/* run -> done */
+	__u64 seen_ended;		/* ended jobs whose submit it saw */
 };
 
 struct qt_proc_key {
@@ -43,6 +44,17 @@ struct qt_proc {
 	__u64 dev_ns;
 	__u64 wait_ns;			/* sums, for the means */
 	__u64 run_ns;
+	__u64 seen_ended;		/* ended jobs whose submit it saw */
 };
+
+/* A job in flight since its submit event (queue depth). */
+struct qt_job_key {
+	__u32 dev;
+	__s32 pid;
+	__u64 client;
+	__u64 id;
+};
+
+#define QT_MAX_INFLIGHT	16384
 
 #endif /* QNN_TOP_H */
