@@ -51,6 +51,22 @@ static inline int rndi(uint64_t *s, int lo, int hi)	/* inclusive */
 	return lo + (int)(rnd(s) % (uint64_t)(hi - lo + 1));
 }
 
+/*
+ * CRC-32C bit by bit, written apart from the library's table version: the
+ * tests use it to re-seal model files they have edited.
+ */
+static inline uint32_t crc32c(const uint8_t *p, size_t n)
+{
+	uint32_t c = ~0u;
+
+	for (size_t i = 0; i < n; i++) {
+		c ^= p[i];
+		for (int k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1)));
+	}
+	return ~c;
+}
+
 static inline void *xcalloc(size_t n, size_t sz)
 {
 	void *p = calloc(n ? n : 1, sz ? sz : 1);
