@@ -8,7 +8,9 @@
  * bytes back.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -134,6 +136,51 @@ TEST_F(pin, shared_bo_charged_once)
 	EXPECT_EQ(0, try_alone(BO_MB * MIB));
 	close(fd2);
 	EXPECT_EQ(0, try_alone(LIMIT_MB * MIB));
+}
+
+/*
+ * Every way BO_CREATE can fail gives back exactly what it charged: fail-nth
+ * (debug kernels) fails its 1st, 2nd, ... allocation until one create runs
+ * through. The limit is kept full but for one small BO, so each time a
+ * small BO must fit again (no charge leaked) and one page more must not
+ * (none given back twice).
+ */
+TEST_F(pin, failed_creates_uncharge)
+{
+	struct drm_qnn_bo_create hold, bo;
+	uint64_t page, small;
+	int fd, nth, n, ret, injected = 1;
+	char v[16];
+
+	nth = open("/proc/thread-self/fail-nth", O_RDWR);
+	if (nth < 0)
+		SKIP(return, "no fail-nth (not a fault-injection kernel)");
+	fd = qnn_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, qnn_get_param(fd, DRM_QNN_PARAM_PAGE_SIZE, &page));
+	small = page > 4096 ? page : 4096;
+	ASSERT_EQ(0, qnn_bo_create(fd, LIMIT_MB * MIB - small, 0, &hold));
+	for (n = 1; n <= 1000 && injected; n++) {
+		int len = snprintf(v, sizeof(v), "%d", n);
+
+		ASSERT_EQ(len, pwrite(nth, v, len, 0));
+		ret = qnn_bo_create(fd, small, 0, &bo);
+		ASSERT_LT(0, pread(nth, v, sizeof(v) - 1, 0));
+		injected = atoi(v) == 0;
+		ASSERT_EQ(1, pwrite(nth, "0", 1, 0));
+		if (!ret) {
+			ASSERT_EQ(0, qnn_bo_close(fd, bo.handle));
+		}
+		ASSERT_EQ(0, qnn_bo_create(fd, small, 0, &bo))
+			TH_LOG("a charge leaked after fault %d (ret %d)", n, ret);
+		EXPECT_EQ(-ENOMEM, qnn_bo_create(fd, 1, 0, &bo))
+			TH_LOG("charge given back twice after fault %d", n);
+		ASSERT_EQ(0, qnn_bo_close(fd, bo.handle));
+	}
+	EXPECT_FALSE(injected) TH_LOG("BO_CREATE still failing at fault %d", n);
+	ksft_print_msg("BO_CREATE run with faults 1..%d\n", n - 2);
+	close(nth);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN
