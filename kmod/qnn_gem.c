@@ -434,10 +434,17 @@ struct drm_gem_object *qnn_gem_create_kernel_bo(struct drm_device *drm,
 {
 	struct drm_gem_shmem_object *shmem;
 
+	/* its pages are pinned too, up to a window per file: charge them */
+	size = round_up(size, PAGE_SIZE);
+	if (!qnn_pin_charge(size))
+		return ERR_PTR(-ENOMEM);
 	shmem = drm_gem_shmem_create(drm, size);
-	if (IS_ERR(shmem))
+	if (IS_ERR(shmem)) {
+		qnn_pin_uncharge(size);
 		return ERR_CAST(shmem);
+	}
 	qnn_bo_count(&shmem->base);
 	to_qnn_bo(&shmem->base)->flags = DRM_QNN_BO_DEVICE_READONLY;
+	to_qnn_bo(&shmem->base)->pin_charge = size;
 	return &shmem->base;
 }

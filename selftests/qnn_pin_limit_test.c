@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "qnn_copy_job.h"
 #include "qnn_dev.h"
 
 #define PARAM		"/sys/module/qnn/parameters/pin_limit_mb"
@@ -136,6 +137,33 @@ TEST_F(pin, shared_bo_charged_once)
 	EXPECT_EQ(0, try_alone(BO_MB * MIB));
 	close(fd2);
 	EXPECT_EQ(0, try_alone(LIMIT_MB * MIB));
+}
+
+/*
+ * The kernel's copy of a submitted stream pins pages too (a window of them
+ * per file, and files are many): with the limit full SUBMIT answers
+ * -ENOMEM, and runs once a BO is freed.
+ */
+TEST_F(pin, stream_copies_charged)
+{
+	struct drm_qnn_bo_create src, dst, fill;
+	uint64_t page, small, job;
+	int fd;
+
+	fd = qnn_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, qnn_get_param(fd, DRM_QNN_PARAM_PAGE_SIZE, &page));
+	small = page > 4096 ? page : 4096;
+	ASSERT_EQ(0, qnn_bo_create(fd, small, 0, &src));
+	ASSERT_EQ(0, qnn_bo_create(fd, small, 0, &dst));
+	ASSERT_EQ(0, qnn_bo_create(fd, LIMIT_MB * MIB - 2 * small, 0, &fill));
+	EXPECT_EQ(-ENOMEM, qnn_copy_submit(fd, src.handle, src.va, dst.handle,
+					   dst.va, 16, &job));
+	ASSERT_EQ(0, qnn_bo_close(fd, fill.handle));
+	ASSERT_EQ(0, qnn_copy_submit(fd, src.handle, src.va, dst.handle,
+				     dst.va, 16, &job));
+	EXPECT_EQ(DRM_QNN_JOB_COMPLETED, qnn_copy_wait(fd, job));
+	close(fd);
 }
 
 /*
