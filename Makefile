@@ -105,7 +105,8 @@ DEBUG_TESTS	?= qnn_open_test qnn_bo_mmap_test qnn_prime_test \
 		   qnn_isolation_test qnn_multiproc_test qnn_reload_test \
 		   qnn_jobs_ops_test qnn_jobs_errors_test qnn_jobs_teardown_test \
 		   qnn_dma_sync_test qnn_mmu_tlb_test qnn_fuzz_test \
-		   qnn_jobs_kept_test qnn_jobs_unplug_test qnn_jobs_storm_test
+		   qnn_jobs_kept_test qnn_jobs_unplug_test qnn_jobs_storm_test \
+		   qnn_pin_limit_test
 SWIOTLB_TESTS	?= qnn_jobs_ops_test qnn_jobs_errors_test \
 		   qnn_jobs_teardown_test qnn_prime_test qnn_dma_sync_test \
 		   qnn_fuzz_test qnn_jobs_kept_test

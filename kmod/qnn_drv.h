@@ -101,6 +101,7 @@ struct qnn_bo {
 	/* protects maps */
 	struct mutex lock;
 	struct list_head maps;	/* struct qnn_bo_map, one per file */
+	u64 pin_charge;		/* bytes charged to the pin limit (qnn_gem.c) */
 };
 
 static inline struct qnn_device *to_qnn_device(struct drm_device *drm)

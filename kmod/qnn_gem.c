@@ -7,7 +7,9 @@
  * or one imported through PRIME.
  */
 #include <linux/dma-mapping.h>
+#include <linux/atomic.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_gem.h>
@@ -16,6 +18,49 @@
 #include "qnn_drv.h"
 #include "qnn_accel.h"
 #include "qnn_regs.h"
+
+/*
+ * The pin limit (docs/design.md, "Pinned BO memory is limited"): a BO's
+ * pages stay pinned from BO_CREATE until it is freed, and pinned GEM pages
+ * count in no process's RSS, so without a bound any user of the device
+ * could pin all of RAM. Like TTM's, the limit is one for the whole driver,
+ * not per device: the memory is the machine's, and two devices with half of
+ * RAM each would hand out all of it. 0 means half of RAM, TTM's default.
+ */
+static unsigned int pin_limit_mb;
+module_param(pin_limit_mb, uint, 0644);
+MODULE_PARM_DESC(pin_limit_mb,
+		 "Bytes of BO memory all qnn devices may pin, in MiB (0 = half of RAM)");
+
+static atomic64_t qnn_pinned_bytes = ATOMIC64_INIT(0);
+
+static u64 qnn_pin_limit(void)
+{
+	unsigned int mb = READ_ONCE(pin_limit_mb);
+
+	if (mb)
+		return (u64)mb << 20;
+	return (u64)(totalram_pages() / 2) << PAGE_SHIFT;
+}
+
+/* Charge @bytes to the pin limit, all or nothing; false if over it. */
+static bool qnn_pin_charge(u64 bytes)
+{
+	u64 limit = qnn_pin_limit();
+	s64 old = atomic64_read(&qnn_pinned_bytes);
+
+	do {
+		if (bytes > limit || (u64)old > limit - bytes)
+			return false;
+	} while (!atomic64_try_cmpxchg(&qnn_pinned_bytes, &old, old + bytes));
+	return true;
+}
+
+static void qnn_pin_uncharge(u64 bytes)
+{
+	if (bytes)
+		atomic64_sub(bytes, &qnn_pinned_bytes);
+}
 
 /* A BO's mapping in one file's address space. */
 struct qnn_bo_map {
@@ -233,10 +278,13 @@ void qnn_bos_sync_for_cpu(struct drm_gem_object *const *bos,
 static void qnn_bo_free(struct drm_gem_object *obj)
 {
 	struct qnn_bo *bo = to_qnn_bo(obj);
+	u64 pin_charge = bo->pin_charge;
 
 	atomic_dec(&to_qnn_device(obj->dev)->bo_count);
 	mutex_destroy(&bo->lock);
+	/* puts the pages; only then may others pin their share */
 	drm_gem_shmem_free(&bo->base);
+	qnn_pin_uncharge(pin_charge);
 }
 
 static const struct drm_gem_object_funcs qnn_gem_funcs = {
@@ -325,12 +373,20 @@ int qnn_ioctl_bo_create(struct drm_device *drm, void *data,
 	/* pinned memory: fail early rather than wake the OOM killer */
 	if ((size >> PAGE_SHIFT) > totalram_pages() / 2)
 		return -ENOMEM;
+	/* charged up front, so that racing creators cannot overshoot */
+	if (!qnn_pin_charge(size))
+		return -ENOMEM;
 
 	shmem = drm_gem_shmem_create(drm, size);
-	if (IS_ERR(shmem))
+	if (IS_ERR(shmem)) {
+		/* freed without .free (see qnn_bo_count()) */
+		qnn_pin_uncharge(size);
 		return PTR_ERR(shmem);
+	}
 	obj = &shmem->base;
 	qnn_bo_count(obj);
+	/* from here every failure ends in qnn_bo_free(), which uncharges */
+	to_qnn_bo(obj)->pin_charge = size;
 	to_qnn_bo(obj)->flags = args->flags;
 	/* a device that does not snoop: CPU maps bypass the cache */
 	shmem->map_wc = !qdev->caps.dma_coherent;
@@ -379,10 +435,17 @@ struct drm_gem_object *qnn_gem_create_kernel_bo(struct drm_device *drm,
 {
 	struct drm_gem_shmem_object *shmem;
 
+	/* its pages are pinned too, up to a window per file: charge them */
+	size = round_up(size, PAGE_SIZE);
+	if (!qnn_pin_charge(size))
+		return ERR_PTR(-ENOMEM);
 	shmem = drm_gem_shmem_create(drm, size);
-	if (IS_ERR(shmem))
+	if (IS_ERR(shmem)) {
+		qnn_pin_uncharge(size);
 		return ERR_CAST(shmem);
+	}
 	qnn_bo_count(&shmem->base);
 	to_qnn_bo(&shmem->base)->flags = DRM_QNN_BO_DEVICE_READONLY;
+	to_qnn_bo(&shmem->base)->pin_charge = size;
 	return &shmem->base;
 }
