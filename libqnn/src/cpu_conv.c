@@ -64,8 +64,8 @@ size_t cpu_conv_scratch(const struct qnn_model *m, const struct qnn_layer *l)
 	(void)m;
 	if (p->mode == CONV_GROUPED)
 		return cpu_gconv_scratch(p->gconv);
-	if (p->mode == CONV_FLOAT)
-		return (size_t)p->o * sizeof(double);
+	if (p->mode == CONV_FLOAT)	/* sums, then a pointer per tap to pixel and weights */
+		return (size_t)p->o * sizeof(double) + 2 * (size_t)p->taps * sizeof(float *);
 	return strip_at(p) + (p->bpad ? p->bpad_rows * p->geom.w * p->pixw * 8 : 0);
 }
 
@@ -77,6 +77,7 @@ void cpu_conv_free(struct conv_plan *p)
 	free(p->colconst);
 	free(p->wtap);
 	free(p->wf);
+	free(p->fsb);
 	free(p->wpk);
 	free(p->tht);
 	free(p->negmask);
@@ -477,6 +478,24 @@ int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t
 					      oc % p->og] = (float)
 						qnn_bits_get(wf + qnn_lay_pix((size_t)oc * p->taps + t, p->pb, gw),
 							     (uint32_t)gw, p->pb, wt->enc, c);
+		/* the epilogue's factors once, not an ldexpf per channel and pixel */
+		p->fsb = malloc(2 * (size_t)p->o * sizeof(float));
+		if (!p->fsb)
+			goto nomem;
+		for (uint32_t oc = 0; oc < p->o; oc++) {
+			const struct qnn_tensor *sc = l->scale >= 0 ? &m->t[l->scale] : NULL;
+			const struct qnn_tensor *bi = l->bias >= 0 ? &m->t[l->bias] : NULL;
+			float scale = 1, bias = 0;
+
+			if (sc)
+				scale = sc->dtype == QNN_DT_I8 ?
+					ldexpf(1, ((const int8_t *)sc->data)[sc->c == 1 ? 0 : oc]) :
+					((const float *)sc->data)[sc->c == 1 ? 0 : oc];
+			if (bi)
+				bias = ((const float *)bi->data)[bi->c == 1 ? 0 : oc];
+			p->fsb[oc] = scale;
+			p->fsb[p->o + oc] = bias;
+		}
 		return 0;
 	}
 	if ((x->dtype == QNN_DT_U8 || x->dtype == QNN_DT_I8) && p->g == 1 &&
@@ -1585,6 +1604,13 @@ struct fconv_task {
 	float *out;
 };
 
+/*
+ * Task r: output row (n, oy), all wo pixels. Per pixel and group, the taps
+ * inside the image are listed (pixel and weight pointers; padded taps are
+ * left out, adding nothing) and the kernel table's fconv sums them in
+ * double, per output channel over taps then input channels: the order the
+ * scalar oracle uses, so every table gives the same bits.
+ */
 static void conv_float_row(void *arg, size_t r, unsigned int worker)
 {
 	struct fconv_task *ft = arg;
@@ -1592,57 +1618,50 @@ static void conv_float_row(void *arg, size_t r, unsigned int worker)
 	const struct qnn_layer *l = e->l;
 	const struct conv_plan *p = l->conv;
 	const struct qnn_tensor *x = &e->m->t[l->in[0]];
-	const struct qnn_tensor *sc = l->scale >= 0 ? &e->m->t[l->scale] : NULL;
-	const struct qnn_tensor *bi = l->bias >= 0 ? &e->m->t[l->bias] : NULL;
+	void (*fconv)(size_t, size_t, size_t, const float *const *, const float *const *,
+		      double *) = e->m->ctx->kern->fconv;
 	double *acc = (double *)(e->scratch + (size_t)worker * e->scratch_bytes);
-	size_t ox = r % p->wo, oy = r / p->wo % p->ho, n = r / ((size_t)p->wo * p->ho);
-	float *out = ft->out + r * p->o;
+	const float **xp = (const float **)(acc + p->o), **wp = xp + p->taps;
+	const float *scale = p->fsb, *bias = p->fsb + p->o;
+	size_t oy = r % p->ho, n = r / p->ho;
+	uint32_t ky0 = 0, ky1 = 0;
 
-	/*
-	 * Each output channel's sum runs over taps then input channels, in
-	 * double, in the same order as a per-channel loop would: the loop over
-	 * the output channels is innermost so it vectorizes, and the results
-	 * are the same bits.
-	 */
-	for (uint32_t oc = 0; oc < p->o; oc++)
-		acc[oc] = 0;
-	for (uint32_t grp = 0; grp < p->g; grp++) {
-		double *sg = acc + (size_t)grp * p->og;
+	/* the window rows inside the image, once per output row */
+	for (uint32_t ky = 0; ky < l->kh; ky++) {
+		size_t y = oy * l->sh + (size_t)ky * l->dh;
 
-		for (uint32_t ky = 0; ky < l->kh; ky++) {
-			size_t y = (size_t)oy * l->sh + ky * l->dh;
-
-			if (y < l->pt || y - l->pt >= x->h)
-				continue;
-			for (uint32_t kx = 0; kx < l->kw; kx++) {
-				size_t xx = (size_t)ox * l->sw + kx * l->dw;
-				const float *px, *w;
-
-				if (xx < l->pl || xx - l->pl >= x->w)
-					continue;
-				px = ft->in + ((n * x->h + y - l->pt) * x->w + xx - l->pl) * x->c +
-				     (size_t)grp * p->cg;
-				w = p->wf + ((size_t)grp * p->taps + ky * l->kw + kx) * p->cg * p->og;
-				for (uint32_t c = 0; c < p->cg; c++) {
-					double v = px[c];
-					const float *wc = w + (size_t)c * p->og;
-
-					for (uint32_t j = 0; j < p->og; j++)
-						sg[j] += v * wc[j];
-				}
-			}
+		if (y >= l->pt && y - l->pt < x->h) {
+			if (ky1 == 0)
+				ky0 = ky;
+			ky1 = ky + 1;
 		}
 	}
-	for (uint32_t oc = 0; oc < p->o; oc++) {
-		float scale = 1, bias = 0;
+	for (size_t ox = 0; ox < p->wo; ox++) {
+		float *out = ft->out + (r * p->wo + ox) * p->o;
 
-		if (sc)
-			scale = sc->dtype == QNN_DT_I8 ?
-				ldexpf(1, ((const int8_t *)sc->data)[sc->c == 1 ? 0 : oc]) :
-				((const float *)sc->data)[sc->c == 1 ? 0 : oc];
-		if (bi)
-			bias = ((const float *)bi->data)[bi->c == 1 ? 0 : oc];
-		out[oc] = (float)acc[oc] * scale + bias;
+		for (uint32_t grp = 0; grp < p->g; grp++) {
+			size_t nt = 0;
+
+			for (uint32_t ky = ky0; ky < ky1; ky++) {
+				size_t y = oy * l->sh + (size_t)ky * l->dh - l->pt;
+
+				if (y >= x->h)	/* a dilated window can skip over the image */
+					continue;
+				for (uint32_t kx = 0; kx < l->kw; kx++) {
+					size_t xx = ox * l->sw + (size_t)kx * l->dw;
+
+					if (xx < l->pl || xx - l->pl >= x->w)
+						continue;
+					xp[nt] = ft->in + ((n * x->h + y) * x->w + xx - l->pl) * x->c +
+						 (size_t)grp * p->cg;
+					wp[nt++] = p->wf + ((size_t)grp * p->taps + ky * l->kw + kx) *
+							   p->cg * p->og;
+				}
+			}
+			fconv(p->og, p->cg, nt, xp, wp, acc + (size_t)grp * p->og);
+		}
+		for (uint32_t oc = 0; oc < p->o; oc++)
+			out[oc] = (float)acc[oc] * scale[oc] + bias[oc];
 	}
 }
 
@@ -1661,7 +1680,7 @@ void cpu_conv_run(struct cpu_exec *e)
 	if (p->mode == CONV_FLOAT) {
 		struct fconv_task ft = { e, e->ptr[l->in[0]], e->ptr[l->out] };
 
-		cpu_tasks(e, rows, conv_float_row, &ft);
+		cpu_tasks(e, (size_t)e->batch * p->ho, conv_float_row, &ft);
 		return;
 	}
 	{

@@ -195,6 +195,21 @@ struct qnn_kern {
 			     const int32_t *pth, uint8_t *out, size_t ldo);
 
 	/*
+	 * Float convolution of one output pixel (an F32-input layer with
+	 * small-integer weights, e.g. a first conv on a float image), over the
+	 * n output channels of one group and the nt taps inside the image:
+	 *   acc[j] = 0.0 + sum_{t < nt} sum_{c < k} (double)x[t][c] * w[t][c * n + j]
+	 * for j < n, summed in double in exactly that order (taps, then
+	 * channels, each added to the running sum from 0.0): with integer
+	 * weights every product is exact, so an FMA gives the bits a multiply
+	 * and an add give, and every table returns the scalar table's bits.
+	 * x[t]: k input channels of tap t; w[t]: that tap's k x n weights,
+	 * row c at w[t] + c * n. No alignment needed. Every table has one.
+	 */
+	void (*fconv)(size_t n, size_t k, size_t nt, const float *const *x,
+		      const float *const *w, double *acc);
+
+	/*
 	 * QNN_CPU_* features this table's code was compiled to use: set to
 	 * QNN_TU_FEATURES (isa_features.h) in the table's own file, so it is
 	 * exactly what that file's compile flags enable.
