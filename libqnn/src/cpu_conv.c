@@ -64,8 +64,8 @@ size_t cpu_conv_scratch(const struct qnn_model *m, const struct qnn_layer *l)
 	(void)m;
 	if (p->mode == CONV_GROUPED)
 		return cpu_gconv_scratch(p->gconv);
-	if (p->mode == CONV_FLOAT)	/* sums, then a pointer per tap to pixel and weights */
-		return (size_t)p->o * sizeof(double) + 2 * (size_t)p->taps * sizeof(float *);
+	if (p->mode == CONV_FLOAT)	/* a pointer per tap to pixel and weights */
+		return 2 * (size_t)p->taps * sizeof(float *);
 	return strip_at(p) + (p->bpad ? p->bpad_rows * p->geom.w * p->pixw * 8 : 0);
 }
 
@@ -1605,11 +1605,32 @@ struct fconv_task {
 };
 
 /*
- * Task r: output row (n, oy), all wo pixels. Per pixel and group, the taps
- * inside the image are listed (pixel and weight pointers; padded taps are
- * left out, adding nothing) and the kernel table's fconv sums them in
- * double, per output channel over taps then input channels: the order the
- * scalar oracle uses, so every table gives the same bits.
+ * The window positions k < kn of output position o that fall inside the
+ * image (pad <= o * s + k * d < pad + size): an interval [*k0, *k1),
+ * empty when *k0 == *k1.
+ */
+static void tap_range(size_t o, size_t s, size_t d, size_t kn, size_t pad, size_t size,
+		      uint32_t *k0, uint32_t *k1)
+{
+	size_t at = o * s, lo = at >= pad ? 0 : (pad - at + d - 1) / d;
+	size_t hi = at >= pad + size ? 0 : (pad + size - 1 - at) / d + 1;
+
+	if (hi > kn)
+		hi = kn;
+	if (lo > hi)
+		lo = hi;
+	*k0 = (uint32_t)lo;
+	*k1 = (uint32_t)hi;
+}
+
+/*
+ * Task r: output row (n, oy). Its pixels go in runs that see the same
+ * window taps inside the image (the left border, the interior, the right
+ * border): per run and group, the kernel table's fconv takes a pointer per
+ * such tap to the run's first pixel and to the tap's weights, and sums in
+ * double, per output channel over taps then input channels -- the order of
+ * the scalar oracle, so every table gives the same bits. Padded taps are
+ * left out (they add nothing): no per-element test.
  */
 static void conv_float_row(void *arg, size_t r, unsigned int worker)
 {
@@ -1618,50 +1639,40 @@ static void conv_float_row(void *arg, size_t r, unsigned int worker)
 	const struct qnn_layer *l = e->l;
 	const struct conv_plan *p = l->conv;
 	const struct qnn_tensor *x = &e->m->t[l->in[0]];
-	void (*fconv)(size_t, size_t, size_t, const float *const *, const float *const *,
-		      double *) = e->m->ctx->kern->fconv;
-	double *acc = (double *)(e->scratch + (size_t)worker * e->scratch_bytes);
-	const float **xp = (const float **)(acc + p->o), **wp = xp + p->taps;
-	const float *scale = p->fsb, *bias = p->fsb + p->o;
+	const struct qnn_kern *k = e->m->ctx->kern;
+	const float **xp = (const float **)(e->scratch + (size_t)worker * e->scratch_bytes);
+	const float **wp = xp + p->taps;
 	size_t oy = r % p->ho, n = r / p->ho;
-	uint32_t ky0 = 0, ky1 = 0;
+	uint32_t ky0, ky1;
 
-	/* the window rows inside the image, once per output row */
-	for (uint32_t ky = 0; ky < l->kh; ky++) {
-		size_t y = oy * l->sh + (size_t)ky * l->dh;
+	tap_range(oy, l->sh, l->dh, l->kh, l->pt, x->h, &ky0, &ky1);
+	for (size_t ox = 0, run; ox < p->wo; ox += run) {
+		uint32_t kx0, kx1, a, b;
 
-		if (y >= l->pt && y - l->pt < x->h) {
-			if (ky1 == 0)
-				ky0 = ky;
-			ky1 = ky + 1;
+		tap_range(ox, l->sw, l->dw, l->kw, l->pl, x->w, &kx0, &kx1);
+		for (run = 1; ox + run < p->wo; run++) {
+			tap_range(ox + run, l->sw, l->dw, l->kw, l->pl, x->w, &a, &b);
+			if (a != kx0 || b != kx1)
+				break;
 		}
-	}
-	for (size_t ox = 0; ox < p->wo; ox++) {
-		float *out = ft->out + (r * p->wo + ox) * p->o;
-
 		for (uint32_t grp = 0; grp < p->g; grp++) {
-			size_t nt = 0;
+			size_t nt = 0, og = (size_t)grp * p->og;
 
 			for (uint32_t ky = ky0; ky < ky1; ky++) {
 				size_t y = oy * l->sh + (size_t)ky * l->dh - l->pt;
 
-				if (y >= x->h)	/* a dilated window can skip over the image */
-					continue;
-				for (uint32_t kx = 0; kx < l->kw; kx++) {
-					size_t xx = ox * l->sw + (size_t)kx * l->dw;
+				for (uint32_t kx = kx0; kx < kx1; kx++) {
+					size_t xx = ox * l->sw + (size_t)kx * l->dw - l->pl;
 
-					if (xx < l->pl || xx - l->pl >= x->w)
-						continue;
-					xp[nt] = ft->in + ((n * x->h + y) * x->w + xx - l->pl) * x->c +
+					xp[nt] = ft->in + ((n * x->h + y) * x->w + xx) * x->c +
 						 (size_t)grp * p->cg;
 					wp[nt++] = p->wf + ((size_t)grp * p->taps + ky * l->kw + kx) *
 							   p->cg * p->og;
 				}
 			}
-			fconv(p->og, p->cg, nt, xp, wp, acc + (size_t)grp * p->og);
+			k->fconv(run, p->og, p->cg, nt, xp, (size_t)l->sw * x->c, wp, p->fsb + og,
+				 p->fsb + p->o + og, ft->out + (r * p->wo + ox) * p->o + og, p->o);
 		}
-		for (uint32_t oc = 0; oc < p->o; oc++)
-			out[oc] = (float)acc[oc] * scale[oc] + bias[oc];
 	}
 }
 
