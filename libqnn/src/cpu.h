@@ -80,6 +80,7 @@ struct conv_plan {
 	int32_t *wtap;		/* o x taps weight sums, ZERO_PAD correction */
 	int32_t a0;		/* value of a padded (zero-bit) activation */
 	float *wf;		/* CONV_FLOAT: o x taps x cg */
+	float *fsb;		/* CONV_FLOAT: o scales (1 if none), then o biases (0 if none) */
 	uint64_t *wpk;		/* weights packed by the kernel table, per group */
 	size_t wpk_group;	/* words per group in wpk (0: unpacked) */
 	int32_t *tht;		/* BITS out: thresholds transposed, colconst folded */

@@ -64,8 +64,8 @@ size_t cpu_conv_scratch(const struct qnn_model *m, const struct qnn_layer *l)
 	(void)m;
 	if (p->mode == CONV_GROUPED)
 		return cpu_gconv_scratch(p->gconv);
-	if (p->mode == CONV_FLOAT)
-		return (size_t)p->o * sizeof(double);
+	if (p->mode == CONV_FLOAT)	/* a pointer per tap to pixel and weights */
+		return 2 * (size_t)p->taps * sizeof(float *);
 	return strip_at(p) + (p->bpad ? p->bpad_rows * p->geom.w * p->pixw * 8 : 0);
 }
 
@@ -77,6 +77,7 @@ void cpu_conv_free(struct conv_plan *p)
 	free(p->colconst);
 	free(p->wtap);
 	free(p->wf);
+	free(p->fsb);
 	free(p->wpk);
 	free(p->tht);
 	free(p->negmask);
@@ -477,6 +478,24 @@ int cpu_conv_prepare(struct qnn_model *m, struct qnn_layer *l, char *err, size_t
 					      oc % p->og] = (float)
 						qnn_bits_get(wf + qnn_lay_pix((size_t)oc * p->taps + t, p->pb, gw),
 							     (uint32_t)gw, p->pb, wt->enc, c);
+		/* the epilogue's factors once, not an ldexpf per channel and pixel */
+		p->fsb = malloc(2 * (size_t)p->o * sizeof(float));
+		if (!p->fsb)
+			goto nomem;
+		for (uint32_t oc = 0; oc < p->o; oc++) {
+			const struct qnn_tensor *sc = l->scale >= 0 ? &m->t[l->scale] : NULL;
+			const struct qnn_tensor *bi = l->bias >= 0 ? &m->t[l->bias] : NULL;
+			float scale = 1, bias = 0;
+
+			if (sc)
+				scale = sc->dtype == QNN_DT_I8 ?
+					ldexpf(1, ((const int8_t *)sc->data)[sc->c == 1 ? 0 : oc]) :
+					((const float *)sc->data)[sc->c == 1 ? 0 : oc];
+			if (bi)
+				bias = ((const float *)bi->data)[bi->c == 1 ? 0 : oc];
+			p->fsb[oc] = scale;
+			p->fsb[p->o + oc] = bias;
+		}
 		return 0;
 	}
 	if ((x->dtype == QNN_DT_U8 || x->dtype == QNN_DT_I8) && p->g == 1 &&
@@ -1585,6 +1604,34 @@ struct fconv_task {
 	float *out;
 };
 
+/*
+ * The window positions k < kn of output position o that fall inside the
+ * image (pad <= o * s + k * d < pad + size): an interval [*k0, *k1),
+ * empty when *k0 == *k1.
+ */
+static void tap_range(size_t o, size_t s, size_t d, size_t kn, size_t pad, size_t size,
+		      uint32_t *k0, uint32_t *k1)
+{
+	size_t at = o * s, lo = at >= pad ? 0 : (pad - at + d - 1) / d;
+	size_t hi = at >= pad + size ? 0 : (pad + size - 1 - at) / d + 1;
+
+	if (hi > kn)
+		hi = kn;
+	if (lo > hi)
+		lo = hi;
+	*k0 = (uint32_t)lo;
+	*k1 = (uint32_t)hi;
+}
+
+/*
+ * Task r: output row (n, oy). Its pixels go in runs that see the same
+ * window taps inside the image (the left border, the interior, the right
+ * border): per run and group, the kernel table's fconv takes a pointer per
+ * such tap to the run's first pixel and to the tap's weights, and sums in
+ * double, per output channel over taps then input channels -- the order of
+ * the scalar oracle, so every table gives the same bits. Padded taps are
+ * left out (they add nothing): no per-element test.
+ */
 static void conv_float_row(void *arg, size_t r, unsigned int worker)
 {
 	struct fconv_task *ft = arg;
@@ -1592,57 +1639,40 @@ static void conv_float_row(void *arg, size_t r, unsigned int worker)
 	const struct qnn_layer *l = e->l;
 	const struct conv_plan *p = l->conv;
 	const struct qnn_tensor *x = &e->m->t[l->in[0]];
-	const struct qnn_tensor *sc = l->scale >= 0 ? &e->m->t[l->scale] : NULL;
-	const struct qnn_tensor *bi = l->bias >= 0 ? &e->m->t[l->bias] : NULL;
-	double *acc = (double *)(e->scratch + (size_t)worker * e->scratch_bytes);
-	size_t ox = r % p->wo, oy = r / p->wo % p->ho, n = r / ((size_t)p->wo * p->ho);
-	float *out = ft->out + r * p->o;
+	const struct qnn_kern *k = e->m->ctx->kern;
+	const float **xp = (const float **)(e->scratch + (size_t)worker * e->scratch_bytes);
+	const float **wp = xp + p->taps;
+	size_t oy = r % p->ho, n = r / p->ho;
+	uint32_t ky0, ky1;
 
-	/*
-	 * Each output channel's sum runs over taps then input channels, in
-	 * double, in the same order as a per-channel loop would: the loop over
-	 * the output channels is innermost so it vectorizes, and the results
-	 * are the same bits.
-	 */
-	for (uint32_t oc = 0; oc < p->o; oc++)
-		acc[oc] = 0;
-	for (uint32_t grp = 0; grp < p->g; grp++) {
-		double *sg = acc + (size_t)grp * p->og;
+	tap_range(oy, l->sh, l->dh, l->kh, l->pt, x->h, &ky0, &ky1);
+	for (size_t ox = 0, run; ox < p->wo; ox += run) {
+		uint32_t kx0, kx1, a, b;
 
-		for (uint32_t ky = 0; ky < l->kh; ky++) {
-			size_t y = (size_t)oy * l->sh + ky * l->dh;
+		tap_range(ox, l->sw, l->dw, l->kw, l->pl, x->w, &kx0, &kx1);
+		for (run = 1; ox + run < p->wo; run++) {
+			tap_range(ox + run, l->sw, l->dw, l->kw, l->pl, x->w, &a, &b);
+			if (a != kx0 || b != kx1)
+				break;
+		}
+		for (uint32_t grp = 0; grp < p->g; grp++) {
+			size_t nt = 0, og = (size_t)grp * p->og;
 
-			if (y < l->pt || y - l->pt >= x->h)
-				continue;
-			for (uint32_t kx = 0; kx < l->kw; kx++) {
-				size_t xx = (size_t)ox * l->sw + kx * l->dw;
-				const float *px, *w;
+			for (uint32_t ky = ky0; ky < ky1; ky++) {
+				size_t y = oy * l->sh + (size_t)ky * l->dh - l->pt;
 
-				if (xx < l->pl || xx - l->pl >= x->w)
-					continue;
-				px = ft->in + ((n * x->h + y - l->pt) * x->w + xx - l->pl) * x->c +
-				     (size_t)grp * p->cg;
-				w = p->wf + ((size_t)grp * p->taps + ky * l->kw + kx) * p->cg * p->og;
-				for (uint32_t c = 0; c < p->cg; c++) {
-					double v = px[c];
-					const float *wc = w + (size_t)c * p->og;
+				for (uint32_t kx = kx0; kx < kx1; kx++) {
+					size_t xx = ox * l->sw + (size_t)kx * l->dw - l->pl;
 
-					for (uint32_t j = 0; j < p->og; j++)
-						sg[j] += v * wc[j];
+					xp[nt] = ft->in + ((n * x->h + y) * x->w + xx) * x->c +
+						 (size_t)grp * p->cg;
+					wp[nt++] = p->wf + ((size_t)grp * p->taps + ky * l->kw + kx) *
+							   p->cg * p->og;
 				}
 			}
+			k->fconv(run, p->og, p->cg, nt, xp, (size_t)l->sw * x->c, wp, p->fsb + og,
+				 p->fsb + p->o + og, ft->out + (r * p->wo + ox) * p->o + og, p->o);
 		}
-	}
-	for (uint32_t oc = 0; oc < p->o; oc++) {
-		float scale = 1, bias = 0;
-
-		if (sc)
-			scale = sc->dtype == QNN_DT_I8 ?
-				ldexpf(1, ((const int8_t *)sc->data)[sc->c == 1 ? 0 : oc]) :
-				((const float *)sc->data)[sc->c == 1 ? 0 : oc];
-		if (bi)
-			bias = ((const float *)bi->data)[bi->c == 1 ? 0 : oc];
-		out[oc] = (float)acc[oc] * scale + bias;
 	}
 }
 
@@ -1661,7 +1691,7 @@ void cpu_conv_run(struct cpu_exec *e)
 	if (p->mode == CONV_FLOAT) {
 		struct fconv_task ft = { e, e->ptr[l->in[0]], e->ptr[l->out] };
 
-		cpu_tasks(e, rows, conv_float_row, &ft);
+		cpu_tasks(e, (size_t)e->batch * p->ho, conv_float_row, &ft);
 		return;
 	}
 	{

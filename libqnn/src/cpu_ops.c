@@ -7,6 +7,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "cpu.h"
 #include "layout.h"
@@ -57,19 +60,41 @@ static void threshold_f32_row(const struct qnn_model *m, const struct qnn_layer 
 	unsigned int nt = (1u << o->bits) - 1;
 	uint64_t *px = out;
 
-	memset(px, 0, o->pix_bytes);
 	if (o->bits == 1) {	/* one threshold: Sign / BipolarQuant on a float layer */
-		int bip = o->enc == QNN_ENC_BIPOLAR;
+		/* BIPOLAR: +1 is bit 0; UNSIGNED: code 1 is bit 1 */
+		uint64_t flip = o->enc == QNN_ENC_BIPOLAR;
+		const uint8_t *nd = ng ? ng->data : NULL;
+		uint32_t nstep = ng && ng->c != 1;
 
-		for (uint32_t c = 0; c < o->c; c++) {
-			int neg = ng && ((const uint8_t *)ng->data)[chan(ng, c)];
-			int one = neg ? x[c] <= th[c] : x[c] >= th[c];
+		/* a word at a time, without branches: NaN meets neither test */
+		for (uint32_t w0 = 0; w0 < o->c; w0 += 64) {
+			uint32_t nc = o->c - w0 < 64 ? o->c - w0 : 64, i = 0;
+			uint64_t word = 0;
 
-			/* BIPOLAR: +1 is bit 0; UNSIGNED: code 1 is bit 1 */
-			px[c / 64] |= (uint64_t)(bip ? !one : one) << (c % 64);
+#ifdef __SSE2__
+			/* x86-64's baseline: 4 compares per instruction (cmpnltps is
+			 * true for NaN, so x >= t is written as t <= x: cmpleps) */
+			if (!nd)
+				for (; i + 4 <= nc; i += 4) {
+					__m128 v = _mm_loadu_ps(x + w0 + i);
+					__m128 t = _mm_loadu_ps(th + w0 + i);
+
+					word |= (uint64_t)_mm_movemask_ps(_mm_cmple_ps(t, v)) << i;
+				}
+			word ^= flip ? (i == 64 ? ~0ull : (1ull << i) - 1) : 0;
+#endif
+			for (; i < nc; i++) {
+				uint32_t c = w0 + i;
+				uint64_t neg = nd ? nd[c * nstep] != 0 : 0;
+				uint64_t ge = x[c] >= th[c], le = x[c] <= th[c];
+
+				word |= (((ge & !neg) | (le & neg)) ^ flip) << i;
+			}
+			px[w0 / 64] = word;
 		}
 		return;
 	}
+	memset(px, 0, o->pix_bytes);
 	for (uint32_t c = 0; c < o->c; c++) {
 		int neg = ng && ((const uint8_t *)ng->data)[chan(ng, c)];
 		unsigned int code = 0;

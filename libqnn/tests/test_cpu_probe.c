@@ -172,10 +172,11 @@ int main(void)
 
 			for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
 				thr &= !(qnn_kern_threshold_avx512f_needs & ~users[i]->needs);
+				thr &= !(qnn_kern_fconv_avx512_needs & ~users[i]->needs);
 				int8 &= !(qnn_kern_int8_avx512bw_needs & ~users[i]->needs);
 			}
-			tap_ok(&tp, thr, "shared AVX-512F threshold needs (0x%llx) within every AVX-512 table's",
-			       qnn_kern_threshold_avx512f_needs);
+			tap_ok(&tp, thr, "shared AVX-512F threshold and fconv needs (0x%llx, 0x%llx) within every AVX-512 table's",
+			       qnn_kern_threshold_avx512f_needs, qnn_kern_fconv_avx512_needs);
 			/* i16gemm, u8gemm, rowmax of kern_int8_avx512bw.c: AVX-512BW without VNNI */
 			tap_ok(&tp, int8 && (qnn_kern_int8_avx512bw_needs & A512_F) == A512_F &&
 			       !(qnn_kern_int8_avx512bw_needs &

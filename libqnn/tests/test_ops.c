@@ -563,6 +563,71 @@ static void test_threshold_f32(uint64_t *s)
 	ok(good, "threshold F32 -> 3-bit unsigned with float thresholds, negate, ties, ulps");
 }
 
+/*
+ * 1-bit THRESHOLD on F32 (Sign / BipolarQuant on a float layer): its own
+ * path (whole words, 4-wide compares on x86-64), checked bit by bit from
+ * the definition: over 2 words plus a tail, NaN (meets no threshold),
+ * infinities, ties, -0.0 against 0, with and without negated channels,
+ * BIPOLAR (+1 is bit 0) and UNSIGNED.
+ */
+static void test_threshold_f32_1bit(uint64_t *s)
+{
+	enum { C = 131, PX = 3, CW = 3 };
+
+	for (int v = 0; v < 4; v++) {
+		int bip = v & 1, negs = v >> 1;
+		struct qnn_tensor_desc xd = tdesc("x", QNN_DT_F32, 0, 0, 1, 1, PX, C);
+		struct qnn_tensor_desc od = tdesc("y", QNN_DT_BITS,
+						  bip ? QNN_ENC_BIPOLAR : QNN_ENC_UNSIGNED, 1, 1, 1,
+						  PX, C);
+		struct qnn_tensor_desc td = tdesc("t", QNN_DT_F32, 0, 0, 1, 1, C, 1);
+		struct qnn_layer_desc ld = { .op = QNN_OP_THRESHOLD };
+		struct qnn_writer *w = wnew();
+		float x[PX * C], th[C];
+		uint8_t neg[C];
+		uint64_t out[PX * CW];
+		const void *in1[1] = { x };
+		int good;
+
+		for (uint32_t ch = 0; ch < C; ch++) {
+			th[ch] = ch % 3 ? (float)rndi(s, -300, 300) / 7.0f : 0.0f;
+			neg[ch] = negs && rndi(s, 0, 1);
+		}
+		for (uint32_t i = 0; i < PX * C; i++)
+			x[i] = (float)rndi(s, -300, 300) / 7.0f;
+		for (uint32_t i = 0; i < PX * C; i += 11)
+			x[i] = th[i % C];		/* ties */
+		x[1] = NAN;
+		x[2] = -NAN;
+		x[4] = INFINITY;
+		x[C + 7] = -INFINITY;
+		x[C + 6] = -0.0f;			/* th[6] == 0: -0.0 >= 0 */
+		x[2 * C + 9] = 0.0f;
+		x[2 * C + 130] = nextafterf(th[130], INFINITY);
+		ld.thresholds = qnn_writer_add_const(w, &td, th, sizeof(th));
+		if (negs)
+			ld.negate = add_const(w, "n", QNN_DT_U8, 1, 1, C, neg);
+		memset(out, 0xa5, sizeof(out));
+		good = !run1(&xd, 1, &od, &ld, w, 1, in1, out);
+		for (uint32_t i = 0; good && i < PX * CW * 64; i++) {
+			uint32_t p = i / (CW * 64), ch = i % (CW * 64);
+			int bit = (int)(out[i / 64] >> (i % 64) & 1), want = 0;
+
+			if (ch < C) {
+				float xv = x[p * C + ch];
+				int one = neg[ch] ? xv <= th[ch] : xv >= th[ch];
+
+				want = bip ? !one : one;
+			}
+			good = bit == want;
+			if (!good)
+				printf("# pixel %u channel %u: bit %d, want %d\n", p, ch, bit, want);
+		}
+		ok(good, "threshold F32 -> 1 bit, %s, %s: NaN, infinities, ties, -0.0, 2 words + tail",
+		   bip ? "BIPOLAR" : "UNSIGNED", negs ? "negated channels" : "no negate");
+	}
+}
+
 static void test_flatten_topk_quantize(uint64_t *s)
 {
 	int good;
@@ -663,6 +728,7 @@ int main(void)
 	test_softmax(&s);
 	test_add_threshold_dequant(&s);
 	test_threshold_f32(&s);
+	test_threshold_f32_1bit(&s);
 	test_flatten_topk_quantize(&s);
 	test_pack_helpers(&s);
 	qnn_ctx_destroy(ctx);

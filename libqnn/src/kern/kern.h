@@ -195,6 +195,26 @@ struct qnn_kern {
 			     const int32_t *pth, uint8_t *out, size_t ldo);
 
 	/*
+	 * Float convolution (an F32-input layer with small-integer weights,
+	 * e.g. a first conv on a float image) of m output pixels that use the
+	 * same nt taps (those inside the image), over the n output channels
+	 * of one group: for i < m, j < n,
+	 *   s_ij = 0.0 + sum_{t < nt} sum_{c < k} (double)x[t][i * xs + c] * w[t][c * n + j]
+	 * summed in double in exactly that order (taps, then channels, each
+	 * added to the running sum from 0.0), then
+	 *   out[i * ldo + j] = (float)s_ij * scale[j] + bias[j]
+	 * a float multiply, then a float add (never fused). With integer
+	 * weights every product is exact, so an FMA gives the bits a multiply
+	 * and an add give, and every table returns the scalar table's bits.
+	 * x[t]: tap t's k input channels of pixel 0 (pixel i's xs floats
+	 * later); w[t]: that tap's k x n weights, row c at w[t] + c * n. No
+	 * alignment needed. Every table has one.
+	 */
+	void (*fconv)(size_t m, size_t n, size_t k, size_t nt, const float *const *x, size_t xs,
+		      const float *const *w, const float *scale, const float *bias, float *out,
+		      size_t ldo);
+
+	/*
 	 * QNN_CPU_* features this table's code was compiled to use: set to
 	 * QNN_TU_FEATURES (isa_features.h) in the table's own file, so it is
 	 * exactly what that file's compile flags enable.

@@ -344,6 +344,7 @@ static const struct qnn_kern avx2_table = {
 	.i16gemm = avx2_i16gemm,
 	.rowmax = avx2_rowmax,
 	.u8gemm = avx2_u8gemm,
+	.fconv = qnn_kern_fconv_avx2,
 	.needs = QNN_TU_FEATURES,
 };
 

@@ -509,6 +509,7 @@ static const struct qnn_kern avx512_table = {
 	.rowmax = qnn_kern_rowmax_avx512f,
 	.u8gemm = qnn_kern_u8gemm_avx512bw,
 	.popconv_bits = qnn_kern_avx512_popconv_bits,
+	.fconv = qnn_kern_fconv_avx512,
 	.needs = QNN_TU_FEATURES,
 };
 

@@ -199,6 +199,7 @@ static const struct qnn_kern lut512_table = {
 	.i16gemm = qnn_kern_i16gemm_avx512bw,
 	.rowmax = qnn_kern_rowmax_avx512f,
 	.u8gemm = qnn_kern_u8gemm_avx512bw,
+	.fconv = qnn_kern_fconv_avx512,
 	.needs = QNN_TU_FEATURES,
 };
 

@@ -170,6 +170,7 @@ static const struct qnn_kern vnni_table = {
 	.u8conv = vnni_u8conv,
 	.u8conv_bits = vnni_u8conv_bits,
 	.popconv_bits = qnn_kern_avx512_popconv_bits,
+	.fconv = qnn_kern_fconv_avx512,
 	.needs = QNN_TU_FEATURES,
 };
 

@@ -12,6 +12,10 @@
 /* pack_words of tables that read b as it is: always 0 */
 size_t qnn_kern_pack_none(size_t n, size_t kw, size_t pb);
 
+/* fconv: the scalar one (kern_fconv.c, the oracle), AVX2 and AVX-512F */
+void qnn_kern_fconv_scalar(size_t m, size_t n, size_t k, size_t nt, const float *const *x,
+		size_t xs, const float *const *w, const float *scale, const float *bias,
+		float *out, size_t ldo);
 /* the scalar threshold, shared by tables without a vector one */
 void qnn_kern_threshold_scalar(size_t n, const int32_t *acc, size_t nt,
 			       const int32_t *th, size_t ldt,
@@ -76,6 +80,15 @@ void qnn_kern_threshold_pool_avx512f(size_t n, size_t npx, size_t ph, size_t pw,
 				     const int32_t *acc, size_t lda, size_t nt, const int32_t *th,
 				     size_t ldt, const uint64_t *negmask, int flip, uint64_t *out,
 				     size_t ldo);
+/* kern_fconv_avx512bw.c (AVX-512F/VL), shared by the AVX-512 tables */
+extern const unsigned long long qnn_kern_fconv_avx512_needs;
+void qnn_kern_fconv_avx512(size_t m, size_t n, size_t k, size_t nt, const float *const *x,
+		size_t xs, const float *const *w, const float *scale, const float *bias,
+		float *out, size_t ldo);
+/* kern_fconv_avx2.c (AVX2 + FMA) */
+void qnn_kern_fconv_avx2(size_t m, size_t n, size_t k, size_t nt, const float *const *x,
+		size_t xs, const float *const *w, const float *scale, const float *bias,
+		float *out, size_t ldo);
 /* kern_int8_avx512bw.c: the features its file is compiled with */
 extern const unsigned long long qnn_kern_int8_avx512bw_needs;
 void qnn_kern_u8gemm_avx512bw(size_t m, size_t n, size_t kk, const uint8_t *a, size_t lda,

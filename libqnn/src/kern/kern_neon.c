@@ -198,6 +198,7 @@ static const struct qnn_kern neon_table = {
 	.i16gemm = qnn_kern_i16gemm_scalar,	/* gcc vectorizes it well enough for a first layer */
 	.rowmax = qnn_kern_rowmax_scalar,
 	.u8gemm = qnn_kern_u8gemm_scalar,
+	.fconv = qnn_kern_fconv_scalar,
 	.needs = QNN_TU_FEATURES,
 };
 

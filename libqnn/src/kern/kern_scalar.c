@@ -347,6 +347,7 @@ static const struct qnn_kern scalar_table = {
 	.u8conv_bits = qnn_kern_u8conv_bits_scalar,
 	.threshold_pool = qnn_kern_threshold_pool_scalar,
 	.popconv_bits = qnn_kern_popconv_bits_scalar,
+	.fconv = qnn_kern_fconv_scalar,
 	.needs = QNN_TU_FEATURES,
 };
 
