@@ -51,6 +51,18 @@ int qnn_open(void)
 	return fd;
 }
 
+int qnn_write_file(const char *path, const char *text)
+{
+	int f = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC), ret = 0;
+
+	if (f < 0)
+		return -errno;
+	if (write(f, text, strlen(text)) < 0)
+		ret = -errno;
+	close(f);
+	return ret;
+}
+
 int qnn_ioctl(int fd, unsigned long request, void *arg)
 {
 	return drmIoctl(fd, request, arg) ? -errno : 0;

@@ -25,6 +25,13 @@ int qnn_open(void);
 /* Is fd driven by qnn? */
 int qnn_is_qnn_fd(int fd);
 
+/*
+ * Write text to a sysfs/debugfs/tracefs file (opened with O_TRUNC, which
+ * clears a trace buffer): 0, or -errno of the open or of the write, which
+ * is where a sysfs store's error shows.
+ */
+int qnn_write_file(const char *path, const char *text);
+
 /* Any DRM ioctl through drmIoctl (restarts on EINTR): 0 or -errno. */
 int qnn_ioctl(int fd, unsigned long request, void *arg);
 

@@ -211,17 +211,6 @@ TEST_F(qnn, dma_params)
 #define NARROW_BOS	128
 #define NARROW_BYTES	(4 * 4096)	/* a copy job moves up to 4096 words */
 
-static int sim_ctl(const char *file, const char *text)
-{
-	int f = open(file, O_WRONLY), ret = 0;
-
-	if (f < 0)
-		return -errno;
-	if (write(f, text, strlen(text)) < 0)
-		ret = -errno;
-	close(f);
-	return ret;
-}
 
 /* swiotlb slots in use (debugfs), -1 when unknown. */
 static long swiotlb_used(void)
@@ -258,9 +247,9 @@ TEST(dma_mask_from_device_bus_width)
 	if (access(SIM_DRV "new_device", W_OK))
 		SKIP(return, "not on qnn_sim (a device of 32 address lines is made there)");
 	snprintf(arg, sizeof(arg), "%d", NARROW_ID);
-	sim_ctl(SIM_DRV "del_device", arg);
+	qnn_write_file(SIM_DRV "del_device", arg);
 	snprintf(arg, sizeof(arg), "%d dma_bits=32", NARROW_ID);
-	ASSERT_EQ(0, sim_ctl(SIM_DRV "new_device", arg));
+	ASSERT_EQ(0, qnn_write_file(SIM_DRV "new_device", arg));
 	snprintf(parent, sizeof(parent), "qnn_sim.%d", NARROW_ID);
 	fd = qnn_open_by_parent(parent);
 	ASSERT_LE(0, fd);
@@ -294,7 +283,7 @@ TEST(dma_mask_from_device_bus_width)
 	}
 	close(fd);
 	snprintf(arg, sizeof(arg), "%d", NARROW_ID);
-	EXPECT_EQ(0, sim_ctl(SIM_DRV "del_device", arg));
+	EXPECT_EQ(0, qnn_write_file(SIM_DRV "del_device", arg));
 	if (!high)
 		SKIP(return, "no BO page bounced (no RAM above 4 GiB? %s)",
 		     "the stock lane has some");

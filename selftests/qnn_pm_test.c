@@ -50,19 +50,6 @@ static int read_str(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-static int write_str(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-	int ret = 0;
-
-	if (!f)
-		return -errno;
-	if (fputs(val, f) < 0)
-		ret = -EIO;
-	if (fclose(f) && !ret)
-		ret = -errno;
-	return ret;
-}
 
 /* A counter of the device model (qnn_fault_get()), ~0 if unreadable. */
 static uint64_t sim_u64(int fd, const char *name)
@@ -147,11 +134,11 @@ TEST_F(qnn, runtime_autosuspend)
 
 	ASSERT_EQ(0, dev_path(self->fd, "power/control", ctl, sizeof(ctl)));
 	ASSERT_EQ(0, read_str(ctl, old_ctl, sizeof(old_ctl)));
-	ASSERT_EQ(0, write_str(ctl, "auto"));
+	ASSERT_EQ(0, qnn_write_file(ctl, "auto"));
 	ASSERT_EQ(0, dev_path(self->fd, "power/autosuspend_delay_ms", path,
 			      sizeof(path)));
 	ASSERT_EQ(0, read_str(path, old, sizeof(old)));
-	ASSERT_EQ(0, write_str(path, "100"));
+	ASSERT_EQ(0, qnn_write_file(path, "100"));
 	ASSERT_EQ(0, bo_new(self->fd, &a));
 	ASSERT_EQ(0, bo_new(self->fd, &b));
 
@@ -174,8 +161,8 @@ TEST_F(qnn, runtime_autosuspend)
 	}
 	bo_del(self->fd, &a);
 	bo_del(self->fd, &b);
-	EXPECT_EQ(0, write_str(path, old));
-	EXPECT_EQ(0, write_str(ctl, old_ctl));
+	EXPECT_EQ(0, qnn_write_file(path, old));
+	EXPECT_EQ(0, qnn_write_file(ctl, old_ctl));
 }
 
 /*
@@ -210,14 +197,14 @@ TEST_F(qnn, system_sleep_with_queued_jobs)
 	EXPECT_EQ(-ETIME, qnn_ioctl(self->fd, DRM_IOCTL_QNN_WAIT, &w));
 
 	if (pm_test) {
-		ASSERT_EQ(0, write_str("/sys/power/pm_test", "devices"));
-		write_str("/sys/module/suspend/parameters/pm_test_delay", "1");
+		ASSERT_EQ(0, qnn_write_file("/sys/power/pm_test", "devices"));
+		qnn_write_file("/sys/module/suspend/parameters/pm_test_delay", "1");
 	} else {
-		ASSERT_EQ(0, write_str("/sys/class/rtc/rtc0/wakealarm", "+3"));
+		ASSERT_EQ(0, qnn_write_file("/sys/class/rtc/rtc0/wakealarm", "+3"));
 	}
-	EXPECT_EQ(0, write_str("/sys/power/state", "freeze"));
+	EXPECT_EQ(0, qnn_write_file("/sys/power/state", "freeze"));
 	if (pm_test)
-		write_str("/sys/power/pm_test", "none");
+		qnn_write_file("/sys/power/pm_test", "none");
 
 	EXPECT_LT(downs, sim_u64(self->fd, "power_downs"))
 		TH_LOG("the device was not powered down for sleep");

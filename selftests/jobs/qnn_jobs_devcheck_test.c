@@ -316,20 +316,6 @@ TEST_F_TIMEOUT(dc, mutated_streams_same_verdict, 280)
 
 /* --- devices advertising fewer ops or bits ----------------------------- */
 
-static int sim_ctl(const char *file, const char *text)
-{
-	char path[128];
-	int f, ret = 0;
-
-	snprintf(path, sizeof(path), SIM_DRV "%s", file);
-	f = open(path, O_WRONLY);
-	if (f < 0)
-		return -errno;
-	if (write(f, text, strlen(text)) < 0)
-		ret = -errno;
-	close(f);
-	return ret;
-}
 
 /* Open the accel node of qnn_sim.<id>, or -ENODEV. */
 static int open_sim(unsigned int id)
@@ -348,7 +334,7 @@ TEST(new_device_knobs_checked)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		EXPECT_EQ(-EINVAL, sim_ctl("new_device", bad[i]))
+		EXPECT_EQ(-EINVAL, qnn_write_file(SIM_DRV "new_device", bad[i]))
 			TH_LOG("%s", bad[i]);
 	}
 	EXPECT_EQ(-ENODEV, open_sim(SIM_ID));
@@ -393,10 +379,10 @@ FIXTURE_SETUP(caps)
 	char arg[96];
 	uint64_t v;
 
-	sim_ctl("del_device", "6");
+	qnn_write_file(SIM_DRV "del_device", "6");
 	snprintf(arg, sizeof(arg), "%d ops=%#x max_weight_bits=%u max_act_bits=%u",
 		 SIM_ID, variant->ops, variant->wbits, variant->abits);
-	ASSERT_EQ(0, sim_ctl("new_device", arg)) TH_LOG("%s", arg);
+	ASSERT_EQ(0, qnn_write_file(SIM_DRV "new_device", arg)) TH_LOG("%s", arg);
 	self->fd = open_sim(SIM_ID);
 	ASSERT_LE(0, self->fd);
 	self->caps.ops = variant->ops;
@@ -420,7 +406,7 @@ FIXTURE_TEARDOWN(caps)
 	free(self->b);
 	if (self->fd >= 0)
 		close(self->fd);
-	EXPECT_EQ(0, sim_ctl("del_device", "6"));
+	EXPECT_EQ(0, qnn_write_file(SIM_DRV "del_device", "6"));
 }
 
 static void caps_stream(FIXTURE_DATA(caps) *self, const struct cs_caps *caps)

@@ -54,16 +54,6 @@ static char *slurp(const char *path)
 	return buf;
 }
 
-static int write_str(const char *path, const char *v)
-{
-	FILE *f = fopen(path, "w");
-	int ret;
-
-	if (!f)
-		return -1;
-	ret = fputs(v, f) < 0 ? -1 : 0;
-	return fclose(f) ? -1 : ret;
-}
 
 #define TRACING "/sys/kernel/debug/tracing"
 
@@ -89,8 +79,8 @@ TEST_F_TIMEOUT(hang, hang_timeout_reset_resubmit, 120)
 	ASSERT_EQ(0, m2.err);
 
 	/* the tracepoints must show the reset and the job's status */
-	ASSERT_EQ(0, write_str(TRACING "/trace", ""));
-	ASSERT_EQ(0, write_str(TRACING "/events/qnn/enable", "1"));
+	ASSERT_EQ(0, qnn_write_file(TRACING "/trace", ""));
+	ASSERT_EQ(0, qnn_write_file(TRACING "/events/qnn/enable", "1"));
 	ASSERT_EQ(0, sim_knob(fd1, "hang_next_job", 1));
 	t0 = job_now_ns();
 	ASSERT_EQ(0, job_submit(fd1, b1, &m1, 0, &s1));
@@ -126,7 +116,7 @@ TEST_F_TIMEOUT(hang, hang_timeout_reset_resubmit, 120)
 		char dbg[96];
 		const char *t, *j;
 
-		EXPECT_EQ(0, write_str(TRACING "/events/qnn/enable", "0"));
+		EXPECT_EQ(0, qnn_write_file(TRACING "/events/qnn/enable", "0"));
 		t = slurp(TRACING "/trace");
 		ASSERT_NE(NULL, t);
 		EXPECT_NE(NULL, strstr(t, "qnn_job_submit:"));

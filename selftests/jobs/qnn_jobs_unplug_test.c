@@ -23,20 +23,6 @@
 #define SIM_DRV	"/sys/bus/platform/drivers/qnn_sim/"
 #define SIM_ID	5	/* the extra device this test creates */
 
-static int sim_ctl(const char *file, const char *text)
-{
-	char path[128];
-	int f, ret = 0;
-
-	snprintf(path, sizeof(path), SIM_DRV "%s", file);
-	f = open(path, O_WRONLY | O_CLOEXEC);
-	if (f < 0)
-		return -errno;
-	if (write(f, text, strlen(text)) < 0)
-		ret = -errno;
-	close(f);
-	return ret;
-}
 
 struct waiter {
 	int fd;
@@ -135,8 +121,8 @@ FIXTURE_SETUP(unplug)
 	self->b = calloc(1, sizeof(*self->b));
 	ASSERT_NE(NULL, self->b);
 	self->fd = -1;
-	sim_ctl("del_device", "5");
-	ASSERT_EQ(0, sim_ctl("new_device", "5"));
+	qnn_write_file(SIM_DRV "del_device", "5");
+	ASSERT_EQ(0, qnn_write_file(SIM_DRV "new_device", "5"));
 }
 
 FIXTURE_TEARDOWN(unplug)
@@ -146,8 +132,8 @@ FIXTURE_TEARDOWN(unplug)
 	free(self->b);
 	/* back as it was: qnn_sim.5 gone, whatever the test did to it */
 	snprintf(name, sizeof(name), "qnn_sim.%d", SIM_ID);
-	sim_ctl("bind", name);
-	sim_ctl("del_device", "5");
+	qnn_write_file(SIM_DRV "bind", name);
+	qnn_write_file(SIM_DRV "del_device", "5");
 }
 
 /*
@@ -173,7 +159,7 @@ TEST_F_TIMEOUT(unplug, unbind_with_jobs_queued_and_a_waiter, 200)
 	ASSERT_EQ(0, pthread_create(&th, NULL, wait_thread, &wt));
 	usleep(100000);		/* the thread is in WAIT, jobs queued */
 
-	ASSERT_EQ(0, sim_ctl("unbind", "qnn_sim.5"));
+	ASSERT_EQ(0, qnn_write_file(SIM_DRV "unbind", "qnn_sim.5"));
 	ASSERT_EQ(0, pthread_join(th, NULL));
 	/* it returned (well before its 60 s), the job not completed */
 	EXPECT_EQ(0, wt.ret);
@@ -182,7 +168,7 @@ TEST_F_TIMEOUT(unplug, unbind_with_jobs_queued_and_a_waiter, 200)
 	expect_dead(_metadata, self->fd, kept, wt.id);
 	close(self->fd);
 
-	ASSERT_EQ(0, sim_ctl("bind", "qnn_sim.5"));
+	ASSERT_EQ(0, qnn_write_file(SIM_DRV "bind", "qnn_sim.5"));
 	fd2 = qnn_open_by_parent("qnn_sim.5");
 	ASSERT_LE(0, fd2);
 	ASSERT_EQ(0, qnn_debugfs_u64(fd2, "bo_count", &count));
@@ -228,7 +214,7 @@ TEST_F_TIMEOUT(unplug, one_of_two_devices_deleted, 200)
 			ASSERT_EQ(0, job_submit(fd0, &bs[i], &ms[i], 0, &s));
 			ids[i] = s.job_id;
 		}
-		ASSERT_EQ(0, sim_ctl("del_device", "5"));
+		ASSERT_EQ(0, qnn_write_file(SIM_DRV "del_device", "5"));
 		expect_dead(_metadata, self->fd, kept, last);
 		for (int i = 0; i < 8; i++) {
 			ASSERT_EQ(0, job_wait(fd0, ids[i], 20000, &w));

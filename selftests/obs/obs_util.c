@@ -133,7 +133,8 @@ int obs_json_u64(const char *b, const char *e, const char *key, uint64_t *v)
 	return 0;
 }
 
-int obs_fdinfo_u64(const char *text, const char *key, uint64_t *v)
+/* The value of "key:" on a line of fdinfo text, blanks skipped; NULL if absent. */
+static const char *fdinfo_value(const char *text, const char *key)
 {
 	char pat[64];
 	const char *p;
@@ -141,27 +142,30 @@ int obs_fdinfo_u64(const char *text, const char *key, uint64_t *v)
 	snprintf(pat, sizeof(pat), "\n%s:", key);
 	p = strstr(text, pat);
 	if (!p)
-		return -ENOENT;
+		return NULL;
 	p += strlen(pat);
 	while (*p == '\t' || *p == ' ')
 		p++;
+	return p;
+}
+
+int obs_fdinfo_u64(const char *text, const char *key, uint64_t *v)
+{
+	const char *p = fdinfo_value(text, key);
+
+	if (!p)
+		return -ENOENT;
 	*v = strtoull(p, NULL, 10);
 	return 0;
 }
 
 int obs_fdinfo_bytes(const char *text, const char *key, uint64_t *v)
 {
-	char pat[64];
-	const char *p;
+	const char *p = fdinfo_value(text, key);
 	char *end;
 
-	snprintf(pat, sizeof(pat), "\n%s:", key);
-	p = strstr(text, pat);
 	if (!p)
 		return -ENOENT;
-	p += strlen(pat);
-	while (*p == '\t' || *p == ' ')
-		p++;
 	*v = strtoull(p, &end, 10);
 	if (!strncmp(end, " KiB\n", 5))
 		*v <<= 10;
